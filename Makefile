@@ -1,0 +1,25 @@
+# Transferscope: the commands a newcomer needs. `make help` lists them.
+SWIFT ?= swift
+
+.PHONY: help deps build test bench fixtures
+
+help:
+	@echo "make test      install what is missing, build, run the test suite"
+	@echo "make build     release build of the transferscope CLI"
+	@echo "make bench     Transferscope vs PyTorch throughput, side by side (needs pip torch)"
+	@echo "make fixtures  regenerate the PyTorch parity fixtures (needs pip torch torchvision safetensors)"
+
+deps:
+	bash scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product transferscope
+
+test: deps
+	$(SWIFT) test
+
+bench: deps
+	bash Benchmarks/run.sh
+
+fixtures: build
+	python3 Tests/TransferscopeNNTests/Fixtures/generate_fixtures.py --swift .build/release/transferscope

@@ -1,0 +1,78 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Swift emits FMA/AVX2 SIMD code only when clang is told the target has them; without
+// `-mfma`, `SIMD.addProduct` lowers to a scalar libm call (~100x slower).
+#if arch(x86_64)
+let simdFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
+#else
+let simdFlags: [SwiftSetting] = []
+#endif
+let fastMath: [SwiftSetting] = simdFlags + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+
+let package = Package(
+    name: "Transferscope",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "TransferscopeCore", targets: ["TransferscopeCore"]),
+        .library(name: "TransferscopeNN", targets: ["TransferscopeNN"]),
+        .library(name: "TransferscopeOptimizers", targets: ["TransferscopeOptimizers"]),
+        .library(name: "TransferscopeCheckpoints", targets: ["TransferscopeCheckpoints"]),
+        .executable(name: "transferscope", targets: ["transferscope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, only behind system-library targets.
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "pkg-config"])]),
+
+        // Tensors, BLAS, threading, randomness: the engine's core. Imports nothing of ours.
+        .target(name: "TransferscopeCore", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
+        // Layers, models, initialization. Imports Core.
+        .target(name: "TransferscopeNN", dependencies: ["TransferscopeCore"], swiftSettings: fastMath),
+        // SGD and learning-rate schedules. Imports Core and NN.
+        .target(
+            name: "TransferscopeOptimizers", dependencies: ["TransferscopeCore", "TransferscopeNN"],
+            swiftSettings: fastMath),
+        // safetensors I/O and PyTorch state dicts. Imports Core, NN and Optimizers.
+        .target(
+            name: "TransferscopeCheckpoints",
+            dependencies: ["TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers"],
+            swiftSettings: fastMath),
+
+        .executableTarget(
+            name: "transferscope",
+            dependencies: [
+                "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers",
+                "TransferscopeCheckpoints",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: simdFlags),
+        .executableTarget(
+            name: "TransferscopeBenchmarks",
+            dependencies: ["TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers"],
+            path: "Benchmarks/TransferscopeBenchmarks",
+            swiftSettings: simdFlags),
+
+        .testTarget(
+            name: "TransferscopeCoreTests", dependencies: ["TransferscopeCore"],
+            swiftSettings: simdFlags),
+        .testTarget(
+            name: "TransferscopeNNTests",
+            dependencies: ["TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints"],
+            exclude: ["Fixtures"],
+            swiftSettings: simdFlags),
+        .testTarget(
+            name: "TransferscopeCheckpointsTests",
+            dependencies: ["TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints"],
+            swiftSettings: simdFlags),
+        .testTarget(
+            name: "TransferscopeOptimizersTests",
+            dependencies: ["TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers"],
+            swiftSettings: simdFlags),
+    ],
+    swiftLanguageModes: [.v6]
+)

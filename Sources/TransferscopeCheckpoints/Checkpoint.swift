@@ -1,0 +1,67 @@
+import Foundation
+import TransferscopeCore
+import TransferscopeNN
+
+/// A model checkpoint on disk: a safetensors file whose tensors are the PyTorch state dict and
+/// whose metadata records the architecture, so `Checkpoint.loadModel` can rebuild the model.
+///
+/// A user can load one in PyTorch with
+/// `model.load_state_dict(safetensors.torch.load_file(path))` into the matching torchvision model.
+public enum Checkpoint {
+    /// Metadata key holding the JSON-encoded `ResNetConfiguration`.
+    public static let architectureKey = "transferscope.architecture"
+    /// Metadata key holding the class names, as a JSON array (optional).
+    public static let classesKey = "transferscope.classes"
+    /// Metadata key holding the input shape [H, W, C], as a JSON array (optional).
+    public static let inputShapeKey = "transferscope.input_shape"
+
+    /// Saves `model`'s state (atomically) with its architecture and any extra metadata.
+    public static func save(
+        _ model: ResNet, to path: String, classNames: [String]? = nil, inputShape: [Int]? = nil,
+        metadata extra: [String: String] = [:]
+    ) throws {
+        var metadata = extra
+        metadata["format"] = "pt"
+        metadata[architectureKey] = encodeJSON(model.configuration)
+        if let classNames { metadata[classesKey] = encodeJSON(classNames) }
+        if let inputShape { metadata[inputShapeKey] = encodeJSON(inputShape) }
+        try SafeTensors(entries: StateDict.entries(of: model.namedState), metadata: metadata).write(to: path)
+    }
+
+    /// Loads the weights at `path` into an existing model (strict by default).
+    public static func load(into model: ResNet, from path: String, strict: Bool = true, skipping: Set<String> = []) throws {
+        let file = try SafeTensors(contentsOf: path)
+        try StateDict.load(file, into: model.namedState, path: path, strict: strict, skipping: skipping)
+    }
+
+    /// The architecture recorded in the checkpoint at `path`.
+    public static func architecture(at path: String) throws -> ResNetConfiguration {
+        let file = try SafeTensors(contentsOf: path)
+        return try architecture(of: file, path: path)
+    }
+
+    static func architecture(of file: SafeTensors, path: String) throws -> ResNetConfiguration {
+        guard let text = file.metadata[architectureKey], let data = text.data(using: .utf8),
+              let configuration = try? JSONDecoder().decode(ResNetConfiguration.self, from: data)
+        else {
+            throw SafeTensorsError.malformed(
+                path: path, reason: "its metadata has no readable \(architectureKey); a checkpoint from elsewhere needs the architecture given explicitly")
+        }
+        return configuration
+    }
+
+    /// A new model with the architecture and weights stored at `path`.
+    public static func loadModel(from path: String) throws -> ResNet {
+        let file = try SafeTensors(contentsOf: path)
+        var generator = RandomGenerator(seed: 0)
+        let model = ResNet(try architecture(of: file, path: path), generator: &generator)
+        try StateDict.load(file, into: model.namedState, path: path)
+        return model
+    }
+
+    static func encodeJSON<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)).flatMap { String(data: $0, encoding: .utf8) } ?? "null"
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// A safetensors file's contents: named tensors (F32 or I64) and string metadata.
+///
+/// Format (huggingface/safetensors): 8-byte little-endian header length N, N bytes of JSON
+/// `{"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, "__metadata__": {...}}`,
+/// then the raw little-endian data, offsets relative to the end of the header.
+public struct SafeTensors: Equatable, Sendable {
+    /// One stored tensor.
+    public enum Entry: Equatable, Sendable {
+        case float32(shape: [Int], values: [Float])
+        case int64(shape: [Int], values: [Int64])
+
+        public var shape: [Int] {
+            switch self {
+            case let .float32(shape, _), let .int64(shape, _): return shape
+            }
+        }
+
+        var dtype: String {
+            switch self {
+            case .float32: return "F32"
+            case .int64: return "I64"
+            }
+        }
+    }
+
+    public var entries: [String: Entry]
+    public var metadata: [String: String]
+
+    public init(entries: [String: Entry] = [:], metadata: [String: String] = [:]) {
+        self.entries = entries
+        self.metadata = metadata
+    }
+
+    /// The F32 tensor called `name`, or nil.
+    public func floats(_ name: String) -> (shape: [Int], values: [Float])? {
+        if case let .float32(shape, values)? = entries[name] { return (shape, values) }
+        return nil
+    }
+
+    /// The I64 tensor called `name`, or nil.
+    public func integers(_ name: String) -> (shape: [Int], values: [Int64])? {
+        if case let .int64(shape, values)? = entries[name] { return (shape, values) }
+        return nil
+    }
+}
+
+/// What can go wrong reading or writing a safetensors file; each message names the file.
+public enum SafeTensorsError: Error, LocalizedError, Equatable {
+    case unreadable(path: String, reason: String)
+    case malformed(path: String, reason: String)
+    case unwritable(path: String, reason: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case let .unreadable(path, reason):
+            return "cannot read \(path): \(reason). Check that the path exists and is readable."
+        case let .malformed(path, reason):
+            return "\(path) is not a valid safetensors file: \(reason). Was it fully written? Re-create it or point to another checkpoint."
+        case let .unwritable(path, reason):
+            return "cannot write \(path): \(reason). Check that the directory exists and is writable, and that the disk has room."
+        }
+    }
+}

@@ -1,0 +1,180 @@
+/// 2-D convolution on NHWC activations with HWIO weights, as im2col + sgemm, split over the
+/// batch across `Parallel` workers.
+///
+/// Seen as matrices, the weights are W: [kH*kW*C_in, C_out], an image's patches are
+/// P: [OH*OW, kH*kW*C_in] and its output is Y = P W (+ bias), already NHWC.
+public enum Convolution {
+    /// Rows of the patch matrix built at once: a few MB, so it stays in cache between the
+    /// im2col and the sgemm that reads it.
+    static let targetPatchRows = 2048
+
+    /// Images per im2col group for `geometry`.
+    static func groupSize(_ geometry: ConvolutionGeometry) -> Int {
+        max(1, targetPatchRows / max(geometry.outputPixels, 1))
+    }
+
+    /// Writes the patches of one image: columns[oy * OW + ox, (ky * kW + kx) * C + c] =
+    /// image[oy*s - p + ky, ox*s - p + kx, c], zero outside the image.
+    /// image: [H, W, C]; columns: [OH*OW, kH*kW*C].
+    public static func im2col(
+        image: UnsafePointer<Float>, geometry g: ConvolutionGeometry, columns: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels
+        var row = columns
+        for oy in 0..<g.outputHeight {
+            for ox in 0..<g.outputWidth {
+                var out = row
+                for ky in 0..<g.kernelHeight {
+                    let iy = oy * g.stride - g.padding + ky
+                    for kx in 0..<g.kernelWidth {
+                        let ix = ox * g.stride - g.padding + kx
+                        if iy >= 0 && iy < g.inputHeight && ix >= 0 && ix < g.inputWidth {
+                            out.update(from: image + (iy * g.inputWidth + ix) * c, count: c)
+                        } else {
+                            out.update(repeating: 0, count: c)
+                        }
+                        out += c
+                    }
+                }
+                row += g.patchSize
+            }
+        }
+    }
+
+    /// The adjoint of `im2col`: adds each patch value back onto the pixel it came from.
+    /// columns: [OH*OW, kH*kW*C]; image: [H, W, C] (accumulated into).
+    public static func col2imAdd(
+        columns: UnsafePointer<Float>, geometry g: ConvolutionGeometry, image: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels
+        var row = columns
+        for oy in 0..<g.outputHeight {
+            for ox in 0..<g.outputWidth {
+                var patch = row
+                for ky in 0..<g.kernelHeight {
+                    let iy = oy * g.stride - g.padding + ky
+                    for kx in 0..<g.kernelWidth {
+                        let ix = ox * g.stride - g.padding + kx
+                        if iy >= 0 && iy < g.inputHeight && ix >= 0 && ix < g.inputWidth {
+                            let pixel = image + (iy * g.inputWidth + ix) * c
+                            for i in 0..<c { pixel[i] += patch[i] }
+                        }
+                        patch += c
+                    }
+                }
+                row += g.patchSize
+            }
+        }
+    }
+
+    /// output = conv(input, weight) + bias.
+    /// input: [N, H, W, C_in]; weight: [kH, kW, C_in, C_out]; bias: [C_out] or nil;
+    /// output: [N, OH, OW, C_out] (overwritten).
+    public static func forward(
+        output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, geometry g: ConvolutionGeometry, workspace: Workspace
+    ) {
+        let k = g.patchSize, o = g.outputChannels
+        Parallel.forEachShare(of: g.batch) { worker, images in
+            if g.isPointwise {
+                let rows = images.count * g.outputPixels
+                BLAS.sgemm(
+                    transposeA: false, transposeB: false, m: rows, n: o, k: k,
+                    a: input + images.lowerBound * g.inputImageSize, lda: k, b: weight, ldb: o,
+                    beta: 0, c: output + images.lowerBound * g.outputImageSize, ldc: o)
+            } else {
+                let group = groupSize(g)
+                let columns = workspace.floats(worker: worker, count: group * g.outputPixels * k)
+                for start in stride(from: images.lowerBound, to: images.upperBound, by: group) {
+                    let count = min(group, images.upperBound - start)
+                    for i in 0..<count {
+                        im2col(image: input + (start + i) * g.inputImageSize, geometry: g,
+                               columns: columns + i * g.outputPixels * k)
+                    }
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: false, m: count * g.outputPixels, n: o, k: k,
+                        a: columns, lda: k, b: weight, ldb: o,
+                        beta: 0, c: output + start * g.outputImageSize, ldc: o)
+                }
+            }
+            if let bias {
+                var row = output + images.lowerBound * g.outputImageSize
+                for _ in 0..<(images.count * g.outputPixels) {
+                    for j in 0..<o { row[j] += bias[j] }
+                    row += o
+                }
+            }
+        }
+    }
+
+    /// The gradients of `forward`: weightGradient and biasGradient are accumulated into (+=),
+    /// inputGradient (if not nil) is overwritten.
+    /// outputGradient: [N, OH, OW, C_out]; input: [N, H, W, C_in]; weight: [kH, kW, C_in, C_out].
+    public static func backward(
+        inputGradient: UnsafeMutablePointer<Float>?, weightGradient: UnsafeMutablePointer<Float>,
+        biasGradient: UnsafeMutablePointer<Float>?, outputGradient: UnsafePointer<Float>,
+        input: UnsafePointer<Float>, weight: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
+        workspace: Workspace, gradientWorkspace: Workspace
+    ) {
+        let k = g.patchSize, o = g.outputChannels
+        let workers = Parallel.activeWorkers(for: g.batch)
+        Parallel.forEachShare(of: g.batch) { worker, images in
+            // dW_worker = sum over this worker's images of P^T dY, reduced in worker order below.
+            let partial = gradientWorkspace.floats(worker: worker, count: k * o)
+            let dyShare = outputGradient + images.lowerBound * g.outputImageSize
+            if g.isPointwise {
+                let rows = images.count * g.outputPixels
+                let xShare = input + images.lowerBound * g.inputImageSize
+                BLAS.sgemm(transposeA: true, transposeB: false, m: k, n: o, k: rows,
+                           a: xShare, lda: k, b: dyShare, ldb: o, beta: 0, c: partial, ldc: o)
+                if let inputGradient {
+                    // dX = dY W^T
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: k, k: o,
+                               a: dyShare, lda: o, b: weight, ldb: o,
+                               beta: 0, c: inputGradient + images.lowerBound * g.inputImageSize, ldc: k)
+                }
+                return
+            }
+            let group = groupSize(g)
+            let columns = workspace.floats(worker: worker, count: group * g.outputPixels * k)
+            if let inputGradient {
+                (inputGradient + images.lowerBound * g.inputImageSize)
+                    .update(repeating: 0, count: images.count * g.inputImageSize)
+            }
+            var first = true
+            for start in stride(from: images.lowerBound, to: images.upperBound, by: group) {
+                let count = min(group, images.upperBound - start)
+                let rows = count * g.outputPixels
+                let dy = outputGradient + start * g.outputImageSize
+                for i in 0..<count {
+                    im2col(image: input + (start + i) * g.inputImageSize, geometry: g,
+                           columns: columns + i * g.outputPixels * k)
+                }
+                BLAS.sgemm(transposeA: true, transposeB: false, m: k, n: o, k: rows,
+                           a: columns, lda: k, b: dy, ldb: o, beta: first ? 0 : 1, c: partial, ldc: o)
+                first = false
+                if let inputGradient {
+                    // dP = dY W^T, then scattered back onto the pixels.
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: k, k: o,
+                               a: dy, lda: o, b: weight, ldb: o, beta: 0, c: columns, ldc: k)
+                    for i in 0..<count {
+                        col2imAdd(columns: columns + i * g.outputPixels * k, geometry: g,
+                                  image: inputGradient + (start + i) * g.inputImageSize)
+                    }
+                }
+            }
+            if first { partial.update(repeating: 0, count: k * o) }
+        }
+        for worker in 0..<workers {
+            let partial = gradientWorkspace.floats(worker: worker, count: k * o)
+            for i in 0..<(k * o) { weightGradient[i] += partial[i] }
+        }
+        if let biasGradient {
+            var row = outputGradient
+            for _ in 0..<(g.batch * g.outputPixels) {
+                for j in 0..<o { biasGradient[j] += row[j] }
+                row += o
+            }
+        }
+    }
+}

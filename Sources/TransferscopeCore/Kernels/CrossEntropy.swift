@@ -1,0 +1,34 @@
+import Foundation
+
+/// Softmax cross-entropy, averaged over the batch, as `torch.nn.functional.cross_entropy`.
+public enum CrossEntropy {
+    /// loss = mean_n [ logsumexp(z_n) - z_n[y_n] ]; returns the loss and writes
+    /// dz = (softmax(z) - onehot(y)) / N, and the softmax probabilities if asked.
+    /// logits: [N, K]; labels: N class indices in 0..<K.
+    public static func forwardBackward(
+        logits: UnsafePointer<Float>, labels: [Int], classes: Int,
+        logitsGradient: UnsafeMutablePointer<Float>?
+    ) -> Float {
+        let batch = labels.count
+        var total = 0.0
+        for n in 0..<batch {
+            let z = logits + n * classes
+            precondition(labels[n] >= 0 && labels[n] < classes,
+                         "CrossEntropy: label \(labels[n]) of sample \(n) outside 0..<\(classes)")
+            var maximum = -Float.infinity
+            for k in 0..<classes { maximum = max(maximum, z[k]) }
+            var sum = 0.0
+            for k in 0..<classes { sum += Double(expf(z[k] - maximum)) }
+            let logSumExp = Double(maximum) + log(sum)
+            total += logSumExp - Double(z[labels[n]])
+            if let logitsGradient {
+                let dz = logitsGradient + n * classes
+                for k in 0..<classes {
+                    let p = exp(Double(z[k]) - logSumExp)
+                    dz[k] = Float((p - (k == labels[n] ? 1 : 0)) / Double(batch))
+                }
+            }
+        }
+        return Float(total / Double(max(batch, 1)))
+    }
+}

@@ -1,0 +1,90 @@
+/// Max and global average pooling on NHWC activations.
+public enum Pooling {
+    /// Max over kxk windows with stride and padding (padding counts as -infinity, as PyTorch).
+    /// input: [N, H, W, C]; output: [N, OH, OW, C]; argmax: [N, OH, OW, C] flat input indices.
+    public static func maxForward(
+        output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>, input: UnsafePointer<Float>,
+        batch: Int, height: Int, width: Int, channels: Int, kernelSize: Int, stride: Int, padding: Int
+    ) {
+        let oh = (height + 2 * padding - kernelSize) / stride + 1
+        let ow = (width + 2 * padding - kernelSize) / stride + 1
+        Parallel.forEachShare(of: batch) { _, images in
+            for n in images {
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        let out = ((n * oh + oy) * ow + ox) * channels
+                        for c in 0..<channels {
+                            var best = -Float.infinity
+                            var bestIndex: Int32 = -1
+                            for ky in 0..<kernelSize {
+                                let iy = oy * stride - padding + ky
+                                if iy < 0 || iy >= height { continue }
+                                for kx in 0..<kernelSize {
+                                    let ix = ox * stride - padding + kx
+                                    if ix < 0 || ix >= width { continue }
+                                    let index = ((n * height + iy) * width + ix) * channels + c
+                                    let v = input[index]
+                                    if v > best || bestIndex < 0 || v.isNaN {
+                                        best = v
+                                        bestIndex = Int32(index)
+                                    }
+                                }
+                            }
+                            output[out + c] = best
+                            argmax[out + c] = bestIndex
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dx[argmax[i]] += dy[i]; dx is overwritten (zeroed first). dx: [N, H, W, C].
+    public static func maxBackward(
+        inputGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
+        argmax: UnsafePointer<Int32>, batch: Int, inputImageSize: Int, outputImageSize: Int
+    ) {
+        Parallel.forEachShare(of: batch) { _, images in
+            inputGradient.advanced(by: images.lowerBound * inputImageSize)
+                .update(repeating: 0, count: images.count * inputImageSize)
+            for i in (images.lowerBound * outputImageSize)..<(images.upperBound * outputImageSize) {
+                inputGradient[Int(argmax[i])] += outputGradient[i]
+            }
+        }
+    }
+
+    /// y[n, c] = mean over h, w of x[n, h, w, c]. x: [N, H*W, C]; y: [N, C].
+    public static func averageForward(
+        output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, batch: Int, pixels: Int, channels: Int
+    ) {
+        let scale = 1 / Float(pixels)
+        Parallel.forEachShare(of: batch) { _, images in
+            for n in images {
+                let y = output + n * channels
+                y.update(repeating: 0, count: channels)
+                for p in 0..<pixels {
+                    let x = input + (n * pixels + p) * channels
+                    for c in 0..<channels { y[c] += x[c] }
+                }
+                for c in 0..<channels { y[c] *= scale }
+            }
+        }
+    }
+
+    /// dx[n, h, w, c] = dy[n, c] / (H*W). dx: [N, H*W, C] (overwritten); dy: [N, C].
+    public static func averageBackward(
+        inputGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
+        batch: Int, pixels: Int, channels: Int
+    ) {
+        let scale = 1 / Float(pixels)
+        Parallel.forEachShare(of: batch) { _, images in
+            for n in images {
+                let dy = outputGradient + n * channels
+                for p in 0..<pixels {
+                    let dx = inputGradient + (n * pixels + p) * channels
+                    for c in 0..<channels { dx[c] = dy[c] * scale }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import TransferscopeCore
+
+/// Two 3x3 convolutions with a residual connection (He et al. 2016), as torchvision's
+/// `BasicBlock`: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)).
+public final class BasicBlock: ResidualBlock {
+    public static let expansion = 1
+    public let conv1: Conv2d
+    public let bn1: BatchNorm2d
+    public let conv2: Conv2d
+    public let bn2: BatchNorm2d
+    public let downsample: Downsample?
+    private var savedOutput = Tensor()
+
+    public init(inputChannels: Int, planes: Int, stride: Int, generator: inout RandomGenerator) {
+        conv1 = Conv2d(inputChannels: inputChannels, outputChannels: planes, kernelSize: 3, stride: stride,
+                       padding: 1, generator: &generator)
+        bn1 = BatchNorm2d(channels: planes)
+        conv2 = Conv2d(inputChannels: planes, outputChannels: planes, kernelSize: 3, padding: 1, generator: &generator)
+        bn2 = BatchNorm2d(channels: planes)
+        downsample = stride != 1 || inputChannels != planes
+            ? Downsample(inputChannels: inputChannels, outputChannels: planes, stride: stride, generator: &generator)
+            : nil
+    }
+
+    public var outputChannels: Int { conv2.outputChannels }
+
+    public var namedState: NamedState {
+        var state = NamedState()
+        state.append(conv1.namedState, prefix: "conv1")
+        state.append(bn1.namedState, prefix: "bn1")
+        state.append(conv2.namedState, prefix: "conv2")
+        state.append(bn2.namedState, prefix: "bn2")
+        if let downsample { state.append(downsample.namedState, prefix: "downsample") }
+        return state
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let hidden = bn1.forward(conv1.forward(input), training: training, relu: true)
+        let main = bn2.forward(conv2.forward(hidden), training: training)
+        let shortcut = downsample?.forward(input, training: training) ?? input
+        savedOutput = residualJoin(main, shortcut)
+        return savedOutput
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        let dSum = residualJoinBackward(outputGradient, output: savedOutput)
+        savedOutput = Tensor()
+        var dx = conv1.backward(bn1.backward(conv2.backward(bn2.backward(dSum))!))!
+        accumulate(&dx, downsample?.backward(dSum) ?? dSum)
+        return dx
+    }
+}

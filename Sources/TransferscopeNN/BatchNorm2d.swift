@@ -1,0 +1,114 @@
+import TransferscopeCore
+
+/// Batch normalization over the channels of NHWC activations, with PyTorch's `BatchNorm2d`
+/// semantics: the batch's biased variance normalizes, the unbiased one (R / (R - 1)) enters
+/// the running variance, and running = (1 - momentum) * running + momentum * batch.
+public final class BatchNorm2d: StateContainer {
+    public let channels: Int
+    public let momentum: Float
+    public let epsilon: Float
+    /// gamma: [C], initialized to 1.
+    public let weight: Parameter
+    /// beta: [C], initialized to 0.
+    public let bias: Parameter
+    /// [C], initialized to 0.
+    public let runningMean: Buffer
+    /// [C], initialized to 1.
+    public let runningVariance: Buffer
+    /// Training-mode forward passes seen (PyTorch's `num_batches_tracked`).
+    public let batchesTracked = Counter()
+
+    private var savedInput = Tensor()
+    private var savedOutput = Tensor()
+    private var savedMean: [Float] = []
+    private var savedInverseStandardDeviation: [Float] = []
+    private var savedTraining = true
+    private var savedRelu = false
+    private let scratch = Workspace()
+
+    public init(channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+        self.channels = channels
+        self.momentum = momentum
+        self.epsilon = epsilon
+        weight = Parameter(Tensor(shape: [channels], repeating: 1))
+        bias = Parameter(Tensor(shape: [channels], repeating: 0))
+        runningMean = Buffer(Tensor(shape: [channels], repeating: 0))
+        runningVariance = Buffer(Tensor(shape: [channels], repeating: 1))
+    }
+
+    public var namedState: NamedState {
+        var state = NamedState()
+        state.parameters = [("weight", weight), ("bias", bias)]
+        state.buffers = [("running_mean", runningMean), ("running_var", runningVariance)]
+        state.counters = [("num_batches_tracked", batchesTracked)]
+        return state
+    }
+
+    /// input: [N, H, W, C] -> same shape. In training mode normalizes with the batch statistics
+    /// and updates the running ones; in evaluation mode uses the running statistics.
+    /// With `relu` the output is max(0, BN(x)) (fused, one pass).
+    public func forward(_ input: Tensor, training: Bool, relu: Bool = false) -> Tensor {
+        precondition(input.shape.last == channels, "BatchNorm2d: expected \(channels) channels, got \(input.shape)")
+        let rows = input.count / channels
+        var mean: [Float], variance: [Float]
+        if training {
+            precondition(rows > 1, "BatchNorm2d: training needs more than one value per channel, got \(input.shape)")
+            (mean, variance) = BatchNormalization.statistics(
+                input: input.unsafePointer, rows: rows, channels: channels, scratch: scratch)
+            updateRunningStatistics(mean: mean, variance: variance, rows: rows)
+        } else {
+            mean = runningMean.value.scalars
+            variance = runningVariance.value.scalars
+        }
+        let invstd = variance.map { 1 / ($0 + epsilon).squareRoot() }
+        let gamma = weight.value.scalars, beta = bias.value.scalars
+        let scale = (0..<channels).map { gamma[$0] * invstd[$0] }
+        let shift = (0..<channels).map { beta[$0] - mean[$0] * scale[$0] }
+        var output = Tensor(uninitializedShape: input.shape)
+        BatchNormalization.applyAffine(
+            output: output.unsafeMutablePointer, input: input.unsafePointer, rows: rows, channels: channels,
+            scale: scale, shift: shift, relu: relu)
+        savedInput = input
+        savedOutput = relu ? output : Tensor()
+        savedMean = mean
+        savedInverseStandardDeviation = invstd
+        savedTraining = training
+        savedRelu = relu
+        return output
+    }
+
+    private func updateRunningStatistics(mean: [Float], variance: [Float], rows: Int) {
+        let unbiasing = Float(rows) / Float(rows - 1)
+        let m = runningMean.value.unsafeMutablePointer, v = runningVariance.value.unsafeMutablePointer
+        for c in 0..<channels {
+            m[c] = (1 - momentum) * m[c] + momentum * mean[c]
+            v[c] = (1 - momentum) * v[c] + momentum * variance[c] * unbiasing
+        }
+        batchesTracked.value += 1
+    }
+
+    /// Accumulates the gamma and beta gradients and returns d(loss)/d(input).
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        precondition(outputGradient.shape == savedInput.shape,
+                     "BatchNorm2d.backward: gradient \(outputGradient.shape) does not match input \(savedInput.shape)")
+        let rows = savedInput.count / channels
+        var dy = outputGradient
+        if savedRelu {
+            var masked = Tensor(uninitializedShape: outputGradient.shape)
+            Elementwise.reluBackward(
+                inputGradient: masked.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
+                output: savedOutput.unsafePointer, count: masked.count)
+            dy = masked
+        }
+        var dx = Tensor(uninitializedShape: savedInput.shape)
+        BatchNormalization.backward(
+            inputGradient: dx.unsafeMutablePointer, gammaGradient: weight.gradient.unsafeMutablePointer,
+            betaGradient: bias.gradient.unsafeMutablePointer, outputGradient: dy.unsafePointer,
+            input: savedInput.unsafePointer, mean: savedMean, inverseStandardDeviation: savedInverseStandardDeviation,
+            gamma: weight.value.unsafePointer, rows: rows, channels: channels, batchStatistics: savedTraining,
+            scratch: scratch)
+        savedInput = Tensor()
+        savedOutput = Tensor()
+        return dx
+    }
+}

@@ -1,0 +1,61 @@
+import TransferscopeCore
+
+/// 1x1 -> 3x3 (stride s) -> 1x1 (x4 channels) convolutions with a residual connection, as
+/// torchvision's `Bottleneck` (ResNet v1.5: the stride sits on the 3x3 convolution).
+public final class Bottleneck: ResidualBlock {
+    public static let expansion = 4
+    public let conv1: Conv2d
+    public let bn1: BatchNorm2d
+    public let conv2: Conv2d
+    public let bn2: BatchNorm2d
+    public let conv3: Conv2d
+    public let bn3: BatchNorm2d
+    public let downsample: Downsample?
+    private var savedOutput = Tensor()
+
+    public init(inputChannels: Int, planes: Int, stride: Int, generator: inout RandomGenerator) {
+        let width = planes * Bottleneck.expansion
+        conv1 = Conv2d(inputChannels: inputChannels, outputChannels: planes, kernelSize: 1, generator: &generator)
+        bn1 = BatchNorm2d(channels: planes)
+        conv2 = Conv2d(inputChannels: planes, outputChannels: planes, kernelSize: 3, stride: stride, padding: 1,
+                       generator: &generator)
+        bn2 = BatchNorm2d(channels: planes)
+        conv3 = Conv2d(inputChannels: planes, outputChannels: width, kernelSize: 1, generator: &generator)
+        bn3 = BatchNorm2d(channels: width)
+        downsample = stride != 1 || inputChannels != width
+            ? Downsample(inputChannels: inputChannels, outputChannels: width, stride: stride, generator: &generator)
+            : nil
+    }
+
+    public var outputChannels: Int { conv3.outputChannels }
+
+    public var namedState: NamedState {
+        var state = NamedState()
+        state.append(conv1.namedState, prefix: "conv1")
+        state.append(bn1.namedState, prefix: "bn1")
+        state.append(conv2.namedState, prefix: "conv2")
+        state.append(bn2.namedState, prefix: "bn2")
+        state.append(conv3.namedState, prefix: "conv3")
+        state.append(bn3.namedState, prefix: "bn3")
+        if let downsample { state.append(downsample.namedState, prefix: "downsample") }
+        return state
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let a = bn1.forward(conv1.forward(input), training: training, relu: true)
+        let b = bn2.forward(conv2.forward(a), training: training, relu: true)
+        let main = bn3.forward(conv3.forward(b), training: training)
+        let shortcut = downsample?.forward(input, training: training) ?? input
+        savedOutput = residualJoin(main, shortcut)
+        return savedOutput
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        let dSum = residualJoinBackward(outputGradient, output: savedOutput)
+        savedOutput = Tensor()
+        let dB = conv3.backward(bn3.backward(dSum))!
+        var dx = conv1.backward(bn1.backward(conv2.backward(bn2.backward(dB))!))!
+        accumulate(&dx, downsample?.backward(dSum) ?? dSum)
+        return dx
+    }
+}

@@ -1,0 +1,85 @@
+import TransferscopeCore
+
+/// A 2-D convolution layer on NHWC activations (PyTorch's `Conv2d`, square kernels).
+public final class Conv2d: StateContainer {
+    public let inputChannels: Int
+    public let outputChannels: Int
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+    /// [kH, kW, C_in, C_out] (PyTorch: [C_out, C_in, kH, kW]).
+    public let weight: Parameter
+    /// [C_out], or nil for a convolution without bias.
+    public let bias: Parameter?
+
+    private var savedInput = Tensor()
+    private let workspace = Workspace()
+    private let gradientWorkspace = Workspace()
+
+    /// A convolution initialized as PyTorch's default (Kaiming uniform with a = sqrt(5),
+    /// i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias).
+    public init(
+        inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        bias: Bool = false, generator: inout RandomGenerator
+    ) {
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        let bound = 1 / Float(inputChannels * kernelSize * kernelSize).squareRoot()
+        weight = Parameter(
+            Tensor.randomUniform(shape: [kernelSize, kernelSize, inputChannels, outputChannels],
+                                 lowerBound: -bound, upperBound: bound, using: &generator),
+            layout: .convolutionHWIO)
+        self.bias = bias
+            ? Parameter(Tensor.randomUniform(shape: [outputChannels], lowerBound: -bound, upperBound: bound,
+                                             using: &generator))
+            : nil
+    }
+
+    public var namedState: NamedState {
+        var state = NamedState()
+        state.parameters.append(("weight", weight))
+        if let bias { state.parameters.append(("bias", bias)) }
+        return state
+    }
+
+    func geometry(for input: Tensor) -> ConvolutionGeometry {
+        precondition(input.shape.count == 4 && input.shape[3] == inputChannels,
+                     "Conv2d: expected input [N, H, W, \(inputChannels)], got \(input.shape)")
+        return ConvolutionGeometry(
+            batch: input.shape[0], inputHeight: input.shape[1], inputWidth: input.shape[2],
+            inputChannels: inputChannels, outputChannels: outputChannels,
+            kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: padding)
+    }
+
+    /// input: [N, H, W, C_in] -> [N, OH, OW, C_out]. Keeps the input for `backward`.
+    public func forward(_ input: Tensor) -> Tensor {
+        let g = geometry(for: input)
+        savedInput = input
+        var output = Tensor(uninitializedShape: [g.batch, g.outputHeight, g.outputWidth, outputChannels])
+        Convolution.forward(
+            output: output.unsafeMutablePointer, input: input.unsafePointer, weight: weight.value.unsafePointer,
+            bias: bias?.value.unsafePointer, geometry: g, workspace: workspace)
+        return output
+    }
+
+    /// Accumulates the weight (and bias) gradients and returns d(loss)/d(input), or nil
+    /// when `inputGradient` is false (the first layer of a model).
+    @discardableResult
+    public func backward(_ outputGradient: Tensor, inputGradient: Bool = true) -> Tensor? {
+        let g = geometry(for: savedInput)
+        precondition(outputGradient.shape == [g.batch, g.outputHeight, g.outputWidth, outputChannels],
+                     "Conv2d.backward: gradient \(outputGradient.shape) does not match the output")
+        var dx = inputGradient ? Tensor(uninitializedShape: savedInput.shape) : nil
+        let dxPointer = dx?.unsafeMutablePointer
+        Convolution.backward(
+            inputGradient: dxPointer, weightGradient: weight.gradient.unsafeMutablePointer,
+            biasGradient: bias?.gradient.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
+            input: savedInput.unsafePointer, weight: weight.value.unsafePointer, geometry: g,
+            workspace: workspace, gradientWorkspace: gradientWorkspace)
+        savedInput = Tensor()
+        return dx
+    }
+}

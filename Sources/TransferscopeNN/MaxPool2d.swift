@@ -1,0 +1,73 @@
+import TransferscopeCore
+
+/// Max pooling over square windows of NHWC activations (PyTorch's `MaxPool2d`).
+public final class MaxPool2d {
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+    private var savedArgmax: [Int32] = []
+    private var savedInputShape: [Int] = []
+
+    public init(kernelSize: Int, stride: Int, padding: Int = 0) {
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+    }
+
+    /// input: [N, H, W, C] -> [N, OH, OW, C] with OH = floor((H + 2p - k) / s) + 1.
+    public func forward(_ input: Tensor) -> Tensor {
+        precondition(input.shape.count == 4, "MaxPool2d: expected [N, H, W, C], got \(input.shape)")
+        let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let oh = (h + 2 * padding - kernelSize) / stride + 1, ow = (w + 2 * padding - kernelSize) / stride + 1
+        precondition(oh > 0 && ow > 0, "MaxPool2d: window \(kernelSize) does not fit input \(input.shape)")
+        var output = Tensor(uninitializedShape: [n, oh, ow, c])
+        if savedArgmax.count != output.count { savedArgmax = [Int32](repeating: 0, count: output.count) }
+        savedArgmax.withUnsafeMutableBufferPointer { argmax in
+            Pooling.maxForward(
+                output: output.unsafeMutablePointer, argmax: argmax.baseAddress!, input: input.unsafePointer,
+                batch: n, height: h, width: w, channels: c, kernelSize: kernelSize, stride: stride, padding: padding)
+        }
+        savedInputShape = input.shape
+        return output
+    }
+
+    /// Routes each output gradient to the input that was the maximum.
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        var dx = Tensor(uninitializedShape: savedInputShape)
+        let batch = savedInputShape[0]
+        savedArgmax.withUnsafeBufferPointer { argmax in
+            Pooling.maxBackward(
+                inputGradient: dx.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
+                argmax: argmax.baseAddress!, batch: batch, inputImageSize: dx.count / batch,
+                outputImageSize: outputGradient.count / batch)
+        }
+        return dx
+    }
+}
+
+/// The mean over all pixels of NHWC activations (PyTorch's `AdaptiveAvgPool2d(1)` + flatten).
+public final class GlobalAveragePool {
+    private var savedInputShape: [Int] = []
+
+    public init() {}
+
+    /// input: [N, H, W, C] -> [N, C].
+    public func forward(_ input: Tensor) -> Tensor {
+        precondition(input.shape.count == 4, "GlobalAveragePool: expected [N, H, W, C], got \(input.shape)")
+        let (n, c) = (input.shape[0], input.shape[3])
+        var output = Tensor(uninitializedShape: [n, c])
+        Pooling.averageForward(output: output.unsafeMutablePointer, input: input.unsafePointer,
+                               batch: n, pixels: input.shape[1] * input.shape[2], channels: c)
+        savedInputShape = input.shape
+        return output
+    }
+
+    /// Spreads each gradient evenly over the pixels it averaged.
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        var dx = Tensor(uninitializedShape: savedInputShape)
+        Pooling.averageBackward(
+            inputGradient: dx.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
+            batch: savedInputShape[0], pixels: savedInputShape[1] * savedInputShape[2], channels: savedInputShape[3])
+        return dx
+    }
+}

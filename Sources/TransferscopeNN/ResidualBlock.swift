@@ -1,0 +1,63 @@
+import TransferscopeCore
+
+/// A residual block of a ResNet: BasicBlock or Bottleneck.
+public protocol ResidualBlock: StateContainer {
+    /// input: [N, H, W, C_in] -> [N, H/s, W/s, C_out].
+    func forward(_ input: Tensor, training: Bool) -> Tensor
+    /// Accumulates parameter gradients and returns d(loss)/d(input).
+    func backward(_ outputGradient: Tensor) -> Tensor
+    /// Channels out.
+    var outputChannels: Int { get }
+}
+
+/// The projection shortcut of a block that changes shape: 1x1 conv (stride s) + BatchNorm,
+/// named `downsample.0` and `downsample.1` as in torchvision.
+public final class Downsample: StateContainer {
+    public let conv: Conv2d
+    public let norm: BatchNorm2d
+
+    public init(inputChannels: Int, outputChannels: Int, stride: Int, generator: inout RandomGenerator) {
+        conv = Conv2d(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 1,
+                      stride: stride, generator: &generator)
+        norm = BatchNorm2d(channels: outputChannels)
+    }
+
+    public var namedState: NamedState {
+        var state = NamedState()
+        state.append(conv.namedState, prefix: "0")
+        state.append(norm.namedState, prefix: "1")
+        return state
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        norm.forward(conv.forward(input), training: training)
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        conv.backward(norm.backward(outputGradient))!
+    }
+}
+
+/// out = relu(main + shortcut); returns d(main) = d(shortcut) = dy * (out > 0).
+func residualJoin(_ main: Tensor, _ shortcut: Tensor) -> Tensor {
+    precondition(main.shape == shortcut.shape, "Residual add: \(main.shape) vs \(shortcut.shape)")
+    var output = Tensor(uninitializedShape: main.shape)
+    Elementwise.addForward(output: output.unsafeMutablePointer, main.unsafePointer, shortcut.unsafePointer,
+                           count: main.count, relu: true)
+    return output
+}
+
+/// The gradient through `residualJoin`'s ReLU.
+func residualJoinBackward(_ outputGradient: Tensor, output: Tensor) -> Tensor {
+    var dx = Tensor(uninitializedShape: output.shape)
+    Elementwise.reluBackward(inputGradient: dx.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
+                             output: output.unsafePointer, count: dx.count)
+    return dx
+}
+
+/// Adds b into a: a += b.
+func accumulate(_ a: inout Tensor, _ b: Tensor) {
+    precondition(a.shape == b.shape, "accumulate: \(a.shape) vs \(b.shape)")
+    let p = a.unsafeMutablePointer
+    Elementwise.addForward(output: p, p, b.unsafePointer, count: a.count, relu: false)
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// A learning rate as a function of training progress in epochs (fractional: step / steps per epoch).
+public struct LearningRateSchedule: Equatable, Sendable, Codable {
+    /// The shape of the schedule after warm-up.
+    public enum Kind: Equatable, Sendable, Codable {
+        /// base throughout.
+        case constant
+        /// base * gamma^(number of milestones <= floor(epoch)), as `MultiStepLR` stepped per epoch.
+        case multiStep(milestones: [Int], gamma: Double)
+        /// minimum + (base - minimum) * (1 + cos(pi * epoch / totalEpochs)) / 2, as `CosineAnnealingLR`
+        /// (evaluated at the fractional epoch, so it decays smoothly within an epoch).
+        case cosine(totalEpochs: Double, minimum: Double)
+    }
+
+    public var base: Double
+    public var kind: Kind
+    /// Epochs of linear warm-up (0: none): the rate is multiplied by a factor rising linearly
+    /// from `warmupStartFactor` at epoch 0 to 1 at `warmupEpochs`, as PyTorch's `LinearLR`.
+    public var warmupEpochs: Double
+    public var warmupStartFactor: Double
+
+    public init(base: Double, kind: Kind = .constant, warmupEpochs: Double = 0, warmupStartFactor: Double = 0.1) {
+        self.base = base
+        self.kind = kind
+        self.warmupEpochs = warmupEpochs
+        self.warmupStartFactor = warmupStartFactor
+    }
+
+    /// The rate at fractional epoch `epoch` (>= 0).
+    public func rate(atEpoch epoch: Double) -> Double {
+        var rate: Double
+        switch kind {
+        case .constant:
+            rate = base
+        case let .multiStep(milestones, gamma):
+            let passed = milestones.filter { Double($0) <= epoch.rounded(.down) }.count
+            rate = base * pow(gamma, Double(passed))
+        case let .cosine(total, minimum):
+            let t = min(max(epoch, 0), total)
+            rate = minimum + (base - minimum) * (1 + cos(Double.pi * t / total)) / 2
+        }
+        if warmupEpochs > 0 && epoch < warmupEpochs {
+            rate *= warmupStartFactor + (1 - warmupStartFactor) * max(epoch, 0) / warmupEpochs
+        }
+        return rate
+    }
+}

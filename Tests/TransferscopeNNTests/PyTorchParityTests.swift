@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+import TransferscopeCheckpoints
+import TransferscopeCore
+import TransferscopeNN
+import TransferscopeOptimizers
+
+/// Compares whole models against PyTorch: forward (train and eval), loss, every parameter
+/// gradient, BatchNorm running statistics, and the weights after one and three SGD steps.
+/// The fixtures come from `Fixtures/generate_fixtures.py` (torch 2.15, torchvision blocks).
+@Suite("PyTorch parity")
+struct PyTorchParityTests {
+    /// Norm-wise relative tolerance: ||ours - torch|| <= tolerance * ||torch||.
+    static let tolerance: Float = 1e-4
+
+    static let fixtureNames = ["resnet20", "resnet18-w8", "resnet50-w8"]
+
+    struct Fixture {
+        let file: SafeTensors
+        let model: ResNet
+        let sgd: SGD.Hyperparameters
+        let learningRate: Float
+
+        init(_ name: String) throws {
+            let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("Fixtures/\(name).safetensors").path
+            file = try SafeTensors(contentsOf: path)
+            let architecture = try JSONDecoder().decode(
+                ResNetConfiguration.self, from: Data(file.metadata["architecture"]!.utf8))
+            var generator = RandomGenerator(seed: 1)
+            model = ResNet(architecture, generator: &generator)
+            var initial = SafeTensors()
+            for (key, entry) in file.entries where key.hasPrefix("init.") { initial.entries[String(key.dropFirst(5))] = entry }
+            try StateDict.load(initial, into: model.namedState, path: path)
+            let settings = try JSONSerialization.jsonObject(with: Data(file.metadata["sgd"]!.utf8)) as! [String: Any]
+            sgd = SGD.Hyperparameters(
+                momentum: (settings["momentum"] as! NSNumber).floatValue,
+                weightDecay: (settings["weight_decay"] as! NSNumber).floatValue,
+                nesterov: settings["nesterov"] as! Bool)
+            learningRate = (settings["lr"] as! NSNumber).floatValue
+        }
+
+        func tensor(_ key: String) -> Tensor {
+            let (shape, values) = file.floats(key)!
+            return Tensor(shape: shape, scalars: values)
+        }
+
+        func batch(_ suffix: String) -> (Tensor, [Int]) {
+            (tensor("input" + suffix).nchwToNHWC(), file.integers("labels" + suffix)!.values.map { Int($0) })
+        }
+
+        /// One training step's forward and backward; returns the logits and loss.
+        func forwardBackward(_ input: Tensor, _ labels: [Int]) -> (Tensor, Float) {
+            model.zeroGradients()
+            let logits = model.forward(input, training: true)
+            var dLogits = Tensor(uninitializedShape: logits.shape)
+            let loss = CrossEntropy.forwardBackward(
+                logits: logits.unsafePointer, labels: labels, classes: logits.shape[1],
+                logitsGradient: dLogits.unsafeMutablePointer)
+            model.backward(dLogits)
+            return (logits, loss)
+        }
+
+        /// Expects every float entry `prefix.<key>` and counter to match the model's state.
+        func expectState(prefix: String) {
+            let ours = StateDict.entries(of: model.namedState)
+            for (key, entry) in ours {
+                switch entry {
+                case let .float32(shape, values):
+                    expectClose(Tensor(shape: shape, scalars: values), tensor(prefix + key), "\(prefix)\(key)")
+                case let .int64(_, values):
+                    #expect(values == file.integers(prefix + key)?.values, "\(prefix)\(key)")
+                }
+            }
+        }
+    }
+
+    static func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
+        var difference = 0.0, norm = 0.0
+        for i in 0..<a.count {
+            let d = Double(a[flat: i] - b[flat: i])
+            difference += d * d
+            norm += Double(b[flat: i]) * Double(b[flat: i])
+        }
+        return Float((difference / max(norm, 1e-30)).squareRoot())
+    }
+
+    static func expectClose(_ ours: Tensor, _ theirs: Tensor, _ what: String, tolerance: Float = tolerance) {
+        #expect(ours.shape == theirs.shape, "\(what): shape \(ours.shape) vs \(theirs.shape)")
+        guard ours.shape == theirs.shape else { return }
+        let error = relativeError(ours, theirs)
+        #expect(error <= tolerance, "\(what): relative error \(error)")
+    }
+
+    @Test("train-mode logits, loss and every parameter gradient", arguments: fixtureNames)
+    func gradients(name: String) throws {
+        let fixture = try Fixture(name)
+        let (input, labels) = fixture.batch("")
+        let (logits, loss) = fixture.forwardBackward(input, labels)
+        Self.expectClose(logits, fixture.tensor("train.logits"), "\(name) train logits")
+        #expect(abs(loss - fixture.tensor("train.loss")[flat: 0]) <= 1e-5 * max(1, abs(loss)), "\(name) loss")
+        for (key, parameter) in fixture.model.namedState.parameters {
+            let gradient = StateDict.pytorchLayout(parameter.gradient, layout: parameter.layout)
+            Self.expectClose(gradient, fixture.tensor("grad." + key), "\(name) grad.\(key)")
+        }
+    }
+
+    @Test("SGD steps, running statistics and eval-mode logits", arguments: fixtureNames)
+    func training(name: String) throws {
+        let fixture = try Fixture(name)
+        let optimizer = SGD(parameters: fixture.model.namedState.parameters, hyperparameters: fixture.sgd)
+        for (step, suffix) in ["", "1", "2"].enumerated() {
+            let (input, labels) = fixture.batch(suffix)
+            _ = fixture.forwardBackward(input, labels)
+            optimizer.update(learningRate: fixture.learningRate)
+            if step == 0 { fixture.expectState(prefix: "step1.") }
+        }
+        fixture.expectState(prefix: "step3.")
+        let (input, _) = fixture.batch("")
+        Self.expectClose(fixture.model.forward(input, training: false), fixture.tensor("eval.logits"), "\(name) eval logits")
+    }
+}
