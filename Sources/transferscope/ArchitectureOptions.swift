@@ -1,0 +1,51 @@
+import ArgumentParser
+import TransferscopeNN
+
+/// Options that choose a ResNet architecture.
+struct ArchitectureOptions: ParsableArguments {
+    @Argument(help: "Architecture: \(ResNetConfiguration.knownNames.joined(separator: ", ")).")
+    var architecture: String
+
+    @Option(help: "Number of classes of the head.")
+    var classes = 10
+
+    @Option(help: "Input channels (1 for gray, 3 for RGB).")
+    var inputChannels = 3
+
+    @Option(help: "Comma-separated stage widths, e.g. 16,32,64 (CIFAR family) or 64,128,256,512.")
+    var widths: String?
+
+    @Option(help: "Stem: small (3x3, stride 1, no max pool) or imagenet (7x7 stride 2 + max pool).")
+    var stem: String?
+
+    func validate() throws {
+        _ = try configuration()
+    }
+
+    func configuration() throws -> ResNetConfiguration {
+        var parsedWidths: [Int]?
+        if let widths {
+            let parts = widths.split(separator: ",").map { Int($0.filter { !$0.isWhitespace }) }
+            guard parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                throw ValidationError("--widths must be positive integers separated by commas, got '\(widths)'")
+            }
+            parsedWidths = parts.map { $0! }
+        }
+        var parsedStem: ResNetConfiguration.Stem?
+        if let stem {
+            guard let value = ResNetConfiguration.Stem(rawValue: stem) else {
+                throw ValidationError("--stem must be 'small' or 'imagenet', got '\(stem)'")
+            }
+            parsedStem = value
+        }
+        guard classes >= 1 else { throw ValidationError("--classes must be at least 1, got \(classes)") }
+        guard inputChannels >= 1 else { throw ValidationError("--input-channels must be at least 1, got \(inputChannels)") }
+        guard let configuration = ResNetConfiguration.named(
+            architecture, inputChannels: inputChannels, classes: classes, widths: parsedWidths, stem: parsedStem)
+        else {
+            throw ValidationError(
+                "unknown architecture '\(architecture)' or wrong number of --widths (CIFAR family: 3, resnet18/34/50: 4); known: \(ResNetConfiguration.knownNames.joined(separator: ", "))")
+        }
+        return configuration
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `transferscope` command: what is being transferred in transfer learning?
+@main
+struct Transferscope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transferscope",
+        abstract: "Train ResNets on the CPU and analyse what transfer learning transfers.",
+        discussion: """
+            Models are torchvision-compatible ResNets stored as safetensors checkpoints that load \
+            with `model.load_state_dict(safetensors.torch.load_file(path))` in PyTorch.
+            """,
+        version: "0.1.0",
+        subcommands: [ModelCommand.self])
+}
