@@ -1,1 +1,148 @@
-print("bench")
+import Foundation
+import TransferscopeCore
+import TransferscopeNN
+import TransferscopeOptimizers
+
+// Training and forward throughput of Transferscope's engine on one model, printed as one JSON
+// line. `Benchmarks/run.sh` runs it beside the PyTorch peer (`pytorch_peer.py`) and compares.
+//
+// usage: TransferscopeBenchmarks MODEL MODE [--batch 128] [--threads 2] [--seconds 10]
+//   MODEL: resnet20 | resnet18   (resnet18 is CIFAR-style: 3x3 stem, no max pool, 64/128/256/512)
+//   MODE:  train (SGD step with momentum) | forward (evaluation mode)
+
+struct Options {
+    var model = "resnet20"
+    var mode = "train"
+    var batch = 128
+    var threads = 2
+    var seconds = 10.0
+
+    init(_ arguments: [String]) {
+        var positional: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a.hasPrefix("--"), i + 1 < arguments.count {
+                let v = arguments[i + 1]
+                switch a {
+                case "--batch": batch = Int(v) ?? batch
+                case "--threads": threads = Int(v) ?? threads
+                case "--seconds": seconds = Double(v) ?? seconds
+                default: fatalError("unknown option \(a)")
+                }
+                i += 2
+            } else {
+                positional.append(a)
+                i += 1
+            }
+        }
+        if positional.count > 0 { model = positional[0] }
+        if positional.count > 1 { mode = positional[1] }
+    }
+}
+
+/// Multiply-adds of one forward pass per image, from the convolution and linear shapes.
+func forwardMultiplyAdds(_ c: ResNetConfiguration, side: Int) -> Double {
+    var total = 0.0
+    var h = side
+    let stemStride = c.stem == .small ? 1 : 2
+    let stemKernel = c.stem == .small ? 3 : 7
+    h = (h + 2 * (stemKernel / 2) - stemKernel) / stemStride + 1
+    total += Double(h * h * stemKernel * stemKernel * c.inputChannels * c.stemWidth)
+    if c.stem == .imagenet { h = (h + 2 - 3) / 2 + 1 }
+    var channels = c.stemWidth
+    for (s, (blocks, planes)) in zip(c.blocksPerStage, c.widths).enumerated() {
+        for b in 0..<blocks {
+            let stride = (b == 0 && s > 0) ? 2 : 1
+            let out = (h - 1) / stride + 1
+            precondition(c.block == .basic, "benchmark counts BasicBlock models only")
+            total += Double(out * out * 9 * channels * planes)   // conv1
+            total += Double(out * out * 9 * planes * planes)     // conv2
+            if stride != 1 || channels != planes { total += Double(out * out * channels * planes) }
+            channels = planes
+            h = out
+        }
+    }
+    return total + Double(channels * c.classes)
+}
+
+func peakResidentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        return kb / 1024
+    }
+    return 0
+}
+
+let options = Options(Array(CommandLine.arguments.dropFirst()))
+Parallel.setWorkerCount(options.threads)
+if ProcessInfo.processInfo.environment["TRANSFERSCOPE_DIRECT_CONV"] == "0" { DirectConvolution.isEnabled = false }
+if options.mode.hasPrefix("conv") {
+    // conv-C-HW: one 3x3 stride-1 convolution C -> C channels on HWxHW images, forward + backward.
+    let parts = options.mode.split(separator: "-").compactMap { Int($0) }
+    var g = RandomGenerator(seed: 1)
+    let conv = Conv2d(inputChannels: parts[0], outputChannels: parts[0], kernelSize: 3, padding: 1, generator: &g)
+    let x = Tensor.randomNormal(shape: [options.batch, parts[1], parts[1], parts[0]], using: &g)
+    var timings: [String: Double] = [:]
+    for phase in ["forward", "backward"] {
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let y = conv.forward(x)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            if phase == "forward" { _ = conv.forward(x) } else { conv.backward(y) }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
+        timings[phase + "_ms"] = best
+    }
+    let macs = Double(options.batch * parts[1] * parts[1] * 9 * parts[0] * parts[0])
+    timings["forward_gflops"] = 2 * macs / timings["forward_ms"]! / 1e6
+    timings["backward_gflops"] = 4 * macs / timings["backward_ms"]! / 1e6
+    print(timings)
+    exit(0)
+}
+let configuration: ResNetConfiguration
+switch options.model {
+case "resnet20": configuration = ResNetConfiguration.named("resnet20")!
+case "resnet18": configuration = ResNetConfiguration.named("resnet18", stem: .small)!
+default: fatalError("unknown model \(options.model)")
+}
+var generator = RandomGenerator(seed: 0)
+let model = ResNet(configuration, generator: &generator)
+let images = Tensor.randomNormal(shape: [options.batch, 32, 32, 3], using: &generator)
+let labels = (0..<options.batch).map { $0 % configuration.classes }
+let optimizer = SGD(parameters: model.namedState.parameters,
+                    hyperparameters: .init(momentum: 0.9, weightDecay: 5e-4))
+var logitsGradient = Tensor(shape: [options.batch, configuration.classes])
+
+@MainActor func step() {
+    if options.mode == "train" {
+        model.zeroGradients()
+        let logits = model.forward(images, training: true)
+        _ = CrossEntropy.forwardBackward(logits: logits.unsafePointer, labels: labels, classes: configuration.classes,
+                                         logitsGradient: logitsGradient.unsafeMutablePointer)
+        model.backward(logitsGradient)
+        optimizer.update(learningRate: 0.01)
+    } else {
+        _ = model.forward(images, training: false)
+    }
+}
+
+for _ in 0..<2 { step() }  // warm-up: workspaces grow to size, caches fill
+var steps = 0
+let start = DispatchTime.now().uptimeNanoseconds
+var elapsed = 0.0
+while elapsed < options.seconds || steps < 3 {
+    step()
+    steps += 1
+    elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+let imagesPerSecond = Double(steps * options.batch) / elapsed
+let flopsPerImage = 2 * forwardMultiplyAdds(configuration, side: 32) * (options.mode == "train" ? 3 : 1)
+let result: [String: Any] = [
+    "engine": "transferscope", "model": options.model, "mode": options.mode, "batch": options.batch,
+    "threads": options.threads, "images_per_second": imagesPerSecond,
+    "gflops": imagesPerSecond * flopsPerImage / 1e9, "peak_rss_mb": peakResidentMegabytes(), "steps": steps,
+]
+let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+print(String(data: data, encoding: .utf8)!)

@@ -7,7 +7,10 @@ import TransferscopeNN
 struct LayerGradientTests {
     struct ConvCase: CustomTestStringConvertible, Sendable {
         var kernel: Int, stride: Int, padding: Int, bias: Bool, side: Int
-        var testDescription: String { "\(kernel)x\(kernel) s\(stride) p\(padding)\(bias ? " bias" : "") on \(side)x\(side)" }
+        var inputChannels = 3, outputChannels = 4
+        var testDescription: String {
+            "\(inputChannels)->\(outputChannels) \(kernel)x\(kernel) s\(stride) p\(padding)\(bias ? " bias" : "") on \(side)x\(side)"
+        }
     }
 
     @Test("Conv2d", arguments: [
@@ -17,17 +20,45 @@ struct LayerGradientTests {
         ConvCase(kernel: 1, stride: 2, padding: 0, bias: false, side: 6),
         ConvCase(kernel: 7, stride: 2, padding: 3, bias: false, side: 9),
         ConvCase(kernel: 3, stride: 1, padding: 0, bias: true, side: 5),
+        // The direct SIMD kernel (stride 1, 16 channels in and out) and its adjoint.
+        ConvCase(kernel: 3, stride: 1, padding: 1, bias: true, side: 5, inputChannels: 16, outputChannels: 16),
+        ConvCase(kernel: 3, stride: 1, padding: 1, bias: false, side: 9, inputChannels: 8, outputChannels: 32),
     ])
     func conv(_ c: ConvCase) {
         var generator = RandomGenerator(seed: 11)
-        let conv = Conv2d(inputChannels: 3, outputChannels: 4, kernelSize: c.kernel, stride: c.stride,
-                          padding: c.padding, bias: c.bias, generator: &generator)
-        let input = InputSlot(Tensor.randomNormal(shape: [3, c.side, c.side, 3], using: &generator))
+        let conv = Conv2d(inputChannels: c.inputChannels, outputChannels: c.outputChannels, kernelSize: c.kernel,
+                          stride: c.stride, padding: c.padding, bias: c.bias, generator: &generator)
+        let input = InputSlot(Tensor.randomNormal(shape: [3, c.side, c.side, c.inputChannels], using: &generator))
         var targets = [input.target, GradientCheck.parameter("weight", conv.weight)]
         if let bias = conv.bias { targets.append(GradientCheck.parameter("bias", bias)) }
         GradientCheck().check(
             "Conv2d \(c.testDescription)", forward: { conv.forward(input.value) },
             backward: { input.gradient = conv.backward($0)! }, targets: targets, generator: &generator)
+    }
+
+    @Test("Direct and im2col convolutions agree", arguments: [(16, 16, 7), (8, 32, 6), (16, 48, 5)])
+    func directMatchesIm2col(inputChannels: Int, outputChannels: Int, side: Int) {
+        var generator = RandomGenerator(seed: 17)
+        let conv = Conv2d(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 3, padding: 1,
+                          bias: true, generator: &generator)
+        let x = Tensor.randomNormal(shape: [3, side, side, inputChannels], using: &generator)
+        let dy = Tensor.randomNormal(shape: [3, side, side, outputChannels], using: &generator)
+        func run() -> (Tensor, Tensor, Tensor) {
+            conv.weight.zeroGradient()
+            let y = conv.forward(x)
+            let dx = conv.backward(dy)!
+            return (y, dx, conv.weight.gradient)
+        }
+        let direct = run()
+        DirectConvolution.isEnabled = false
+        let reference = run()
+        DirectConvolution.isEnabled = true
+        for (a, b, what) in [(direct.0, reference.0, "output"), (direct.1, reference.1, "input gradient"),
+                             (direct.2, reference.2, "weight gradient")] {
+            var worst: Float = 0
+            for i in 0..<a.count { worst = max(worst, abs(a[flat: i] - b[flat: i]) / (1 + abs(b[flat: i]))) }
+            #expect(worst <= 1e-5, "\(what): \(worst)")
+        }
     }
 
     @Test("BatchNorm2d", arguments: [(true, false), (true, true), (false, false), (false, true)])

@@ -74,6 +74,11 @@ public enum Convolution {
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, geometry g: ConvolutionGeometry, workspace: Workspace
     ) {
+        if DirectConvolution.supports(g) && !g.isPointwise {
+            DirectConvolution.forward(output: output, input: input, weight: weight, bias: bias, geometry: g,
+                                      workspace: workspace)
+            return
+        }
         let k = g.patchSize, o = g.outputChannels
         Parallel.forEachShare(of: g.batch) { worker, images in
             if g.isPointwise {
@@ -118,6 +123,66 @@ public enum Convolution {
     ) {
         let k = g.patchSize, o = g.outputChannels
         let workers = Parallel.activeWorkers(for: g.batch)
+        let adjointSupported = DirectConvolution.supports(DirectConvolution.adjointGeometry(g))
+        if DirectConvolution.supports(g) && !g.isPointwise && (inputGradient == nil || adjointSupported) {
+            directBackward(inputGradient: inputGradient, outputGradient: outputGradient, input: input, weight: weight,
+                           geometry: g, workspace: workspace, gradientWorkspace: gradientWorkspace)
+        } else {
+            im2colBackward(inputGradient: inputGradient, outputGradient: outputGradient, input: input, weight: weight,
+                           geometry: g, workspace: workspace, gradientWorkspace: gradientWorkspace)
+        }
+        for worker in 0..<workers {
+            let partial = gradientWorkspace.floats(worker: worker, count: k * o)
+            for i in 0..<(k * o) { weightGradient[i] += partial[i] }
+        }
+        if let biasGradient {
+            var row = outputGradient
+            for _ in 0..<(g.batch * g.outputPixels) {
+                for j in 0..<o { biasGradient[j] += row[j] }
+                row += o
+            }
+        }
+    }
+
+    /// Backward of a stride-1 "same" convolution: dW by shifted sgemms, dX (if asked) by the
+    /// direct kernel on the adjoint weights, which needs input channels divisible by 16.
+    static func directBackward(
+        inputGradient: UnsafeMutablePointer<Float>?, outputGradient: UnsafePointer<Float>,
+        input: UnsafePointer<Float>, weight: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
+        workspace: Workspace, gradientWorkspace: Workspace
+    ) {
+        let k = g.patchSize, o = g.outputChannels
+        let adjoint = DirectConvolution.adjointGeometry(g)
+        let directInput = inputGradient != nil
+        precondition(!directInput || DirectConvolution.supports(adjoint), "directBackward: unsupported adjoint \(adjoint)")
+        let adjointWeightSize = directInput ? k * o : 0
+        // The adjoint weights live after worker 0's partial gradient, computed once before the split.
+        let shared = gradientWorkspace.floats(worker: 0, count: k * o + adjointWeightSize)
+        if directInput { DirectConvolution.adjointWeight(weight, geometry: g, into: shared + k * o) }
+        let adjointWeight = UnsafePointer(shared + k * o)
+        Parallel.forEachShare(of: g.batch) { worker, images in
+            let partial = worker == 0 ? shared : gradientWorkspace.floats(worker: worker, count: k * o)
+            let scratch = workspace.floats(
+                worker: worker,
+                count: max(DirectConvolution.weightGradientScratch(g), DirectConvolution.paddedImageSize(adjoint)))
+            DirectConvolution.weightGradient(partial: partial, outputGradient: outputGradient, input: input,
+                                             images: images, geometry: g, scratch: scratch)
+            guard let inputGradient else { return }
+            for n in images {
+                DirectConvolution.pad(image: outputGradient + n * g.outputImageSize, geometry: adjoint, into: scratch)
+                DirectConvolution.forwardImage(output: inputGradient + n * g.inputImageSize, padded: scratch,
+                                               weight: adjointWeight, geometry: adjoint)
+            }
+        }
+    }
+
+    /// Backward by im2col + sgemm, for strided, pointwise or otherwise unsupported shapes.
+    static func im2colBackward(
+        inputGradient: UnsafeMutablePointer<Float>?, outputGradient: UnsafePointer<Float>,
+        input: UnsafePointer<Float>, weight: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
+        workspace: Workspace, gradientWorkspace: Workspace
+    ) {
+        let k = g.patchSize, o = g.outputChannels
         Parallel.forEachShare(of: g.batch) { worker, images in
             // dW_worker = sum over this worker's images of P^T dY, reduced in worker order below.
             let partial = gradientWorkspace.floats(worker: worker, count: k * o)
@@ -164,17 +229,6 @@ public enum Convolution {
                 }
             }
             if first { partial.update(repeating: 0, count: k * o) }
-        }
-        for worker in 0..<workers {
-            let partial = gradientWorkspace.floats(worker: worker, count: k * o)
-            for i in 0..<(k * o) { weightGradient[i] += partial[i] }
-        }
-        if let biasGradient {
-            var row = outputGradient
-            for _ in 0..<(g.batch * g.outputPixels) {
-                for j in 0..<o { biasGradient[j] += row[j] }
-                row += o
-            }
         }
     }
 }

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""The PyTorch peer of TransferscopeBenchmarks: the identical models, measured the same way.
+
+usage: pytorch_peer.py MODEL MODE [--batch 128] [--threads 2] [--seconds 10]
+Prints one JSON line. Channels-last (PyTorch's faster CPU layout here), after warm-up.
+"""
+import argparse
+import json
+import resource
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torchvision.models.resnet import BasicBlock
+
+
+class ResNet(nn.Module):
+    """torchvision-style ResNet with a 3x3 stem and no max pool (as Transferscope's `small` stem)."""
+
+    def __init__(self, layers, widths, classes=10):
+        super().__init__()
+        self.inplanes = widths[0]
+        self.conv1 = nn.Conv2d(3, widths[0], 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(widths[0])
+        self.relu = nn.ReLU(inplace=True)
+        self.layers = nn.Sequential(*[self._make_layer(w, n, 1 if i == 0 else 2) for i, (n, w) in enumerate(zip(layers, widths))])
+        self.fc = nn.Linear(self.inplanes, classes)
+
+    def _make_layer(self, planes, blocks, stride):
+        downsample = None
+        if stride != 1 or self.inplanes != planes:
+            downsample = nn.Sequential(nn.Conv2d(self.inplanes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+        layers = [BasicBlock(self.inplanes, planes, stride, downsample)]
+        self.inplanes = planes
+        layers += [BasicBlock(planes, planes) for _ in range(1, blocks)]
+        return nn.Sequential(*layers)
+
+    def forward(self, x):
+        x = self.layers(self.relu(self.bn1(self.conv1(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+MODELS = {"resnet20": ([3, 3, 3], [16, 32, 64]), "resnet18": ([2, 2, 2, 2], [64, 128, 256, 512])}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("model", choices=MODELS)
+    p.add_argument("mode", choices=["train", "forward"])
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seconds", type=float, default=10)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    model = ResNet(*MODELS[a.model]).to(memory_format=torch.channels_last)
+    x = torch.randn(a.batch, 3, 32, 32).to(memory_format=torch.channels_last)
+    y = torch.arange(a.batch) % 10
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+
+    def step():
+        if a.mode == "train":
+            opt.zero_grad(set_to_none=False)
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        else:
+            with torch.no_grad():
+                model(x)
+
+    model.train(a.mode == "train")
+    for _ in range(2):
+        step()
+    steps, start = 0, time.perf_counter()
+    while True:
+        step()
+        steps += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= a.seconds and steps >= 3:
+            break
+    print(json.dumps({"engine": "pytorch", "torch": torch.__version__, "model": a.model, "mode": a.mode,
+                      "batch": a.batch, "threads": a.threads, "images_per_second": steps * a.batch / elapsed,
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "steps": steps},
+                     sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
