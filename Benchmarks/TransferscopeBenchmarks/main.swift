@@ -79,26 +79,31 @@ let options = Options(Array(CommandLine.arguments.dropFirst()))
 Parallel.setWorkerCount(options.threads)
 if ProcessInfo.processInfo.environment["TRANSFERSCOPE_DIRECT_CONV"] == "0" { DirectConvolution.isEnabled = false }
 if options.mode.hasPrefix("conv") {
-    // conv-C-HW: one 3x3 stride-1 convolution C -> C channels on HWxHW images, forward + backward.
+    // conv-C-HW: one 3x3 stride-1 convolution C -> C channels on HWxHW images, forward and
+    // backward, with the direct kernel and with im2col + sgemm interleaved (best of 12 each),
+    // so that machine noise hits both alike.
     let parts = options.mode.split(separator: "-").compactMap { Int($0) }
+    DirectConvolution.maximumInputChannels = 1 << 20
     var g = RandomGenerator(seed: 1)
     let conv = Conv2d(inputChannels: parts[0], outputChannels: parts[0], kernelSize: 3, padding: 1, generator: &g)
     let x = Tensor.randomNormal(shape: [options.batch, parts[1], parts[1], parts[0]], using: &g)
-    var timings: [String: Double] = [:]
-    for phase in ["forward", "backward"] {
-        var best = Double.infinity
-        for _ in 0..<5 {
+    let macs = Double(options.batch * parts[1] * parts[1] * 9 * parts[0] * parts[0])
+    var best: [String: Double] = [:]
+    for _ in 0..<12 {
+        for direct in [true, false] {
+            DirectConvolution.isEnabled = direct
             let y = conv.forward(x)
             let t0 = DispatchTime.now().uptimeNanoseconds
-            if phase == "forward" { _ = conv.forward(x) } else { conv.backward(y) }
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            _ = conv.forward(x)
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            conv.backward(y)
+            let t2 = DispatchTime.now().uptimeNanoseconds
+            let name = direct ? "direct" : "im2col"
+            best[name + " forward GFLOP/s"] = max(best[name + " forward GFLOP/s"] ?? 0, 2 * macs / Double(t1 - t0))
+            best[name + " backward GFLOP/s"] = max(best[name + " backward GFLOP/s"] ?? 0, 4 * macs / Double(t2 - t1))
         }
-        timings[phase + "_ms"] = best
     }
-    let macs = Double(options.batch * parts[1] * parts[1] * 9 * parts[0] * parts[0])
-    timings["forward_gflops"] = 2 * macs / timings["forward_ms"]! / 1e6
-    timings["backward_gflops"] = 4 * macs / timings["backward_ms"]! / 1e6
-    print(timings)
+    for key in best.keys.sorted() { print(options.mode, key, String(format: "%.1f", best[key]!)) }
     exit(0)
 }
 let configuration: ResNetConfiguration

@@ -92,19 +92,11 @@ public final class BatchNorm2d: StateContainer {
         precondition(outputGradient.shape == savedInput.shape,
                      "BatchNorm2d.backward: gradient \(outputGradient.shape) does not match input \(savedInput.shape)")
         let rows = savedInput.count / channels
-        var dy = outputGradient
-        if savedRelu {
-            var masked = Tensor(uninitializedShape: outputGradient.shape)
-            Elementwise.reluBackward(
-                inputGradient: masked.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
-                output: savedOutput.unsafePointer, count: masked.count)
-            dy = masked
-        }
         var dx = Tensor(uninitializedShape: savedInput.shape)
         BatchNormalization.backward(
             inputGradient: dx.unsafeMutablePointer, gammaGradient: weight.gradient.unsafeMutablePointer,
-            betaGradient: bias.gradient.unsafeMutablePointer, outputGradient: dy.unsafePointer,
-            input: savedInput.unsafePointer, mean: savedMean, inverseStandardDeviation: savedInverseStandardDeviation,
+            betaGradient: bias.gradient.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
+            reluOutput: savedRelu ? savedOutput.unsafePointer : nil, input: savedInput.unsafePointer, mean: savedMean, inverseStandardDeviation: savedInverseStandardDeviation,
             gamma: weight.value.unsafePointer, rows: rows, channels: channels, batchStatistics: savedTraining,
             scratch: scratch)
         savedInput = Tensor()

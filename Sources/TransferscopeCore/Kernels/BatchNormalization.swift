@@ -4,57 +4,69 @@ public enum BatchNormalization {
     /// Rows summed in Float before the block sum is added to a Double accumulator.
     static let blockRows = 64
 
-    /// Per-channel sums of f(x[r, c]) over all rows, accumulated in Float blocks of 64 rows and
-    /// then in Double, reduced over workers in a fixed order.
-    static func channelSums(
+    /// Two per-channel sums over all rows. `body(start, end, sums)` adds its terms for rows
+    /// start..<end into sums[0..<C] and sums[C..<2C] (Float, zeroed for each block of 64 rows);
+    /// blocks are then accumulated in Double and reduced over workers in a fixed order, so the
+    /// result depends only on the data and the worker count.
+    static func pairedSums(
         rows: Int, channels: Int, scratch: Workspace,
-        _ term: (_ row: Int, _ block: UnsafeMutablePointer<Float>) -> Void
-    ) -> [Double] {
+        _ body: (_ start: Int, _ end: Int, _ sums: UnsafeMutablePointer<Float>) -> Void
+    ) -> (first: [Double], second: [Double]) {
         let workers = Parallel.activeWorkers(for: rows)
-        var partials = [[Double]](repeating: [Double](repeating: 0, count: channels), count: workers)
-        partials.withUnsafeMutableBufferPointer { partialsBuffer in
-            let base = partialsBuffer.baseAddress!
+        var partials = [Double](repeating: 0, count: workers * 2 * channels)
+        partials.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
             Parallel.forEachShare(of: rows) { worker, range in
-                let block = scratch.floats(worker: worker, count: channels)
-                var totals = [Double](repeating: 0, count: channels)
+                let block = scratch.floats(worker: worker, count: 2 * channels)
+                let totals = base + worker * 2 * channels
                 var start = range.lowerBound
                 while start < range.upperBound {
                     let end = min(start + blockRows, range.upperBound)
-                    block.update(repeating: 0, count: channels)
-                    for row in start..<end { term(row, block) }
-                    for c in 0..<channels { totals[c] += Double(block[c]) }
+                    block.update(repeating: 0, count: 2 * channels)
+                    body(start, end, block)
+                    for i in 0..<(2 * channels) { totals[i] += Double(block[i]) }
                     start = end
                 }
-                base[worker] = totals
             }
         }
-        var result = [Double](repeating: 0, count: channels)
-        for partial in partials { for c in 0..<channels { result[c] += partial[c] } }
-        return result
+        var first = [Double](repeating: 0, count: channels), second = first
+        for worker in 0..<workers {
+            for c in 0..<channels {
+                first[c] += partials[worker * 2 * channels + c]
+                second[c] += partials[worker * 2 * channels + channels + c]
+            }
+        }
+        return (first, second)
     }
 
-    /// Batch mean and biased variance per channel: mean_c = sum_r x / R,
-    /// var_c = sum_r (x - mean_c)^2 / R (two passes, for accuracy).
-    /// input: [R, C].
+    /// Batch mean and biased variance per channel in one pass over the data, with the first
+    /// row as shift K for accuracy: mean = K + S1 / R, var = S2 / R - (S1 / R)^2 with
+    /// S1 = sum (x - K), S2 = sum (x - K)^2. input: [R, C].
     public static func statistics(
         input: UnsafePointer<Float>, rows: Int, channels: Int, scratch: Workspace
     ) -> (mean: [Float], variance: [Float]) {
-        let sums = channelSums(rows: rows, channels: channels, scratch: scratch) { row, block in
-            let x = input + row * channels
-            for c in 0..<channels { block[c] += x[c] }
-        }
-        let mean = sums.map { Float($0 / Double(rows)) }
-        let squares = mean.withUnsafeBufferPointer { meanBuffer in
-            let m = meanBuffer.baseAddress!
-            return channelSums(rows: rows, channels: channels, scratch: scratch) { row, block in
-                let x = input + row * channels
-                for c in 0..<channels {
-                    let d = x[c] - m[c]
-                    block[c] += d * d
+        let shift = Array(UnsafeBufferPointer(start: input, count: channels))
+        let (s1, s2) = shift.withUnsafeBufferPointer { shiftBuffer in
+            let k = shiftBuffer.baseAddress!
+            return pairedSums(rows: rows, channels: channels, scratch: scratch) { start, end, sums in
+                let squares = sums + channels
+                for row in start..<end {
+                    let x = input + row * channels
+                    for c in 0..<channels {
+                        let d = x[c] - k[c]
+                        sums[c] += d
+                        squares[c] += d * d
+                    }
                 }
             }
         }
-        return (mean, squares.map { Float($0 / Double(rows)) })
+        var mean = [Float](repeating: 0, count: channels), variance = mean
+        for c in 0..<channels {
+            let m = s1[c] / Double(rows)
+            mean[c] = Float(Double(shift[c]) + m)
+            variance[c] = Float(max(s2[c] / Double(rows) - m * m, 0))
+        }
+        return (mean, variance)
     }
 
     /// output = input * scale + shift per channel, then max(0, .) if `relu`; with
@@ -76,8 +88,9 @@ public enum BatchNormalization {
         }
     }
 
-    /// The gradient of y = gamma * xhat + beta with xhat = (x - mean) * invstd, where mean and
-    /// invstd are the batch's own statistics (training mode):
+    /// The gradient of y = gamma * xhat + beta with xhat = (x - mean) * invstd (then a ReLU if
+    /// `reluOutput` is given: the incoming gradient counts only where that output is > 0).
+    /// With the batch's own statistics (training mode):
     ///   dbeta  = sum_r dy,  dgamma = sum_r dy * xhat,
     ///   dx     = gamma * invstd * (dy - dbeta / R - xhat * dgamma / R).
     /// With `batchStatistics` false (evaluation mode) mean and invstd are constants and
@@ -86,46 +99,56 @@ public enum BatchNormalization {
     public static func backward(
         inputGradient: UnsafeMutablePointer<Float>, gammaGradient: UnsafeMutablePointer<Float>,
         betaGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
-        input: UnsafePointer<Float>, mean: [Float], inverseStandardDeviation: [Float],
-        gamma: UnsafePointer<Float>, rows: Int, channels: Int, batchStatistics: Bool, scratch: Workspace
+        reluOutput: UnsafePointer<Float>?, input: UnsafePointer<Float>, mean: [Float],
+        inverseStandardDeviation: [Float], gamma: UnsafePointer<Float>, rows: Int, channels: Int,
+        batchStatistics: Bool, scratch: Workspace
     ) {
-        mean.withUnsafeBufferPointer { meanBuffer in
-            inverseStandardDeviation.withUnsafeBufferPointer { invstdBuffer in
-                let m = meanBuffer.baseAddress!, s = invstdBuffer.baseAddress!
-                let dyTotals = channelSums(rows: rows, channels: channels, scratch: scratch) { row, block in
-                    let dy = outputGradient + row * channels
-                    for c in 0..<channels { block[c] += dy[c] }
-                }
-                let dyXhatTotals = channelSums(rows: rows, channels: channels, scratch: scratch) { row, block in
+        // Per-channel constants packed in one array: mean, invstd, then (after the sums)
+        // scale = gamma * invstd, mean dy, mean dy * xhat.
+        var constants = mean + inverseStandardDeviation + [Float](repeating: 0, count: 3 * channels)
+        constants.withUnsafeMutableBufferPointer { buffer in
+            let m = buffer.baseAddress!, s = m + channels
+            let k = s + channels, a = k + channels, b = a + channels
+            let (dyTotals, dyXhatTotals) = pairedSums(rows: rows, channels: channels, scratch: scratch) { start, end, sums in
+                let products = sums + channels
+                for row in start..<end {
                     let dy = outputGradient + row * channels, x = input + row * channels
-                    for c in 0..<channels { block[c] += dy[c] * (x[c] - m[c]) * s[c] }
+                    if let reluOutput {
+                        let y = reluOutput + row * channels
+                        for c in 0..<channels {
+                            let g = y[c] > 0 ? dy[c] : 0
+                            sums[c] += g
+                            products[c] += g * (x[c] - m[c])
+                        }
+                    } else {
+                        for c in 0..<channels {
+                            sums[c] += dy[c]
+                            products[c] += dy[c] * (x[c] - m[c])
+                        }
+                    }
                 }
-                for c in 0..<channels {
-                    betaGradient[c] += Float(dyTotals[c])
-                    gammaGradient[c] += Float(dyXhatTotals[c])
-                }
-                let scale = (0..<channels).map { gamma[$0] * s[$0] }
-                let meanDy = dyTotals.map { Float($0 / Double(rows)) }
-                let meanDyXhat = dyXhatTotals.map { Float($0 / Double(rows)) }
-                scale.withUnsafeBufferPointer { scaleBuffer in
-                    meanDy.withUnsafeBufferPointer { meanDyBuffer in
-                        meanDyXhat.withUnsafeBufferPointer { meanDyXhatBuffer in
-                            let k = scaleBuffer.baseAddress!, a = meanDyBuffer.baseAddress!
-                            let b = meanDyXhatBuffer.baseAddress!
-                            Parallel.forEachShare(of: rows) { _, range in
-                                for row in range {
-                                    let dy = outputGradient + row * channels
-                                    let x = input + row * channels, dx = inputGradient + row * channels
-                                    if batchStatistics {
-                                        for c in 0..<channels {
-                                            let xhat = (x[c] - m[c]) * s[c]
-                                            dx[c] = k[c] * (dy[c] - a[c] - xhat * b[c])
-                                        }
-                                    } else {
-                                        for c in 0..<channels { dx[c] = k[c] * dy[c] }
-                                    }
-                                }
-                            }
+            }
+            for c in 0..<channels {
+                let dyXhat = dyXhatTotals[c] * Double(s[c])
+                betaGradient[c] += Float(dyTotals[c])
+                gammaGradient[c] += Float(dyXhat)
+                k[c] = gamma[c] * s[c]
+                a[c] = batchStatistics ? Float(dyTotals[c] / Double(rows)) : 0
+                b[c] = batchStatistics ? Float(dyXhat / Double(rows)) : 0
+            }
+            Parallel.forEachShare(of: rows) { _, range in
+                for row in range {
+                    let dy = outputGradient + row * channels
+                    let x = input + row * channels, dx = inputGradient + row * channels
+                    if let reluOutput {
+                        let y = reluOutput + row * channels
+                        for c in 0..<channels {
+                            let g = y[c] > 0 ? dy[c] : 0
+                            dx[c] = k[c] * (g - a[c] - (x[c] - m[c]) * s[c] * b[c])
+                        }
+                    } else {
+                        for c in 0..<channels {
+                            dx[c] = k[c] * (dy[c] - a[c] - (x[c] - m[c]) * s[c] * b[c])
                         }
                     }
                 }

@@ -8,6 +8,8 @@ public enum DirectConvolution {
     /// Whether convolutions may use the direct kernel (on by default; the benchmarks turn it
     /// off to measure im2col + sgemm on the same shapes). Set before any work starts.
     nonisolated(unsafe) public static var isEnabled = true
+    /// The widest input the direct kernel takes (see `supports`).
+    nonisolated(unsafe) public static var maximumInputChannels = 16
 
     /// Whether the direct kernel applies and pays: stride 1, odd square kernel with padding
     /// k/2, output channels a multiple of 16, and at most 16 input channels. Measured on one
@@ -15,7 +17,7 @@ public enum DirectConvolution {
     /// vs 17 against im2col + sgemm; 32 channels, 40 vs 44 and 40 vs 52 (sgemm wins from there).
     public static func supports(_ g: ConvolutionGeometry) -> Bool {
         isEnabled && g.stride == 1 && g.kernelHeight == g.kernelWidth && g.kernelHeight % 2 == 1
-            && g.padding == g.kernelHeight / 2 && g.outputChannels % 16 == 0 && g.inputChannels <= 16
+            && g.padding == g.kernelHeight / 2 && g.outputChannels % 16 == 0 && g.inputChannels <= maximumInputChannels
     }
 
     /// Rows of one zero-padded image: H + 2p, plus one slack row so shifted reads stay inside.
@@ -45,40 +47,14 @@ public enum DirectConvolution {
         for y in 0..<g.outputHeight {
             for ob in stride(from: 0, to: o, by: 16) {
                 var x = 0
-                while x + 4 <= width {
-                    var a0 = V(), a1 = V(), b0 = V(), b1 = V(), c0 = V(), c1 = V(), d0 = V(), d1 = V()
-                    // For one kernel row ky the taps kx = 0..<k read k*C consecutive padded values
-                    // and k*C consecutive weight rows, so they run as one loop.
-                    for ky in 0..<k {
-                        do {
-                            var s0 = padded + ((y + ky) * wp + x) * c
-                            let s1 = s0 + c, s2 = s0 + 2 * c, s3 = s0 + 3 * c
-                            let end = s0 + k * c
-                            var w = UnsafeRawPointer(weight + ky * k * c * o + ob)
-                            let rowBytes = o * 4
-                            var offset = 0
-                            while s0 < end {
-                                let w0 = w.loadUnaligned(as: V.self)
-                                let w1 = w.loadUnaligned(fromByteOffset: 32, as: V.self)
-                                let x0 = V(repeating: s0.pointee), x1 = V(repeating: s1[offset])
-                                let x2 = V(repeating: s2[offset]), x3 = V(repeating: s3[offset])
-                                a0 = a0.addingProduct(x0, w0); a1 = a1.addingProduct(x0, w1)
-                                b0 = b0.addingProduct(x1, w0); b1 = b1.addingProduct(x1, w1)
-                                c0 = c0.addingProduct(x2, w0); c1 = c1.addingProduct(x2, w1)
-                                d0 = d0.addingProduct(x3, w0); d1 = d1.addingProduct(x3, w1)
-                                w += rowBytes
-                                s0 += 1
-                                offset &+= 1
-                            }
-                        }
-                    }
-                    let out = output + (y * width + x) * o + ob
-                    let raw = UnsafeMutableRawPointer(out)
-                    raw.storeBytes(of: a0, as: V.self); (raw + 32).storeBytes(of: a1, as: V.self)
-                    (raw + 4 * o).storeBytes(of: b0, as: V.self); (raw + 4 * o + 32).storeBytes(of: b1, as: V.self)
-                    (raw + 8 * o).storeBytes(of: c0, as: V.self); (raw + 8 * o + 32).storeBytes(of: c1, as: V.self)
-                    (raw + 12 * o).storeBytes(of: d0, as: V.self); (raw + 12 * o + 32).storeBytes(of: d1, as: V.self)
-                    x += 4
+                while x < width && width >= 6 {
+                    // The last block overlaps the one before it rather than leaving a slow tail;
+                    // the pixels computed twice get the same values.
+                    let start = min(x, width - 6)
+                    let out = output + (y * width + start) * o + ob
+                    block6x16(output: out, outputStride: o, padded: padded + (y * wp + start) * c, rowStride: wp * c,
+                              pixelStride: c, weight: weight + ob, weightStride: o, rowLength: k * c, rows: k)
+                    x = start + 6
                 }
                 while x < width {
                     var a0 = V(), a1 = V()
@@ -100,6 +76,44 @@ public enum DirectConvolution {
                 }
             }
         }
+    }
+
+    /// 6 output pixels x 16 output channels: out[j, 0..<16] = sum over kernel rows r and
+    /// t in 0..<rowLength of padded[r * rowStride + j * pixelStride + t] * weight[(r * rowLength + t) * weightStride, 0..<16].
+    /// 12 accumulators, 2 weight loads and 6 broadcasts per 12 FMAs.
+    @inline(never)
+    static func block6x16(
+        output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
+        pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
+    ) {
+        typealias V = SIMD16<Float>
+        var a = V(), b = V(), c = V(), d = V(), e = V(), f = V()
+        let wStride = weightStride * 4
+        let q = pixelStride
+        for r in 0..<rows {
+            var p = padded + r * rowStride
+            let end = p + rowLength
+            var w = UnsafeRawPointer(weight + r * rowLength * weightStride)
+            repeat {
+                let wv = w.loadUnaligned(as: V.self)
+                a = a.addingProduct(V(repeating: p[0]), wv)
+                b = b.addingProduct(V(repeating: p[q]), wv)
+                c = c.addingProduct(V(repeating: p[2 &* q]), wv)
+                d = d.addingProduct(V(repeating: p[3 &* q]), wv)
+                e = e.addingProduct(V(repeating: p[4 &* q]), wv)
+                f = f.addingProduct(V(repeating: p[5 &* q]), wv)
+                w += wStride
+                p += 1
+            } while p < end
+        }
+        let raw = UnsafeMutableRawPointer(output)
+        let step = outputStride &* 4
+        raw.storeBytes(of: a, as: V.self)
+        raw.storeBytes(of: b, toByteOffset: step, as: V.self)
+        raw.storeBytes(of: c, toByteOffset: 2 &* step, as: V.self)
+        raw.storeBytes(of: d, toByteOffset: 3 &* step, as: V.self)
+        raw.storeBytes(of: e, toByteOffset: 4 &* step, as: V.self)
+        raw.storeBytes(of: f, toByteOffset: 5 &* step, as: V.self)
     }
 
     /// The weight of the adjoint convolution: w'[ky, kx, o, c] = w[k-1-ky, k-1-kx, c, o], so that
