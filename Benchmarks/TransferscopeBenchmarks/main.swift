@@ -129,7 +129,7 @@ var logitsGradient = Tensor(shape: [options.batch, configuration.classes])
         model.backward(logitsGradient)
         optimizer.update(learningRate: 0.01)
     } else {
-        _ = model.forward(images, training: false)
+        _ = model.inference(images)
     }
 }
 

@@ -23,6 +23,7 @@ public final class BasicBlock: ResidualBlock {
     }
 
     public var outputChannels: Int { conv2.outputChannels }
+    public var convolutions: [Conv2d] { [conv1, conv2] + (downsample.map { [$0.conv] } ?? []) }
 
     public var namedState: NamedState {
         var state = NamedState()
@@ -34,12 +35,14 @@ public final class BasicBlock: ResidualBlock {
         return state
     }
 
-    public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let hidden = bn1.forward(conv1.forward(input), training: training, relu: true)
-        let main = bn2.forward(conv2.forward(hidden), training: training)
-        let shortcut = downsample?.forward(input, training: training) ?? input
-        savedOutput = residualJoin(main, shortcut)
-        return savedOutput
+    public func forward(_ input: Tensor, training: Bool, keepingForBackward keep: Bool) -> Tensor {
+        let hidden = bn1.forward(conv1.forward(input, keepingForBackward: keep), training: training, relu: true,
+                                 keepingForBackward: keep)
+        let main = bn2.forward(conv2.forward(hidden, keepingForBackward: keep), training: training, keepingForBackward: keep)
+        let shortcut = downsample?.forward(input, training: training, keepingForBackward: keep) ?? input
+        let output = residualJoin(main, shortcut)
+        savedOutput = keep ? output : Tensor()
+        return output
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {

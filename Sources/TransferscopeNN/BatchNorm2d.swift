@@ -46,8 +46,9 @@ public final class BatchNorm2d: StateContainer {
 
     /// input: [N, H, W, C] -> same shape. In training mode normalizes with the batch statistics
     /// and updates the running ones; in evaluation mode uses the running statistics.
-    /// With `relu` the output is max(0, BN(x)) (fused, one pass).
-    public func forward(_ input: Tensor, training: Bool, relu: Bool = false) -> Tensor {
+    /// With `relu` the output is max(0, BN(x)) (fused, one pass). Keeps what `backward` needs
+    /// unless `keepingForBackward` is false (inference).
+    public func forward(_ input: Tensor, training: Bool, relu: Bool = false, keepingForBackward: Bool = true) -> Tensor {
         precondition(input.shape.last == channels, "BatchNorm2d: expected \(channels) channels, got \(input.shape)")
         let rows = input.count / channels
         var mean: [Float], variance: [Float]
@@ -68,8 +69,8 @@ public final class BatchNorm2d: StateContainer {
         BatchNormalization.applyAffine(
             output: output.unsafeMutablePointer, input: input.unsafePointer, rows: rows, channels: channels,
             scale: scale, shift: shift, relu: relu)
-        savedInput = input
-        savedOutput = relu ? output : Tensor()
+        savedInput = keepingForBackward ? input : Tensor()
+        savedOutput = relu && keepingForBackward ? output : Tensor()
         savedMean = mean
         savedInverseStandardDeviation = invstd
         savedTraining = training

@@ -28,6 +28,7 @@ public final class Bottleneck: ResidualBlock {
     }
 
     public var outputChannels: Int { conv3.outputChannels }
+    public var convolutions: [Conv2d] { [conv1, conv2, conv3] + (downsample.map { [$0.conv] } ?? []) }
 
     public var namedState: NamedState {
         var state = NamedState()
@@ -41,13 +42,16 @@ public final class Bottleneck: ResidualBlock {
         return state
     }
 
-    public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let a = bn1.forward(conv1.forward(input), training: training, relu: true)
-        let b = bn2.forward(conv2.forward(a), training: training, relu: true)
-        let main = bn3.forward(conv3.forward(b), training: training)
-        let shortcut = downsample?.forward(input, training: training) ?? input
-        savedOutput = residualJoin(main, shortcut)
-        return savedOutput
+    public func forward(_ input: Tensor, training: Bool, keepingForBackward keep: Bool) -> Tensor {
+        let a = bn1.forward(conv1.forward(input, keepingForBackward: keep), training: training, relu: true,
+                            keepingForBackward: keep)
+        let b = bn2.forward(conv2.forward(a, keepingForBackward: keep), training: training, relu: true,
+                            keepingForBackward: keep)
+        let main = bn3.forward(conv3.forward(b, keepingForBackward: keep), training: training, keepingForBackward: keep)
+        let shortcut = downsample?.forward(input, training: training, keepingForBackward: keep) ?? input
+        let output = residualJoin(main, shortcut)
+        savedOutput = keep ? output : Tensor()
+        return output
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {

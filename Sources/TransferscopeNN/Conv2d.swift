@@ -13,8 +13,9 @@ public final class Conv2d: StateContainer {
     public let bias: Parameter?
 
     private var savedInput = Tensor()
-    private let workspace = Workspace()
-    private let gradientWorkspace = Workspace()
+    /// Scratch for im2col and padded images, one buffer per worker; shared by all the layers of
+    /// a model (they run one at a time) through `share(_:)`.
+    private var scratch = ConvolutionScratch()
 
     /// A convolution initialized as PyTorch's default (Kaiming uniform with a = sqrt(5),
     /// i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias).
@@ -54,14 +55,18 @@ public final class Conv2d: StateContainer {
             kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: padding)
     }
 
-    /// input: [N, H, W, C_in] -> [N, OH, OW, C_out]. Keeps the input for `backward`.
-    public func forward(_ input: Tensor) -> Tensor {
+    /// Uses `scratch` (normally the model's, shared by all its layers) instead of its own.
+    public func share(_ scratch: ConvolutionScratch) { self.scratch = scratch }
+
+    /// input: [N, H, W, C_in] -> [N, OH, OW, C_out]. Keeps the input for `backward` unless
+    /// `keepingForBackward` is false (inference).
+    public func forward(_ input: Tensor, keepingForBackward: Bool = true) -> Tensor {
         let g = geometry(for: input)
-        savedInput = input
+        savedInput = keepingForBackward ? input : Tensor()
         var output = Tensor(uninitializedShape: [g.batch, g.outputHeight, g.outputWidth, outputChannels])
         Convolution.forward(
             output: output.unsafeMutablePointer, input: input.unsafePointer, weight: weight.value.unsafePointer,
-            bias: bias?.value.unsafePointer, geometry: g, workspace: workspace)
+            bias: bias?.value.unsafePointer, geometry: g, workspace: scratch.columns)
         return output
     }
 
@@ -78,7 +83,7 @@ public final class Conv2d: StateContainer {
             inputGradient: dxPointer, weightGradient: weight.gradient.unsafeMutablePointer,
             biasGradient: bias?.gradient.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
             input: savedInput.unsafePointer, weight: weight.value.unsafePointer, geometry: g,
-            workspace: workspace, gradientWorkspace: gradientWorkspace)
+            workspace: scratch.columns, gradientWorkspace: scratch.gradients)
         savedInput = Tensor()
         return dx
     }

@@ -14,15 +14,6 @@ public enum Initialization {
     /// torchvision's ResNet initialization: every convolution Kaiming normal (fan_out),
     /// every BatchNorm weight 1 and bias 0; the head keeps `Linear`'s default.
     public static func torchvisionResNet(_ model: ResNet, generator: inout RandomGenerator) {
-        var convolutions = [model.conv1]
-        for (_, block) in model.blockNames {
-            if let basic = block as? BasicBlock {
-                convolutions += [basic.conv1, basic.conv2] + (basic.downsample.map { [$0.conv] } ?? [])
-            } else if let bottleneck = block as? Bottleneck {
-                convolutions += [bottleneck.conv1, bottleneck.conv2, bottleneck.conv3]
-                    + (bottleneck.downsample.map { [$0.conv] } ?? [])
-            }
-        }
-        for conv in convolutions { kaimingNormalFanOut(conv, generator: &generator) }
+        for conv in model.convolutions { kaimingNormalFanOut(conv, generator: &generator) }
     }
 }

@@ -39,7 +39,12 @@ public final class ResNet: StateContainer {
         self.stages = stages
         fc = Linear(inputFeatures: channels, outputFeatures: c.classes, generator: &generator)
         Initialization.torchvisionResNet(self, generator: &generator)
+        let scratch = ConvolutionScratch()
+        for conv in convolutions { conv.share(scratch) }
     }
+
+    /// Every convolution, in forward order.
+    public var convolutions: [Conv2d] { [conv1] + blockNames.flatMap { $0.1.convolutions } }
 
     public var namedState: NamedState {
         var state = NamedState()
@@ -83,22 +88,30 @@ public final class ResNet: StateContainer {
         forward(input, training: training, capturing: []).logits
     }
 
+    /// Evaluation-mode logits without keeping anything for a backward pass (like PyTorch's
+    /// `torch.no_grad()`): activations are freed as soon as the next layer has read them.
+    public func inference(_ input: Tensor) -> Tensor {
+        forward(input, training: false, capturing: [], keepingForBackward: false).logits
+    }
+
     /// The logits and, in the same pass, the activations whose names are in `names`
     /// (see `activationNames`; unknown names are a programmer error).
+    /// With `keepingForBackward` false nothing is kept for `backward` (which must not follow).
     public func forward(
-        _ input: Tensor, training: Bool, capturing names: Set<String>
+        _ input: Tensor, training: Bool, capturing names: Set<String>, keepingForBackward keep: Bool = true
     ) -> (logits: Tensor, activations: [String: Tensor]) {
         precondition(names.isSubset(of: Set(activationNames)),
                      "ResNet.forward: unknown activation names \(names.subtracting(activationNames).sorted())")
         precondition(input.shape.count == 4 && input.shape[3] == configuration.inputChannels,
                      "ResNet.forward: expected [N, H, W, \(configuration.inputChannels)], got \(input.shape)")
         var captured: [String: Tensor] = [:]
-        var x = bn1.forward(conv1.forward(input), training: training, relu: true)
+        var x = bn1.forward(conv1.forward(input, keepingForBackward: keep), training: training, relu: true,
+                            keepingForBackward: keep)
         if let maxPool { x = maxPool.forward(x) }
         if names.contains("stem") { captured["stem"] = x }
         for (s, stage) in stages.enumerated() {
             for (b, block) in stage.enumerated() {
-                x = block.forward(x, training: training)
+                x = block.forward(x, training: training, keepingForBackward: keep)
                 if names.contains("layer\(s + 1).\(b)") { captured["layer\(s + 1).\(b)"] = x }
             }
             if names.contains("layer\(s + 1)") { captured["layer\(s + 1)"] = x }

@@ -2,12 +2,22 @@ import TransferscopeCore
 
 /// A residual block of a ResNet: BasicBlock or Bottleneck.
 public protocol ResidualBlock: StateContainer {
-    /// input: [N, H, W, C_in] -> [N, H/s, W/s, C_out].
-    func forward(_ input: Tensor, training: Bool) -> Tensor
+    /// input: [N, H, W, C_in] -> [N, H/s, W/s, C_out]; keeps what `backward` needs unless
+    /// `keepingForBackward` is false.
+    func forward(_ input: Tensor, training: Bool, keepingForBackward: Bool) -> Tensor
     /// Accumulates parameter gradients and returns d(loss)/d(input).
     func backward(_ outputGradient: Tensor) -> Tensor
     /// Channels out.
     var outputChannels: Int { get }
+    /// Every convolution of the block, the shortcut's included.
+    var convolutions: [Conv2d] { get }
+}
+
+extension ResidualBlock {
+    /// A forward pass that keeps what `backward` needs.
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        forward(input, training: training, keepingForBackward: true)
+    }
 }
 
 /// The projection shortcut of a block that changes shape: 1x1 conv (stride s) + BatchNorm,
@@ -29,8 +39,9 @@ public final class Downsample: StateContainer {
         return state
     }
 
-    public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        norm.forward(conv.forward(input), training: training)
+    public func forward(_ input: Tensor, training: Bool, keepingForBackward: Bool) -> Tensor {
+        norm.forward(conv.forward(input, keepingForBackward: keepingForBackward), training: training,
+                     keepingForBackward: keepingForBackward)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {

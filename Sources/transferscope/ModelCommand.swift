@@ -86,7 +86,7 @@ struct ModelCommand: ParsableCommand {
                 throw ValidationError("\(input): input has \(shape[1]) channels but the model expects \(model.configuration.inputChannels)")
             }
             let images = Tensor(shape: shape, scalars: values).nchwToNHWC()
-            let logits = model.forward(images, training: train)
+            let logits = train ? model.forward(images, training: true) : model.inference(images)
             try SafeTensors(entries: ["logits": .float32(shape: logits.shape, values: logits.scalars)]).write(to: out)
             print("wrote \(out): logits \(logits.shape)")
         }

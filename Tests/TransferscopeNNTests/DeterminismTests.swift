@@ -30,4 +30,16 @@ struct DeterminismTests {
         #expect(a == b)
         #expect(a != c)
     }
+
+    @Test("inference (nothing kept for backward) gives the same bits as an eval-mode forward")
+    func inferenceMatchesForward() {
+        var generator = RandomGenerator(seed: 8)
+        for name in ["resnet8", "resnet18"] {
+            let widths = name == "resnet8" ? [16, 16, 32] : [16, 16, 32, 32]
+            let model = ResNet(ResNetConfiguration.named(name, classes: 5, widths: widths)!, generator: &generator)
+            let x = Tensor.randomNormal(shape: [4, 32, 32, 3], using: &generator)
+            _ = model.forward(x, training: true)  // running statistics away from their initial values
+            #expect(model.inference(x) == model.forward(x, training: false), "\(name)")
+        }
+    }
 }

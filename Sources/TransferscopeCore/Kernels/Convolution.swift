@@ -8,9 +8,14 @@ public enum Convolution {
     /// im2col and the sgemm that reads it.
     static let targetPatchRows = 2048
 
+    /// The most floats a patch matrix takes (4 MB), so that wide layers on small images do not
+    /// get huge ones.
+    static let maximumPatchFloats = 1 << 20
+
     /// Images per im2col group for `geometry`.
-    static func groupSize(_ geometry: ConvolutionGeometry) -> Int {
-        max(1, targetPatchRows / max(geometry.outputPixels, 1))
+    static func groupSize(_ g: ConvolutionGeometry) -> Int {
+        let pixels = max(g.outputPixels, 1)
+        return max(1, min(targetPatchRows / pixels, maximumPatchFloats / (pixels * g.patchSize)))
     }
 
     /// Writes the patches of one image: columns[oy * OW + ox, (ky * kW + kx) * C + c] =

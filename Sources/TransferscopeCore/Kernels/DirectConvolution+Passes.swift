@@ -43,13 +43,18 @@ extension DirectConvolution {
         for start in stride(from: images.lowerBound, to: images.upperBound, by: group) {
             let count = min(group, images.upperBound - start)
             (padded + count * slot * c).update(repeating: 0, count: slack)
-            grid.update(repeating: 0, count: count * slot * o)
             for i in 0..<count {
                 pad(image: input + (start + i) * g.inputImageSize, geometry: g, into: padded + i * slot * c)
+                // dY on the grid: each row's W values, then zeros for the Wp - W columns off the
+                // image, and zero rows below the image.
                 let dy = outputGradient + (start + i) * g.outputImageSize
+                let w = g.outputWidth
                 for y in 0..<g.outputHeight {
-                    (grid + (i * slot + y * wp) * o).update(from: dy + y * g.outputWidth * o, count: g.outputWidth * o)
+                    let row = grid + (i * slot + y * wp) * o
+                    row.update(from: dy + y * w * o, count: w * o)
+                    (row + w * o).update(repeating: 0, count: (wp - w) * o)
                 }
+                (grid + (i * slot + g.outputHeight * wp) * o).update(repeating: 0, count: (rows - g.outputHeight) * wp * o)
             }
             for ky in 0..<k {
                 for kx in 0..<k {

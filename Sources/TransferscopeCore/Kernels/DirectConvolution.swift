@@ -28,11 +28,16 @@ public enum DirectConvolution {
 
     /// Copies image [H, W, C] into padded [H + 2p + 1, W + 2p, C] with zero borders.
     static func pad(image: UnsafePointer<Float>, geometry g: ConvolutionGeometry, into padded: UnsafeMutablePointer<Float>) {
-        let c = g.inputChannels, wp = paddedWidth(g), p = g.padding
-        padded.update(repeating: 0, count: paddedImageSize(g))
+        let c = g.inputChannels, wp = paddedWidth(g), p = g.padding, w = g.inputWidth
+        // Zero only the border: p rows above, p + 1 below, p pixels left and right of each row.
+        padded.update(repeating: 0, count: p * wp * c)
         for y in 0..<g.inputHeight {
-            (padded + ((y + p) * wp + p) * c).update(from: image + y * g.inputWidth * c, count: g.inputWidth * c)
+            let row = padded + (y + p) * wp * c
+            row.update(repeating: 0, count: p * c)
+            (row + p * c).update(from: image + y * w * c, count: w * c)
+            (row + (p + w) * c).update(repeating: 0, count: p * c)
         }
+        (padded + (g.inputHeight + p) * wp * c).update(repeating: 0, count: (p + 1) * wp * c)
     }
 
     /// output[y, x, :] = sum over taps and input channels, for one image.
