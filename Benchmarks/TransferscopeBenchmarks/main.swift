@@ -78,6 +78,9 @@ func peakResidentMegabytes() -> Double {
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 Parallel.setWorkerCount(options.threads)
 if ProcessInfo.processInfo.environment["TRANSFERSCOPE_DIRECT_CONV"] == "0" { DirectConvolution.isEnabled = false }
+if let text = ProcessInfo.processInfo.environment["TRANSFERSCOPE_DIRECT_MAX_CHANNELS"], let n = Int(text) {
+    DirectConvolution.maximumInputChannels = n
+}
 if options.mode.hasPrefix("conv") {
     // conv-C-HW: one 3x3 stride-1 convolution C -> C channels on HWxHW images, forward and
     // backward, with the direct kernel and with im2col + sgemm interleaved (best of 12 each),
