@@ -8,13 +8,12 @@ public final class TensorStorage: @unchecked Sendable {
     /// The number of elements.
     public let count: Int
 
-    /// Allocates `count` uninitialized elements, aligned for AVX loads.
+    /// Allocates `count` uninitialized elements, aligned for AVX loads; large buffers are
+    /// recycled through `StoragePool`.
     public init(uninitializedCount count: Int) {
         precondition(count >= 0, "TensorStorage: negative count \(count)")
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer = StoragePool.shared.take(count: count).bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
     /// A copy of `other`'s elements in a new buffer.
@@ -23,5 +22,5 @@ public final class TensorStorage: @unchecked Sendable {
         pointer.update(from: other.pointer, count: count)
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit { StoragePool.shared.give(UnsafeMutableRawPointer(pointer), count: count) }
 }

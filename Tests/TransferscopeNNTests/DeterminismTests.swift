@@ -43,3 +43,34 @@ struct DeterminismTests {
         }
     }
 }
+
+/// The names the analyses rely on: modules and activations by name, in one forward pass.
+@Suite("Named modules and activations")
+struct NamedModuleTests {
+    @Test("modules are stem, every block and fc; their state partitions the model's")
+    func modules() {
+        var generator = RandomGenerator(seed: 3)
+        let model = ResNet(ResNetConfiguration.named("resnet20")!, generator: &generator)
+        let names = model.modules.map(\.name)
+        #expect(names.first == "stem" && names.last == "fc")
+        #expect(names.count == 1 + 9 + 1)
+        #expect(names.contains("layer2.0") && names.contains("layer3.2"))
+        let moduleKeys = model.modules.flatMap { $0.state.names }
+        #expect(moduleKeys.sorted() == model.namedState.names.sorted())
+        #expect(Set(moduleKeys).count == moduleKeys.count)
+    }
+
+    @Test("activations by name come from the same pass as the logits")
+    func activations() {
+        var generator = RandomGenerator(seed: 4)
+        let model = ResNet(ResNetConfiguration.named("resnet18", classes: 7, widths: [8, 8, 16, 16])!, generator: &generator)
+        let x = Tensor.randomNormal(shape: [2, 32, 32, 3], using: &generator)
+        let (logits, activations) = model.forward(x, training: false, capturing: Set(model.activationNames))
+        #expect(activations["stem"]?.shape == [2, 8, 8, 8])        // 7x7 stride 2, then max pool
+        #expect(activations["layer4"]?.shape == [2, 1, 1, 16])
+        #expect(activations["layer4"] == activations["layer4.1"])
+        #expect(activations["pool"]?.shape == [2, 16])
+        #expect(activations["fc"] == logits)
+        #expect(logits == model.forward(x, training: false))
+    }
+}
