@@ -5,8 +5,14 @@ import PackageDescription
 // `-mfma`, `SIMD.addProduct` lowers to a scalar libm call (~100x slower).
 #if arch(x86_64)
 let simdFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
+// Only the TransferscopeAVX512 target is compiled for AVX-512; its kernels run only where the
+// processor reports avx512f (CPUFeatures.hasAVX512), so the package still runs on AVX2 machines.
+let avx512Flags: [SwiftSetting] = [.unsafeFlags([
+    "-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mavx512f", "-Xcc", "-mavx512vl", "-enforce-exclusivity=unchecked",
+])]
 #else
 let simdFlags: [SwiftSetting] = []
+let avx512Flags: [SwiftSetting] = []
 #endif
 let fastMath: [SwiftSetting] = simdFlags + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 
@@ -29,8 +35,10 @@ let package = Package(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "pkg-config"])]),
 
-        // Tensors, BLAS, threading, randomness: the engine's core. Imports nothing of ours.
-        .target(name: "TransferscopeCore", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
+        // Micro-kernels built for AVX-512, called by Core only where the processor has it.
+        .target(name: "TransferscopeAVX512", swiftSettings: avx512Flags),
+        // Tensors, BLAS, threading, randomness: the engine's core.
+        .target(name: "TransferscopeCore", dependencies: ["COpenBLAS", "TransferscopeAVX512"], swiftSettings: fastMath),
         // Layers, models, initialization. Imports Core.
         .target(name: "TransferscopeNN", dependencies: ["TransferscopeCore"], swiftSettings: fastMath),
         // SGD and learning-rate schedules. Imports Core and NN.

@@ -1,20 +1,29 @@
+import TransferscopeAVX512
+
 /// Stride-1 "same" convolution (odd k x k kernel, padding k/2) on NHWC activations, computed
 /// directly with SIMD FMAs instead of im2col + sgemm. For the narrow layers of the CIFAR
 /// ResNets (16 to 64 channels) im2col and sgemm's packing cost more than the multiply-adds.
 ///
-/// Register blocking: 4 output pixels x 16 output channels = 8 accumulators of SIMD8; each
-/// input value is broadcast once per 16 output channels, each weight row loaded once per 4 pixels.
+/// Register blocking: blocks of output pixels x output channels held in registers (`block6x16`
+/// for AVX2; 6x32 and 12x16 in `TransferscopeAVX512` where the processor has AVX-512); each
+/// input value is broadcast once per block of channels, each weight row loaded once per block
+/// of pixels.
 public enum DirectConvolution {
     /// Whether convolutions may use the direct kernel (on by default; the benchmarks turn it
     /// off to measure im2col + sgemm on the same shapes). Set before any work starts.
     nonisolated(unsafe) public static var isEnabled = true
+    /// Whether the AVX-512 micro-kernels run (where the processor has them; tests turn them off
+    /// to check the AVX2 ones too).
+    nonisolated(unsafe) public static var useAVX512 = CPUFeatures.hasAVX512
     /// The widest input the direct kernel takes (see `supports`).
-    nonisolated(unsafe) public static var maximumInputChannels = 16
+    nonisolated(unsafe) public static var maximumInputChannels = CPUFeatures.hasAVX512 ? 32 : 16
 
     /// Whether the direct kernel applies and pays: stride 1, odd square kernel with padding
-    /// k/2, output channels a multiple of 16, and at most 16 input channels. Measured on one
-    /// core (batch 128, 3x3): 16 channels on 32x32, forward 33 vs 16 GFLOP/s and backward 44
-    /// vs 17 against im2col + sgemm; 32 channels, 40 vs 44 and 40 vs 52 (sgemm wins from there).
+    /// k/2, output channels a multiple of 16, and at most `maximumInputChannels` inputs.
+    /// Measured (batch 128, 3x3, 2 threads; GFLOP/s direct vs im2col + sgemm, forward and
+    /// backward): with AVX-512, 16 channels on 32x32: 76 vs 40 and 70 vs 33; 32 on 16x16: 102
+    /// vs 66 and 67 vs 64; 64 on 8x8: 77 vs 98 and 59 vs 93. With AVX2 only the direct kernel
+    /// wins at 16 channels and loses from 32 on.
     public static func supports(_ g: ConvolutionGeometry) -> Bool {
         isEnabled && g.stride == 1 && g.kernelHeight == g.kernelWidth && g.kernelHeight % 2 == 1
             && g.padding == g.kernelHeight / 2 && g.outputChannels % 16 == 0 && g.inputChannels <= maximumInputChannels
@@ -49,17 +58,20 @@ public enum DirectConvolution {
         typealias V = SIMD8<Float>
         let c = g.inputChannels, o = g.outputChannels, k = g.kernelHeight
         let wp = paddedWidth(g), width = g.outputWidth
+        let wide = useAVX512 && o % 32 == 0 && width >= 6
+        let narrow = useAVX512 && !wide && width >= 12
         for y in 0..<g.outputHeight {
-            for ob in stride(from: 0, to: o, by: 16) {
+            for ob in stride(from: 0, to: o, by: wide ? 32 : 16) {
                 var x = 0
-                while x < width && width >= 6 {
-                    // The last block overlaps the one before it rather than leaving a slow tail;
-                    // the pixels computed twice get the same values.
-                    let start = min(x, width - 6)
-                    let out = output + (y * width + start) * o + ob
-                    block6x16(output: out, outputStride: o, padded: padded + (y * wp + start) * c, rowStride: wp * c,
-                              pixelStride: c, weight: weight + ob, weightStride: o, rowLength: k * c, rows: k)
-                    x = start + 6
+                // The last block of a row overlaps the one before it rather than leaving a slow
+                // tail; the pixels computed twice get the same values.
+                let (blockPixels, block) = wide ? (6, convolutionBlock6x32AVX512)
+                    : narrow ? (12, convolutionBlock12x16AVX512) : (6, block6x16)
+                while x < width && width >= blockPixels {
+                    let start = min(x, width - blockPixels)
+                    block(output + (y * width + start) * o + ob, o, padded + (y * wp + start) * c, wp * c,
+                          c, weight + ob, o, k * c, k)
+                    x = start + blockPixels
                 }
                 while x < width {
                     var a0 = V(), a1 = V()
