@@ -85,8 +85,17 @@ public func convolutionBlock12x16AVX512(
     }
     let raw = UnsafeMutableRawPointer(output)
     let step = outputStride &* 4
-    for (index, value) in [a, b, c, d, e, f, g, h, i, j, k, l].enumerated() {
-        raw.storeBytes(of: value, toByteOffset: index &* step, as: V.self)
-    }
+    raw.storeBytes(of: a, as: V.self)
+    raw.storeBytes(of: b, toByteOffset: step, as: V.self)
+    raw.storeBytes(of: c, toByteOffset: 2 &* step, as: V.self)
+    raw.storeBytes(of: d, toByteOffset: 3 &* step, as: V.self)
+    raw.storeBytes(of: e, toByteOffset: 4 &* step, as: V.self)
+    raw.storeBytes(of: f, toByteOffset: 5 &* step, as: V.self)
+    raw.storeBytes(of: g, toByteOffset: 6 &* step, as: V.self)
+    raw.storeBytes(of: h, toByteOffset: 7 &* step, as: V.self)
+    raw.storeBytes(of: i, toByteOffset: 8 &* step, as: V.self)
+    raw.storeBytes(of: j, toByteOffset: 9 &* step, as: V.self)
+    raw.storeBytes(of: k, toByteOffset: 10 &* step, as: V.self)
+    raw.storeBytes(of: l, toByteOffset: 11 &* step, as: V.self)
 }
 #endif
