@@ -4,19 +4,16 @@
 /// Seen as matrices, the weights are W: [kH*kW*C_in, C_out], an image's patches are
 /// P: [OH*OW, kH*kW*C_in] and its output is Y = P W (+ bias), already NHWC.
 public enum Convolution {
-    /// Rows of the patch matrix built at once (whole images, at least one): small enough to
-    /// stay in the 1 MB L2 between the im2col and the sgemm that packs it. Measured on resnet20
-    /// training: 256-512 rows ~215-230 img/s, 2048 rows ~190-200 img/s.
+    /// Rows of the patch matrix built at once (whole images, at least one). Each sgemm call
+    /// packs the whole weight matrix, so fewer rows than this make packing dominate on wide
+    /// layers over small images (ResNet-18's layer4: 16 pixels, 4608 x 512 weights); more rows
+    /// push the patch matrix out of L2 on narrow ones. Measured on resnet20 training: 256-512
+    /// rows ~215-230 img/s, 2048 rows ~190-200 img/s.
     static let targetPatchRows = 512
-
-    /// The most floats a patch matrix takes (1 MB), so that wide layers on small images do not
-    /// get huge ones.
-    static let maximumPatchFloats = 1 << 18
 
     /// Images per im2col group for `geometry`.
     static func groupSize(_ g: ConvolutionGeometry) -> Int {
-        let pixels = max(g.outputPixels, 1)
-        return max(1, min(targetPatchRows / pixels, maximumPatchFloats / (pixels * g.patchSize)))
+        max(1, (targetPatchRows + g.outputPixels - 1) / max(g.outputPixels, 1))
     }
 
     /// Writes the patches of one image: columns[oy * OW + ox, (ky * kW + kx) * C + c] =
