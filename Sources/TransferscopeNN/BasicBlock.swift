@@ -38,18 +38,20 @@ public final class BasicBlock: ResidualBlock {
     public func forward(_ input: Tensor, training: Bool, keepingForBackward keep: Bool) -> Tensor {
         let hidden = bn1.forward(conv1.forward(input, keepingForBackward: keep), training: training, relu: true,
                                  keepingForBackward: keep)
-        let main = bn2.forward(conv2.forward(hidden, keepingForBackward: keep), training: training, keepingForBackward: keep)
         let shortcut = downsample?.forward(input, training: training, keepingForBackward: keep) ?? input
-        let output = residualJoin(main, shortcut)
+        // relu(bn2(conv2(hidden)) + shortcut) in one pass; bn2 keeps the output as its ReLU mask.
+        let output = bn2.forward(conv2.forward(hidden, keepingForBackward: keep), training: training, relu: true,
+                                 residual: shortcut, keepingForBackward: keep)
         savedOutput = keep ? output : Tensor()
         return output
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        let dSum = residualJoinBackward(outputGradient, output: savedOutput)
+        // bn2 applies the join's ReLU mask itself; the shortcut gets the masked gradient.
+        var dx = conv1.backward(bn1.backward(conv2.backward(bn2.backward(outputGradient))!))!
+        let dShortcut = residualJoinBackward(outputGradient, output: savedOutput)
         savedOutput = Tensor()
-        var dx = conv1.backward(bn1.backward(conv2.backward(bn2.backward(dSum))!))!
-        accumulate(&dx, downsample?.backward(dSum) ?? dSum)
+        accumulate(&dx, downsample?.backward(dShortcut) ?? dShortcut)
         return dx
     }
 }

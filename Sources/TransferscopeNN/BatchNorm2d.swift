@@ -46,9 +46,15 @@ public final class BatchNorm2d: StateContainer {
 
     /// input: [N, H, W, C] -> same shape. In training mode normalizes with the batch statistics
     /// and updates the running ones; in evaluation mode uses the running statistics.
-    /// With `relu` the output is max(0, BN(x)) (fused, one pass). Keeps what `backward` needs
-    /// unless `keepingForBackward` is false (inference).
-    public func forward(_ input: Tensor, training: Bool, relu: Bool = false, keepingForBackward: Bool = true) -> Tensor {
+    /// With `relu` the output is max(0, BN(x)), with `residual` BN(x) + residual before the
+    /// ReLU: a residual block's join, fused into the same pass. Keeps what `backward` needs
+    /// unless `keepingForBackward` is false (inference). The gradient `backward` returns is
+    /// the input's; the residual's is the incoming gradient through the ReLU mask.
+    public func forward(
+        _ input: Tensor, training: Bool, relu: Bool = false, residual: Tensor? = nil, keepingForBackward: Bool = true
+    ) -> Tensor {
+        precondition(residual == nil || residual!.shape == input.shape,
+                     "BatchNorm2d: residual \(residual!.shape) does not match input \(input.shape)")
         precondition(input.shape.last == channels, "BatchNorm2d: expected \(channels) channels, got \(input.shape)")
         let rows = input.count / channels
         var mean: [Float], variance: [Float]
@@ -68,7 +74,7 @@ public final class BatchNorm2d: StateContainer {
         var output = Tensor(uninitializedShape: input.shape)
         BatchNormalization.applyAffine(
             output: output.unsafeMutablePointer, input: input.unsafePointer, rows: rows, channels: channels,
-            scale: scale, shift: shift, relu: relu)
+            scale: scale, shift: shift, relu: relu, residual: residual?.unsafePointer)
         savedInput = keepingForBackward ? input : Tensor()
         savedOutput = relu && keepingForBackward ? output : Tensor()
         savedMean = mean

@@ -47,19 +47,21 @@ public final class Bottleneck: ResidualBlock {
                             keepingForBackward: keep)
         let b = bn2.forward(conv2.forward(a, keepingForBackward: keep), training: training, relu: true,
                             keepingForBackward: keep)
-        let main = bn3.forward(conv3.forward(b, keepingForBackward: keep), training: training, keepingForBackward: keep)
         let shortcut = downsample?.forward(input, training: training, keepingForBackward: keep) ?? input
-        let output = residualJoin(main, shortcut)
+        // relu(bn3(conv3(b)) + shortcut) in one pass; bn3 keeps the output as its ReLU mask.
+        let output = bn3.forward(conv3.forward(b, keepingForBackward: keep), training: training, relu: true,
+                                 residual: shortcut, keepingForBackward: keep)
         savedOutput = keep ? output : Tensor()
         return output
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        let dSum = residualJoinBackward(outputGradient, output: savedOutput)
-        savedOutput = Tensor()
-        let dB = conv3.backward(bn3.backward(dSum))!
+        // bn3 applies the join's ReLU mask itself; the shortcut gets the masked gradient.
+        let dB = conv3.backward(bn3.backward(outputGradient))!
         var dx = conv1.backward(bn1.backward(conv2.backward(bn2.backward(dB))!))!
-        accumulate(&dx, downsample?.backward(dSum) ?? dSum)
+        let dShortcut = residualJoinBackward(outputGradient, output: savedOutput)
+        savedOutput = Tensor()
+        accumulate(&dx, downsample?.backward(dShortcut) ?? dShortcut)
         return dx
     }
 }

@@ -49,16 +49,8 @@ public final class Downsample: StateContainer {
     }
 }
 
-/// out = relu(main + shortcut); returns d(main) = d(shortcut) = dy * (out > 0).
-func residualJoin(_ main: Tensor, _ shortcut: Tensor) -> Tensor {
-    precondition(main.shape == shortcut.shape, "Residual add: \(main.shape) vs \(shortcut.shape)")
-    var output = Tensor(uninitializedShape: main.shape)
-    Elementwise.addForward(output: output.unsafeMutablePointer, main.unsafePointer, shortcut.unsafePointer,
-                           count: main.count, relu: true)
-    return output
-}
-
-/// The gradient through `residualJoin`'s ReLU.
+/// The gradient of a block's join relu(main + shortcut) with respect to the shortcut:
+/// dy where the block's output is > 0, else 0.
 func residualJoinBackward(_ outputGradient: Tensor, output: Tensor) -> Tensor {
     var dx = Tensor(uninitializedShape: output.shape)
     Elementwise.reluBackward(inputGradient: dx.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,

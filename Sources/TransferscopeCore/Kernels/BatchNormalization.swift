@@ -69,17 +69,25 @@ public enum BatchNormalization {
         return (mean, variance)
     }
 
-    /// output = input * scale + shift per channel, then max(0, .) if `relu`; with
-    /// scale = gamma / sqrt(var + eps) and shift = beta - mean * scale this is BatchNorm.
-    /// input, output: [R, C] (may alias).
+    /// output = input * scale + shift (+ residual) per channel, then max(0, .) if `relu`; with
+    /// scale = gamma / sqrt(var + eps) and shift = beta - mean * scale this is BatchNorm, and
+    /// with a residual it is also the join of a residual block, in the same pass.
+    /// input, output, residual: [R, C] (output may alias input).
     public static func applyAffine(
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, rows: Int, channels: Int,
-        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool
+        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool, residual: UnsafePointer<Float>? = nil
     ) {
         Parallel.forEachShare(of: rows) { _, range in
             for row in range {
                 let x = input + row * channels, y = output + row * channels
-                if relu {
+                if let residual {
+                    let r = residual + row * channels
+                    if relu {
+                        for c in 0..<channels { y[c] = max(0, x[c] * scale[c] + shift[c] + r[c]) }
+                    } else {
+                        for c in 0..<channels { y[c] = x[c] * scale[c] + shift[c] + r[c] }
+                    }
+                } else if relu {
                     for c in 0..<channels { y[c] = max(0, x[c] * scale[c] + shift[c]) }
                 } else {
                     for c in 0..<channels { y[c] = x[c] * scale[c] + shift[c] }
