@@ -2,14 +2,17 @@
 # Transferscope vs PyTorch, side by side in one run: training (SGD step with momentum) and
 # forward throughput of resnet20 and CIFAR-style ResNet-18, batch 128, 3x32x32, 2 threads.
 # Needs PyTorch for the peer: pip install torch torchvision.
-# usage: Benchmarks/run.sh [--seconds S] [--threads T]
+# This machine's speed drifts by 10-20% from minute to minute, so each pair is measured
+# --repeats times, alternating engines, and the best of each is compared.
+# usage: Benchmarks/run.sh [--seconds S] [--threads T] [--repeats R]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_PER=10; THREADS=2
+SECONDS_PER=10; THREADS=2; REPEATS=3
 while [ $# -gt 0 ]; do
     case "$1" in
         --seconds) SECONDS_PER="$2"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
+        --repeats) REPEATS="$2"; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -17,9 +20,11 @@ swift build -c release --product TransferscopeBenchmarks >&2
 results=$(mktemp)
 for model in resnet20 resnet18; do
     for mode in train forward; do
-        # Each measurement in its own process, so peak memory is that run's alone.
-        .build/release/TransferscopeBenchmarks "$model" "$mode" --threads "$THREADS" --seconds "$SECONDS_PER" >> "$results"
-        python3 Benchmarks/pytorch_peer.py "$model" "$mode" --threads "$THREADS" --seconds "$SECONDS_PER" >> "$results"
+        for _ in $(seq "$REPEATS"); do
+            # Each measurement in its own process, so peak memory is that run's alone.
+            .build/release/TransferscopeBenchmarks "$model" "$mode" --threads "$THREADS" --seconds "$SECONDS_PER" >> "$results"
+            python3 Benchmarks/pytorch_peer.py "$model" "$mode" --threads "$THREADS" --seconds "$SECONDS_PER" >> "$results"
+        done
     done
 done
 python3 Benchmarks/compare.py "$results" --threads "$THREADS"
