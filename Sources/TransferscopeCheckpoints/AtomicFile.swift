@@ -20,7 +20,8 @@ public enum AtomicFile {
             throw error
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw SafeTensorsError.unwritable(path: path, reason: error.localizedDescription)
+            let reason = error.localizedDescription.trimmingCharacters(in: CharacterSet(charactersIn: ". "))
+            throw SafeTensorsError.unwritable(path: path, reason: reason)
         }
     }
 }

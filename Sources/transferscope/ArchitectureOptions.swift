@@ -40,11 +40,15 @@ struct ArchitectureOptions: ParsableArguments {
         }
         guard classes >= 1 else { throw ValidationError("--classes must be at least 1, got \(classes)") }
         guard inputChannels >= 1 else { throw ValidationError("--input-channels must be at least 1, got \(inputChannels)") }
+        guard ResNetConfiguration.knownNames.contains(architecture) else {
+            throw ValidationError(
+                "unknown architecture '\(architecture)'; known: \(ResNetConfiguration.knownNames.joined(separator: ", "))")
+        }
         guard let configuration = ResNetConfiguration.named(
             architecture, inputChannels: inputChannels, classes: classes, widths: parsedWidths, stem: parsedStem)
         else {
             throw ValidationError(
-                "unknown architecture '\(architecture)' or wrong number of --widths (CIFAR family: 3, resnet18/34/50: 4); known: \(ResNetConfiguration.knownNames.joined(separator: ", "))")
+                "--widths for \(architecture) needs \(["resnet18", "resnet34", "resnet50"].contains(architecture) ? 4 : 3) values (one per stage), got '\(widths ?? "")'")
         }
         return configuration
     }
