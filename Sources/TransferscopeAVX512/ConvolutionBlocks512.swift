@@ -1,4 +1,7 @@
-// Micro-kernels compiled for AVX-512 (this target alone gets -mavx512f). Nothing here may run
+// Micro-kernels compiled for AVX-512 (this target alone gets -mavx512f). They are deliberate
+// twins of `DirectConvolution.block6x16` (AVX2): a shared generic would be compiled with one
+// target's flags for both.
+// Nothing here may run
 // unless `AVX512.isAvailable`: callers check first, so the rest of the engine runs anywhere.
 
 #if arch(x86_64)
@@ -98,4 +101,16 @@ public func convolutionBlock12x16AVX512(
     raw.storeBytes(of: k, toByteOffset: 10 &* step, as: V.self)
     raw.storeBytes(of: l, toByteOffset: 11 &* step, as: V.self)
 }
+#else
+// Other architectures have no AVX-512: CPUFeatures.hasAVX512 is false there, so these are never
+// called; they exist so that callers compile everywhere.
+public func convolutionBlock6x32AVX512(
+    output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
+    pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
+) { preconditionFailure("AVX-512 kernel called on a processor without AVX-512") }
+
+public func convolutionBlock12x16AVX512(
+    output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
+    pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
+) { preconditionFailure("AVX-512 kernel called on a processor without AVX-512") }
 #endif
