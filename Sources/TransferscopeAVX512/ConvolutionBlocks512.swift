@@ -1,8 +1,7 @@
 // Micro-kernels compiled for AVX-512 (this target alone gets -mavx512f). They are deliberate
 // twins of `DirectConvolution.block6x16` (AVX2): a shared generic would be compiled with one
-// target's flags for both.
-// Nothing here may run
-// unless `AVX512.isAvailable`: callers check first, so the rest of the engine runs anywhere.
+// target's flags for both. Nothing here may run unless `CPUFeatures.hasAVX512`: callers check
+// first, so the rest of the engine runs anywhere.
 
 #if arch(x86_64)
 /// 6 output pixels x 32 output channels of a stride-1 convolution, in 512-bit registers:
