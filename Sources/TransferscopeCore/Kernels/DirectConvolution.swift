@@ -16,14 +16,16 @@ public enum DirectConvolution {
     /// to check the AVX2 ones too).
     nonisolated(unsafe) public static var useAVX512 = CPUFeatures.hasAVX512
     /// The widest input the direct kernel takes (see `supports`).
-    nonisolated(unsafe) public static var maximumInputChannels = CPUFeatures.hasAVX512 ? 32 : 16
+    nonisolated(unsafe) public static var maximumInputChannels = 16
 
     /// Whether the direct kernel applies and pays: stride 1, odd square kernel with padding
     /// k/2, output channels a multiple of 16, and at most `maximumInputChannels` inputs.
     /// Measured (batch 128, 3x3, 2 threads; GFLOP/s direct vs im2col + sgemm, forward and
     /// backward): with AVX-512, 16 channels on 32x32: 76 vs 40 and 70 vs 33; 32 on 16x16: 102
     /// vs 66 and 67 vs 64; 64 on 8x8: 77 vs 98 and 59 vs 93. With AVX2 only the direct kernel
-    /// wins at 16 channels and loses from 32 on.
+    /// wins at 16 channels and loses from 32 on. Kept at 16 for now: with 32 input channels on
+    /// AVX-512 and a single worker, the PyTorch fixtures drift to 3e-4 after three SGD steps
+    /// (2e-6 otherwise), a discrepancy not yet explained.
     public static func supports(_ g: ConvolutionGeometry) -> Bool {
         isEnabled && g.stride == 1 && g.kernelHeight == g.kernelWidth && g.kernelHeight % 2 == 1
             && g.padding == g.kernelHeight / 2 && g.outputChannels % 16 == 0 && g.inputChannels <= maximumInputChannels
