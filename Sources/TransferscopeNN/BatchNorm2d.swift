@@ -19,11 +19,11 @@ public final class BatchNorm2d: StateContainer {
     public let batchesTracked = Counter()
 
     private var savedInput = Tensor()
-    private var savedOutput = Tensor()
+    /// The output, kept as the ReLU mask when the forward pass applied a ReLU.
+    private var savedReluOutput: Tensor?
     private var savedMean: [Float] = []
     private var savedInverseStandardDeviation: [Float] = []
     private var savedTraining = true
-    private var savedRelu = false
     private let scratch = Workspace()
 
     public init(channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
@@ -76,11 +76,10 @@ public final class BatchNorm2d: StateContainer {
             output: output.unsafeMutablePointer, input: input.unsafePointer, rows: rows, channels: channels,
             scale: scale, shift: shift, relu: relu, residual: residual?.unsafePointer)
         savedInput = keepingForBackward ? input : Tensor()
-        savedOutput = relu && keepingForBackward ? output : Tensor()
+        savedReluOutput = relu && keepingForBackward ? output : nil
         savedMean = mean
         savedInverseStandardDeviation = invstd
         savedTraining = training
-        savedRelu = relu
         return output
     }
 
@@ -103,11 +102,11 @@ public final class BatchNorm2d: StateContainer {
         BatchNormalization.backward(
             inputGradient: dx.unsafeMutablePointer, gammaGradient: weight.gradient.unsafeMutablePointer,
             betaGradient: bias.gradient.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
-            reluOutput: savedRelu ? savedOutput.unsafePointer : nil, input: savedInput.unsafePointer, mean: savedMean, inverseStandardDeviation: savedInverseStandardDeviation,
+            reluOutput: savedReluOutput?.unsafePointer, input: savedInput.unsafePointer, mean: savedMean, inverseStandardDeviation: savedInverseStandardDeviation,
             gamma: weight.value.unsafePointer, rows: rows, channels: channels, batchStatistics: savedTraining,
             scratch: scratch)
         savedInput = Tensor()
-        savedOutput = Tensor()
+        savedReluOutput = nil
         return dx
     }
 }

@@ -1,12 +1,6 @@
-/// Element-wise kernels: ReLU and the residual add, paired forward and backward.
+/// Element-wise kernels: the ReLU mask of a gradient and the add that accumulates gradients.
+/// (The forward ReLU and residual join are fused into BatchNormalization.applyAffine.)
 public enum Elementwise {
-    /// y = max(0, x). x, y: [count] (may alias).
-    public static func reluForward(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, count: Int) {
-        Parallel.forEachShare(of: count) { _, range in
-            for i in range { output[i] = max(0, input[i]) }
-        }
-    }
-
     /// dx = dy where y > 0, else 0 (the subgradient 0 at 0, as PyTorch).
     /// dx, dy, y: [count] (dx may alias dy).
     public static func reluBackward(
