@@ -24,6 +24,8 @@ let package = Package(
         .library(name: "TransferscopeNN", targets: ["TransferscopeNN"]),
         .library(name: "TransferscopeOptimizers", targets: ["TransferscopeOptimizers"]),
         .library(name: "TransferscopeCheckpoints", targets: ["TransferscopeCheckpoints"]),
+        .library(name: "TransferscopeData", targets: ["TransferscopeData"]),
+        .library(name: "TransferscopeTraining", targets: ["TransferscopeTraining"]),
         .executable(name: "transferscope", targets: ["transferscope"]),
     ],
     dependencies: [
@@ -34,6 +36,13 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "pkg-config"])]),
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CLibJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // PNG/JPEG decoding and gzip with every library error returned, never a process exit.
+        .target(
+            name: "CImageCodecs", dependencies: ["CLibPNG", "CLibJPEG", "CZlib"],
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
 
         // Micro-kernels built for AVX-512, called by Core only where the processor has it.
         .target(name: "TransferscopeAVX512", swiftSettings: avx512Flags),
@@ -50,12 +59,25 @@ let package = Package(
             name: "TransferscopeCheckpoints",
             dependencies: ["TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers"],
             swiftSettings: fastMath),
+        // Dataset readers, the built-in catalogue, transforms and batching. Imports Core and Checkpoints.
+        .target(
+            name: "TransferscopeData",
+            dependencies: ["TransferscopeCore", "TransferscopeCheckpoints", "CImageCodecs"],
+            swiftSettings: fastMath),
+        // The resumable trainer and evaluator. Imports everything above.
+        .target(
+            name: "TransferscopeTraining",
+            dependencies: [
+                "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints",
+                "TransferscopeData",
+            ],
+            swiftSettings: fastMath),
 
         .executableTarget(
             name: "transferscope",
             dependencies: [
                 "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers",
-                "TransferscopeCheckpoints",
+                "TransferscopeCheckpoints", "TransferscopeData", "TransferscopeTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdFlags),
@@ -76,6 +98,18 @@ let package = Package(
         .testTarget(
             name: "TransferscopeCheckpointsTests",
             dependencies: ["TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints"],
+            swiftSettings: simdFlags),
+        .testTarget(
+            name: "TransferscopeDataTests",
+            dependencies: ["TransferscopeCore", "TransferscopeCheckpoints", "TransferscopeData", "CImageCodecs"],
+            exclude: ["Fixtures"],
+            swiftSettings: simdFlags),
+        .testTarget(
+            name: "TransferscopeTrainingTests",
+            dependencies: [
+                "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints",
+                "TransferscopeData", "TransferscopeTraining",
+            ],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeOptimizersTests",

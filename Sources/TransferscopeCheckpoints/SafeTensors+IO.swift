@@ -52,14 +52,17 @@ extension SafeTensors {
             switch dtype {
             case "F32": width = 4
             case "I64": width = 8
-            default: throw fail("tensor \(name) has dtype \(dtype); only F32 and I64 are supported")
+            case "U8": width = 1
+            default: throw fail("tensor \(name) has dtype \(dtype); only F32, I64 and U8 are supported")
             }
             guard count * width == end - begin else {
                 throw fail("tensor \(name) has shape \(shape) (\(count * width) bytes) but spans \(end - begin) bytes")
             }
             ranges.append((begin, end, name))
             let base = dataStart + begin
-            if width == 4 {
+            if width == 1 {
+                entries[name] = .uint8(shape: shape, values: Array(bytes[base..<(base + count)]))
+            } else if width == 4 {
                 var values = [Float](repeating: 0, count: count)
                 for i in 0..<count {
                     let j = base + 4 * i
@@ -105,7 +108,7 @@ extension SafeTensors {
         }
         for name in names {
             let entry = entries[name]!
-            let size = Tensor_elementCount(entry.shape) * (entry.dtype == "F32" ? 4 : 8)
+            let size = Tensor_elementCount(entry.shape) * entry.width
             let shape = entry.shape.map(String.init).joined(separator: ",")
             headerItems.append("\(jsonString(name)):{\"dtype\":\"\(entry.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + size)]}")
             offset += size
@@ -122,6 +125,8 @@ extension SafeTensors {
                 for v in values { let b = v.bitPattern; for i in 0..<4 { bytes.append(UInt8((b >> (8 * UInt32(i))) & 0xff)) } }
             case let .int64(_, values):
                 for v in values { let b = UInt64(bitPattern: v); for i in 0..<8 { bytes.append(UInt8((b >> (8 * UInt64(i))) & 0xff)) } }
+            case let .uint8(_, values):
+                bytes += values
             }
         }
         return bytes

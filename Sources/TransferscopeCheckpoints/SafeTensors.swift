@@ -1,6 +1,6 @@
 import Foundation
 
-/// A safetensors file's contents: named tensors (F32 or I64) and string metadata.
+/// A safetensors file's contents: named tensors (F32, I64 or U8) and string metadata.
 ///
 /// Format (huggingface/safetensors): 8-byte little-endian header length N, N bytes of JSON
 /// `{"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, "__metadata__": {...}}`,
@@ -10,10 +10,11 @@ public struct SafeTensors: Equatable, Sendable {
     public enum Entry: Equatable, Sendable {
         case float32(shape: [Int], values: [Float])
         case int64(shape: [Int], values: [Int64])
+        case uint8(shape: [Int], values: [UInt8])
 
         public var shape: [Int] {
             switch self {
-            case let .float32(shape, _), let .int64(shape, _): return shape
+            case let .float32(shape, _), let .int64(shape, _), let .uint8(shape, _): return shape
             }
         }
 
@@ -21,6 +22,16 @@ public struct SafeTensors: Equatable, Sendable {
             switch self {
             case .float32: return "F32"
             case .int64: return "I64"
+            case .uint8: return "U8"
+            }
+        }
+
+        /// Bytes per element.
+        var width: Int {
+            switch self {
+            case .float32: return 4
+            case .int64: return 8
+            case .uint8: return 1
             }
         }
     }
@@ -36,6 +47,12 @@ public struct SafeTensors: Equatable, Sendable {
     /// The F32 tensor called `name`, or nil.
     public func floats(_ name: String) -> (shape: [Int], values: [Float])? {
         if case let .float32(shape, values)? = entries[name] { return (shape, values) }
+        return nil
+    }
+
+    /// The U8 tensor called `name`, or nil.
+    public func bytes(_ name: String) -> (shape: [Int], values: [UInt8])? {
+        if case let .uint8(shape, values)? = entries[name] { return (shape, values) }
         return nil
     }
 

@@ -10,6 +10,6 @@ struct Transferscope: ParsableCommand {
             Models are torchvision-compatible ResNets stored as safetensors checkpoints that load \
             with `model.load_state_dict(safetensors.torch.load_file(path))` in PyTorch.
             """,
-        version: "0.1.0",
-        subcommands: [ModelCommand.self])
+        version: "0.3.0",
+        subcommands: [TrainCommand.self, EvalCommand.self, DataCommand.self, ModelCommand.self])
 }

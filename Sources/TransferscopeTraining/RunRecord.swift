@@ -1,0 +1,76 @@
+import Foundation
+import TransferscopeCore
+
+/// The version of Transferscope recorded in every run.
+public enum TransferscopeVersion {
+    public static let current = "0.3.0"
+}
+
+/// Facts about the machine a run used, so that a result can be traced.
+public struct MachineDescription: Codable, Sendable, Equatable {
+    public var hostname: String
+    public var processor: String
+    public var cores: Int
+    public var memoryGiB: Double
+    public var operatingSystem: String
+    public var avx512: Bool
+    public var threads: Int
+
+    /// This machine, with the worker threads in use.
+    public static func current() -> MachineDescription {
+        let info = ProcessInfo.processInfo
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown"
+        return MachineDescription(
+            hostname: info.hostName, processor: model, cores: info.activeProcessorCount,
+            memoryGiB: (Double(info.physicalMemory) / 1_073_741_824 * 10).rounded() / 10,
+            operatingSystem: info.operatingSystemVersionString, avx512: CPUFeatures.hasAVX512, threads: Parallel.workerCount)
+    }
+}
+
+/// `run.json`: how and where a run was made, and each time it was started or resumed.
+public struct RunRecord: Codable, Sendable {
+    public var version: String
+    public var executable: String
+    public var commandLine: [String]
+    public var seed: UInt64
+    public var machine: MachineDescription
+    /// ISO 8601 times the run was started, then resumed.
+    public var starts: [String]
+    /// The epoch each start began from.
+    public var startEpochs: [Int]
+}
+
+/// The end result of a run (`summary.json`); its presence marks the run complete.
+public struct TrainingSummary: Codable, Sendable, Equatable {
+    public var epochs: Int
+    public var steps: Int
+    public var finalTestAccuracy: Double
+    public var finalTestLoss: Double
+    public var finalTrainAccuracy: Double?
+    public var bestTestAccuracy: Double
+    public var trainImages: Int
+    public var testImages: Int
+    /// Seconds of training across all starts (evaluation included).
+    public var seconds: Double
+    public var finalCheckpoint: String
+    public var checkpoints: [String]
+}
+
+enum JSONFile {
+    static func encode<T: Encodable>(_ value: T) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return (try? encoder.encode(value)) ?? Data("{}".utf8)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from path: String) -> T? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(type, from: data)
+    }
+
+    static func iso8601Now() -> String {
+        ISO8601DateFormatter().string(from: Date())
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import TransferscopeCheckpoints
+import TransferscopeCore
+import TransferscopeData
+import TransferscopeNN
+import TransferscopeOptimizers
+
+/// Where a run stands: epochs and steps completed, seconds spent. Saved as `resume/state.json`.
+struct RunState: Codable {
+    var epoch = 0
+    var step = 0
+    var seconds = 0.0
+    /// File names (in `resume/`) of the model and optimizer saved with this state.
+    var model = ""
+    var optimizer = ""
+}
+
+extension Trainer {
+    /// Creates the directory; refuses one holding a different configuration (unless `restart`,
+    /// which removes that run's files first).
+    func prepareDirectory(restart: Bool) throws {
+        let manager = FileManager.default
+        let configPath = directory + "/config.json"
+        if manager.fileExists(atPath: configPath) {
+            let existing = JSONFile.decode(TrainingConfiguration.self, from: configPath)
+            if restart || existing != configuration {
+                guard restart else { throw TrainingError.differentConfiguration(directory: directory) }
+                for name in ["resume", "checkpoints", "metrics.jsonl", "summary.json", "final.safetensors", "run.json", "config.json"] {
+                    try? manager.removeItem(atPath: directory + "/" + name)
+                }
+            }
+        }
+        do {
+            try manager.createDirectory(atPath: checkpointsFolder, withIntermediateDirectories: true)
+            try manager.createDirectory(atPath: resumeFolder, withIntermediateDirectories: true)
+        } catch {
+            throw TrainingError.invalidConfiguration("cannot create the run directory \(directory): \(error.localizedDescription)")
+        }
+        if !manager.fileExists(atPath: configPath) { try AtomicFile.write(configuration.json(), to: configPath) }
+    }
+
+    /// Few-shot selection and subsampling of the training split, then preprocessing of both splits.
+    func prepareData(_ data: DatasetSplits) throws -> (train: PreparedImages, test: PreparedImages) {
+        let c = configuration
+        var train = data.train
+        if let perClass = c.trainPerClass { train = Split.perClass(train, count: perClass, seed: c.seed) }
+        if let count = c.trainSubsample { train = Split.subsample(train, count: count, seed: c.seed) }
+        guard train.classNames.count == c.architecture.classes else {
+            throw TrainingError.incompatibleData(
+                "the data has \(train.classNames.count) classes but the model's head has \(c.architecture.classes)")
+        }
+        guard c.preprocessing.channels == c.architecture.inputChannels else {
+            throw TrainingError.incompatibleData(
+                "images are prepared with \(c.preprocessing.channels) channels but the model takes \(c.architecture.inputChannels)")
+        }
+        return (c.preprocessing.prepare(train), c.preprocessing.prepare(data.test))
+    }
+
+    /// A model initialized from the seed; when fine-tuning, all but the head loaded from the
+    /// initialization checkpoint (the head keeps its seeded initialization for the new classes).
+    func makeModel() throws -> ResNet {
+        let c = configuration
+        var generator = RandomGenerator(seed: c.seed)
+        let model = ResNet(c.architecture, generator: &generator)
+        if let source = c.initialization {
+            var sourceArchitecture = try Checkpoint.architecture(at: source)
+            sourceArchitecture.classes = c.architecture.classes
+            guard sourceArchitecture == c.architecture else {
+                throw TrainingError.incompatibleData(
+                    "\(source) holds a \(sourceArchitecture.name) with widths \(sourceArchitecture.widths) and \(sourceArchitecture.inputChannels) input channels; the run asks for \(c.architecture.name) with \(c.architecture.widths) and \(c.architecture.inputChannels)")
+            }
+            try Checkpoint.load(into: model, from: source, skipping: ["fc.weight", "fc.bias"])
+        }
+        return model
+    }
+
+    /// Every parameter outside the frozen modules.
+    func trainableParameters(of model: ResNet) -> [(name: String, parameter: Parameter)] {
+        let frozen = Set(configuration.frozenModules)
+        return model.modules.filter { !frozen.contains($0.name) }.flatMap { $0.state.parameters }
+    }
+
+    /// The state saved by an earlier start (model and optimizer restored), or a fresh one.
+    func restoreState(model: ResNet, optimizer: SGD) throws -> RunState {
+        let path = resumeFolder + "/state.json"
+        guard FileManager.default.fileExists(atPath: path) else { return RunState() }
+        guard let state = JSONFile.decode(RunState.self, from: path) else {
+            throw TrainingError.corruptRunState(path: path, reason: "it does not parse")
+        }
+        do {
+            try Checkpoint.load(into: model, from: resumeFolder + "/" + state.model)
+            try OptimizerState.load(into: optimizer, from: resumeFolder + "/" + state.optimizer)
+        } catch {
+            throw TrainingError.corruptRunState(path: path, reason: error.localizedDescription)
+        }
+        return state
+    }
+
+    /// Saves the model and optimizer under new names, then `state.json` pointing at them (the
+    /// commit point), then removes the previous pair; a kill at any moment leaves a usable state.
+    func saveState(_ state: RunState, model: ResNet, optimizer: SGD) throws {
+        var state = state
+        let previous = JSONFile.decode(RunState.self, from: resumeFolder + "/state.json")
+        state.model = String(format: "model-%04d.safetensors", state.epoch)
+        state.optimizer = String(format: "optimizer-%04d.safetensors", state.epoch)
+        try save(model, to: resumeFolder + "/" + state.model, epoch: state.epoch)
+        try OptimizerState.save(optimizer, to: resumeFolder + "/" + state.optimizer)
+        try AtomicFile.write(JSONFile.encode(state), to: resumeFolder + "/state.json")
+        if let previous, previous.model != state.model {
+            try? FileManager.default.removeItem(atPath: resumeFolder + "/" + previous.model)
+            try? FileManager.default.removeItem(atPath: resumeFolder + "/" + previous.optimizer)
+        }
+    }
+
+    /// Writes the kept checkpoint of `epoch`; returns its path.
+    func saveCheckpoint(_ model: ResNet, epoch: Int) throws -> String {
+        let path = checkpointPath(epoch: epoch)
+        try save(model, to: path, epoch: epoch)
+        return path
+    }
+
+    /// Saves `model` with the metadata that evaluation and fine-tuning read back.
+    func save(_ model: ResNet, to path: String, epoch: Int) throws {
+        let c = configuration
+        var metadata = ModelInput.metadata(c.preprocessing)
+        metadata["transferscope.seed"] = String(c.seed)
+        metadata["transferscope.epoch"] = String(epoch)
+        metadata["transferscope.dataset"] = c.dataset
+        if let source = c.initialization { metadata["transferscope.initialization"] = source }
+        try Checkpoint.save(
+            model, to: path, classNames: classNames, inputShape: [c.preprocessing.side, c.preprocessing.side, c.preprocessing.channels],
+            metadata: metadata)
+    }
+
+    /// Appends this start to `run.json`.
+    func recordStart(epoch: Int) throws {
+        let path = directory + "/run.json"
+        var record = JSONFile.decode(RunRecord.self, from: path) ?? RunRecord(
+            version: TransferscopeVersion.current, executable: CommandLine.arguments.first ?? "", commandLine: CommandLine.arguments,
+            seed: configuration.seed, machine: .current(), starts: [], startEpochs: [])
+        record.starts.append(JSONFile.iso8601Now())
+        record.startEpochs.append(epoch)
+        try AtomicFile.write(JSONFile.encode(record), to: path)
+    }
+}

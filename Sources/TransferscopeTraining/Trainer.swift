@@ -1,0 +1,170 @@
+import Foundation
+import TransferscopeCheckpoints
+import TransferscopeCore
+import TransferscopeData
+import TransferscopeNN
+import TransferscopeOptimizers
+
+/// One trainer for pre-training, fine-tuning and training from scratch.
+///
+/// A run lives in a directory: `config.json`, `run.json` (version, machine, starts),
+/// `metrics.jsonl` (a line per logging interval and per epoch), `checkpoints/epoch-NNNN.safetensors`
+/// at the chosen epochs, `final.safetensors`, and `summary.json` once complete. Every file is
+/// written atomically. After each epoch the model and optimizer are saved to `resume/`; a run
+/// started again with the same configuration continues from there and ends with the same bits
+/// as an uninterrupted run (same seed and thread count): the data order, augmentation and head
+/// initialization are functions of (seed, epoch, index), not of a generator's history.
+public final class Trainer {
+    public let configuration: TrainingConfiguration
+    public let directory: String
+    /// Called with progress events (on the training thread).
+    public var onEvent: (TrainingEvent) -> Void = { _ in }
+    /// The class names of the data, recorded in checkpoints.
+    var classNames: [String]?
+
+    public init(configuration: TrainingConfiguration, directory: String) {
+        self.configuration = configuration
+        self.directory = directory
+    }
+
+    var checkpointsFolder: String { directory + "/checkpoints" }
+    var resumeFolder: String { directory + "/resume" }
+    var metricsPath: String { directory + "/metrics.jsonl" }
+    var summaryPath: String { directory + "/summary.json" }
+    public var finalCheckpointPath: String { directory + "/final.safetensors" }
+
+    /// The checkpoint path kept for `epoch`.
+    public func checkpointPath(epoch: Int) -> String { checkpointsFolder + String(format: "/epoch-%04d.safetensors", epoch) }
+
+    /// Trains on `data` (already loaded; preprocessing and few-shot selection are applied here).
+    /// With `restart`, an earlier run in the directory is discarded first.
+    @discardableResult
+    public func run(data: DatasetSplits, restart: Bool = false) throws -> TrainingSummary {
+        let c = configuration
+        try c.validate()
+        Parallel.setWorkerCount(c.threads)
+        try prepareDirectory(restart: restart)
+        if let summary = JSONFile.decode(TrainingSummary.self, from: summaryPath) {
+            onEvent(.alreadyComplete(summary))
+            return summary
+        }
+        let (train, test) = try prepareData(data)
+        classNames = data.train.classNames
+        let model = try makeModel()
+        let optimizer = SGD(parameters: trainableParameters(of: model), hyperparameters: c.optimizer)
+        let stepsPerEpoch = train.count / c.batchSize
+        guard stepsPerEpoch >= 1 else {
+            throw TrainingError.invalidConfiguration(
+                "the training split has \(train.count) images, fewer than one batch of \(c.batchSize); lower --batch-size")
+        }
+        var state = try restoreState(model: model, optimizer: optimizer)
+        try recordStart(epoch: state.epoch)
+        let log = try MetricsLog(path: metricsPath, keepingThroughStep: state.step)
+        let trainSubset = evaluationSubset(count: train.count)
+
+        if state.epoch == 0 {
+            let epochStart = Date()
+            let kept = c.checkpointEpochs.contains(0) ? try saveCheckpoint(model, epoch: 0) : nil
+            try log.append(evaluate(model, train: train, test: test, subset: trainSubset, step: 0, epoch: 0,
+                                    seconds: Date().timeIntervalSince(epochStart), checkpoint: kept))
+        }
+        onEvent(.started(epoch: state.epoch, epochs: c.epochs, stepsPerEpoch: stepsPerEpoch,
+                         totalSteps: stepsPerEpoch * c.epochs, trainImages: train.count))
+        let classes = c.architecture.classes
+        var dLogits = Tensor(shape: [c.batchSize, classes])
+        for epoch in state.epoch..<c.epochs {
+            let epochStart = Date()
+            let order = BatchLoader.epochOrder(count: train.count, seed: c.seed, epoch: epoch)
+            var interval = (loss: 0.0, correct: 0, images: 0, start: Date())
+            for stepInEpoch in 0..<stepsPerEpoch {
+                let indices = Array(order[(stepInEpoch * c.batchSize)..<((stepInEpoch + 1) * c.batchSize)])
+                let (inputs, labels) = BatchLoader.batch(
+                    train, indices: indices, augmentation: c.augmentation, seed: c.seed, epoch: epoch)
+                let learningRate = c.learningRate.rate(atEpoch: Double(epoch) + Double(stepInEpoch) / Double(stepsPerEpoch))
+                model.zeroGradients()
+                let logits = model.forward(inputs, training: true)
+                let loss = CrossEntropy.forwardBackward(
+                    logits: logits.unsafePointer, labels: labels, classes: classes, logitsGradient: dLogits.unsafeMutablePointer)
+                state.step += 1
+                guard loss.isFinite else {
+                    let lastGood = FileManager.default.fileExists(atPath: resumeFolder + "/state.json") ? resumeFolder : nil
+                    throw TrainingError.nonFiniteLoss(step: state.step, epoch: epoch, lastGoodCheckpoint: lastGood)
+                }
+                model.backward(dLogits)
+                optimizer.update(learningRate: Float(learningRate))
+                interval.loss += Double(loss) * Double(labels.count)
+                interval.correct += Self.correctCount(logits, labels: labels, classes: classes)
+                interval.images += labels.count
+                if state.step % c.logEvery == 0 || stepInEpoch == stepsPerEpoch - 1 {
+                    let elapsed = max(Date().timeIntervalSince(interval.start), 1e-9)
+                    let metrics = StepMetrics(
+                        step: state.step, epoch: Double(epoch) + Double(stepInEpoch + 1) / Double(stepsPerEpoch),
+                        loss: interval.loss / Double(interval.images), accuracy: Double(interval.correct) / Double(interval.images),
+                        learningRate: learningRate, imagesPerSecond: Double(interval.images) / elapsed,
+                        totalSteps: stepsPerEpoch * c.epochs)
+                    try log.append(metrics)
+                    onEvent(.step(metrics))
+                    interval = (0, 0, 0, Date())
+                }
+            }
+            state.epoch = epoch + 1
+            let kept = c.checkpointEpochs.contains(state.epoch) ? try saveCheckpoint(model, epoch: state.epoch) : nil
+            let metrics = evaluate(model, train: train, test: test, subset: trainSubset, step: state.step, epoch: state.epoch,
+                                   seconds: Date().timeIntervalSince(epochStart), checkpoint: kept)
+            try log.append(metrics)
+            state.seconds += Date().timeIntervalSince(epochStart)
+            try saveState(state, model: model, optimizer: optimizer)
+            onEvent(.epochEnded(metrics))
+        }
+        return try finish(model: model, state: state, log: log, train: train, test: test)
+    }
+
+    /// Number of rows of `logits` [N, classes] whose arg-max is the label.
+    static func correctCount(_ logits: Tensor, labels: [Int], classes: Int) -> Int {
+        var correct = 0
+        for (n, label) in labels.enumerated() {
+            let row = logits.unsafePointer + n * classes
+            var best = 0
+            for k in 1..<classes where row[k] > row[best] { best = k }
+            if best == label { correct += 1 }
+        }
+        return correct
+    }
+
+    func evaluate(
+        _ model: ResNet, train: PreparedImages, test: PreparedImages, subset: [Int], step: Int, epoch: Int, seconds: Double,
+        checkpoint: String?
+    ) -> EpochMetrics {
+        let onTest = Evaluator.evaluate(model, on: test)
+        let onTrain = subset.isEmpty ? nil : Evaluator.evaluate(model, on: train, indices: subset)
+        return EpochMetrics(
+            step: step, epoch: epoch, testLoss: onTest.loss, testAccuracy: onTest.accuracy, trainLoss: onTrain?.loss,
+            trainAccuracy: onTrain?.accuracy, seconds: seconds, epochs: configuration.epochs,
+            checkpoint: checkpoint.map { ($0 as NSString).lastPathComponent })
+    }
+
+    /// The fixed training images evaluated after each epoch.
+    func evaluationSubset(count: Int) -> [Int] {
+        var generator = RandomGenerator(seed: configuration.seed).derived(0xE7A1)
+        return Split.shuffle(Array(0..<count), generator: &generator).prefix(configuration.trainEvaluationSize).sorted()
+    }
+
+    func finish(model: ResNet, state: RunState, log: MetricsLog, train: PreparedImages, test: PreparedImages) throws
+        -> TrainingSummary
+    {
+        try save(model, to: finalCheckpointPath, epoch: configuration.epochs)
+        let epochs = log.epochMetrics
+        let last = epochs.last
+        let summary = TrainingSummary(
+            epochs: configuration.epochs, steps: state.step, finalTestAccuracy: last?.testAccuracy ?? 0,
+            finalTestLoss: last?.testLoss ?? 0, finalTrainAccuracy: last?.trainAccuracy,
+            bestTestAccuracy: epochs.map(\.testAccuracy).max() ?? 0, trainImages: train.count, testImages: test.count,
+            seconds: state.seconds, finalCheckpoint: "final.safetensors",
+            checkpoints: configuration.checkpointEpochs.sorted().map { ("checkpoints" as NSString).appendingPathComponent(
+                (checkpointPath(epoch: $0) as NSString).lastPathComponent) })
+        try AtomicFile.write(JSONFile.encode(summary), to: summaryPath)
+        try? FileManager.default.removeItem(atPath: resumeFolder)
+        onEvent(.finished(summary))
+        return summary
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// What can stop a training run; each message says what to do.
+public enum TrainingError: Error, LocalizedError, Equatable {
+    case invalidConfiguration(String)
+    case nonFiniteLoss(step: Int, epoch: Int, lastGoodCheckpoint: String?)
+    case differentConfiguration(directory: String)
+    case corruptRunState(path: String, reason: String)
+    case incompatibleData(String)
+
+    public var errorDescription: String? {
+        switch self {
+        case let .invalidConfiguration(message):
+            return message
+        case let .nonFiniteLoss(step, epoch, checkpoint):
+            let kept = checkpoint.map { "The last good state is kept in \($0)." } ?? "No epoch had completed, so nothing was kept."
+            return "the loss became NaN or infinite at step \(step) (epoch \(epoch + 1)). \(kept) Lower --lr, add warm-up (--warmup-epochs), or check the data."
+        case let .differentConfiguration(directory):
+            return "\(directory) holds a run with a different configuration (see its config.json). Use another --out, or pass --restart to discard that run."
+        case let .corruptRunState(path, reason):
+            return "the saved run state \(path) cannot be used: \(reason). Pass --restart to start the run again."
+        case let .incompatibleData(message):
+            return message
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import ArgumentParser
+import Foundation
+import TransferscopeCheckpoints
+import TransferscopeCore
+import TransferscopeData
+import TransferscopeNN
+import TransferscopeOptimizers
+import TransferscopeTraining
+
+/// `transferscope train`: pre-train, fine-tune (--init) or train from scratch.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a ResNet: pre-train on a source, fine-tune a checkpoint (--init), or train from scratch.",
+        discussion: """
+            The run directory gets config.json, run.json, metrics.jsonl, checkpoints/epoch-NNNN.safetensors \
+            at --checkpoint-epochs, final.safetensors and summary.json. Started again with the same \
+            options, an interrupted run resumes from its last completed epoch and ends with the same \
+            weights as an uninterrupted one.
+
+            Examples:
+              transferscope train --data fashion-mnist --model resnet20 --epochs 10 --checkpoint-epochs all --out runs/P
+              transferscope train --data clipart --init runs/P/final.safetensors --lr 0.02 --out runs/PT-clipart-s0
+              transferscope train --data clipart --normalization runs/P/final.safetensors --size 28 --channels 1 --out runs/RIT-clipart-s0
+            """)
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var shuffle: ShuffleOptions
+
+    @Option(help: "Directory of the run.")
+    var out: String
+
+    @Option(help: "Architecture (ignored with --init, which keeps the checkpoint's): \(ResNetConfiguration.knownNames.joined(separator: ", ")).")
+    var model = "resnet20"
+
+    @Option(help: "Comma-separated stage widths (default: the architecture's).")
+    var widths: String?
+
+    @Option(help: "Fine-tune from this checkpoint: all but the head is loaded; the head is re-initialized (seeded) for the data's classes.")
+    var `init`: String?
+
+    @Option(help: "Comma-separated modules whose parameters stay fixed (stem, layerS.B, fc), e.g. a linear probe freezes all but fc.")
+    var freeze: String?
+
+    @Option(help: "Image side given to the model (default: the --init checkpoint's, else the data's).")
+    var size: Int?
+
+    @Option(help: "Channels given to the model, 1 or 3 (default: the --init checkpoint's, else the data's).")
+    var channels: Int?
+
+    @Option(help: "Normalization statistics: 'dataset' (this training split's), 'none', or a checkpoint whose statistics to reuse (default: the --init checkpoint's, else 'dataset').")
+    var normalization: String?
+
+    @Option(help: "Epochs of training.")
+    var epochs = 10
+
+    @Option(help: "Images per batch.")
+    var batchSize = 128
+
+    @Option(help: "Base learning rate.")
+    var lr = 0.1
+
+    @Option(help: "Learning-rate schedule: constant, step (x --gamma at --milestones) or cosine.")
+    var schedule = "cosine"
+
+    @Option(help: "Comma-separated epochs where the step schedule multiplies the rate by --gamma (default: half and three quarters of --epochs).")
+    var milestones: String?
+
+    @Option(help: "Factor of the step schedule.")
+    var gamma = 0.1
+
+    @Option(help: "Epochs of linear learning-rate warm-up.")
+    var warmupEpochs = 0.0
+
+    @Option(help: "SGD momentum.")
+    var momentum: Float = 0.9
+
+    @Option(help: "Weight decay (L2, on all parameters, as PyTorch's SGD).")
+    var weightDecay: Float = 1e-4
+
+    @Flag(help: "Nesterov momentum.")
+    var nesterov = false
+
+    @Option(help: "Padding of the random crop (0: no crop).")
+    var cropPadding = 4
+
+    @Flag(help: "No random crop.")
+    var noCrop = false
+
+    @Flag(help: "No horizontal flip.")
+    var noFlip = false
+
+    @Option(help: "Seed of initialization, data order and augmentation.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Epochs whose checkpoint is kept: comma-separated (0 = the starting point) or 'all'; the final model is always kept.")
+    var checkpointEpochs = "0"
+
+    @Option(help: "Keep at most this many training images per class (few-shot).")
+    var perClass: Int?
+
+    @Option(help: "Keep this many training images (stratified).")
+    var subsample: Int?
+
+    @Option(help: "Training images evaluated after each epoch (0: none).")
+    var trainEvalSize = 2000
+
+    @Option(help: "A metrics line every this many steps.")
+    var logEvery = 50
+
+    @Option(help: "Worker threads (default: TRANSFERSCOPE_THREADS or all cores); part of what makes a run repeatable.")
+    var threads: Int?
+
+    @Flag(help: "Discard an earlier run in --out instead of resuming it.")
+    var restart = false
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard batchSize >= 2 else { throw ValidationError("--batch-size must be at least 2") }
+        guard lr > 0 else { throw ValidationError("--lr must be positive") }
+        guard ["constant", "step", "cosine"].contains(schedule) else {
+            throw ValidationError("--schedule must be constant, step or cosine, got '\(schedule)'")
+        }
+        if let channels, ![1, 3].contains(channels) { throw ValidationError("--channels must be 1 or 3, got \(channels)") }
+        if let size, size < 8 { throw ValidationError("--size must be at least 8, got \(size)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard cropPadding >= 0 else { throw ValidationError("--crop-padding must be >= 0") }
+        _ = try parsedCheckpointEpochs()
+    }
+
+    func parsedCheckpointEpochs() throws -> [Int] {
+        if checkpointEpochs == "all" { return Array(0...epochs) }
+        let values = checkpointEpochs.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.allSatisfy({ $0 != nil && (0...epochs).contains($0!) }) else {
+            throw ValidationError("--checkpoint-epochs must be 'all' or comma-separated epochs in 0...\(epochs), got '\(checkpointEpochs)'")
+        }
+        return Array(Set(values.map { $0! })).sorted()
+    }
+
+    func learningRateSchedule() throws -> LearningRateSchedule {
+        let kind: LearningRateSchedule.Kind
+        switch schedule {
+        case "constant": kind = .constant
+        case "step":
+            let steps = try milestones.map { text -> [Int] in
+                let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard values.allSatisfy({ $0 != nil && $0! > 0 }) else {
+                    throw ValidationError("--milestones must be comma-separated positive epochs, got '\(text)'")
+                }
+                return values.map { $0! }
+            } ?? [max(1, epochs / 2), max(1, epochs * 3 / 4)]
+            kind = .multiStep(milestones: steps, gamma: gamma)
+        default: kind = .cosine(totalEpochs: Double(epochs), minimum: 0)
+        }
+        return LearningRateSchedule(base: lr, kind: kind, warmupEpochs: warmupEpochs)
+    }
+
+    func run() throws {
+        let threadCount = threads ?? Parallel.workerCount
+        let (_, splits) = try dataOptions.load()
+        let source = try `init`.map { try ModelInput.preprocessing(ofCheckpoint: $0) }
+        let side = size ?? source?.side ?? max(splits.train.height, splits.train.width)
+        let channelCount = channels ?? source?.channels ?? splits.train.channels
+        var architecture: ResNetConfiguration
+        if let initPath = `init` {
+            architecture = try Checkpoint.architecture(at: initPath)
+        } else {
+            let parsedWidths = try widths.map { text -> [Int] in
+                let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard values.allSatisfy({ ($0 ?? 0) > 0 }) else { throw ValidationError("--widths must be positive integers, got '\(text)'") }
+                return values.map { $0! }
+            }
+            guard let named = ResNetConfiguration.named(model, inputChannels: channelCount, classes: 10, widths: parsedWidths) else {
+                throw ValidationError("unknown --model '\(model)' or wrong number of --widths; known: \(ResNetConfiguration.knownNames.joined(separator: ", "))")
+            }
+            architecture = named
+        }
+        architecture.classes = splits.train.classNames.count
+        guard architecture.inputChannels == channelCount else {
+            throw ValidationError("--channels \(channelCount) differs from the \(architecture.inputChannels) input channels of \(`init` ?? model)")
+        }
+        let normalizationSource = normalization ?? (`init` != nil ? `init`! : "dataset")
+        let stats: Normalization
+        switch normalizationSource {
+        case "dataset":
+            let converted = Preprocessing(side: side, channels: channelCount, normalization: .identity(channels: channelCount))
+                .converted(splits.train)
+            stats = Normalization.statistics(of: converted)
+        case "none": stats = .identity(channels: channelCount)
+        default:
+            stats = try ModelInput.preprocessing(ofCheckpoint: normalizationSource).normalization
+            guard stats.mean.count == channelCount else {
+                throw ValidationError("--normalization \(normalizationSource) has \(stats.mean.count)-channel statistics, the run uses \(channelCount) channels")
+            }
+        }
+        let preprocessing = Preprocessing(
+            side: side, channels: channelCount, normalization: stats, shuffle: try shuffle.shuffle(side: side, channels: channelCount))
+        let configuration = TrainingConfiguration(
+            architecture: architecture, dataset: dataOptions.data, trainPerClass: perClass, trainSubsample: subsample,
+            preprocessing: preprocessing,
+            augmentation: Augmentation(padding: noCrop ? 0 : cropPadding, horizontalFlip: !noFlip), epochs: epochs,
+            batchSize: batchSize, learningRate: try learningRateSchedule(),
+            optimizer: .init(momentum: momentum, weightDecay: weightDecay, nesterov: nesterov), seed: seed,
+            checkpointEpochs: try parsedCheckpointEpochs(), initialization: `init`,
+            frozenModules: freeze?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [],
+            trainEvaluationSize: trainEvalSize, logEvery: max(1, logEvery), threads: threadCount)
+        let trainer = Trainer(configuration: configuration, directory: out)
+        let display = ProgressDisplay()
+        trainer.onEvent = display.handle
+        let summary = try trainer.run(data: splits, restart: restart)
+        print(String(format: "%@: test accuracy %.2f%%, final model %@/%@", out, 100 * summary.finalTestAccuracy, out, summary.finalCheckpoint))
+    }
+}
