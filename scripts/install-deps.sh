@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs the C libraries Transferscope builds against (idempotent; Debian/Ubuntu).
+# Installs the C libraries Transferscope builds against: OpenBLAS, libpng, libjpeg-turbo, zlib (idempotent; Debian/Ubuntu).
 set -euo pipefail
 need=()
-for pkg in libopenblas-dev pkg-config; do
+for pkg in libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev pkg-config; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
