@@ -39,7 +39,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Fine-tune from this checkpoint: all but the head is loaded; the head is re-initialized (seeded) for the data's classes.")
     var `init`: String?
 
-    @Option(help: "Comma-separated modules whose parameters stay fixed (stem, layerS.B, fc), e.g. a linear probe freezes all but fc.")
+    @Option(help: "Comma-separated modules whose parameters stay fixed (stem, layerS.B, fc), e.g. a linear probe freezes all but fc. Their BatchNorm running statistics still follow the target data, as in PyTorch train mode.")
     var freeze: String?
 
     @Option(help: "Image side given to the model (default: the --init checkpoint's, else the data's).")
