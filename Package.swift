@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "TransferscopeCheckpoints", targets: ["TransferscopeCheckpoints"]),
         .library(name: "TransferscopeData", targets: ["TransferscopeData"]),
         .library(name: "TransferscopeTraining", targets: ["TransferscopeTraining"]),
+        .library(name: "TransferscopeAnalysis", targets: ["TransferscopeAnalysis"]),
         .executable(name: "transferscope", targets: ["transferscope"]),
     ],
     dependencies: [
@@ -72,12 +73,21 @@ let package = Package(
                 "TransferscopeData",
             ],
             swiftSettings: fastMath),
+        // The paper's analyses (CKA, distances, mistakes, interpolation, criticality, ...).
+        .target(
+            name: "TransferscopeAnalysis",
+            dependencies: [
+                "TransferscopeCore", "TransferscopeNN", "TransferscopeCheckpoints", "TransferscopeData",
+                "TransferscopeTraining",
+            ],
+            swiftSettings: fastMath),
 
         .executableTarget(
             name: "transferscope",
             dependencies: [
                 "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers",
                 "TransferscopeCheckpoints", "TransferscopeData", "TransferscopeTraining",
+                "TransferscopeAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdFlags),
@@ -110,6 +120,14 @@ let package = Package(
                 "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints",
                 "TransferscopeData", "TransferscopeTraining",
             ],
+            swiftSettings: simdFlags),
+        .testTarget(
+            name: "TransferscopeAnalysisTests",
+            dependencies: [
+                "TransferscopeCore", "TransferscopeNN", "TransferscopeCheckpoints", "TransferscopeData",
+                "TransferscopeTraining", "TransferscopeAnalysis",
+            ],
+            exclude: ["Fixtures"],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeOptimizersTests",
