@@ -24,6 +24,7 @@ public final class BasicBlock: ResidualBlock {
 
     public var outputChannels: Int { conv2.outputChannels }
     public var convolutions: [Conv2d] { [conv1, conv2] + (downsample.map { [$0.conv] } ?? []) }
+    public var batchNorms: [BatchNorm2d] { [bn1, bn2] + (downsample.map { [$0.norm] } ?? []) }
 
     public var namedState: NamedState {
         var state = NamedState()

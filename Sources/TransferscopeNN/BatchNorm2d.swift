@@ -2,10 +2,12 @@ import TransferscopeCore
 
 /// Batch normalization over the channels of NHWC activations, with PyTorch's `BatchNorm2d`
 /// semantics: the batch's biased variance normalizes, the unbiased one (R / (R - 1)) enters
-/// the running variance, and running = (1 - momentum) * running + momentum * batch.
+/// the running variance, and running = (1 - momentum) * running + momentum * batch (with
+/// `momentum` nil, a cumulative average over the batches since `resetRunningStatistics()`, as
+/// PyTorch's `momentum=None`).
 public final class BatchNorm2d: StateContainer {
     public let channels: Int
-    public let momentum: Float
+    public var momentum: Float?
     public let epsilon: Float
     /// gamma: [C], initialized to 1.
     public let weight: Parameter
@@ -86,11 +88,19 @@ public final class BatchNorm2d: StateContainer {
     private func updateRunningStatistics(mean: [Float], variance: [Float], rows: Int) {
         let unbiasing = Float(rows) / Float(rows - 1)
         let m = runningMean.value.unsafeMutablePointer, v = runningVariance.value.unsafeMutablePointer
-        for c in 0..<channels {
-            m[c] = (1 - momentum) * m[c] + momentum * mean[c]
-            v[c] = (1 - momentum) * v[c] + momentum * variance[c] * unbiasing
-        }
         batchesTracked.value += 1
+        let factor = momentum ?? 1 / Float(batchesTracked.value)
+        for c in 0..<channels {
+            m[c] = (1 - factor) * m[c] + factor * mean[c]
+            v[c] = (1 - factor) * v[c] + factor * variance[c] * unbiasing
+        }
+    }
+
+    /// Running mean 0, variance 1, no batches tracked (PyTorch's `reset_running_stats`).
+    public func resetRunningStatistics() {
+        runningMean.value.fill(0)
+        runningVariance.value.fill(1)
+        batchesTracked.value = 0
     }
 
     /// Accumulates the gamma and beta gradients and returns d(loss)/d(input).

@@ -29,6 +29,7 @@ public final class Bottleneck: ResidualBlock {
 
     public var outputChannels: Int { conv3.outputChannels }
     public var convolutions: [Conv2d] { [conv1, conv2, conv3] + (downsample.map { [$0.conv] } ?? []) }
+    public var batchNorms: [BatchNorm2d] { [bn1, bn2, bn3] + (downsample.map { [$0.norm] } ?? []) }
 
     public var namedState: NamedState {
         var state = NamedState()

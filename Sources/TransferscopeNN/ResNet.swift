@@ -46,6 +46,9 @@ public final class ResNet: StateContainer {
     /// Every convolution, in forward order.
     public var convolutions: [Conv2d] { [conv1] + blockNames.flatMap { $0.1.convolutions } }
 
+    /// Every BatchNorm, in forward order.
+    public var batchNorms: [BatchNorm2d] { [bn1] + blockNames.flatMap { $0.1.batchNorms } }
+
     public var namedState: NamedState {
         var state = NamedState()
         for (_, module) in modules { state.append(module, prefix: "") }

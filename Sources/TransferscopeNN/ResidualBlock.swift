@@ -11,6 +11,8 @@ public protocol ResidualBlock: StateContainer {
     var outputChannels: Int { get }
     /// Every convolution of the block, the shortcut's included.
     var convolutions: [Conv2d] { get }
+    /// Every BatchNorm of the block, the shortcut's included.
+    var batchNorms: [BatchNorm2d] { get }
 }
 
 extension ResidualBlock {

@@ -1,0 +1,151 @@
+import Foundation
+import TransferscopeCore
+import TransferscopeData
+import TransferscopeNN
+import TransferscopeTraining
+
+/// How BatchNorm running statistics are set at each point of a path in weight space.
+public enum BatchNormMode: String, Codable, Sendable, CaseIterable {
+    /// Re-estimated on training images at every point (default): the statistics the weights would have.
+    case reestimate
+    /// Interpolated like the weights.
+    case interpolate
+    /// Those of the first endpoint throughout.
+    case first
+    /// Those of the second endpoint throughout.
+    case second
+}
+
+/// Loss and accuracy of one point of a path.
+public struct CurvePoint: Codable, Sendable, Equatable {
+    public var lambda: Double
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var testLoss: Double
+    public var testAccuracy: Double
+}
+
+/// The performance barrier of a path (Frankle et al. 2020; Neyshabur et al. 2020, section 3.4):
+/// the largest excess of the path's loss (or error) over the straight line between the endpoints',
+///
+///     B = max_{lambda in [0, 1]} L(theta(lambda)) - ((1 - lambda) L(theta_0) + lambda L(theta_1)),
+///
+/// taken over the grid points in [0, 1] (extrapolated points are left out).
+public struct Barrier: Codable, Sendable, Equatable {
+    public var height: Double
+    public var lambda: Double
+
+    public static func of(_ points: [CurvePoint], value: (CurvePoint) -> Double) -> Barrier {
+        guard let start = points.first(where: { $0.lambda == 0 }), let end = points.first(where: { $0.lambda == 1 }) else {
+            return Barrier(height: 0, lambda: 0)
+        }
+        var best = Barrier(height: 0, lambda: 0)
+        for point in points where point.lambda >= 0 && point.lambda <= 1 {
+            let excess = value(point) - ((1 - point.lambda) * value(start) + point.lambda * value(end))
+            if excess > best.height { best = Barrier(height: excess, lambda: point.lambda) }
+        }
+        return best
+    }
+}
+
+/// Loss and accuracy along theta(lambda) = (1 - lambda) theta_1 + lambda theta_2 (analysis 5).
+public struct InterpolationCurve: Codable, Sendable, Equatable {
+    /// Every point, the endpoints included, with BatchNorm statistics set by `batchNorm`.
+    public var points: [CurvePoint]
+    /// The two checkpoints evaluated as they are (their own running statistics), at lambda 0 and 1.
+    public var endpoints: [CurvePoint]
+    public var batchNorm: BatchNormMode
+    public var testLossBarrier: Barrier
+    public var trainLossBarrier: Barrier
+    /// Barrier in test error (1 - accuracy).
+    public var testErrorBarrier: Barrier
+
+    public init(points: [CurvePoint], endpoints: [CurvePoint], batchNorm: BatchNormMode) {
+        self.points = points
+        self.endpoints = endpoints
+        self.batchNorm = batchNorm
+        testLossBarrier = Barrier.of(points) { $0.testLoss }
+        trainLossBarrier = Barrier.of(points) { $0.trainLoss }
+        testErrorBarrier = Barrier.of(points) { 1 - $0.testAccuracy }
+    }
+}
+
+/// Evaluation of models along straight lines in weight space.
+public struct Interpolation {
+    public var train: PreparedImages
+    public var test: PreparedImages
+    /// Training images evaluated at each point (a fixed, seeded subset).
+    public var trainIndices: [Int]
+    public var batchNorm: BatchNormMode
+    /// Batches (of `batchSize`) used to re-estimate BatchNorm statistics at each point.
+    public var estimationBatches: Int
+    public var batchSize: Int
+
+    public init(
+        train: PreparedImages, test: PreparedImages, trainSubset: Int = 2000, batchNorm: BatchNormMode = .reestimate,
+        estimationBatches: Int = 20, batchSize: Int = 256, seed: UInt64 = 0
+    ) {
+        self.train = train
+        self.test = test
+        var generator = RandomGenerator(seed: seed).derived(0x1A7E)
+        trainIndices = Array(Split.shuffle(Array(0..<train.count), generator: &generator).prefix(trainSubset)).sorted()
+        self.batchNorm = batchNorm
+        self.estimationBatches = estimationBatches
+        self.batchSize = batchSize
+    }
+
+    /// The evenly spaced grid of `count` points over [from, to] (0 and 1 included when inside).
+    public static func grid(count: Int = 21, from: Double = 0, to: Double = 1) -> [Double] {
+        guard count > 1 else { return [from] }
+        return (0..<count).map { i in
+            let value = from + (to - from) * Double(i) / Double(count - 1)
+            return (value * 1e9).rounded() / 1e9
+        }
+    }
+
+    /// Evaluates `model` as it is (its own BatchNorm statistics).
+    public func evaluate(_ model: ResNet, lambda: Double) -> CurvePoint {
+        let onTrain = Evaluator.evaluate(model, on: train, indices: trainIndices, batchSize: batchSize)
+        let onTest = Evaluator.evaluate(model, on: test, batchSize: batchSize)
+        return CurvePoint(lambda: lambda, trainLoss: onTrain.loss, trainAccuracy: onTrain.accuracy, testLoss: onTest.loss,
+                          testAccuracy: onTest.accuracy)
+    }
+
+    /// The curve between `a` and `b` at `lambdas`. Every point, the endpoints included, sets its
+    /// BatchNorm statistics by `batchNorm`, so the barrier compares like with like; the two
+    /// checkpoints are also evaluated as they are (`endpoints`), which reproduces their own evaluation.
+    public func curve(_ a: ResNet, _ b: ResNet, lambdas: [Double], progress: (Int, Int) -> Void = { _, _ in }) throws
+        -> InterpolationCurve
+    {
+        var generator = RandomGenerator(seed: 0)
+        let work = ResNet(a.configuration, generator: &generator)
+        try WeightSpace.requireSameArchitecture(work, [a, b])
+        let endpoints = [evaluate(a, lambda: 0), evaluate(b, lambda: 1)]
+        var points: [CurvePoint] = []
+        for (index, lambda) in lambdas.enumerated() {
+            if (lambda == 0 || lambda == 1) && batchNorm == .interpolate {
+                points.append(endpoints[lambda == 0 ? 0 : 1])  // exactly the checkpoint
+            } else {
+                point(into: work, a, b, lambda: lambda)
+                points.append(evaluate(work, lambda: lambda))
+            }
+            progress(index + 1, lambdas.count)
+        }
+        return InterpolationCurve(points: points, endpoints: endpoints, batchNorm: batchNorm)
+    }
+
+    /// Sets `work` to the point `lambda` of the line with this object's BatchNorm handling.
+    public func point(into work: ResNet, _ a: ResNet, _ b: ResNet, lambda: Double) {
+        switch batchNorm {
+        case .interpolate:
+            WeightSpace.interpolate(into: work, a, b, lambda: lambda, buffers: true)
+        case .first, .second:
+            WeightSpace.interpolate(into: work, a, b, lambda: lambda, buffers: false)
+            let source = (batchNorm == .first ? a : b).namedState.buffers
+            for (target, buffer) in zip(work.namedState.buffers, source) { target.buffer.value = buffer.buffer.value }
+        case .reestimate:
+            WeightSpace.interpolate(into: work, a, b, lambda: lambda, buffers: false)
+            WeightSpace.reestimateBatchNorm(work, images: train, batches: estimationBatches, batchSize: batchSize)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import TransferscopeCheckpoints
+import TransferscopeCore
+import TransferscopeData
+import TransferscopeNN
+import TransferscopeTraining
+@testable import TransferscopeAnalysis
+
+/// Two small models with BatchNorm statistics of their own, and procedural images.
+enum Pair {
+    static let data = ProceduralDataset(side: 12, channels: 1, classes: 4, seed: 3).splits(train: 256, test: 96)
+    static let preprocessing = Preprocessing(side: 12, channels: 1, normalization: .statistics(of: data.train))
+    static let train = preprocessing.prepare(data.train)
+    static let test = preprocessing.prepare(data.test)
+
+    static func model(seed: UInt64) -> ResNet {
+        var generator = RandomGenerator(seed: seed)
+        let model = ResNet(ResNetConfiguration.named("resnet8", inputChannels: 1, classes: 4, widths: [4, 8, 8])!, generator: &generator)
+        for start in [0, 64] {  // a little BatchNorm history
+            _ = model.forward(BatchLoader.batch(train, indices: Array(start..<(start + 64))).inputs, training: true)
+        }
+        return model
+    }
+}
+
+@Suite("Interpolation and barriers")
+struct InterpolationTests {
+    @Test("The endpoints reproduce each checkpoint's own evaluation exactly")
+    func endpoints() throws {
+        let (a, b) = (Pair.model(seed: 1), Pair.model(seed: 2))
+        for mode in BatchNormMode.allCases {
+            let interpolation = Interpolation(train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: mode, estimationBatches: 2, batchSize: 32)
+            let curve = try interpolation.curve(a, b, lambdas: [0, 0.5, 1])
+            let ownA = Evaluator.evaluate(a, on: Pair.test, batchSize: 32), ownB = Evaluator.evaluate(b, on: Pair.test, batchSize: 32)
+            #expect(curve.endpoints[0].testLoss == ownA.loss && curve.endpoints[0].testAccuracy == ownA.accuracy)
+            #expect(curve.endpoints[1].testLoss == ownB.loss && curve.endpoints[1].testAccuracy == ownB.accuracy)
+            if mode == .interpolate {
+                #expect(curve.points.first == curve.endpoints[0] && curve.points.last == curve.endpoints[1])
+            }
+        }
+        // Computing the lambda = 0 point (rather than taking the checkpoint) gives the same numbers.
+        let work = Pair.model(seed: 9)
+        let interpolation = Interpolation(train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: .interpolate, batchSize: 32)
+        interpolation.point(into: work, a, b, lambda: 0)
+        #expect(interpolation.evaluate(work, lambda: 0) == interpolation.evaluate(a, lambda: 0))
+    }
+
+    @Test("The barrier between a model and itself is 0", arguments: [BatchNormMode.reestimate, .interpolate])
+    func selfBarrier(mode: BatchNormMode) throws {
+        let a = Pair.model(seed: 1)
+        let interpolation = Interpolation(train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: mode, estimationBatches: 2, batchSize: 32)
+        let curve = try interpolation.curve(a, a, lambdas: Interpolation.grid(count: 5))
+        #expect(curve.testLossBarrier.height < 1e-5 && curve.trainLossBarrier.height < 1e-5, "\(curve.testLossBarrier)")
+        #expect(curve.testErrorBarrier.height < 1e-9)
+    }
+
+    @Test("BatchNorm re-estimation changes only the running statistics")
+    func reestimation() throws {
+        let model = Pair.model(seed: 4)
+        let before = StateDict.entries(of: model.namedState)
+        WeightSpace.reestimateBatchNorm(model, images: Pair.train, batches: 3, batchSize: 32)
+        let after = StateDict.entries(of: model.namedState)
+        for (key, value) in before {
+            let isStatistic = key.hasSuffix("running_mean") || key.hasSuffix("running_var")
+            #expect((after[key] == value) != isStatistic, "\(key)")
+        }
+        // The statistics are the exact average over the batches: a second re-estimation repeats them.
+        WeightSpace.reestimateBatchNorm(model, images: Pair.train, batches: 3, batchSize: 32)
+        #expect(StateDict.entries(of: model.namedState) == after)
+        #expect(model.batchNorms.allSatisfy { $0.momentum == 0.1 })
+    }
+
+    @Test("Barrier height: the largest excess over the chord, inside [0, 1] only")
+    func barrier() {
+        let losses: [(Double, Double)] = [(-0.5, 9), (0, 1), (0.25, 2.5), (0.5, 2), (0.75, 1.5), (1, 2), (1.5, 9)]
+        let points = losses.map { CurvePoint(lambda: $0.0, trainLoss: $0.1, trainAccuracy: 0, testLoss: $0.1, testAccuracy: 0) }
+        let barrier = Barrier.of(points) { $0.testLoss }
+        #expect(abs(barrier.height - 1.25) < 1e-12 && barrier.lambda == 0.25)
+        #expect(Interpolation.grid(count: 5) == [0, 0.25, 0.5, 0.75, 1])
+        #expect(Interpolation.grid(count: 3, from: -0.5, to: 1.5) == [-0.5, 0.5, 1.5])
+    }
+}
