@@ -76,6 +76,8 @@ public struct Interpolation {
     public var test: PreparedImages
     /// Training images evaluated at each point (a fixed, seeded subset).
     public var trainIndices: [Int]
+    let trainSet: EvaluationSet
+    let testSet: EvaluationSet
     public var batchNorm: BatchNormMode
     /// Batches (of `batchSize`) used to re-estimate BatchNorm statistics at each point.
     public var estimationBatches: Int
@@ -89,6 +91,8 @@ public struct Interpolation {
         self.test = test
         var generator = RandomGenerator(seed: seed).derived(0x1A7E)
         trainIndices = Array(Split.shuffle(Array(0..<train.count), generator: &generator).prefix(trainSubset)).sorted()
+        trainSet = EvaluationSet(train, indices: trainIndices, batchSize: batchSize)
+        testSet = EvaluationSet(test, batchSize: batchSize)
         self.batchNorm = batchNorm
         self.estimationBatches = estimationBatches
         self.batchSize = batchSize
@@ -105,8 +109,8 @@ public struct Interpolation {
 
     /// Evaluates `model` as it is (its own BatchNorm statistics).
     public func evaluate(_ model: ResNet, lambda: Double) -> CurvePoint {
-        let onTrain = Evaluator.evaluate(model, on: train, indices: trainIndices, batchSize: batchSize)
-        let onTest = Evaluator.evaluate(model, on: test, batchSize: batchSize)
+        let onTrain = trainSet.evaluate(model)
+        let onTest = testSet.evaluate(model)
         return CurvePoint(lambda: lambda, trainLoss: onTrain.loss, trainAccuracy: onTrain.accuracy, testLoss: onTest.loss,
                           testAccuracy: onTest.accuracy)
     }

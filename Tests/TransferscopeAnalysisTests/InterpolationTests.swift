@@ -81,3 +81,29 @@ struct InterpolationTests {
         #expect(Interpolation.grid(count: 3, from: -0.5, to: 1.5) == [-0.5, 0.5, 1.5])
     }
 }
+
+@Suite("Module criticality")
+struct CriticalityTests {
+    @Test("Rewinding an unchanged module has no effect; alpha = 1 without noise is the final model")
+    func invariants() throws {
+        let start = Pair.model(seed: 1), final = Pair.model(seed: 2)
+        // The stem never moved: the final model keeps the start's stem.
+        for (f, s) in zip(final.modules[0].state.parameters, start.modules[0].state.parameters) { f.parameter.value = s.parameter.value }
+        for (f, s) in zip(final.modules[0].state.buffers, start.modules[0].state.buffers) { f.buffer.value = s.buffer.value }
+        let data = EvaluationSet(Pair.train, indices: Array(0..<96), batchSize: 32)
+        let result = try ModuleCriticality.measure(
+            final: final, start: start, data: data, alphas: [0, 0.5, 1], sigmas: [0.1, 1], samples: 2)
+        let stem = result.modules[0]
+        #expect(stem.name == "stem" && stem.distance == 0)
+        #expect(stem.rewindError == result.finalError && stem.criticality == 0)
+        for module in result.modules { #expect(module.errorAlongAlpha.last == result.finalError, "\(module.name)") }
+        #expect(result.modules.map(\.name) == ["stem", "layer1.0", "layer2.0", "layer3.0", "fc"])
+        #expect(result.modules.dropFirst().allSatisfy { $0.distance > 0 })
+        // The model is left final: measuring again gives the same numbers.
+        let again = try ModuleCriticality.measure(final: final, start: start, data: data, alphas: [0, 0.5, 1], sigmas: [0.1, 1], samples: 2)
+        #expect(again == result)
+        #expect(throws: AnalysisError.self) {
+            try ModuleCriticality.measure(final: final, start: start, data: data, alphas: [0.5, 1])
+        }
+    }
+}

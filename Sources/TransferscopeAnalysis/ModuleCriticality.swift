@@ -1,0 +1,119 @@
+import Foundation
+import TransferscopeCore
+import TransferscopeNN
+
+/// Module criticality (Zhang, Bengio, Singer 2019; Chatterji, Neyshabur, Sedghi 2020), analysis 6.
+///
+/// For each module i (stem, every block, the head) with start theta_i^0 (P's value for P-T, the
+/// random initialization for RI-T) and final theta_i^F, the module alone is moved along
+/// theta_i(alpha) = (1 - alpha) theta_i^0 + alpha theta_i^F (its BatchNorm statistics too), the
+/// rest kept final, and Gaussian noise u is added to its parameters:
+///
+///     mu_i = min { alpha^2 ||theta_i^F - theta_i^0||^2 / sigma^2 :
+///                  E_u[err(theta_i(alpha) + u, rest final)] <= epsilon },   alpha, sigma in [0, 1],
+///
+/// estimated on a grid with `samples` Monte Carlo draws. sigma is relative: the noise of each
+/// parameter tensor has standard deviation sigma times the tensor's root-mean-square final value,
+/// so that sigma = 1 is noise as large as the weights. epsilon is the final model's error plus
+/// `tolerance`. alpha = 0 is the rewind test; mu_i = 0 when rewinding costs nothing.
+public struct ModuleCriticality: Codable, Sendable, Equatable {
+    public struct Module: Codable, Sendable, Equatable {
+        public var name: String
+        /// ||theta_i^F - theta_i^0||.
+        public var distance: Double
+        /// Error with the module rewound to its start (alpha = 0, no noise).
+        public var rewindError: Double
+        /// Error at each alpha of the grid, no noise (the heatmap row).
+        public var errorAlongAlpha: [Double]
+        /// mu_i, or nil when no (alpha, sigma > 0) of the grid met epsilon.
+        public var criticality: Double?
+        /// The (alpha, sigma) attaining mu_i.
+        public var alpha: Double?
+        public var sigma: Double?
+    }
+
+    public var alphas: [Double]
+    public var sigmas: [Double]
+    public var samples: Int
+    public var epsilon: Double
+    public var finalError: Double
+    public var modules: [Module]
+
+    /// Measures every module of `final` against `start` on `data` (use a fixed training subset).
+    public static func measure(
+        final: ResNet, start: ResNet, data: EvaluationSet, alphas: [Double] = Interpolation.grid(count: 11),
+        sigmas: [Double] = [0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1], samples: Int = 3, tolerance: Double = 0.05, seed: UInt64 = 0,
+        progress: (String) -> Void = { _ in }
+    ) throws -> ModuleCriticality {
+        guard alphas.contains(0), alphas.contains(1), alphas.allSatisfy({ (0...1).contains($0) }) else {
+            throw AnalysisError.invalidArgument("criticality: the alpha grid must lie in [0, 1] and include 0 and 1, got \(alphas)")
+        }
+        guard samples >= 1, sigmas.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+            throw AnalysisError.invalidArgument("criticality: sigmas must lie in [0, 1] and samples be at least 1")
+        }
+        var generator = RandomGenerator(seed: 0)
+        let work = ResNet(final.configuration, generator: &generator)
+        try WeightSpace.requireSameArchitecture(work, [start])
+        WeightSpace.copy(final, into: work)
+        let finalError = 1 - data.evaluate(work).accuracy
+        let epsilon = finalError + tolerance
+        var results: [Module] = []
+        for (index, ((name, finalState), (_, startState))) in zip(final.modules, start.modules).enumerated() {
+            progress(name)
+            let workState = work.modules[index].state
+            var squared = 0.0
+            for (f, s) in zip(finalState.parameters, startState.parameters) {
+                for i in 0..<f.parameter.value.count {
+                    let d = Double(f.parameter.value[flat: i]) - Double(s.parameter.value[flat: i])
+                    squared += d * d
+                }
+            }
+            /// Sets the module to alpha (parameters and statistics), plus noise of relative size sigma.
+            func place(alpha: Double, sigma: Double, draw: Int) {
+                let (a, b) = (Float(1 - alpha), Float(alpha))
+                for ((w, f), s) in zip(zip(workState.parameters, finalState.parameters), startState.parameters) {
+                    let (fv, sv) = (f.parameter.value, s.parameter.value)
+                    var rms = 0.0
+                    if sigma > 0 { for i in 0..<fv.count { rms += Double(fv[flat: i] * fv[flat: i]) } }
+                    let deviation = sigma * (rms / Double(max(fv.count, 1))).squareRoot()
+                    var noise = RandomGenerator(seed: seed).derived(UInt64(index) << 40 ^ UInt64(draw) << 20 ^ UInt64(sigma * 1e6))
+                    let (fp, sp, wp) = (fv.unsafePointer, sv.unsafePointer, w.parameter.value.unsafeMutablePointer)
+                    for i in 0..<fv.count {
+                        wp[i] = a * sp[i] + b * fp[i] + (sigma > 0 ? Float(deviation * noise.nextNormal()) : 0)
+                    }
+                }
+                for ((w, f), s) in zip(zip(workState.buffers, finalState.buffers), startState.buffers) {
+                    let (fp, sp, wp) = (f.buffer.value.unsafePointer, s.buffer.value.unsafePointer, w.buffer.value.unsafeMutablePointer)
+                    for i in 0..<f.buffer.value.count { wp[i] = a * sp[i] + b * fp[i] }
+                }
+            }
+            let errors = alphas.map { alpha -> Double in
+                place(alpha: alpha, sigma: 0, draw: 0)
+                return 1 - data.evaluate(work).accuracy
+            }
+            // For each sigma, the smallest alpha whose expected error stays within epsilon.
+            var best: (value: Double, alpha: Double, sigma: Double)?
+            for sigma in sigmas.sorted(by: >) where sigma > 0 {
+                for alpha in alphas {
+                    let ratio = alpha * alpha * squared / (sigma * sigma)
+                    if let best, ratio >= best.value { break }
+                    var total = 0.0
+                    for draw in 0..<samples {
+                        place(alpha: alpha, sigma: sigma, draw: draw)
+                        total += 1 - data.evaluate(work).accuracy
+                    }
+                    if total / Double(samples) <= epsilon {
+                        best = (ratio, alpha, sigma)
+                        break
+                    }
+                }
+            }
+            results.append(Module(
+                name: name, distance: squared.squareRoot(), rewindError: errors[alphas.firstIndex(of: 0)!],
+                errorAlongAlpha: errors, criticality: best?.value, alpha: best?.alpha, sigma: best?.sigma))
+            // Restore the module to its final value before the next one.
+            place(alpha: 1, sigma: 0, draw: 0)
+        }
+        return ModuleCriticality(alphas: alphas, sigmas: sigmas, samples: samples, epsilon: epsilon, finalError: finalError, modules: results)
+    }
+}
