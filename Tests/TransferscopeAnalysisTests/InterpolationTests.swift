@@ -107,3 +107,59 @@ struct CriticalityTests {
         }
     }
 }
+
+@Suite("Basins and Bezier curves")
+struct BasinAndBezierTests {
+    @Test("Width: where a parabola stays within the tolerance; grid ends bound it")
+    func width() {
+        let steps = Interpolation.grid(count: 41, from: -1, to: 1)
+        let values = steps.map { $0 * $0 }
+        #expect(abs(BasinWidth.width(steps: steps, values: values, tolerance: 0.25) - 1) < 0.01)
+        #expect(BasinWidth.width(steps: steps, values: steps.map { _ in 1 }, tolerance: 0.1) == 2)
+    }
+
+    @Test("Random directions are filter-normalized and skip 1-D parameters")
+    func directions() throws {
+        let model = Pair.model(seed: 5)
+        let direction = BasinWidth.filterNormalizedDirection(for: model, seed: RandomGenerator(seed: 1))
+        for (entry, d) in zip(model.namedState.parameters, direction) {
+            let value = entry.parameter.value
+            guard let d else {
+                #expect(value.shape.count == 1, "\(entry.name)")
+                continue
+            }
+            let outputs = entry.parameter.layout == .convolutionHWIO ? value.shape.last! : value.shape[0]
+            let perFilter = value.count / outputs
+            for filter in [0, outputs - 1] {
+                var normD = 0.0, normW = 0.0
+                for j in 0..<perFilter {
+                    let i = entry.parameter.layout == .convolutionHWIO ? j * outputs + filter : filter * perFilter + j
+                    normD += Double(d[i] * d[i])
+                    normW += Double(value[flat: i] * value[flat: i])
+                }
+                #expect(abs(normD.squareRoot() - normW.squareRoot()) < 1e-4 * max(1, normW.squareRoot()), "\(entry.name)")
+            }
+        }
+        let data = EvaluationSet(Pair.test, batchSize: 32)
+        let basin = try BasinWidth.randomDirections(
+            model, data: data, statistics: nil, count: 2, steps: [-0.5, 0, 0.5], tolerance: 0.5)
+        #expect(basin.directions.count == 2 && basin.directions.allSatisfy { $0.losses[1] == data.evaluate(model).loss })
+    }
+
+    @Test("The Bezier curve joins the endpoints, and training its control point lowers the loss along it")
+    func bezier() throws {
+        let (a, b) = (Pair.model(seed: 1), Pair.model(seed: 2))
+        let curve = try BezierCurve(a, b)
+        var generator = RandomGenerator(seed: 0)
+        let work = ResNet(a.configuration, generator: &generator)
+        curve.point(into: work, t: 0)
+        #expect(work.namedState.parameters.map(\.parameter.value) == a.namedState.parameters.map(\.parameter.value))
+        curve.point(into: work, t: 1)
+        #expect(work.namedState.parameters.map(\.parameter.value) == b.namedState.parameters.map(\.parameter.value))
+        let losses = curve.train(on: Pair.train, epochs: 4, batchSize: 32, learningRate: 0.05)
+        #expect(losses.last! < losses.first!, "\(losses)")
+        let interpolation = Interpolation(train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: .reestimate, estimationBatches: 2, batchSize: 32)
+        let evaluated = curve.evaluate(at: [0, 0.5, 1], with: interpolation)
+        #expect(evaluated.points.count == 3 && evaluated.points.allSatisfy { $0.testLoss.isFinite })
+    }
+}
