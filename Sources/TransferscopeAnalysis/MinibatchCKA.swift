@@ -35,28 +35,43 @@ public final class MinibatchCKA {
         guard let first = activationsA[layersA[0]] else { throw AnalysisError.invalidArgument("no activation for \(layersA[0])") }
         let m = first.shape[0]
         guard m >= CKA.minimumSamples else { throw AnalysisError.tooFewSamples(count: m, needed: CKA.minimumSamples) }
-        func centeredGrams(_ layers: [String], _ activations: [String: Tensor], model: String) throws -> [[Double]] {
-            try layers.map { name in
-                guard let t = activations[name], t.shape[0] == m else {
-                    throw AnalysisError.invalidArgument("model \(model) has no activation \(name) for this batch of \(m)")
+        // Every layer's centered Gram matrix, the layers shared out across the workers.
+        let layers = layersA.map { ("A", $0, activationsA[$0]) } + layersB.map { ("B", $0, activationsB[$0]) }
+        for (model, name, tensor) in layers where tensor?.shape[0] != m {
+            throw AnalysisError.invalidArgument("model \(model) has no activation \(name) for this batch of \(m)")
+        }
+        let grams = Slots<Result<[Double], AnalysisError>>(count: layers.count, initial: .success([]))
+        let (kernel, debiased) = (self.kernel, self.debiased)
+        Parallel.forEachShare(of: layers.count) { _, range in
+            for i in range {
+                let (model, name, tensor) = layers[i]
+                let t = tensor!
+                let gram = CKA.gram(t.scalars, samples: m, features: t.count / m, kernel: kernel)
+                do {
+                    grams[i] = .success(try CKA.centered(gram, n: m, debiased: debiased, name: "\(model):\(name)"))
+                } catch let error as AnalysisError {
+                    grams[i] = .failure(error)
+                } catch {
+                    grams[i] = .failure(.invalidArgument("\(error)"))
                 }
-                let features = t.count / m
-                let gram = CKA.gram(t.scalars, samples: m, features: features, kernel: kernel)
-                return try CKA.centered(gram, n: m, debiased: debiased, name: "\(model):\(name)")
             }
         }
-        let k = try centeredGrams(layersA, activationsA, model: "A")
-        let l = try centeredGrams(layersB, activationsB, model: "B")
+        let centered = try grams.values.map { try $0.get() }
+        let k = Array(centered[..<layersA.count]), l = Array(centered[layersA.count...])
         let scale = debiased ? 1 / Double(m * (m - 3)) : 1 / Double((m - 1) * (m - 1))
         func dot(_ u: [Double], _ v: [Double]) -> Double {
             var s = 0.0
             for i in 0..<u.count { s += u[i] * v[i] }
             return s
         }
-        for a in 0..<k.count {
-            selfA[a] += scale * dot(k[a], k[a])
-            for b in 0..<l.count { cross[a][b] += scale * dot(k[a], l[b]) }
+        // The inner products, pairs shared out across the workers.
+        let pairs = (0..<k.count).flatMap { a in (0..<l.count).map { (a, $0) } }
+        let products = Slots<Double>(count: pairs.count, initial: 0)
+        Parallel.forEachShare(of: pairs.count) { _, range in
+            for i in range { products[i] = dot(k[pairs[i].0], l[pairs[i].1]) }
         }
+        for (i, (a, b)) in pairs.enumerated() { cross[a][b] += scale * products[i] }
+        for a in 0..<k.count { selfA[a] += scale * dot(k[a], k[a]) }
         for b in 0..<l.count { selfB[b] += scale * dot(l[b], l[b]) }
         samples += m
         batches += 1
@@ -69,4 +84,22 @@ public final class MinibatchCKA {
         for (b, value) in selfB.enumerated() where !(value > 0) { throw AnalysisError.constantFeatures(layer: "B:" + layersB[b]) }
         return cross.enumerated().map { a, row in row.enumerated().map { b, value in value / (selfA[a] * selfB[b]).squareRoot() } }
     }
+}
+
+/// Fixed slots written by parallel workers, each slot by one worker only.
+final class Slots<Element>: @unchecked Sendable {
+    private let storage: UnsafeMutableBufferPointer<Element>
+    init(count: Int, initial: Element) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: initial)
+    }
+    deinit {
+        storage.deinitialize()
+        storage.deallocate()
+    }
+    subscript(index: Int) -> Element {
+        get { storage[index] }
+        set { storage[index] = newValue }
+    }
+    var values: [Element] { Array(storage) }
 }

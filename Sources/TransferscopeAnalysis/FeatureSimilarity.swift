@@ -1,0 +1,69 @@
+import Foundation
+import TransferscopeCore
+import TransferscopeData
+import TransferscopeNN
+
+/// The CKA of every chosen layer of model A against every chosen layer of model B on the same
+/// images (analysis 3), from one forward pass of each model per batch.
+public struct FeatureSimilarity: Codable, Sendable, Equatable {
+    public var layersA: [String]
+    public var layersB: [String]
+    /// values[i][j]: CKA of A's layer i and B's layer j.
+    public var values: [[Double]]
+    public var kernel: CKA.Kernel
+    public var debiased: Bool
+    public var samples: Int
+    /// Seconds in forward passes, and in the CKA arithmetic (Gram matrices and their products).
+    public var forwardSeconds: Double
+    public var ckaSeconds: Double
+
+    /// CKA of layer `name` with itself across the models (the diagonal), when both have it.
+    public func diagonal() -> [(layer: String, value: Double)] {
+        layersA.enumerated().compactMap { i, name in layersB.firstIndex(of: name).map { (name, values[i][$0]) } }
+    }
+
+    /// The stage outputs (stem, each stage, pool), or with `everyBlock` every block's output too.
+    public static func defaultLayers(of model: ResNet, everyBlock: Bool = false) -> [String] {
+        let stages = model.stages.indices.map { "layer\($0 + 1)" }
+        if !everyBlock { return ["stem"] + stages + ["pool"] }
+        return ["stem"] + model.blockNames.map(\.0) + ["pool"]
+    }
+
+    /// Computes the matrix over the images at `indices` (all when nil), `batchSize` at a time.
+    public static func compute(
+        _ a: ResNet, _ b: ResNet, images: PreparedImages, indices: [Int]? = nil, layersA: [String]? = nil,
+        layersB: [String]? = nil, kernel: CKA.Kernel = .linear, debiased: Bool = true, batchSize: Int = 500,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> FeatureSimilarity {
+        let namesA = layersA ?? defaultLayers(of: a), namesB = layersB ?? defaultLayers(of: b)
+        for (model, names, label) in [(a, namesA, "A"), (b, namesB, "B")] {
+            let unknown = names.filter { !model.activationNames.contains($0) }
+            guard unknown.isEmpty else {
+                throw AnalysisError.invalidArgument(
+                    "model \(label) has no layer \(unknown.joined(separator: ", ")); its layers are \(model.activationNames.joined(separator: ", "))")
+            }
+        }
+        let order = indices ?? Array(0..<images.count)
+        guard order.count >= CKA.minimumSamples else { throw AnalysisError.tooFewSamples(count: order.count, needed: CKA.minimumSamples) }
+        let accumulator = MinibatchCKA(layersA: namesA, layersB: namesB, kernel: kernel, debiased: debiased)
+        var forward = 0.0, arithmetic = 0.0
+        // The last batch joins the one before when it would be smaller than the estimator allows.
+        var starts = Array(stride(from: 0, to: order.count, by: batchSize))
+        if starts.count > 1, order.count - starts.last! < CKA.minimumSamples { starts.removeLast() }
+        for (number, start) in starts.enumerated() {
+            let end = number == starts.count - 1 ? order.count : start + batchSize
+            let inputs = BatchLoader.batch(images, indices: Array(order[start..<end])).inputs
+            let clock = Date()
+            let activationsA = a.forward(inputs, training: false, capturing: Set(namesA), keepingForBackward: false).activations
+            let activationsB = b.forward(inputs, training: false, capturing: Set(namesB), keepingForBackward: false).activations
+            let middle = Date()
+            try accumulator.add(activationsA, activationsB)
+            forward += middle.timeIntervalSince(clock)
+            arithmetic += Date().timeIntervalSince(middle)
+            progress(number + 1, starts.count)
+        }
+        return FeatureSimilarity(
+            layersA: namesA, layersB: namesB, values: try accumulator.result(), kernel: kernel, debiased: debiased,
+            samples: accumulator.samples, forwardSeconds: forward, ckaSeconds: arithmetic)
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import TransferscopeCore
+import TransferscopeData
+import TransferscopeTraining
+
+/// Mean, smallest and largest of replicate values (over seeds).
+public struct Spread: Codable, Sendable, Equatable {
+    public var mean: Double
+    public var minimum: Double
+    public var maximum: Double
+    public var count: Int
+
+    public init(_ values: [Double]) {
+        count = values.count
+        mean = values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+        minimum = values.min() ?? 0
+        maximum = values.max() ?? 0
+    }
+}
+
+/// One training run of an experiment and what it reached.
+public struct RunOutcome: Codable, Sendable, Equatable {
+    public var kind: TransferKind
+    public var seed: UInt64
+    /// The setting this run belongs to (a block size, a source epoch, ...).
+    public var setting: String
+    public var directory: String
+    public var finalTestAccuracy: Double
+    /// (step, test accuracy) after every epoch, from epoch 0.
+    public var curve: [[Double]]
+    /// Steps until the test accuracy first reached `fraction` of its final value.
+    public var stepsToFraction: Int?
+}
+
+/// The experiments that train many targets: the block-shuffle sweep (analysis 1) and the choice
+/// of source checkpoint (analysis 7). Every run is a resumable `Trainer` run in its own
+/// directory, so an interrupted experiment picks up where it stopped and finished runs are reused.
+public enum TransferExperiments {
+    /// The share of the final accuracy that counts as "reached" for training speed.
+    public static let speedFraction = 0.9
+
+    static func outcome(kind: TransferKind, seed: UInt64, setting: String, directory: String) throws -> RunOutcome {
+        let summary = try RunResults.summary(of: directory)
+        let epochs = try RunResults.epochs(of: directory)
+        let target = speedFraction * summary.finalTestAccuracy
+        return RunOutcome(
+            kind: kind, seed: seed, setting: setting, directory: directory, finalTestAccuracy: summary.finalTestAccuracy,
+            curve: epochs.map { [Double($0.step), $0.testAccuracy] },
+            stepsToFraction: epochs.first { $0.testAccuracy >= target }?.step)
+    }
+
+    /// Trains (or reuses) one run.
+    static func train(
+        _ configuration: TrainingConfiguration, data: DatasetSplits, directory: String, label: String,
+        onEvent: (String, TrainingEvent) -> Void
+    ) throws {
+        let trainer = Trainer(configuration: configuration, directory: directory)
+        try withoutActuallyEscaping(onEvent) { report in
+            trainer.onEvent = { report(label, $0) }
+            defer { trainer.onEvent = { _ in } }
+            try trainer.run(data: data)
+        }
+    }
+
+    /// Analysis 1: P-T and RI-T on the target shuffled in b x b blocks for every b of
+    /// `blockSizes` (b = side: no shuffle) and, if `pixelShuffle`, with all values permuted; one
+    /// permutation per seed, the same for train and test. Augmentation is off for every run.
+    public static func shuffleSweep(
+        source: String, target: DatasetSplits, dataset: String, blockSizes: [Int], pixelShuffle: Bool, seeds: [UInt64],
+        recipe: TransferRecipe, directory: String, threads: Int, onEvent: (String, TrainingEvent) -> Void = { _, _ in }
+    ) throws -> [RunOutcome] {
+        let side = try ModelInput.preprocessing(ofCheckpoint: source).side
+        let channels = try ModelInput.preprocessing(ofCheckpoint: source).channels
+        var settings: [(String, (UInt64) throws -> BlockShuffle?)] = try blockSizes.map { b in
+            _ = try BlockShuffle(blockSize: b, side: side, channels: channels, seed: 0)  // validates b
+            return ("b\(b)", { seed in b == side ? nil : try BlockShuffle(blockSize: b, side: side, channels: channels, seed: seed) })
+        }
+        if pixelShuffle { settings.append(("pixel", { BlockShuffle(pixelShuffleSide: side, channels: channels, seed: $0) })) }
+        var outcomes: [RunOutcome] = []
+        for (setting, shuffle) in settings {
+            for seed in seeds {
+                for kind in TransferKind.allCases {
+                    let runDirectory = "\(directory)/\(setting)/\(kind.rawValue)-s\(seed)"
+                    var configuration = try recipe.configuration(
+                        kind, source: source, target: target, dataset: dataset, seed: seed, shuffle: try shuffle(seed), threads: threads)
+                    configuration.augmentation = .none
+                    try train(configuration, data: target, directory: runDirectory, label: "\(setting) \(kind.rawValue) s\(seed)", onEvent: onEvent)
+                    outcomes.append(try outcome(kind: kind, seed: seed, setting: setting, directory: runDirectory))
+                }
+            }
+        }
+        return outcomes
+    }
+
+    /// Analysis 7: P-T from each kept checkpoint `epochs` of the source run in `sourceRun`, with seeds.
+    public static func checkpointChoice(
+        sourceRun: String, epochs: [Int], target: DatasetSplits, dataset: String, seeds: [UInt64], recipe: TransferRecipe,
+        directory: String, threads: Int, onEvent: (String, TrainingEvent) -> Void = { _, _ in }
+    ) throws -> [RunOutcome] {
+        var outcomes: [RunOutcome] = []
+        for epoch in epochs {
+            let checkpoint = sourceRun + String(format: "/checkpoints/epoch-%04d.safetensors", epoch)
+            guard FileManager.default.fileExists(atPath: checkpoint) else {
+                throw AnalysisError.invalidArgument(
+                    "\(checkpoint) does not exist; the source run keeps the epochs given by its --checkpoint-epochs")
+            }
+            for seed in seeds {
+                let runDirectory = "\(directory)/epoch-\(epoch)/PT-s\(seed)"
+                let configuration = try recipe.configuration(.fineTuned, source: checkpoint, target: target, dataset: dataset, seed: seed, threads: threads)
+                try train(configuration, data: target, directory: runDirectory, label: "epoch \(epoch) PT s\(seed)", onEvent: onEvent)
+                outcomes.append(try outcome(kind: .fineTuned, seed: seed, setting: "\(epoch)", directory: runDirectory))
+            }
+        }
+        return outcomes
+    }
+
+    /// The outcomes grouped by (setting, kind): the spread of final accuracy and of steps to 90%.
+    public static func summarize(_ outcomes: [RunOutcome]) -> [SettingSummary] {
+        var order: [String] = []
+        var groups: [String: [RunOutcome]] = [:]
+        for outcome in outcomes {
+            let key = outcome.setting + "|" + outcome.kind.rawValue
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(outcome)
+        }
+        return order.map { key in
+            let group = groups[key]!
+            return SettingSummary(
+                setting: group[0].setting, kind: group[0].kind, accuracy: Spread(group.map(\.finalTestAccuracy)),
+                stepsToFraction: Spread(group.compactMap(\.stepsToFraction).map(Double.init)))
+        }
+    }
+}
+
+/// The spread over seeds of one (setting, kind) of an experiment.
+public struct SettingSummary: Codable, Sendable, Equatable {
+    public var setting: String
+    public var kind: TransferKind
+    public var accuracy: Spread
+    public var stepsToFraction: Spread
+}
