@@ -30,8 +30,9 @@ public struct FeatureSimilarity: Codable, Sendable, Equatable {
     }
 
     /// Computes the matrix over the images at `indices` (all when nil), `batchSize` at a time.
+    /// `imagesB` gives model B its own preparation of the same images (its normalization) when it differs.
     public static func compute(
-        _ a: ResNet, _ b: ResNet, images: PreparedImages, indices: [Int]? = nil, layersA: [String]? = nil,
+        _ a: ResNet, _ b: ResNet, images: PreparedImages, imagesB: PreparedImages? = nil, indices: [Int]? = nil, layersA: [String]? = nil,
         layersB: [String]? = nil, kernel: CKA.Kernel = .linear, debiased: Bool = true, batchSize: Int = 500,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> FeatureSimilarity {
@@ -52,10 +53,12 @@ public struct FeatureSimilarity: Codable, Sendable, Equatable {
         if starts.count > 1, order.count - starts.last! < CKA.minimumSamples { starts.removeLast() }
         for (number, start) in starts.enumerated() {
             let end = number == starts.count - 1 ? order.count : start + batchSize
-            let inputs = BatchLoader.batch(images, indices: Array(order[start..<end])).inputs
+            let batch = Array(order[start..<end])
+            let inputs = BatchLoader.batch(images, indices: batch).inputs
+            let inputsB = imagesB.map { BatchLoader.batch($0, indices: batch).inputs } ?? inputs
             let clock = Date()
             let activationsA = a.forward(inputs, training: false, capturing: Set(namesA), keepingForBackward: false).activations
-            let activationsB = b.forward(inputs, training: false, capturing: Set(namesB), keepingForBackward: false).activations
+            let activationsB = b.forward(inputsB, training: false, capturing: Set(namesB), keepingForBackward: false).activations
             let middle = Date()
             try accumulator.add(activationsA, activationsB)
             forward += middle.timeIntervalSince(clock)

@@ -22,14 +22,19 @@ public struct ParameterDistance: Codable, Sendable, Equatable {
     public var referenceNorm: Double
     public var relative: Double { referenceNorm > 0 ? total / referenceNorm : 0 }
 
-    /// The distances between `a` and `b` (the reference for relative distances).
-    public static func between(_ a: ResNet, _ b: ResNet, includeBuffers: Bool = false) throws -> ParameterDistance {
-        guard a.configuration == b.configuration else {
+    /// The distances between `a` and `b` (the reference for relative distances); with
+    /// `skippingHead` the head (`fc`) is left out, so models with different class counts compare.
+    public static func between(_ a: ResNet, _ b: ResNet, includeBuffers: Bool = false, skippingHead: Bool = false) throws
+        -> ParameterDistance
+    {
+        var (ca, cb) = (a.configuration, b.configuration)
+        if skippingHead { (ca.classes, cb.classes) = (0, 0) }
+        guard ca == cb else {
             throw AnalysisError.shapeMismatch(
                 "the models differ in architecture (\(a.configuration.name) \(a.configuration.widths), \(a.configuration.classes) classes vs \(b.configuration.name) \(b.configuration.widths), \(b.configuration.classes) classes); distances need the same one")
         }
         var modules: [Module] = []
-        for ((name, stateA), (_, stateB)) in zip(a.modules, b.modules) {
+        for ((name, stateA), (_, stateB)) in zip(a.modules, b.modules) where !(skippingHead && name == "fc") {
             var tensorsA = stateA.parameters.map(\.parameter.value)
             var tensorsB = stateB.parameters.map(\.parameter.value)
             if includeBuffers {

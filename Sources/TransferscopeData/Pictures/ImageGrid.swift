@@ -52,3 +52,51 @@ public enum ImageGrid {
         }
     }
 }
+
+extension ImageGrid {
+    /// A grid of the images at `indices`, `columns` per row, each with its caption (drawn in the
+    /// 5x7 font under the image; keep captions short) as RGB pixels.
+    public static func samples(
+        _ dataset: ImageDataset, indices: [Int], captions: [String], columns: Int = 8, zoom: Int = 2
+    ) -> (pixels: [UInt8], width: Int, height: Int) {
+        precondition(indices.count == captions.count, "ImageGrid.samples: \(indices.count) images, \(captions.count) captions")
+        let cell = max(dataset.height, dataset.width) * zoom
+        let gap = 4
+        let captionWidth = (captions.map { BitmapFont.textWidth($0, scale: 1) }.max() ?? 0)
+        let cellWidth = max(cell, captionWidth) + gap
+        let cellHeight = cell + BitmapFont.height + 2 * gap
+        let rows = max(1, (indices.count + columns - 1) / columns)
+        let width = max(1, min(columns, max(indices.count, 1)) * cellWidth + gap)
+        let height = rows * cellHeight + gap
+        var canvas = [UInt8](repeating: 255, count: width * height * 3)
+        var text = [UInt8](repeating: 255, count: width * height)
+        for (position, index) in indices.enumerated() {
+            let left = gap + (position % columns) * cellWidth, top = gap + (position / columns) * cellHeight
+            let image = dataset.image(at: index)
+            let base = image.startIndex
+            for y in 0..<cell {
+                for x in 0..<cell {
+                    let sy = y / zoom, sx = x / zoom
+                    guard sy < dataset.height && sx < dataset.width else { continue }
+                    let source = base + (sy * dataset.width + sx) * dataset.channels
+                    let target = ((top + y) * width + left + x) * 3
+                    for c in 0..<3 { canvas[target + c] = image[source + (dataset.channels == 3 ? c : 0)] }
+                }
+            }
+            BitmapFont.draw(captions[position], into: &text, canvasWidth: width, x: left, y: top + cell + gap / 2, scale: 1, ink: 0)
+        }
+        for p in 0..<(width * height) where text[p] == 0 { canvas[3 * p] = 0; canvas[3 * p + 1] = 0; canvas[3 * p + 2] = 0 }
+        return (canvas, width, height)
+    }
+
+    /// Writes `samples(...)` as a PNG at `path` (atomically).
+    public static func writeSamples(
+        _ dataset: ImageDataset, indices: [Int], captions: [String], to path: String, columns: Int = 8, zoom: Int = 2
+    ) throws {
+        let grid = samples(dataset, indices: indices, captions: captions, columns: columns, zoom: zoom)
+        let png = try ImageCodec.encodePNG(pixels: grid.pixels, width: grid.width, height: grid.height, channels: 3)
+        do { try AtomicFile.write(Data(png), to: path) } catch {
+            throw DataError.unreadable(path: path, reason: "cannot write: \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import TransferscopeAnalysis
+
+/// `transferscope analyze cka`.
+struct CKACommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cka",
+        abstract: "CKA feature similarity of every layer of model A against every layer of model B.",
+        discussion: """
+            Minibatch CKA (Nguyen et al. 2021) over the chosen images, unbiased HSIC by default. Writes \
+            cka.json and cka.csv (rows: A's layers, columns: B's layers).
+            Example: transferscope analyze cka --a runs/PT-s0/final.safetensors --b runs/PT-s1/final.safetensors --data clipart --out out/cka
+            """)
+
+    @Option(help: "Checkpoint of model A.") var a: String
+    @Option(help: "Checkpoint of model B.") var b: String
+    @OptionGroup var data: AnalysisDataOptions
+    @Option(help: "Comma-separated layers (stem, layerS, layerS.B, pool, fc); default stem, each stage and pool.") var layers: String?
+    @Flag(help: "Use every block's output as a layer.") var everyBlock = false
+    @Option(help: "Kernel: linear or rbf.") var kernel = "linear"
+    @Option(help: "RBF bandwidth as a fraction of the median distance.") var bandwidth = 0.5
+    @Flag(help: "Use the biased HSIC estimator instead of the unbiased one.") var biased = false
+    @Option(help: "Images per minibatch.") var batchSize = 500
+    @Option(help: "Directory for the results.") var out: String
+
+    func validate() throws {
+        guard ["linear", "rbf"].contains(kernel) else { throw ValidationError("--kernel must be linear or rbf, got '\(kernel)'") }
+        guard bandwidth > 0 else { throw ValidationError("--bandwidth must be positive") }
+        guard batchSize >= 4 else { throw ValidationError("--batch-size must be at least 4") }
+    }
+
+    func run() throws {
+        let (modelA, modelB) = (try LoadedModel(a), try LoadedModel(b))
+        let dataset = try data.dataset()
+        let imagesA = try modelA.prepare(dataset)
+        let imagesB = modelB.preprocessing == modelA.preprocessing ? nil : try modelB.prepare(dataset)
+        let names = layers.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        let start = Date()
+        let result = try FeatureSimilarity.compute(
+            modelA.model, modelB.model, images: imagesA, imagesB: imagesB,
+            layersA: names ?? FeatureSimilarity.defaultLayers(of: modelA.model, everyBlock: everyBlock),
+            layersB: names ?? FeatureSimilarity.defaultLayers(of: modelB.model, everyBlock: everyBlock),
+            kernel: kernel == "rbf" ? .rbf(bandwidthFraction: bandwidth) : .linear, debiased: !biased, batchSize: batchSize)
+        try AnalysisFiles.writeJSON(result, to: out, name: "cka.json")
+        try AnalysisFiles.writeCSV(
+            header: ["layer"] + result.layersB, rows: zip(result.layersA, result.values).map { [$0] + $1.map { AnalysisFiles.number($0) } },
+            to: out, name: "cka.csv")
+        for (layer, value) in result.diagonal() { print(String(format: "  %@ %.4f", layer.padding(toLength: 10, withPad: " ", startingAt: 0), value)) }
+        print(String(format: "CKA on %d images in %.1f s (forward %.1f s, CKA %.1f s) -> %@/cka.json", result.samples,
+                     Date().timeIntervalSince(start), result.forwardSeconds, result.ckaSeconds, out))
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import TransferscopeAnalysis
+import TransferscopeData
+
+/// `transferscope analyze criticality`.
+struct CriticalityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "criticality",
+        abstract: "Module criticality: rewind each module to its start, and the (alpha, sigma) valley with noise.",
+        discussion: """
+            --start is the starting point of the training that produced the final checkpoint: P for a \
+            P-T model, the epoch-0 checkpoint (random init) for RI-T. Errors are measured on a fixed \
+            subset of training images. Writes criticality.json and heatmap.csv (module x alpha error).
+            Example: transferscope analyze criticality runs/PT-s0/final.safetensors --start runs/P/final.safetensors --data clipart --out out/crit
+            """)
+
+    @Argument(help: "The final checkpoint.") var final: String
+    @Option(help: "The checkpoint training started from.") var start: String
+    @Option(help: "Points of alpha in [0, 1].") var alphas = 11
+    @Option(help: "Comma-separated relative noise levels sigma in (0, 1].") var sigmas = "0.05,0.1,0.2,0.35,0.5,0.75,1"
+    @Option(help: "Monte Carlo draws of the noise per (alpha, sigma).") var samples = 3
+    @Option(help: "epsilon = the final model's error + this.") var tolerance = 0.05
+    @Option(help: "Training images the errors are measured on (seeded subset).") var trainImages = 1000
+    @Option(help: "Seed of the noise.") var seed: UInt64 = 0
+    @OptionGroup var data: DataOptions
+    @Option(help: "Directory for the results.") var out: String
+
+    func validate() throws {
+        guard alphas >= 2, samples >= 1, tolerance >= 0, trainImages >= 4 else {
+            throw ValidationError("--alphas >= 2, --samples >= 1, --tolerance >= 0, --train-images >= 4")
+        }
+        let values: [Double] = try parseList(sigmas, flag: "--sigmas")
+        guard values.allSatisfy({ $0 > 0 && $0 <= 1 }) else { throw ValidationError("--sigmas must lie in (0, 1]") }
+    }
+
+    func run() throws {
+        let (finalModel, startModel) = (try LoadedModel(final), try LoadedModel(start))
+        let (_, splits) = try data.load()
+        let train = Split.subsample(splits.train, count: trainImages, seed: seed)
+        let set = EvaluationSet(try finalModel.prepare(train), batchSize: 256)
+        let clock = Date()
+        let result = try ModuleCriticality.measure(
+            final: finalModel.model, start: startModel.model, data: set, alphas: Interpolation.grid(count: alphas),
+            sigmas: try parseList(sigmas, flag: "--sigmas"), samples: samples, tolerance: tolerance, seed: seed
+        ) { note("  module \($0)") }
+        try AnalysisFiles.writeJSON(result, to: out, name: "criticality.json")
+        try AnalysisFiles.writeCSV(
+            header: ["module"] + result.alphas.map { "alpha_" + AnalysisFiles.number($0) } + ["criticality"],
+            rows: result.modules.map { [$0.name] + $0.errorAlongAlpha.map { AnalysisFiles.number($0) } + [AnalysisFiles.number($0.criticality)] },
+            to: out, name: "heatmap.csv")
+        print(String(format: "final error %.2f%%, epsilon %.2f%%", 100 * result.finalError, 100 * result.epsilon))
+        for module in result.modules {
+            print(String(format: "  %@ rewind error %6.2f%%  distance %8.3f  criticality %@", module.name.padding(toLength: 10, withPad: " ", startingAt: 0),
+                         100 * module.rewindError, module.distance, module.criticality.map { String(format: "%.3g", $0) } ?? "none met epsilon"))
+        }
+        print(String(format: "in %.0f s -> %@", Date().timeIntervalSince(clock), out))
+    }
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import TransferscopeAnalysis
+import TransferscopeCore
+import TransferscopeData
+import TransferscopeTraining
+
+/// Options of the target training recipe shared by the experiments.
+struct RecipeOptions: ParsableArguments {
+    @Option(help: "Epochs of each target run.") var epochs = 10
+    @Option(help: "Images per batch.") var batchSize = 64
+    @Option(help: "Base learning rate of P-T (fine-tuning).") var ptLr = 0.02
+    @Option(help: "Base learning rate of RI-T (from scratch).") var ritLr = 0.1
+    @Option(help: "Comma-separated replicate seeds.") var seeds = "0,1"
+    @Flag(help: "No horizontal flip (e.g. for digits).") var noFlip = false
+    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+
+    func recipe() -> TransferRecipe {
+        TransferRecipe(epochs: epochs, batchSize: batchSize, fineTuneLearningRate: ptLr, scratchLearningRate: ritLr,
+                       augmentation: Augmentation(padding: 4, horizontalFlip: !noFlip))
+    }
+
+    func seedList() throws -> [UInt64] { try parseList(seeds, flag: "--seeds") }
+}
+
+/// Writes the outcomes of an experiment.
+func writeOutcomes(_ outcomes: [RunOutcome], to directory: String, settingName: String) throws {
+    let summary = TransferExperiments.summarize(outcomes)
+    try AnalysisFiles.writeJSON(["runs": outcomes], to: directory, name: "runs.json")
+    try AnalysisFiles.writeJSON(summary, to: directory, name: "summary.json")
+    try AnalysisFiles.writeCSV(
+        header: [settingName, "kind", "accuracy_mean", "accuracy_min", "accuracy_max", "steps_to_90pct_mean", "seeds"],
+        rows: summary.map { s in
+            [s.setting, s.kind.rawValue, AnalysisFiles.number(s.accuracy.mean), AnalysisFiles.number(s.accuracy.minimum),
+             AnalysisFiles.number(s.accuracy.maximum), s.stepsToFraction.count > 0 ? AnalysisFiles.number(s.stepsToFraction.mean) : "",
+             String(s.accuracy.count)]
+        }, to: directory, name: "summary.csv")
+    try AnalysisFiles.writeCSV(
+        header: [settingName, "kind", "seed", "step", "test_accuracy"],
+        rows: outcomes.flatMap { o in o.curve.map { [o.setting, o.kind.rawValue, String(o.seed), AnalysisFiles.number($0[0]), AnalysisFiles.number($0[1])] } },
+        to: directory, name: "curves.csv")
+    for s in summary {
+        print(String(format: "  %@ %@: accuracy %.2f%% (%.2f-%.2f), steps to 90%% of final %@", s.setting.padding(toLength: 8, withPad: " ", startingAt: 0),
+                     s.kind.rawValue.padding(toLength: 3, withPad: " ", startingAt: 0), 100 * s.accuracy.mean, 100 * s.accuracy.minimum,
+                     100 * s.accuracy.maximum, s.stepsToFraction.count > 0 ? String(format: "%.0f", s.stepsToFraction.mean) : "-"))
+    }
+}
+
+/// `transferscope analyze shuffle-sweep`.
+struct ShuffleSweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shuffle-sweep",
+        abstract: "Feature reuse: P-T and RI-T on the target shuffled in b x b blocks, for each block size b.",
+        discussion: """
+            One permutation per seed for every train and test image; augmentation off. Each run is a \
+            resumable run under --out/bB/{PT,RIT}-sS. Writes summary.json/.csv (accuracy and steps to \
+            reach 90% of the final accuracy per b and kind) and curves.csv.
+            Example: transferscope analyze shuffle-sweep --source runs/P/final.safetensors --data clipart --block-sizes 28,14,7,4,2,1 --pixel --out out/shuffle
+            """)
+
+    @Option(help: "The pre-trained checkpoint (P).") var source: String
+    @OptionGroup var data: DataOptions
+    @Option(help: "Comma-separated block sizes, or 'all' (every divisor of the side).") var blockSizes = "all"
+    @Flag(help: "Add the pixel shuffle (all C*H*W values permuted).") var pixel = false
+    @OptionGroup var recipe: RecipeOptions
+    @Option(help: "Directory for the runs and results.") var out: String
+
+    func run() throws {
+        let (_, splits) = try data.load()
+        let side = try ModelInput.preprocessing(ofCheckpoint: source).side
+        let sizes: [Int] = blockSizes == "all" ? BlockShuffle.blockSizes(side: side) : try parseList(blockSizes, flag: "--block-sizes")
+        let display = ProgressDisplay()
+        let start = Date()
+        let outcomes = try TransferExperiments.shuffleSweep(
+            source: source, target: splits, dataset: data.data, blockSizes: sizes, pixelShuffle: pixel, seeds: try recipe.seedList(),
+            recipe: recipe.recipe(), directory: out, threads: recipe.threads ?? Parallel.workerCount
+        ) { label, event in
+            if case .started = event { note("run \(label)") }
+            display.handle(event)
+        }
+        try writeOutcomes(outcomes, to: out, settingName: "block")
+        print(String(format: "%d runs in %.0f s -> %@/summary.json", outcomes.count, Date().timeIntervalSince(start), out))
+    }
+}
+
+/// `transferscope analyze checkpoints`.
+struct CheckpointChoiceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoints",
+        abstract: "Which pre-training checkpoint: fine-tune from each kept source checkpoint, next to the source's accuracy.",
+        discussion: """
+            Needs a source run trained with --checkpoint-epochs (e.g. all). Writes summary.json/.csv \
+            (target accuracy per source epoch), source.csv (the source's test accuracy per epoch) and curves.csv.
+            Example: transferscope analyze checkpoints --source-run runs/P --data clipart --source-epochs 0,1,2,4,8 --out out/checkpoints
+            """)
+
+    @Option(help: "The source's run directory.") var sourceRun: String
+    @Option(help: "Comma-separated source epochs to fine-tune from, or 'all' kept.") var sourceEpochs = "all"
+    @OptionGroup var data: DataOptions
+    @OptionGroup var recipe: RecipeOptions
+    @Option(help: "Directory for the runs and results.") var out: String
+
+    func run() throws {
+        let (_, splits) = try data.load()
+        let sourceMetrics = try RunResults.epochs(of: sourceRun)
+        let kept = sourceMetrics.filter { $0.checkpoint != nil }.map(\.epoch)
+        let epochs: [Int] = sourceEpochs == "all" ? kept : try parseList(sourceEpochs, flag: "--source-epochs")
+        let display = ProgressDisplay()
+        let start = Date()
+        let outcomes = try TransferExperiments.checkpointChoice(
+            sourceRun: sourceRun, epochs: epochs, target: splits, dataset: data.data, seeds: try recipe.seedList(),
+            recipe: recipe.recipe(), directory: out, threads: recipe.threads ?? Parallel.workerCount
+        ) { label, event in
+            if case .started = event { note("run \(label)") }
+            display.handle(event)
+        }
+        try writeOutcomes(outcomes, to: out, settingName: "source_epoch")
+        try AnalysisFiles.writeCSV(
+            header: ["source_epoch", "source_test_accuracy"],
+            rows: sourceMetrics.map { [String($0.epoch), AnalysisFiles.number($0.testAccuracy)] }, to: out, name: "source.csv")
+        print(String(format: "%d runs in %.0f s -> %@/summary.json", outcomes.count, Date().timeIntervalSince(start), out))
+    }
+}

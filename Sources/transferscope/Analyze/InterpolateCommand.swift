@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import TransferscopeAnalysis
+import TransferscopeData
+
+/// Options of paths in weight space evaluated on train and test images.
+struct PathOptions: ParsableArguments {
+    @Option(help: "BatchNorm statistics at each point: reestimate (on training images; default), interpolate, first or second.")
+    var bn = "reestimate"
+    @Option(help: "Batches of training images that re-estimate BatchNorm statistics.") var bnBatches = 20
+    @Option(help: "Training images evaluated at each point (a fixed, seeded subset).") var trainImages = 2000
+    @Option(help: "Images per batch.") var batchSize = 256
+
+    func validate() throws {
+        guard BatchNormMode(rawValue: bn) != nil else {
+            throw ValidationError("--bn must be one of \(BatchNormMode.allCases.map(\.rawValue).joined(separator: ", ")), got '\(bn)'")
+        }
+        guard bnBatches >= 1, trainImages >= 1, batchSize >= 2 else { throw ValidationError("--bn-batches, --train-images and --batch-size must be positive") }
+    }
+
+    func interpolation(_ loaded: LoadedModel, splits: DatasetSplits) throws -> Interpolation {
+        Interpolation(
+            train: try loaded.prepare(splits.train), test: try loaded.prepare(splits.test), trainSubset: trainImages,
+            batchNorm: BatchNormMode(rawValue: bn)!, estimationBatches: bnBatches, batchSize: batchSize)
+    }
+}
+
+/// Writes a curve as JSON and CSV.
+func writeCurve(_ curve: InterpolationCurve, to directory: String, name: String) throws {
+    try AnalysisFiles.writeJSON(curve, to: directory, name: name + ".json")
+    try AnalysisFiles.writeCSV(
+        header: ["lambda", "train_loss", "train_accuracy", "test_loss", "test_accuracy"],
+        rows: curve.points.map { p in [p.lambda, p.trainLoss, p.trainAccuracy, p.testLoss, p.testAccuracy].map { AnalysisFiles.number($0) } },
+        to: directory, name: name + ".csv")
+}
+
+/// `transferscope analyze interpolate`.
+struct InterpolateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "interpolate",
+        abstract: "Loss and accuracy along the straight line between checkpoints; performance barriers.",
+        discussion: """
+            With two checkpoints, one curve; with more, every pair, and the mean and range of the barrier \
+            heights over the pairs (e.g. the P-T seeds). Writes curve-A-B.json/.csv per pair and barriers.json.
+            Example: transferscope analyze interpolate runs/PT-s0/final.safetensors runs/PT-s1/final.safetensors --data clipart --out out/interp
+            """)
+
+    @Argument(help: "Two or more checkpoints of one architecture.") var checkpoints: [String]
+    @Option(help: "Points on the line.") var points = 21
+    @Option(help: "First lambda (below 0 extrapolates).") var from = 0.0
+    @Option(help: "Last lambda (above 1 extrapolates).") var to = 1.0
+    @OptionGroup var path: PathOptions
+    @OptionGroup var data: DataOptions
+    @Option(help: "Directory for the results.") var out: String
+
+    struct Summary: Codable {
+        var pairs: [[String]]
+        var testLossBarriers: [Double]
+        var testErrorBarriers: [Double]
+        var trainLossBarriers: [Double]
+        var testLoss: Spread
+        var testError: Spread
+        var trainLoss: Spread
+    }
+
+    func validate() throws {
+        guard checkpoints.count >= 2 else { throw ValidationError("give at least two checkpoints") }
+        guard points >= 2, from < to else { throw ValidationError("--points must be at least 2 and --from below --to") }
+    }
+
+    func run() throws {
+        let loaded = try checkpoints.map { try LoadedModel($0) }
+        let (_, splits) = try data.load()
+        let interpolation = try path.interpolation(loaded[0], splits: splits)
+        var grid = Interpolation.grid(count: points, from: from, to: to)
+        for endpoint in [0.0, 1.0] where endpoint >= from && endpoint <= to && !grid.contains(endpoint) { grid.append(endpoint) }
+        grid.sort()
+        var pairs: [[String]] = [], curves: [InterpolationCurve] = []
+        let start = Date()
+        for i in 0..<loaded.count {
+            for j in (i + 1)..<loaded.count {
+                let curve = try interpolation.curve(loaded[i].model, loaded[j].model, lambdas: grid) { done, total in
+                    if done % 5 == 0 || done == total { note("  pair \(i + 1)-\(j + 1): \(done)/\(total) points") }
+                }
+                try writeCurve(curve, to: out, name: "curve-\(i + 1)-\(j + 1)")
+                pairs.append([checkpoints[i], checkpoints[j]])
+                curves.append(curve)
+                print(String(format: "  %d-%d: test loss barrier %.4f at lambda %.2f, test error barrier %.2f%%, train loss barrier %.4f",
+                             i + 1, j + 1, curve.testLossBarrier.height, curve.testLossBarrier.lambda,
+                             100 * curve.testErrorBarrier.height, curve.trainLossBarrier.height))
+            }
+        }
+        let summary = Summary(
+            pairs: pairs, testLossBarriers: curves.map(\.testLossBarrier.height), testErrorBarriers: curves.map(\.testErrorBarrier.height),
+            trainLossBarriers: curves.map(\.trainLossBarrier.height), testLoss: Spread(curves.map(\.testLossBarrier.height)),
+            testError: Spread(curves.map(\.testErrorBarrier.height)), trainLoss: Spread(curves.map(\.trainLossBarrier.height)))
+        try AnalysisFiles.writeJSON(summary, to: out, name: "barriers.json")
+        print(String(format: "test loss barrier mean %.4f (range %.4f-%.4f) over %d pairs in %.0f s -> %@", summary.testLoss.mean,
+                     summary.testLoss.minimum, summary.testLoss.maximum, curves.count, Date().timeIntervalSince(start), out))
+    }
+}
