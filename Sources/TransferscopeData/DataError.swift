@@ -11,6 +11,7 @@ public enum DataError: Error, LocalizedError, Equatable {
     case unknownDataset(name: String, known: [String])
     case invalidSpecification(String)
     case empty(path: String)
+    case unwritable(path: String, reason: String)
 
     /// The reason alone, for messages that name the file themselves.
     public var reason: String {
@@ -36,6 +37,8 @@ public enum DataError: Error, LocalizedError, Equatable {
             return "unknown dataset '\(name)'. Use one of \(known.joined(separator: ", ")), 'procedural', a folder of class subfolders, or FORMAT:PATH (see transferscope data --help)."
         case let .invalidSpecification(message):
             return message
+        case let .unwritable(path, reason):
+            return "cannot write \(path): \(reason). Check that the directory exists and is writable, and that the disk has room."
         case let .empty(path):
             return "\(path) holds no images. Point to a folder with one subfolder of PNG/JPEG images per class."
         }

@@ -47,9 +47,7 @@ public enum ImageGrid {
     public static func write(_ dataset: ImageDataset, to path: String, perClass: Int = 8, zoom: Int = 2, seed: UInt64 = 0) throws {
         let grid = render(dataset, perClass: perClass, zoom: zoom, seed: seed)
         let png = try ImageCodec.encodePNG(pixels: grid.pixels, width: grid.width, height: grid.height, channels: 3)
-        do { try AtomicFile.write(Data(png), to: path) } catch {
-            throw DataError.unreadable(path: path, reason: "cannot write: \(error.localizedDescription)")
-        }
+        try writeFile(png, to: path)
     }
 }
 
@@ -63,7 +61,7 @@ extension ImageGrid {
         let cell = max(dataset.height, dataset.width) * zoom
         let gap = 4
         let captionWidth = (captions.map { BitmapFont.textWidth($0, scale: 1) }.max() ?? 0)
-        let cellWidth = max(cell, captionWidth) + gap
+        let cellWidth = max(cell, captionWidth) + 2 * gap
         let cellHeight = cell + BitmapFont.height + 2 * gap
         let rows = max(1, (indices.count + columns - 1) / columns)
         let width = max(1, min(columns, max(indices.count, 1)) * cellWidth + gap)
@@ -95,8 +93,20 @@ extension ImageGrid {
     ) throws {
         let grid = samples(dataset, indices: indices, captions: captions, columns: columns, zoom: zoom)
         let png = try ImageCodec.encodePNG(pixels: grid.pixels, width: grid.width, height: grid.height, channels: 3)
-        do { try AtomicFile.write(Data(png), to: path) } catch {
-            throw DataError.unreadable(path: path, reason: "cannot write: \(error.localizedDescription)")
-        }
+        try writeFile(png, to: path)
+    }
+}
+
+/// Writes `bytes` atomically, creating the directory; errors name the file.
+func writeFile(_ bytes: [UInt8], to path: String) throws {
+    let directory = (path as NSString).deletingLastPathComponent
+    do {
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        try AtomicFile.write(Data(bytes), to: path)
+    } catch let error as SafeTensorsError {
+        if case let .unwritable(_, reason) = error { throw DataError.unwritable(path: path, reason: reason) }
+        throw DataError.unwritable(path: path, reason: error.localizedDescription)
+    } catch {
+        throw DataError.unwritable(path: path, reason: error.localizedDescription)
     }
 }
