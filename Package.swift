@@ -97,6 +97,12 @@ let package = Package(
             path: "Benchmarks/TransferscopeBenchmarks",
             swiftSettings: simdFlags),
 
+        .executableTarget(
+            name: "AnalysisBenchmarks",
+            dependencies: ["TransferscopeCore", "TransferscopeNN", "TransferscopeData", "TransferscopeAnalysis"],
+            path: "Benchmarks/AnalysisBenchmarks",
+            swiftSettings: simdFlags),
+
         .testTarget(
             name: "TransferscopeCoreTests", dependencies: ["TransferscopeCore"],
             swiftSettings: simdFlags),

@@ -59,6 +59,8 @@ public struct InterpolationCurve: Codable, Sendable, Equatable {
     public var trainLossBarrier: Barrier
     /// Barrier in test error (1 - accuracy).
     public var testErrorBarrier: Barrier
+    /// Where the time went.
+    public var timing = PathTiming()
 
     public init(points: [CurvePoint], endpoints: [CurvePoint], batchNorm: BatchNormMode) {
         self.points = points
@@ -68,6 +70,17 @@ public struct InterpolationCurve: Codable, Sendable, Equatable {
         trainLossBarrier = Barrier.of(points) { $0.trainLoss }
         testErrorBarrier = Barrier.of(points) { 1 - $0.testAccuracy }
     }
+}
+
+/// Seconds spent computing a path: setting weights, re-estimating BatchNorm statistics (forward
+/// passes in training mode) and evaluating (forward passes in inference mode).
+public struct PathTiming: Codable, Sendable, Equatable {
+    public var weightSeconds = 0.0
+    public var statisticsSeconds = 0.0
+    public var evaluationSeconds = 0.0
+    public init() {}
+    /// Seconds in forward passes.
+    public var forwardSeconds: Double { statisticsSeconds + evaluationSeconds }
 }
 
 /// Evaluation of models along straight lines in weight space.
@@ -124,22 +137,46 @@ public struct Interpolation {
         var generator = RandomGenerator(seed: 0)
         let work = ResNet(a.configuration, generator: &generator)
         try WeightSpace.requireSameArchitecture(work, [a, b])
+        var timing = PathTiming()
+        var clock = Date()
+        func lap(_ field: WritableKeyPath<PathTiming, Double>) {
+            let now = Date()
+            timing[keyPath: field] += now.timeIntervalSince(clock)
+            clock = now
+        }
         let endpoints = [evaluate(a, lambda: 0), evaluate(b, lambda: 1)]
+        lap(\.evaluationSeconds)
         var points: [CurvePoint] = []
         for (index, lambda) in lambdas.enumerated() {
             if (lambda == 0 || lambda == 1) && batchNorm == .interpolate {
                 points.append(endpoints[lambda == 0 ? 0 : 1])  // exactly the checkpoint
             } else {
-                point(into: work, a, b, lambda: lambda)
+                setWeights(into: work, a, b, lambda: lambda)
+                lap(\.weightSeconds)
+                if batchNorm == .reestimate {
+                    WeightSpace.reestimateBatchNorm(work, images: train, batches: estimationBatches, batchSize: batchSize)
+                    lap(\.statisticsSeconds)
+                }
                 points.append(evaluate(work, lambda: lambda))
+                lap(\.evaluationSeconds)
             }
             progress(index + 1, lambdas.count)
         }
-        return InterpolationCurve(points: points, endpoints: endpoints, batchNorm: batchNorm)
+        var curve = InterpolationCurve(points: points, endpoints: endpoints, batchNorm: batchNorm)
+        curve.timing = timing
+        return curve
     }
 
     /// Sets `work` to the point `lambda` of the line with this object's BatchNorm handling.
     public func point(into work: ResNet, _ a: ResNet, _ b: ResNet, lambda: Double) {
+        setWeights(into: work, a, b, lambda: lambda)
+        if batchNorm == .reestimate {
+            WeightSpace.reestimateBatchNorm(work, images: train, batches: estimationBatches, batchSize: batchSize)
+        }
+    }
+
+    /// The weights of the point, and its statistics unless they are to be re-estimated.
+    func setWeights(into work: ResNet, _ a: ResNet, _ b: ResNet, lambda: Double) {
         switch batchNorm {
         case .interpolate:
             WeightSpace.interpolate(into: work, a, b, lambda: lambda, buffers: true)
@@ -149,7 +186,6 @@ public struct Interpolation {
             for (target, buffer) in zip(work.namedState.buffers, source) { target.buffer.value = buffer.buffer.value }
         case .reestimate:
             WeightSpace.interpolate(into: work, a, b, lambda: lambda, buffers: false)
-            WeightSpace.reestimateBatchNorm(work, images: train, batches: estimationBatches, batchSize: batchSize)
         }
     }
 }

@@ -1,0 +1,59 @@
+import Foundation
+import TransferscopeAnalysis
+import TransferscopeCore
+import TransferscopeData
+import TransferscopeNN
+
+// The cost of the two heaviest analyses, with the time split into forward passes and the rest:
+//   cka           CKA of every layer pair (stem, 9 blocks, pool: 11 x 11) of two resnet20 models
+//                 over 10,000 images of 32x32x3, minibatches of 500, unbiased linear HSIC
+//   interpolation one curve of 21 points between two resnet20 models, BatchNorm re-estimated at
+//                 each point (20 batches of 256), evaluated on 2,000 train and 2,000 test images
+// Data: procedural images (nothing to install). Prints one JSON line per measurement.
+// usage: AnalysisBenchmarks cka|interpolation [--threads 2] [--images 10000]
+
+var mode = "cka", threads = 2, images = 10_000
+var arguments = Array(CommandLine.arguments.dropFirst())
+while !arguments.isEmpty {
+    let a = arguments.removeFirst()
+    switch a {
+    case "--threads": threads = Int(arguments.removeFirst()) ?? threads
+    case "--images": images = Int(arguments.removeFirst()) ?? images
+    default: mode = a
+    }
+}
+Parallel.setWorkerCount(threads)
+
+func model(seed: UInt64) -> ResNet {
+    var generator = RandomGenerator(seed: seed)
+    return ResNet(ResNetConfiguration.named("resnet20", inputChannels: 3, classes: 10)!, generator: &generator)
+}
+
+let data = ProceduralDataset(side: 32, channels: 3, seed: 1).splits(train: mode == "cka" ? 16 : 6000, test: mode == "cka" ? images : 2000)
+let preprocessing = Preprocessing(side: 32, channels: 3, normalization: .statistics(of: data.train))
+let (a, b) = (model(seed: 1), model(seed: 2))
+let start = Date()
+switch mode {
+case "cka":
+    let test = preprocessing.prepare(data.test)
+    let layers = FeatureSimilarity.defaultLayers(of: a, everyBlock: true)
+    let result = try FeatureSimilarity.compute(a, b, images: test, layersA: layers, layersB: layers, batchSize: 500)
+    let total = Date().timeIntervalSince(start)
+    print(String(format: #"{"benchmark":"cka","pairs":%d,"images":%d,"threads":%d,"seconds":%.2f,"forward_seconds":%.2f,"cka_seconds":%.2f,"cka_fraction":%.3f}"#,
+                 layers.count * layers.count, result.samples, threads, total, result.forwardSeconds, result.ckaSeconds,
+                 result.ckaSeconds / total))
+case "interpolation":
+    let interpolation = Interpolation(
+        train: preprocessing.prepare(data.train), test: preprocessing.prepare(data.test), trainSubset: 2000, batchNorm: .reestimate,
+        estimationBatches: 20, batchSize: 256)
+    let prepared = Date().timeIntervalSince(start)
+    let curve = try interpolation.curve(a, b, lambdas: Interpolation.grid(count: 21))
+    let total = Date().timeIntervalSince(start) - prepared
+    let t = curve.timing
+    print(String(format: #"{"benchmark":"interpolation","points":21,"threads":%d,"seconds":%.2f,"forward_seconds":%.2f,"statistics_seconds":%.2f,"evaluation_seconds":%.2f,"weight_seconds":%.3f,"other_fraction":%.3f}"#,
+                 threads, total, t.forwardSeconds, t.statisticsSeconds, t.evaluationSeconds, t.weightSeconds,
+                 (total - t.forwardSeconds) / total))
+default:
+    FileHandle.standardError.write(Data("usage: AnalysisBenchmarks cka|interpolation [--threads T] [--images N]\n".utf8))
+    exit(2)
+}
