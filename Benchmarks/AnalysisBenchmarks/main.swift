@@ -6,19 +6,20 @@ import TransferscopeNN
 
 // The cost of the two heaviest analyses, with the time split into forward passes and the rest:
 //   cka           CKA of every layer pair (stem, 9 blocks, pool: 11 x 11) of two resnet20 models
-//                 over 10,000 images of 32x32x3, minibatches of 500, unbiased linear HSIC
+//                 over 10,000 images of 32x32x3, minibatches of 256 (--batch), unbiased linear HSIC
 //   interpolation one curve of 21 points between two resnet20 models, BatchNorm re-estimated at
 //                 each point (20 batches of 256), evaluated on 2,000 train and 2,000 test images
 // Data: procedural images (nothing to install). Prints one JSON line per measurement.
 // usage: AnalysisBenchmarks cka|interpolation [--threads 2] [--images 10000]
 
-var mode = "cka", threads = 2, images = 10_000
+var mode = "cka", threads = 2, images = 10_000, batch = 256
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let a = arguments.removeFirst()
     switch a {
     case "--threads": threads = Int(arguments.removeFirst()) ?? threads
     case "--images": images = Int(arguments.removeFirst()) ?? images
+    case "--batch": batch = Int(arguments.removeFirst()) ?? batch
     default: mode = a
     }
 }
@@ -37,9 +38,9 @@ switch mode {
 case "cka":
     let test = preprocessing.prepare(data.test)
     let layers = FeatureSimilarity.defaultLayers(of: a, everyBlock: true)
-    let result = try FeatureSimilarity.compute(a, b, images: test, layersA: layers, layersB: layers, batchSize: 500)
+    let result = try FeatureSimilarity.compute(a, b, images: test, layersA: layers, layersB: layers, batchSize: batch)
     let total = Date().timeIntervalSince(start)
-    print(String(format: #"{"benchmark":"cka","pairs":%d,"images":%d,"threads":%d,"seconds":%.2f,"forward_seconds":%.2f,"cka_seconds":%.2f,"cka_fraction":%.3f}"#,
+    print(String(format: #"{"benchmark":"cka","pairs":%d,"images":%d,"batch":\#(batch),"threads":%d,"seconds":%.2f,"forward_seconds":%.2f,"cka_seconds":%.2f,"cka_fraction":%.3f}"#,
                  layers.count * layers.count, result.samples, threads, total, result.forwardSeconds, result.ckaSeconds,
                  result.ckaSeconds / total))
 case "interpolation":

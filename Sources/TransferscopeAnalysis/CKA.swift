@@ -58,14 +58,16 @@ public enum CKA {
         return kl / (kk.squareRoot() * ll.squareRoot())
     }
 
-    /// The n x n kernel matrix of features X [n, p] (XX^T by sgemm, then the RBF map if asked).
+    /// The n x n kernel matrix of features X [n, p] (XX^T by ssyrk, then the RBF map if asked).
     public static func gram(_ x: [Float], samples n: Int, features p: Int, kernel: Kernel) -> [Double] {
+        x.withUnsafeBufferPointer { gram($0.baseAddress!, samples: n, features: p, kernel: kernel) }
+    }
+
+    /// The n x n kernel matrix of the features at `x` [n, p].
+    public static func gram(_ x: UnsafePointer<Float>, samples n: Int, features p: Int, kernel: Kernel) -> [Double] {
         var product = [Float](repeating: 0, count: n * n)
-        x.withUnsafeBufferPointer { a in
-            product.withUnsafeMutableBufferPointer { c in
-                BLAS.sgemm(transposeA: false, transposeB: true, m: n, n: n, k: p, a: a.baseAddress!, lda: p,
-                           b: a.baseAddress!, ldb: p, beta: 0, c: c.baseAddress!, ldc: n)
-            }
+        product.withUnsafeMutableBufferPointer { c in
+            BLAS.symmetricRankK(n: n, k: p, a: x, lda: p, beta: 0, c: c.baseAddress!, ldc: n)
         }
         var gram = product.map(Double.init)
         guard case let .rbf(fraction) = kernel else { return gram }

@@ -33,7 +33,7 @@ public struct FeatureSimilarity: Codable, Sendable, Equatable {
     /// `imagesB` gives model B its own preparation of the same images (its normalization) when it differs.
     public static func compute(
         _ a: ResNet, _ b: ResNet, images: PreparedImages, imagesB: PreparedImages? = nil, indices: [Int]? = nil, layersA: [String]? = nil,
-        layersB: [String]? = nil, kernel: CKA.Kernel = .linear, debiased: Bool = true, batchSize: Int = 500,
+        layersB: [String]? = nil, kernel: CKA.Kernel = .linear, debiased: Bool = true, batchSize: Int = 256,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> FeatureSimilarity {
         let namesA = layersA ?? defaultLayers(of: a), namesB = layersB ?? defaultLayers(of: b)

@@ -46,7 +46,7 @@ public final class MinibatchCKA {
             for i in range {
                 let (model, name, tensor) = layers[i]
                 let t = tensor!
-                let gram = CKA.gram(t.scalars, samples: m, features: t.count / m, kernel: kernel)
+                let gram = CKA.gram(t.unsafePointer, samples: m, features: t.count / m, kernel: kernel)
                 do {
                     grams[i] = .success(try CKA.centered(gram, n: m, debiased: debiased, name: "\(model):\(name)"))
                 } catch let error as AnalysisError {

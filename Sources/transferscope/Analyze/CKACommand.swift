@@ -21,7 +21,7 @@ struct CKACommand: ParsableCommand {
     @Option(help: "Kernel: linear or rbf.") var kernel = "linear"
     @Option(help: "RBF bandwidth as a fraction of the median distance.") var bandwidth = 0.5
     @Flag(help: "Use the biased HSIC estimator instead of the unbiased one.") var biased = false
-    @Option(help: "Images per minibatch.") var batchSize = 500
+    @Option(help: "Images per minibatch (the Gram matrices cost batch^2 x features each).") var batchSize = 256
     @Option(help: "Directory for the results.") var out: String
 
     func validate() throws {
