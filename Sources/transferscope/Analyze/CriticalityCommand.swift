@@ -18,10 +18,10 @@ struct CriticalityCommand: ParsableCommand {
     @Argument(help: "The final checkpoint.") var final: String
     @Option(help: "The checkpoint training started from.") var start: String
     @Option(help: "Points of alpha in [0, 1].") var alphas = 11
-    @Option(help: "Comma-separated relative noise levels sigma in (0, 1].") var sigmas = "0.05,0.1,0.2,0.35,0.5,0.75,1"
-    @Option(help: "Monte Carlo draws of the noise per (alpha, sigma).") var samples = 3
+    @Option(help: "Comma-separated relative noise levels sigma in (0, 1].") var sigmas = "0.05,0.1,0.2,0.5,1"
+    @Option(help: "Monte Carlo draws of the noise per (alpha, sigma).") var samples = 2
     @Option(help: "epsilon = the final model's error + this.") var tolerance = 0.05
-    @Option(help: "Training images the errors are measured on (seeded subset).") var trainImages = 1000
+    @Option(help: "Training images the errors are measured on (seeded subset).") var trainImages = 500
     @Option(help: "Seed of the noise.") var seed: UInt64 = 0
     @OptionGroup var data: DataOptions
     @Option(help: "Directory for the results.") var out: String
