@@ -49,6 +49,7 @@ struct InterpolateCommand: ParsableCommand {
     @Option(help: "Points on the line.") var points = 21
     @Option(help: "First lambda (below 0 extrapolates).") var from = 0.0
     @Option(help: "Last lambda (above 1 extrapolates).") var to = 1.0
+    @Option(help: "Train-loss increase that bounds the basin width along the line around each endpoint.") var basinTolerance = 0.1
     @OptionGroup var path: PathOptions
     @OptionGroup var data: DataOptions
     @Option(help: "Directory for the results.") var out: String
@@ -61,6 +62,9 @@ struct InterpolateCommand: ParsableCommand {
         var testLoss: Spread
         var testError: Spread
         var trainLoss: Spread
+        /// Width (in lambda) of the basin around each endpoint along each pair's line.
+        var basinWidths: [[Double]]
+        var basinTolerance: Double
     }
 
     func validate() throws {
@@ -93,7 +97,11 @@ struct InterpolateCommand: ParsableCommand {
         let summary = Summary(
             pairs: pairs, testLossBarriers: curves.map(\.testLossBarrier.height), testErrorBarriers: curves.map(\.testErrorBarrier.height),
             trainLossBarriers: curves.map(\.trainLossBarrier.height), testLoss: Spread(curves.map(\.testLossBarrier.height)),
-            testError: Spread(curves.map(\.testErrorBarrier.height)), trainLoss: Spread(curves.map(\.trainLossBarrier.height)))
+            testError: Spread(curves.map(\.testErrorBarrier.height)), trainLoss: Spread(curves.map(\.trainLossBarrier.height)),
+            basinWidths: curves.map { curve in
+                let widths = BasinWidth.alongLine(curve, tolerance: basinTolerance)
+                return [widths.first, widths.second]
+            }, basinTolerance: basinTolerance)
         try AnalysisFiles.writeJSON(summary, to: out, name: "barriers.json")
         print(String(format: "test loss barrier mean %.4f (range %.4f-%.4f) over %d pairs in %.0f s -> %@", summary.testLoss.mean,
                      summary.testLoss.minimum, summary.testLoss.maximum, curves.count, Date().timeIntervalSince(start), out))
