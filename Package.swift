@@ -27,10 +27,12 @@ let package = Package(
         .library(name: "TransferscopeData", targets: ["TransferscopeData"]),
         .library(name: "TransferscopeTraining", targets: ["TransferscopeTraining"]),
         .library(name: "TransferscopeAnalysis", targets: ["TransferscopeAnalysis"]),
+        .library(name: "TransferscopeStudy", targets: ["TransferscopeStudy"]),
         .executable(name: "transferscope", targets: ["transferscope"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries, only behind system-library targets.
@@ -79,6 +81,14 @@ let package = Package(
             dependencies: [
                 "TransferscopeCore", "TransferscopeNN", "TransferscopeCheckpoints", "TransferscopeData",
                 "TransferscopeTraining",
+            ],
+            swiftSettings: fastMath),
+        // Studies: the study file, the plan and its cache keys. Imports everything above.
+        .target(
+            name: "TransferscopeStudy",
+            dependencies: [
+                "TransferscopeCore", "TransferscopeData", "TransferscopeTraining", "TransferscopeAnalysis",
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: fastMath),
 
@@ -134,6 +144,10 @@ let package = Package(
                 "TransferscopeTraining", "TransferscopeAnalysis",
             ],
             exclude: ["Fixtures"],
+            swiftSettings: simdFlags),
+        .testTarget(
+            name: "TransferscopeStudyTests",
+            dependencies: ["TransferscopeStudy"],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeOptimizersTests",

@@ -1,0 +1,16 @@
+import Foundation
+
+/// What is wrong with a study file or run; each message names the file and line and what is allowed.
+public enum StudyError: Error, LocalizedError, Equatable {
+    case unreadable(path: String, reason: String)
+    case invalid(path: String, line: Int?, message: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case let .unreadable(path, reason):
+            return "cannot read the study file \(path): \(reason)."
+        case let .invalid(path, line, message):
+            return "\(path)\(line.map { ":\($0)" } ?? ""): \(message)"
+        }
+    }
+}

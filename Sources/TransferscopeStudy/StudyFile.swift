@@ -1,0 +1,256 @@
+import Foundation
+import Yams
+
+/// Reading a study from YAML. Unknown keys and bad values are errors with the line number and
+/// the allowed keys or values; keys are snake_case (`batch_size`, `per_class`), lists are YAML
+/// sequences (`seeds: [0, 1, 2]`), and an analysis is turned off with `false`.
+///
+///     name: my-study
+///     source: {data: fashion-mnist, model: resnet20, epochs: 8}
+///     targets:
+///       - {data: clipart}
+///       - {data: sketch-digits, per_class: 100, flip: false}
+///     recipe: {epochs: 10, pt_lr: 0.02, rit_lr: 0.1}
+///     seeds: [0, 1, 2]
+///     analyses:
+///       shuffle: {block_sizes: [28, 7, 1], epochs: 4}
+///       criticality: false
+public enum StudyFile {
+    /// Parses the study in `text`; `path` names it in errors.
+    public static func parse(_ text: String, path: String) throws -> Study {
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch {
+            throw StudyError.invalid(path: path, line: Self.line(of: error), message: "not valid YAML: \(error)")
+        }
+        guard let root else { throw StudyError.invalid(path: path, line: nil, message: "the file is empty; see the presets in studies/") }
+        let top = Reader(node: root, path: path, context: "the study")
+        var study = Study()
+        let fields = try top.mapping(allowed: ["name", "source", "targets", "recipe", "seeds", "analyses"])
+        if let name = fields["name"] { study.name = try name.string() }
+        if let source = fields["source"] { study.source = try readSource(source) }
+        guard let targets = fields["targets"] else {
+            throw StudyError.invalid(path: path, line: root.mark?.line, message: "the study needs `targets:`, a list of target datasets")
+        }
+        study.targets = try targets.list().map(readTarget)
+        guard !study.targets.isEmpty else { throw targets.fail("`targets` needs at least one target") }
+        if let recipe = fields["recipe"] { study.recipe = try readRecipe(recipe) }
+        if let seeds = fields["seeds"] {
+            study.seeds = try seeds.list().map { UInt64(try $0.integer(minimum: 0)) }
+            guard study.seeds.count >= 1, Set(study.seeds).count == study.seeds.count else {
+                throw seeds.fail("`seeds` needs distinct seeds (at least 2 for pairs of P-T and of RI-T)")
+            }
+        }
+        if let analyses = fields["analyses"] { study.analyses = try readAnalyses(analyses) }
+        return study
+    }
+
+    /// Reads and parses the study file at `path`.
+    public static func load(_ path: String) throws -> Study {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw StudyError.unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "not readable UTF-8 text" : "no such file")
+        }
+        return try parse(text, path: path)
+    }
+
+    static func line(of error: Error) -> Int? {
+        if case let YamlError.scanner(_, _, mark, _) = error { return mark.line }
+        if case let YamlError.parser(_, _, mark, _) = error { return mark.line }
+        return nil
+    }
+
+    static func readSource(_ reader: Reader) throws -> Study.Source {
+        var source = Study.Source()
+        let f = try reader.mapping(allowed: [
+            "data", "model", "widths", "subsample", "epochs", "batch_size", "lr", "schedule", "milestones", "momentum",
+            "weight_decay", "flip", "checkpoint_epochs",
+        ])
+        if let v = f["data"] { source.data = try v.string() }
+        if let v = f["model"] { source.model = try v.string(oneOf: ["resnet8", "resnet14", "resnet20", "resnet32", "resnet56", "resnet18", "resnet34", "resnet50"]) }
+        if let v = f["widths"] { source.widths = try v.list().map { try $0.integer(minimum: 1) } }
+        if let v = f["subsample"] { source.subsample = try v.integer(minimum: 10) }
+        if let v = f["epochs"] { source.epochs = try v.integer(minimum: 1) }
+        if let v = f["batch_size"] { source.batchSize = try v.integer(minimum: 2) }
+        if let v = f["lr"] { source.learningRate = try v.number(above: 0) }
+        if let v = f["schedule"] { source.schedule = try v.string(oneOf: ["cosine", "step"]) }
+        if let v = f["milestones"] { source.milestones = try v.list().map { try $0.integer(minimum: 1) } }
+        if let v = f["momentum"] { source.momentum = try v.number(atLeast: 0) }
+        if let v = f["weight_decay"] { source.weightDecay = try v.number(atLeast: 0) }
+        if let v = f["flip"] { source.flip = try v.bool() }
+        if let v = f["checkpoint_epochs"] {
+            if (try? v.string()) == "all" { source.checkpointEpochs = nil } else {
+                source.checkpointEpochs = try v.list().map { try $0.integer(minimum: 0) }
+                if let bad = source.checkpointEpochs!.first(where: { $0 > source.epochs }) {
+                    throw v.fail("checkpoint epoch \(bad) is beyond the source's \(source.epochs) epochs")
+                }
+            }
+        }
+        return source
+    }
+
+    static func readTarget(_ reader: Reader) throws -> Study.Target {
+        if let name = try? reader.string() { return Study.Target(data: name) }
+        let f = try reader.mapping(allowed: ["data", "per_class", "subsample", "flip"])
+        guard let data = f["data"] else { throw reader.fail("a target needs `data:` (a dataset: built-in name, folder, ...)") }
+        var target = Study.Target(data: try data.string())
+        if let v = f["per_class"] { target.perClass = try v.integer(minimum: 1) }
+        if let v = f["subsample"] { target.subsample = try v.integer(minimum: 10) }
+        if let v = f["flip"] { target.flip = try v.bool() }
+        return target
+    }
+
+    static func readRecipe(_ reader: Reader) throws -> Study.Recipe {
+        var recipe = Study.Recipe()
+        let f = try reader.mapping(allowed: ["epochs", "batch_size", "pt_lr", "rit_lr", "momentum", "weight_decay"])
+        if let v = f["epochs"] { recipe.epochs = try v.integer(minimum: 1) }
+        if let v = f["batch_size"] { recipe.batchSize = try v.integer(minimum: 2) }
+        if let v = f["pt_lr"] { recipe.fineTuneLearningRate = try v.number(above: 0) }
+        if let v = f["rit_lr"] { recipe.scratchLearningRate = try v.number(above: 0) }
+        if let v = f["momentum"] { recipe.momentum = try v.number(atLeast: 0) }
+        if let v = f["weight_decay"] { recipe.weightDecay = try v.number(atLeast: 0) }
+        return recipe
+    }
+
+    static func readAnalyses(_ reader: Reader) throws -> Study.Analyses {
+        var analyses = Study.Analyses()
+        let f = try reader.mapping(allowed: ["shuffle", "mistakes", "cka", "distances", "interpolation", "criticality", "checkpoints"])
+        /// nil when the analysis is turned off with `false`; the settings mapping otherwise (`true` or `{}`: defaults).
+        func settings(_ key: String, allowed: [String]) throws -> [String: Reader]?? {
+            guard let v = f[key] else { return .some(nil) }
+            if let on = try? v.bool() { return on ? .some([:]) : .none }
+            return .some(try v.mapping(allowed: allowed))
+        }
+        switch try settings("shuffle", allowed: ["block_sizes", "pixel", "epochs", "seeds"]) {
+        case .none: analyses.shuffle = nil
+        case let .some(fields?):
+            var s = Study.Shuffle()
+            if let v = fields["block_sizes"] { s.blockSizes = try v.list().map { try $0.integer(minimum: 1) } }
+            if let v = fields["pixel"] { s.pixel = try v.bool() }
+            if let v = fields["epochs"] { s.epochs = try v.integer(minimum: 1) }
+            if let v = fields["seeds"] { s.seeds = try v.list().map { UInt64(try $0.integer(minimum: 0)) } }
+            analyses.shuffle = s
+        case .some(nil): break
+        }
+        if let v = f["mistakes"] { analyses.mistakes = try v.bool() }
+        if let v = f["distances"] { analyses.distances = try v.bool() }
+        switch try settings("cka", allowed: ["every_block", "images", "kernel", "bandwidth", "debiased"]) {
+        case .none: analyses.cka = nil
+        case let .some(fields?):
+            var s = Study.CKASettings()
+            if let v = fields["every_block"] { s.everyBlock = try v.bool() }
+            if let v = fields["images"] { s.images = try v.integer(minimum: 4) }
+            if let v = fields["kernel"] { s.kernel = try v.string(oneOf: ["linear", "rbf"]) }
+            if let v = fields["bandwidth"] { s.bandwidth = try v.number(above: 0) }
+            if let v = fields["debiased"] { s.debiased = try v.bool() }
+            analyses.cka = s
+        case .some(nil): break
+        }
+        switch try settings("interpolation", allowed: ["points", "bn", "train_images"]) {
+        case .none: analyses.interpolation = nil
+        case let .some(fields?):
+            var s = Study.InterpolationSettings()
+            if let v = fields["points"] { s.points = try v.integer(minimum: 3) }
+            if let v = fields["bn"] { s.batchNorm = try v.string(oneOf: ["reestimate", "interpolate", "first", "second"]) }
+            if let v = fields["train_images"] { s.trainImages = try v.integer(minimum: 10) }
+            analyses.interpolation = s
+        case .some(nil): break
+        }
+        switch try settings("criticality", allowed: ["alphas", "sigmas", "samples", "tolerance", "train_images"]) {
+        case .none: analyses.criticality = nil
+        case let .some(fields?):
+            var s = Study.CriticalitySettings()
+            if let v = fields["alphas"] { s.alphas = try v.integer(minimum: 2) }
+            if let v = fields["sigmas"] {
+                s.sigmas = try v.list().map { try $0.number(above: 0) }
+                if s.sigmas.contains(where: { $0 > 1 }) { throw v.fail("sigmas are relative noise levels in (0, 1]") }
+            }
+            if let v = fields["samples"] { s.samples = try v.integer(minimum: 1) }
+            if let v = fields["tolerance"] { s.tolerance = try v.number(atLeast: 0) }
+            if let v = fields["train_images"] { s.trainImages = try v.integer(minimum: 10) }
+            analyses.criticality = s
+        case .some(nil): break
+        }
+        switch try settings("checkpoints", allowed: ["source_epochs", "epochs"]) {
+        case .none: analyses.checkpoints = nil
+        case let .some(fields?):
+            var s = Study.CheckpointSettings()
+            if let v = fields["source_epochs"] { s.sourceEpochs = try v.list().map { try $0.integer(minimum: 0) } }
+            if let v = fields["epochs"] { s.epochs = try v.integer(minimum: 1) }
+            analyses.checkpoints = s
+        case .some(nil): break
+        }
+        return analyses
+    }
+}
+
+/// A YAML node with the file and the place it stands for, so errors can say where.
+struct Reader {
+    let node: Node
+    let path: String
+    let context: String
+
+    var line: Int? { node.mark?.line }
+
+    func fail(_ message: String) -> StudyError { .invalid(path: path, line: line, message: message) }
+
+    /// The mapping's values by key; an unknown key is an error listing the allowed ones.
+    func mapping(allowed: [String]) throws -> [String: Reader] {
+        guard let mapping = node.mapping else { throw fail("\(context) must be a mapping of \(allowed.joined(separator: ", "))") }
+        var result: [String: Reader] = [:]
+        for (key, value) in mapping {
+            guard let name = key.string else { throw fail("a key in \(context) is not text") }
+            guard allowed.contains(name) else {
+                throw StudyError.invalid(
+                    path: path, line: key.mark?.line,
+                    message: "unknown key '\(name)' in \(context); allowed: \(allowed.joined(separator: ", "))")
+            }
+            result[name] = Reader(node: value, path: path, context: "`\(name)`")
+        }
+        return result
+    }
+
+    func list() throws -> [Reader] {
+        guard let sequence = node.sequence else { throw fail("\(context) must be a list, e.g. [1, 2]") }
+        return sequence.map { Reader(node: $0, path: path, context: context) }
+    }
+
+    func string() throws -> String {
+        guard let scalar = node.scalar else { throw fail("\(context) must be a single value") }
+        return scalar.string
+    }
+
+    func string(oneOf allowed: [String]) throws -> String {
+        let value = try string()
+        guard allowed.contains(value) else { throw fail("\(context) is '\(value)'; allowed: \(allowed.joined(separator: ", "))") }
+        return value
+    }
+
+    func integer(minimum: Int) throws -> Int {
+        guard node.scalar != nil, let value = node.int else { throw fail("\(context) must be a whole number, got '\((try? string()) ?? "?")'") }
+        guard value >= minimum else { throw fail("\(context) must be at least \(minimum), got \(value)") }
+        return value
+    }
+
+    func number(above minimum: Double) throws -> Double {
+        let value = try number()
+        guard value > minimum else { throw fail("\(context) must be above \(minimum), got \(value)") }
+        return value
+    }
+
+    func number(atLeast minimum: Double) throws -> Double {
+        let value = try number()
+        guard value >= minimum else { throw fail("\(context) must be at least \(minimum), got \(value)") }
+        return value
+    }
+
+    func number() throws -> Double {
+        guard node.scalar != nil, let value = node.float ?? node.int.map(Double.init) else {
+            throw fail("\(context) must be a number, got '\((try? string()) ?? "?")'")
+        }
+        return value
+    }
+
+    func bool() throws -> Bool {
+        guard node.scalar != nil, let value = node.bool else { throw fail("\(context) must be true or false, got '\((try? string()) ?? "?")'") }
+        return value
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import TransferscopeStudy
+
+@Suite("Study files and plans")
+struct StudyTests {
+    static let good = """
+        name: test
+        source: {data: fashion-mnist, model: resnet20, epochs: 4, checkpoint_epochs: [0, 1, 4]}
+        targets:
+          - clipart
+          - {data: sketch-digits, per_class: 100, flip: false}
+        recipe: {epochs: 5, pt_lr: 0.02}
+        seeds: [0, 1]
+        analyses:
+          shuffle: {block_sizes: [28, 7, 1], epochs: 3}
+          criticality: false
+          cka: {images: 500}
+        """
+
+    @Test("A good file parses, with defaults for what it leaves out")
+    func good() throws {
+        let study = try StudyFile.parse(Self.good, path: "good.yaml")
+        #expect(study.name == "test" && study.source.epochs == 4 && study.source.checkpointEpochs == [0, 1, 4])
+        #expect(study.targets == [Study.Target(data: "clipart"), { var t = Study.Target(data: "sketch-digits"); t.perClass = 100; t.flip = false; return t }()])
+        #expect(study.recipe.epochs == 5 && study.recipe.scratchLearningRate == 0.1)
+        #expect(study.seeds == [0, 1])
+        #expect(study.analyses.shuffle?.blockSizes == [28, 7, 1] && study.analyses.criticality == nil)
+        #expect(study.analyses.cka?.images == 500 && study.analyses.cka?.everyBlock == true && study.analyses.interpolation != nil)
+    }
+
+    @Test("Bad files name the line and what is allowed", arguments: [
+        ("source: {epoch: 3}\ntargets: [clipart]", 1, "unknown key 'epoch'"),
+        ("targets: [clipart]\nseeds: [0, 0]", 2, "distinct seeds"),
+        ("targets: [clipart]\nanalyses:\n  interpolation: {bn: average}", 3, "allowed: reestimate"),
+        ("targets: [clipart]\nrecipe:\n  epochs: -1", 3, "at least 1"),
+        ("source: {model: vgg16}\ntargets: [clipart]", 1, "resnet20"),
+        ("targets: [clipart]\nanalyses: {colour: true}", 2, "allowed: shuffle, mistakes"),
+        ("name: x", nil, "needs `targets:`"),
+        ("targets: [clipart\n", nil, "not valid YAML"),
+        ("targets: [clipart]\nsource: {epochs: 2, checkpoint_epochs: [5]}", 2, "beyond"),
+    ] as [(String, Int?, String)])
+    func bad(text: String, line: Int?, fragment: String) {
+        let error = #expect(throws: StudyError.self) { try StudyFile.parse(text, path: "bad.yaml") }
+        let message = error?.errorDescription ?? ""
+        #expect(message.contains(fragment), "\(message)")
+        if let line { #expect(message.hasPrefix("bad.yaml:\(line):"), "\(message)") }
+    }
+
+    @Test("The plan: P, then P-T and RI-T per target and seed, then the analyses that read them")
+    func plan() throws {
+        let study = try StudyFile.parse(Self.good, path: "good.yaml")
+        let plan = StudyPlan(study, version: "1")
+        #expect(plan.nodes.first?.id == "pretrain")
+        #expect(plan.nodes.filter { $0.kind == .fineTune }.map(\.id) == ["clipart/PT-s0", "clipart/PT-s1", "sketch-digits/PT-s0", "sketch-digits/PT-s1"])
+        #expect(plan.node("clipart/mistakes")?.dependencies == ["clipart/PT-s0", "clipart/RIT-s0", "clipart/PT-s1", "clipart/RIT-s1"])
+        #expect(plan.node("clipart/criticality") == nil)
+        // Dependencies come before their dependents.
+        for (index, node) in plan.nodes.enumerated() {
+            for dependency in node.dependencies { #expect(plan.nodes.prefix(index).contains { $0.id == dependency }, "\(node.id)") }
+        }
+        #expect(Set(plan.nodes.map(\.key)).count == plan.nodes.count)
+    }
+
+    @Test("Changing a seed invalidates exactly the results that depend on it")
+    func cacheKeys() throws {
+        let before = StudyPlan(try StudyFile.parse(Self.good, path: "a.yaml"), version: "1")
+        var study = try StudyFile.parse(Self.good, path: "b.yaml")
+        study.seeds = [0, 2]
+        let after = StudyPlan(study, version: "1")
+        func key(_ plan: StudyPlan, _ id: String) -> String? { plan.node(id)?.key }
+        // Unchanged: P, the seed-0 runs, and what reads neither the seed list nor seed 1.
+        for id in ["pretrain", "clipart/PT-s0", "clipart/RIT-s0", "sketch-digits/PT-s0"] { #expect(key(before, id) == key(after, id), "\(id)") }
+        // Gone and new: the seed-1 and seed-2 runs.
+        #expect(after.node("clipart/PT-s1") == nil && before.node("clipart/PT-s2") == nil)
+        // Changed: every analysis over the seeds.
+        for id in ["clipart/mistakes", "clipart/cka", "clipart/interpolation", "clipart/shuffle", "clipart/checkpoints"] {
+            #expect(key(before, id) != key(after, id), "\(id)")
+        }
+        // A new tool version or a new source recipe invalidates everything downstream.
+        let newVersion = StudyPlan(try StudyFile.parse(Self.good, path: "a.yaml"), version: "2")
+        #expect(zip(before.nodes, newVersion.nodes).allSatisfy { $0.key != $1.key })
+        var longer = try StudyFile.parse(Self.good, path: "c.yaml")
+        longer.source.epochs = 5
+        let retrained = StudyPlan(longer, version: "1")
+        #expect(zip(before.nodes, retrained.nodes).allSatisfy { $0.key != $1.key })
+        // The same study gives the same keys.
+        #expect(StudyPlan(try StudyFile.parse(Self.good, path: "d.yaml"), version: "1").nodes == before.nodes)
+    }
+}
