@@ -87,8 +87,8 @@ let package = Package(
         .target(
             name: "TransferscopeStudy",
             dependencies: [
-                "TransferscopeCore", "TransferscopeData", "TransferscopeTraining", "TransferscopeAnalysis",
-                .product(name: "Yams", package: "Yams"),
+                "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints", "TransferscopeData",
+                "TransferscopeTraining", "TransferscopeAnalysis", .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: fastMath),
 
@@ -97,7 +97,7 @@ let package = Package(
             dependencies: [
                 "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers",
                 "TransferscopeCheckpoints", "TransferscopeData", "TransferscopeTraining",
-                "TransferscopeAnalysis",
+                "TransferscopeAnalysis", "TransferscopeStudy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdFlags),

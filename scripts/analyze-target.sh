@@ -26,7 +26,7 @@ for pair in "PT-PT:$R/PT-s0:$R/PT-s1" "RIT-RIT:$R/RIT-s0:$R/RIT-s1" "PT-RIT:$R/P
     IFS=: read -r name a b <<< "$pair"
     "$ts" analyze distance "$a/final.safetensors" "$b/final.safetensors" --out "$out/distance/$name" > /dev/null
 done
-"$ts" analyze distance "$R/PT-s0/final.safetensors" "$P" --out "$out/distance/PT-to-start" > /dev/null
+"$ts" analyze distance "$R/PT-s0/final.safetensors" "$R/PT-s0/checkpoints/epoch-0000.safetensors" --out "$out/distance/PT-to-start" > /dev/null
 "$ts" analyze distance "$R/RIT-s0/final.safetensors" "$R/RIT-s0/checkpoints/epoch-0000.safetensors" --out "$out/distance/RIT-to-start" > /dev/null
 [ -f "$out/mistakes/mistakes.json" ] || timed mistakes "$ts" analyze mistakes --model PT-s0="$R/PT-s0/final.safetensors" --model PT-s1="$R/PT-s1/final.safetensors" \
     --model RIT-s0="$R/RIT-s0/final.safetensors" --model RIT-s1="$R/RIT-s1/final.safetensors" --data "$target" --out "$out/mistakes"
@@ -42,7 +42,7 @@ for kind in PT RIT; do
 done
 [ -f "$out/bezier/RIT/bezier.json" ] || timed "bezier RIT" "$ts" analyze bezier "$R/RIT-s0/final.safetensors" "$R/RIT-s1/final.safetensors" \
     --epochs 5 --data "$target" --train-images 1000 --out "$out/bezier/RIT"
-[ -f "$out/criticality/PT/criticality.json" ] || timed "criticality PT" "$ts" analyze criticality "$R/PT-s0/final.safetensors" --start "$P" \
+[ -f "$out/criticality/PT/criticality.json" ] || timed "criticality PT" "$ts" analyze criticality "$R/PT-s0/final.safetensors" --start "$R/PT-s0/checkpoints/epoch-0000.safetensors" \
     --data "$target" --out "$out/criticality/PT"
 [ -f "$out/criticality/RIT/criticality.json" ] || timed "criticality RIT" "$ts" analyze criticality "$R/RIT-s0/final.safetensors" \
     --start "$R/RIT-s0/checkpoints/epoch-0000.safetensors" --data "$target" --out "$out/criticality/RIT"

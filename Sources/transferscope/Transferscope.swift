@@ -11,5 +11,5 @@ struct Transferscope: ParsableCommand {
             with `model.load_state_dict(safetensors.torch.load_file(path))` in PyTorch.
             """,
         version: "0.3.0",
-        subcommands: [TrainCommand.self, EvalCommand.self, AnalyzeCommand.self, DataCommand.self, ModelCommand.self])
+        subcommands: [StudyCommand.self, TrainCommand.self, EvalCommand.self, AnalyzeCommand.self, DataCommand.self, ModelCommand.self])
 }

@@ -1,0 +1,152 @@
+import Foundation
+import TransferscopeAnalysis
+
+/// One claim of the paper checked on one target: the numbers, their range over seeds, and an
+/// honest verdict. "Inconclusive" when the analysis did not run, or the difference is smaller
+/// than the spread over seeds.
+public struct Finding: Codable, Sendable, Equatable {
+    public enum Verdict: String, Codable, Sendable { case holds, doesNotHold = "does not hold", inconclusive }
+
+    public var claim: String
+    public var target: String
+    public var evidence: String
+    public var verdict: Verdict
+
+    /// The paper's claims, in the order of the scorecard.
+    public static let claims = [
+        "Feature reuse: P-T loses more than RI-T when the target is block-shuffled",
+        "Low-level statistics: even at block size 1, P-T trains faster than RI-T",
+        "P-T's mistakes that RI-T gets right are ambiguous samples",
+        "P-T models are similar to each other in their features (CKA)",
+        "P-T models are close to each other in parameters",
+        "No performance barrier between P-T solutions; a barrier between RI-T solutions",
+        "Deeper modules are more critical; P-T's lower layers are not",
+        "An earlier source checkpoint does as well as the last",
+    ]
+
+    static func percent(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
+    static func range(_ values: [Double], _ format: (Double) -> String) -> String {
+        guard let low = values.min(), let high = values.max() else { return "-" }
+        return values.count > 1 ? "\(format(low))-\(format(high))" : format(low)
+    }
+    static func mean(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
+
+    /// Assesses every claim on every target.
+    static func assess(_ targets: [StudyResults.Target]) -> [Finding] {
+        targets.flatMap { target in
+            [featureReuse(target), lowLevel(target), ambiguity(target), featureSimilarity(target), parameterDistance(target),
+             barriers(target), criticality(target), checkpoint(target)]
+        }
+    }
+
+    static func missing(_ claim: Int, _ target: StudyResults.Target, _ analysis: String) -> Finding {
+        Finding(claim: claims[claim], target: target.name, evidence: "the \(analysis) analysis did not run in this study", verdict: .inconclusive)
+    }
+
+    /// Accuracies per seed of one (setting, kind) of an experiment.
+    static func accuracies(_ result: ExperimentResult, setting: String, kind: String) -> [Double] {
+        result.runs.filter { $0.setting == setting && $0.kind.rawValue == kind }.map(\.finalTestAccuracy)
+    }
+
+    static func featureReuse(_ t: StudyResults.Target) -> Finding {
+        guard let s = t.shuffle, let full = s.runs.map(\.setting).first(where: { $0.hasPrefix("b") }),
+              s.runs.contains(where: { $0.setting == "b1" })
+        else { return missing(0, t, "block-shuffle (with the full side and b = 1)") }
+        func drops(_ kind: String) -> [Double] {
+            zip(accuracies(s, setting: full, kind: kind), accuracies(s, setting: "b1", kind: kind)).map { $0 - $1 }
+        }
+        let (pt, rit) = (drops("PT"), drops("RIT"))
+        let verdict: Verdict = (pt.min() ?? 0) > (rit.max() ?? 0) ? .holds : (mean(pt) < mean(rit) - 0.01 ? .doesNotHold : .inconclusive)
+        return Finding(claim: claims[0], target: t.name, evidence:
+            "accuracy lost from \(full) (no shuffle) to b1: P-T \(percent(mean(pt))) (seeds \(range(pt, percent))), RI-T \(percent(mean(rit))) (seeds \(range(rit, percent)))",
+            verdict: verdict)
+    }
+
+    static func lowLevel(_ t: StudyResults.Target) -> Finding {
+        guard let s = t.shuffle, s.runs.contains(where: { $0.setting == "b1" }) else { return missing(1, t, "block-shuffle (b = 1)") }
+        func steps(_ kind: String) -> [Double] { s.runs.filter { $0.setting == "b1" && $0.kind.rawValue == kind }.compactMap { $0.stepsToFraction.map(Double.init) } }
+        let (pt, rit) = (steps("PT"), steps("RIT"))
+        guard !pt.isEmpty, !rit.isEmpty else { return missing(1, t, "block-shuffle (steps to 90%)") }
+        let verdict: Verdict = pt.max()! < rit.min()! ? .holds : (pt.min()! > rit.max()! ? .doesNotHold : .inconclusive)
+        return Finding(claim: claims[1], target: t.name, evidence:
+            "steps to reach 90% of the final accuracy at b1: P-T \(String(format: "%.0f", mean(pt))) (seeds \(range(pt) { String(format: "%.0f", $0) })), RI-T \(String(format: "%.0f", mean(rit))) (seeds \(range(rit) { String(format: "%.0f", $0) }))",
+            verdict: verdict)
+    }
+
+    static func ambiguity(_ t: StudyResults.Target) -> Finding {
+        guard let m = t.mistakes else { return missing(2, t, "mistakes") }
+        let pairs = m.pairs.filter { $0.kind == "P-T/RI-T" }
+        let ptWrong = pairs.compactMap { $0.value.meanAmbiguity[2] }, ptRight = pairs.compactMap { $0.value.meanAmbiguity[1] }
+        let bothRight = pairs.compactMap { $0.value.meanAmbiguity[0] }
+        guard !ptWrong.isEmpty, !ptRight.isEmpty else { return missing(2, t, "mistakes (cells with samples)") }
+        let differences = zip(ptWrong, ptRight).map { $0 - $1 }
+        let verdict: Verdict = differences.allSatisfy({ $0 > 0 }) && mean(ptWrong) > mean(bothRight) ? .holds
+            : (differences.allSatisfy { $0 < 0 } ? .doesNotHold : .inconclusive)
+        let f = { (x: Double) in String(format: "%.3f", x) }
+        return Finding(claim: claims[2], target: t.name, evidence:
+            "mean ambiguity (entropy of the models' mean prediction, nats) of samples only RI-T gets right \(f(mean(ptWrong))) vs only P-T gets right \(f(mean(ptRight))) and both right \(f(mean(bothRight))); over \(pairs.count) seed pair(s)",
+            verdict: verdict)
+    }
+
+    static func featureSimilarity(_ t: StudyResults.Target) -> Finding {
+        guard let cka = t.cka else { return missing(3, t, "CKA") }
+        func layerMean(_ kind: String) -> [Double] {
+            cka.filter { $0.kind == kind }.map { mean($0.value.diagonal().map(\.value)) }
+        }
+        let (pt, rit, cross) = (layerMean("P-T/P-T"), layerMean("RI-T/RI-T"), layerMean("P-T/RI-T"))
+        guard !pt.isEmpty, !rit.isEmpty, !cross.isEmpty else { return missing(3, t, "CKA (with 2 seeds)") }
+        let verdict: Verdict = pt.min()! > max(rit.max()!, cross.max()!) ? .holds : (mean(pt) < mean(rit) ? .doesNotHold : .inconclusive)
+        let f = { (x: Double) in String(format: "%.3f", x) }
+        return Finding(claim: claims[3], target: t.name, evidence:
+            "CKA averaged over layers: P-T/P-T \(f(mean(pt))) (pairs \(range(pt, f))), RI-T/RI-T \(f(mean(rit))) (\(range(rit, f))), P-T/RI-T \(f(mean(cross))) (\(range(cross, f)))",
+            verdict: verdict)
+    }
+
+    static func parameterDistance(_ t: StudyResults.Target) -> Finding {
+        guard let d = t.distances else { return missing(4, t, "distance") }
+        let pt = d.filter { $0.kind == "P-T/P-T" }.map(\.value.total), rit = d.filter { $0.kind == "RI-T/RI-T" }.map(\.value.total)
+        guard !pt.isEmpty, !rit.isEmpty else { return missing(4, t, "distance (with 2 seeds)") }
+        let verdict: Verdict = pt.max()! < rit.min()! ? .holds : (pt.min()! > rit.max()! ? .doesNotHold : .inconclusive)
+        let f = { (x: Double) in String(format: "%.2f", x) }
+        return Finding(claim: claims[4], target: t.name, evidence:
+            "L2 distance between seeds: P-T/P-T \(f(mean(pt))) (pairs \(range(pt, f))), RI-T/RI-T \(f(mean(rit))) (\(range(rit, f)))", verdict: verdict)
+    }
+
+    static func barriers(_ t: StudyResults.Target) -> Finding {
+        guard let curves = t.interpolation else { return missing(5, t, "interpolation") }
+        let pt = curves.filter { $0.kind == "P-T/P-T" }.map(\.value.testErrorBarrier.height)
+        let rit = curves.filter { $0.kind == "RI-T/RI-T" }.map(\.value.testErrorBarrier.height)
+        guard !pt.isEmpty, !rit.isEmpty else { return missing(5, t, "interpolation (with 2 seeds)") }
+        let verdict: Verdict = pt.max()! < 0.02 && rit.min()! > max(2 * pt.max()!, 0.02) ? .holds
+            : (pt.min()! >= rit.max()! ? .doesNotHold : .inconclusive)
+        return Finding(claim: claims[5], target: t.name, evidence:
+            "test-error barrier along the line (BatchNorm re-estimated): P-T/P-T \(percent(mean(pt))) (pairs \(range(pt, percent))), RI-T/RI-T \(percent(mean(rit))) (\(range(rit, percent))); 'no barrier' taken as under 2 points",
+            verdict: verdict)
+    }
+
+    static func criticality(_ t: StudyResults.Target) -> Finding {
+        guard let c = t.criticality, let pt = c.first(where: { $0.kind == "P-T" }) else { return missing(6, t, "criticality") }
+        // Rewind errors over the body (stem and blocks; the head is always critical), lower half vs upper half.
+        func halves(_ result: ModuleCriticality) -> (lower: Double, upper: Double) {
+            let body = result.modules.filter { $0.name != "fc" }.map { $0.rewindError - result.finalError }
+            let half = body.count / 2
+            return (mean(Array(body.prefix(half))), mean(Array(body.suffix(body.count - half))))
+        }
+        let p = halves(pt.value)
+        let rit = c.first(where: { $0.kind == "RI-T" }).map { halves($0.value) }
+        let verdict: Verdict = p.upper > p.lower + 0.02 && p.lower < 0.05 ? .holds : (p.upper + 0.02 < p.lower ? .doesNotHold : .inconclusive)
+        var evidence = "error added by rewinding a module to its start, lower vs upper half of the body: P-T \(percent(p.lower)) vs \(percent(p.upper))"
+        if let rit { evidence += ", RI-T \(percent(rit.lower)) vs \(percent(rit.upper))" }
+        return Finding(claim: claims[6], target: t.name, evidence: evidence, verdict: verdict)
+    }
+
+    static func checkpoint(_ t: StudyResults.Target) -> Finding {
+        guard let s = t.checkpoints, !s.summary.isEmpty else { return missing(7, t, "checkpoint choice") }
+        let byEpoch = s.summary.compactMap { entry in Int(entry.setting).map { ($0, entry.accuracy) } }.sorted { $0.0 < $1.0 }
+        guard let last = byEpoch.last, byEpoch.count >= 2 else { return missing(7, t, "checkpoint choice (2 or more epochs)") }
+        let earlier = byEpoch.dropLast().first { $0.0 > 0 && $0.1.mean >= last.1.mean - max(0.01, last.1.maximum - last.1.minimum) }
+        let evidence = "target accuracy from source epochs " + byEpoch.map { "\($0.0): \(percent($0.1.mean))" }.joined(separator: ", ")
+            + (earlier.map { "; epoch \($0.0) is within the seed spread (or 1 point) of the last" } ?? "; no earlier epoch comes within 1 point of the last")
+        return Finding(claim: claims[7], target: t.name, evidence: evidence, verdict: earlier != nil ? .holds : .doesNotHold)
+    }
+}

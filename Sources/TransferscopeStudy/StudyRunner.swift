@@ -1,0 +1,199 @@
+import Foundation
+import TransferscopeAnalysis
+import TransferscopeCheckpoints
+import TransferscopeCore
+import TransferscopeData
+import TransferscopeNN
+import TransferscopeOptimizers
+import TransferscopeTraining
+
+/// Runs a study's plan into a directory: `runs/` (one resumable training run per node, named
+/// with its cache key), `results/<node>/result.json` (each analysis's numbers) with `done.json`
+/// (the node's key, written last), and `results.json` (everything). A node whose `done.json`
+/// holds its current key is skipped; a killed study resumes at the node it was running (and a
+/// training run inside it at its last epoch); a half-written result is never taken.
+public final class StudyRunner {
+    public let study: Study
+    public let plan: StudyPlan
+    public let directory: String
+    public let threads: Int
+    /// Progress: (node index, node count, node id, a message).
+    public var onProgress: (Int, Int, String, String) -> Void = { _, _, _, _ in }
+    /// Events of the training run in progress.
+    public var onTraining: (TrainingEvent) -> Void = { _ in }
+
+    public init(study: Study, directory: String, threads: Int = Parallel.workerCount) {
+        self.study = study
+        self.plan = StudyPlan(study, version: TransferscopeVersion.current)
+        self.directory = directory
+        self.threads = threads
+    }
+
+    /// Where a node's training runs live.
+    public func runDirectory(_ node: StudyPlan.Node) -> String {
+        "\(directory)/runs/\(node.id)-\(node.key.prefix(8))"
+    }
+
+    func resultDirectory(_ id: String) -> String { "\(directory)/results/\(id)" }
+
+    /// Whether the node's result is there for its current key.
+    public func isDone(_ node: StudyPlan.Node) -> Bool {
+        guard let data = FileManager.default.contents(atPath: resultDirectory(node.id) + "/done.json"),
+              let marker = try? JSONDecoder().decode([String: String].self, from: data)
+        else { return false }
+        return marker["key"] == node.key
+    }
+
+    /// Runs every node that is not done, in order.
+    public func run() throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try AnalysisFiles.writeJSON(study, to: directory, name: "study.json")
+        let clock = Date()
+        for (index, node) in plan.nodes.enumerated() {
+            if isDone(node) {
+                onProgress(index + 1, plan.nodes.count, node.id, "done earlier")
+                continue
+            }
+            onProgress(index + 1, plan.nodes.count, node.id, "running")
+            let start = Date()
+            try execute(node)
+            try AnalysisFiles.writeJSON(
+                ["key": node.key, "seconds": String(format: "%.1f", Date().timeIntervalSince(start))],
+                to: resultDirectory(node.id), name: "done.json")
+            onProgress(index + 1, plan.nodes.count, node.id, String(format: "finished in %.0f s", Date().timeIntervalSince(start)))
+        }
+        for index in study.targets.indices {
+            let path = resultDirectory(StudyPlan.targetName(study, index)) + "/samples.png"
+            if !FileManager.default.fileExists(atPath: path) {
+                let preprocessing = try ModelInput.preprocessing(ofCheckpoint: sourceCheckpoint)
+                try ImageGrid.write(preprocessing.converted(try targetData(index).train), to: path, perClass: 8, zoom: 2)
+            }
+        }
+        let results = try StudyResults.collect(self, seconds: Date().timeIntervalSince(clock))
+        try HTMLReport.write(results, directory: directory)
+    }
+
+    /// Rebuilds `results.json` and the report from the results on disk (nothing is trained).
+    public func report() throws -> String {
+        let seconds = (try? StudyResults.load(from: directory).seconds) ?? 0
+        return try HTMLReport.write(try StudyResults.collect(self, seconds: seconds), directory: directory)
+    }
+
+    // MARK: Data and models
+
+    private var dataCache: [String: DatasetSplits] = [:]
+
+    func data(_ specification: String) throws -> DatasetSplits {
+        if let cached = dataCache[specification] { return cached }
+        let splits = try DatasetSource(parsing: specification).load().splits
+        dataCache[specification] = splits
+        return splits
+    }
+
+    /// The target's data with its training subset applied (few-shot / subsample), seeded by 0 so
+    /// every run and analysis of the target sees the same images.
+    func targetData(_ index: Int) throws -> DatasetSplits {
+        let target = study.targets[index]
+        var splits = try data(target.data)
+        if let perClass = target.perClass { splits.train = Split.perClass(splits.train, count: perClass, seed: 0) }
+        if let count = target.subsample { splits.train = Split.subsample(splits.train, count: count, seed: 0) }
+        return splits
+    }
+
+    var pretrainDirectory: String { runDirectory(plan.node("pretrain")!) }
+    public var sourceCheckpoint: String { pretrainDirectory + "/final.safetensors" }
+
+    /// The final checkpoint of a target run node.
+    func checkpoint(_ id: String) -> String { runDirectory(plan.node(id)!) + "/final.safetensors" }
+
+    /// The run node ids of target `index` by kind, in seed order.
+    func runs(_ index: Int, _ kind: StudyPlan.Kind) -> [String] {
+        plan.nodes.filter { $0.target == index && $0.kind == kind }.map(\.id)
+    }
+
+    func recipe(for target: Study.Target, epochs: Int? = nil) -> TransferRecipe {
+        let r = study.recipe
+        return TransferRecipe(
+            epochs: epochs ?? r.epochs, batchSize: r.batchSize, fineTuneLearningRate: r.fineTuneLearningRate,
+            scratchLearningRate: r.scratchLearningRate,
+            optimizer: SGD.Hyperparameters(momentum: Float(r.momentum), weightDecay: Float(r.weightDecay)),
+            augmentation: Augmentation(padding: 4, horizontalFlip: target.flip))
+    }
+
+    // MARK: Nodes
+
+    func execute(_ node: StudyPlan.Node) throws {
+        switch node.kind {
+        case .pretrain: try pretrain(node)
+        case .fineTune, .fromScratch: try trainTarget(node)
+        case .shuffleSweep, .checkpoints: try experiment(node)
+        case .mistakes, .cka, .distances, .interpolation, .criticality: try StudyAnalyses.run(node, runner: self)
+        }
+    }
+
+    func train(_ configuration: TrainingConfiguration, data: DatasetSplits, directory: String) throws {
+        let trainer = Trainer(configuration: configuration, directory: directory)
+        trainer.onEvent = onTraining
+        try trainer.run(data: data)
+    }
+
+    func pretrain(_ node: StudyPlan.Node) throws {
+        let s = study.source
+        var splits = try data(s.data)
+        if let count = s.subsample { splits.train = Split.subsample(splits.train, count: count, seed: 0) }
+        let channels = splits.train.channels, side = max(splits.train.height, splits.train.width)
+        guard var architecture = ResNetConfiguration.named(s.model, inputChannels: channels, classes: splits.train.classNames.count, widths: s.widths) else {
+            throw StudyError.invalid(path: "study", line: nil, message: "source model \(s.model) does not take widths \(s.widths ?? [])")
+        }
+        architecture.classes = splits.train.classNames.count
+        let converted = Preprocessing(side: side, channels: channels, normalization: .identity(channels: channels)).converted(splits.train)
+        let schedule: LearningRateSchedule.Kind = s.schedule == "step"
+            ? .multiStep(milestones: s.milestones ?? [max(1, s.epochs / 2), max(1, s.epochs * 3 / 4)], gamma: 0.1)
+            : .cosine(totalEpochs: Double(s.epochs), minimum: 0)
+        let configuration = TrainingConfiguration(
+            architecture: architecture, dataset: s.data, preprocessing: Preprocessing(side: side, channels: channels, normalization: .statistics(of: converted)),
+            augmentation: Augmentation(padding: 4, horizontalFlip: s.flip), epochs: s.epochs, batchSize: s.batchSize,
+            learningRate: LearningRateSchedule(base: s.learningRate, kind: schedule),
+            optimizer: SGD.Hyperparameters(momentum: Float(s.momentum), weightDecay: Float(s.weightDecay)), seed: 0,
+            checkpointEpochs: s.checkpointEpochs ?? Array(0...s.epochs), trainEvaluationSize: 2000, threads: threads)
+        try train(configuration, data: splits, directory: runDirectory(node))
+    }
+
+    func trainTarget(_ node: StudyPlan.Node) throws {
+        let index = node.target!, target = study.targets[index]
+        let splits = try targetData(index)
+        let configuration = try recipe(for: target).configuration(
+            node.kind == .fineTune ? .fineTuned : .fromScratch, source: sourceCheckpoint, target: splits, dataset: target.data,
+            seed: node.seed!, threads: threads)
+        try train(configuration, data: splits, directory: runDirectory(node))
+    }
+
+    func experiment(_ node: StudyPlan.Node) throws {
+        let index = node.target!, target = study.targets[index]
+        let splits = try targetData(index)
+        let outcomes: [RunOutcome]
+        if node.kind == .shuffleSweep, let shuffle = study.analyses.shuffle {
+            let side = try ModelInput.preprocessing(ofCheckpoint: sourceCheckpoint).side
+            outcomes = try TransferExperiments.shuffleSweep(
+                source: sourceCheckpoint, target: splits, dataset: target.data, blockSizes: shuffle.blockSizes ?? BlockShuffle.blockSizes(side: side),
+                pixelShuffle: shuffle.pixel, seeds: shuffle.seeds ?? study.seeds, recipe: recipe(for: target, epochs: shuffle.epochs),
+                directory: runDirectory(node), threads: threads) { [onTraining] _, event in onTraining(event) }
+        } else if let settings = study.analyses.checkpoints {
+            let kept = try RunResults.epochs(of: pretrainDirectory).filter { $0.checkpoint != nil }.map(\.epoch)
+            outcomes = try TransferExperiments.checkpointChoice(
+                sourceRun: pretrainDirectory, epochs: settings.sourceEpochs ?? kept, target: splits, dataset: target.data,
+                seeds: study.seeds, recipe: recipe(for: target, epochs: settings.epochs), directory: runDirectory(node),
+                threads: threads) { [onTraining] _, event in onTraining(event) }
+        } else {
+            return
+        }
+        try AnalysisFiles.writeJSON(ExperimentResult(runs: outcomes, summary: TransferExperiments.summarize(outcomes)),
+                                    to: resultDirectory(node.id), name: "result.json")
+    }
+}
+
+/// The result of the shuffle sweep or the checkpoint choice.
+public struct ExperimentResult: Codable, Sendable, Equatable {
+    public var runs: [RunOutcome]
+    public var summary: [SettingSummary]
+}

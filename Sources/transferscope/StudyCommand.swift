@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import TransferscopeCore
+import TransferscopeStudy
+import TransferscopeTraining
+
+/// `transferscope study ...`: run a whole study and write its report.
+struct StudyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "study",
+        abstract: "Run a whole study (pre-train, fine-tune vs from scratch with seeds, every analysis) and write its report.",
+        discussion: """
+            A study file (YAML) names the source, targets, recipes, seeds and analyses; presets are in \
+            studies/ (quick, default, paper). Results are cached under keys derived from everything that \
+            determines them: running a study again does only what changed, and a killed study resumes.
+            Example: transferscope study run studies/quick.yaml --out studies-out/quick
+            """,
+        subcommands: [Run.self, Status.self, Report.self])
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the study's plan and write results.json and report.html.")
+        @Argument(help: "The study file (YAML).") var file: String
+        @Option(help: "Directory for the runs, results and report.") var out: String
+        @Option(help: "Worker threads (default: all cores).") var threads: Int?
+
+        func run() throws {
+            let study = try StudyFile.load(file)
+            let runner = StudyRunner(study: study, directory: out, threads: threads ?? Parallel.workerCount)
+            let display = ProgressDisplay(label: "  ")
+            runner.onTraining = display.handle
+            runner.onProgress = { index, count, id, message in printError("[\(index)/\(count)] \(id): \(message)") }
+            let start = Date()
+            try runner.run()
+            print(String(format: "study %@ finished in %@; report: %@/report.html", study.name, ProgressDisplay.duration(Date().timeIntervalSince(start)), out))
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the plan: what is done and what remains.")
+        @Argument(help: "The study file (YAML).") var file: String
+        @Option(help: "The study's output directory.") var out: String
+
+        func run() throws {
+            let runner = StudyRunner(study: try StudyFile.load(file), directory: out)
+            var remaining = 0
+            for node in runner.plan.nodes {
+                let done = runner.isDone(node)
+                if !done { remaining += 1 }
+                print("\(done ? "done   " : "to do  ") \(node.id.padding(toLength: 34, withPad: " ", startingAt: 0)) \(node.kind.rawValue) key \(node.key.prefix(12))")
+            }
+            print("\(runner.plan.nodes.count - remaining) of \(runner.plan.nodes.count) done")
+        }
+    }
+
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rebuild results.json and report.html from the results alone.")
+        @Argument(help: "The study file (YAML).") var file: String
+        @Option(help: "The study's output directory.") var out: String
+
+        func run() throws {
+            let runner = StudyRunner(study: try StudyFile.load(file), directory: out)
+            print("wrote \(try runner.report())")
+        }
+    }
+}
