@@ -147,7 +147,7 @@ let package = Package(
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeStudyTests",
-            dependencies: ["TransferscopeStudy"],
+            dependencies: ["TransferscopeStudy", "TransferscopeCore", "TransferscopeAnalysis", "TransferscopeTraining"],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeOptimizersTests",

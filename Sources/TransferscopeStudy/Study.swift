@@ -68,6 +68,8 @@ public struct Study: Codable, Sendable, Equatable {
         /// reestimate, interpolate, first or second.
         public var batchNorm = "reestimate"
         public var trainImages = 1000
+        /// Batches of 256 training images that re-estimate BatchNorm statistics at each point.
+        public var batchNormBatches = 5
         public init() {}
     }
 

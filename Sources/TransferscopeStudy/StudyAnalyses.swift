@@ -104,7 +104,7 @@ enum StudyAnalyses {
             guard let settings = runner.study.analyses.interpolation else { return }
             let interpolation = Interpolation(
                 train: preprocessing.prepare(splits.train), test: test, trainSubset: settings.trainImages,
-                batchNorm: BatchNormMode(rawValue: settings.batchNorm) ?? .reestimate)
+                batchNorm: BatchNormMode(rawValue: settings.batchNorm) ?? .reestimate, estimationBatches: settings.batchNormBatches)
             var results: [PairResult<InterpolationCurve>] = []
             for (kind, a, b) in pairs(pt: pt, rit: rit) {
                 results.append(PairResult(kind: kind, a: a, b: b, value: try interpolation.curve(

@@ -144,13 +144,14 @@ public enum StudyFile {
             analyses.cka = s
         case .some(nil): break
         }
-        switch try settings("interpolation", allowed: ["points", "bn", "train_images"]) {
+        switch try settings("interpolation", allowed: ["points", "bn", "train_images", "bn_batches"]) {
         case .none: analyses.interpolation = nil
         case let .some(fields?):
             var s = Study.InterpolationSettings()
             if let v = fields["points"] { s.points = try v.integer(minimum: 3) }
             if let v = fields["bn"] { s.batchNorm = try v.string(oneOf: ["reestimate", "interpolate", "first", "second"]) }
             if let v = fields["train_images"] { s.trainImages = try v.integer(minimum: 10) }
+            if let v = fields["bn_batches"] { s.batchNormBatches = try v.integer(minimum: 1) }
             analyses.interpolation = s
         case .some(nil): break
         }

@@ -187,7 +187,13 @@ public final class StudyRunner {
         } else {
             return
         }
-        try AnalysisFiles.writeJSON(ExperimentResult(runs: outcomes, summary: TransferExperiments.summarize(outcomes)),
+        // Run directories relative to the study's, so results stay valid when the study is moved.
+        let relative = outcomes.map { outcome -> RunOutcome in
+            var copy = outcome
+            if copy.directory.hasPrefix(directory + "/") { copy.directory.removeFirst(directory.count + 1) }
+            return copy
+        }
+        try AnalysisFiles.writeJSON(ExperimentResult(runs: relative, summary: TransferExperiments.summarize(relative)),
                                     to: resultDirectory(node.id), name: "result.json")
     }
 }

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import TransferscopeAnalysis
+import TransferscopeCore
+import TransferscopeTraining
+@testable import TransferscopeStudy
+
+@Suite("Study runs and the report", .serialized)
+struct StudyRunTests {
+    /// Every analysis, on procedural data small enough for a test.
+    static let micro = """
+        name: micro
+        source: {data: "procedural:side=8,train=192,test=64,classes=4", model: resnet8, widths: [4, 8, 8], epochs: 1, batch_size: 32}
+        targets:
+          - {data: "procedural:side=8,train=96,test=48,classes=3,shift=0.6,seed=4"}
+        recipe: {epochs: 1, batch_size: 16}
+        seeds: [0, 1]
+        analyses:
+          shuffle: {block_sizes: [8, 1], epochs: 1}
+          cka: {images: 32}
+          interpolation: {points: 3, train_images: 32, bn_batches: 1}
+          criticality: {alphas: 2, sigmas: [0.5], samples: 1, train_images: 32}
+          checkpoints: {epochs: 1}
+        """
+
+    static func directory() -> String { NSTemporaryDirectory() + "transferscope-study-" + UUID().uuidString }
+
+    /// results.json without the fields that differ between runs (times, machine).
+    static func comparable(_ directory: String) throws -> String {
+        var results = try StudyResults.load(from: directory)
+        results.seconds = 0
+        results.machine = .current()
+        for t in results.targets.indices {
+            for c in (results.targets[t].interpolation ?? []).indices { results.targets[t].interpolation![c].value.timing = PathTiming() }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Learning curves carry no times; experiment runs name their directories, which are the same.
+        return String(decoding: try encoder.encode(results), as: UTF8.self)
+    }
+
+    @Test("A whole study runs, writes results.json with every section and a report that renders every section; a second run does nothing")
+    func wholeStudy() throws {
+        let out = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let study = try StudyFile.parse(Self.micro, path: "micro.yaml")
+        try StudyRunner(study: study, directory: out).run()
+        let results = try StudyResults.load(from: out)
+        let target = try #require(results.targets.first)
+        #expect(target.shuffle != nil && target.mistakes != nil && target.cka != nil && target.distances != nil)
+        #expect(target.interpolation != nil && target.criticality != nil && target.checkpoints != nil)
+        #expect(target.curves.count == 4 && results.findings.count == Finding.claims.count)
+        #expect(target.cka!.map(\.kind) == ["P/P-T", "P/P-T", "P-T/P-T", "P-T/RI-T", "P-T/RI-T", "RI-T/RI-T"])
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        for heading in ["Findings scorecard", "Setup", "Target: ", "Mistakes", "Feature similarity (CKA)", "Parameter distances",
+                        "Performance barriers", "Module criticality", "Which source checkpoint"] {
+            #expect(html.contains(heading), "\(heading)")
+        }
+        #expect(!html.contains("No data for this figure"))
+        #expect(html.components(separatedBy: "<svg").count > 10 && html.contains("data:image/png;base64,"))
+        #expect(!html.contains("http://") || html.components(separatedBy: "http://").count - 1 == html.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count - 1,
+                "no network references besides the SVG namespace")
+        var ran: [String] = []
+        let again = StudyRunner(study: study, directory: out)
+        again.onProgress = { _, _, id, message in if message == "running" { ran.append(id) } }
+        try again.run()
+        #expect(ran.isEmpty)
+    }
+
+    @Test("A study killed part-way (a result half-written) resumes to the same results.json")
+    func resume() throws {
+        let (complete, killed) = (Self.directory(), Self.directory())
+        defer {
+            try? FileManager.default.removeItem(atPath: complete)
+            try? FileManager.default.removeItem(atPath: killed)
+        }
+        let study = try StudyFile.parse(Self.micro, path: "micro.yaml")
+        let reference = StudyRunner(study: study, directory: complete)
+        // Stop (as a kill would) when the interpolation node starts: copy the directory then.
+        reference.onProgress = { _, _, id, message in
+            if id.hasSuffix("/interpolation") && message == "running" { try? FileManager.default.copyItem(atPath: complete, toPath: killed) }
+        }
+        try reference.run()
+        // What else a kill can leave: a result file without its done marker.
+        let half = killed + "/results/" + StudyPlan.targetName(study, 0) + "/interpolation"
+        try FileManager.default.createDirectory(atPath: half, withIntermediateDirectories: true)
+        try Data("{\"truncated".utf8).write(to: URL(fileURLWithPath: half + "/result.json"))
+        var ran: [String] = []
+        let resumed = StudyRunner(study: study, directory: killed)
+        resumed.onProgress = { _, _, id, message in if message == "running" { ran.append(id) } }
+        try resumed.run()
+        #expect(ran.map { $0.split(separator: "/").last.map(String.init) ?? $0 } == ["interpolation", "criticality", "checkpoints"])
+        #expect(try Self.comparable(killed) == Self.comparable(complete))
+    }
+}
