@@ -38,7 +38,7 @@ public struct StudyPlan: Sendable {
             keys[id] = key
             nodes.append(Node(id: id, kind: kind, target: target, seed: seed, dependencies: dependencies, settings: text, key: key))
         }
-        add("pretrain", .pretrain, dependencies: [], settings: study.source)
+        add("pretrain", .pretrain, dependencies: [], settings: [Self.canonical(study.source), "seed \(StudyRunner.sourceSeed)"])
         for (index, target) in study.targets.enumerated() {
             let name = Self.targetName(study, index)
             struct RunSettings: Encodable {

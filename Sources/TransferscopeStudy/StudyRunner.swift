@@ -100,6 +100,9 @@ public final class StudyRunner {
         return splits
     }
 
+    /// P's seed: outside the replicate seeds, so that no RI-T run starts from P's own initialization.
+    public static let sourceSeed: UInt64 = 1_000_003
+
     var pretrainDirectory: String { runDirectory(plan.node("pretrain")!) }
     public var sourceCheckpoint: String { pretrainDirectory + "/final.safetensors" }
 
@@ -154,7 +157,7 @@ public final class StudyRunner {
             architecture: architecture, dataset: s.data, preprocessing: Preprocessing(side: side, channels: channels, normalization: .statistics(of: converted)),
             augmentation: Augmentation(padding: 4, horizontalFlip: s.flip), epochs: s.epochs, batchSize: s.batchSize,
             learningRate: LearningRateSchedule(base: s.learningRate, kind: schedule),
-            optimizer: SGD.Hyperparameters(momentum: Float(s.momentum), weightDecay: Float(s.weightDecay)), seed: 0,
+            optimizer: SGD.Hyperparameters(momentum: Float(s.momentum), weightDecay: Float(s.weightDecay)), seed: Self.sourceSeed,
             checkpointEpochs: s.checkpointEpochs ?? Array(0...s.epochs), trainEvaluationSize: 2000, threads: threads)
         try train(configuration, data: splits, directory: runDirectory(node))
     }

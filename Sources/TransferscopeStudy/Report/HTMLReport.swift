@@ -14,6 +14,8 @@ public enum HTMLReport {
     }
 
     static func e(_ text: String) -> String { SVGChart.escape(text) }
+    /// A run's name without its target: `PT-s0`.
+    static func short(_ id: String) -> String { id.split(separator: "/").last.map(String.init) ?? id }
     static func pct(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
 
     /// An image file as a data URI, or nil.
@@ -128,7 +130,7 @@ public enum HTMLReport {
                 lines.append(SVGChart.Series(label: kind == "PT" ? "P-T" : "RI-T", colour: colour(kind), points: entries.map { ($0.0, $0.1.mean) },
                                              band: entries.map { ($0.0, $0.1.minimum, $0.1.maximum) }))
             }
-            html += figure(SVGChart.lines(lines, xLabel: "block size (b28 = no shuffle; pixel = all values permuted)", yLabel: "final test accuracy", categories: settings),
+            html += figure(SVGChart.lines(lines, xLabel: "block size (\(settings.first ?? "") = no shuffle; pixel = all values permuted)", yLabel: "final test accuracy", categories: settings),
                            caption: "Feature reuse: accuracy as the target images are cut into smaller shuffled blocks. A P-T curve falling further than RI-T's means P-T relied on the images' visual structure.")
             html += table(["block", "kind", "accuracy (mean, range)", "steps to 90% of final"], shuffle.summary.map {
                 [$0.setting, $0.kind.rawValue, "\(pct($0.accuracy.mean)) (\(pct($0.accuracy.minimum))-\(pct($0.accuracy.maximum)))",
@@ -139,7 +141,7 @@ public enum HTMLReport {
         if let mistakes = t.mistakes {
             html += "<h3>Mistakes</h3>"
             html += table(["pair", "A", "B", "both right", "only A right", "only B right", "both wrong", "same wrong label", "mean ambiguity (cells in order)"], mistakes.pairs.map { p in
-                [p.kind, p.a, p.b, String(p.value.bothRight), String(p.value.onlyARight), String(p.value.onlyBRight), String(p.value.bothWrong), String(p.value.sameWrongLabel),
+                [p.kind, short(p.a), short(p.b), String(p.value.bothRight), String(p.value.onlyARight), String(p.value.onlyBRight), String(p.value.bothWrong), String(p.value.sameWrongLabel),
                  p.value.meanAmbiguity.map { $0.map { String(format: "%.3f", $0) } ?? "-" }.joined(separator: " / ")]
             })
             for (cell, caption) in [("only-RIT-right", "samples P-T gets wrong and RI-T right"), ("only-PT-right", "samples P-T gets right and RI-T wrong"), ("both-wrong", "samples both get wrong")] {
@@ -164,15 +166,15 @@ public enum HTMLReport {
             for kind in ["P-T/P-T", "RI-T/RI-T", "P-T/RI-T"] {
                 guard let pair = cka.first(where: { $0.kind == kind }) else { continue }
                 html += figure(SVGChart.heatmap(pair.value.values, rows: pair.value.layersA, columns: pair.value.layersB, low: 0, high: 1,
-                                                xLabel: pair.b, yLabel: pair.a, cell: 22),
-                               caption: "Every layer of \(pair.a) against every layer of \(pair.b) (\(kind)); dark = similar.")
+                                                xLabel: short(pair.b), yLabel: short(pair.a), cell: 22),
+                               caption: "Every layer of \(short(pair.a)) against every layer of \(short(pair.b)) (\(kind)); dark = similar.")
             }
         }
         // Distances.
         if let distances = t.distances {
             html += "<h3>Parameter distances</h3>"
             html += table(["pair", "A", "B", "L2 distance", "relative to B's norm"], distances.map {
-                [$0.kind, $0.a, $0.b, String(format: "%.3f", $0.value.total), String(format: "%.3f", $0.value.relative)]
+                [$0.kind, short($0.a), short($0.b), String(format: "%.3f", $0.value.total), String(format: "%.3f", $0.value.relative)]
             })
             let starts = distances.filter { $0.kind.hasSuffix("start") }
             if let one = starts.first {
@@ -197,7 +199,7 @@ public enum HTMLReport {
             html += figure(SVGChart.lines(lines, xLabel: "lambda (0 = first model, 1 = second)", yLabel: "test error"),
                            caption: "Test error along the straight line between two solutions, BatchNorm statistics \(curves.first?.value.batchNorm.rawValue ?? "") at every point. A bump is a barrier: the paper finds none between P-T solutions (one basin) and one between RI-T solutions.")
             html += table(["pair", "A", "B", "test loss barrier", "test error barrier", "train loss barrier"], curves.map {
-                [$0.kind, $0.a, $0.b, String(format: "%.4f", $0.value.testLossBarrier.height), pct($0.value.testErrorBarrier.height), String(format: "%.4f", $0.value.trainLossBarrier.height)]
+                [$0.kind, short($0.a), short($0.b), String(format: "%.4f", $0.value.testLossBarrier.height), pct($0.value.testErrorBarrier.height), String(format: "%.4f", $0.value.trainLossBarrier.height)]
             })
         }
         // Criticality.
@@ -207,7 +209,7 @@ public enum HTMLReport {
                 let c = result.value
                 html += figure(SVGChart.heatmap(c.modules.map(\.errorAlongAlpha), rows: c.modules.map(\.name), columns: c.alphas.map { String(format: "%.1f", $0) },
                                                 low: 0, high: 1, xLabel: "alpha (0 = module rewound to its start, 1 = final)", yLabel: "module", cell: 24),
-                               caption: "\(result.kind) (\(result.a)): training error with one module moved back towards its start; dark = high error. Final error \(pct(c.finalError)).")
+                               caption: "\(result.kind) (\(short(result.a))): training error with one module moved back towards its start; dark = high error. Final error \(pct(c.finalError)).")
             }
             html += table(["kind", "module", "rewind error", "distance", "criticality mu"], criticality.flatMap { result in
                 result.value.modules.map { [result.kind, $0.name, pct($0.rewindError), String(format: "%.3f", $0.distance), $0.criticality.map { String(format: "%.3g", $0) } ?? "none met epsilon"] }

@@ -104,7 +104,7 @@ public enum SVGChart {
         _ values: [[Double]], rows: [String], columns: [String], low: Double, high: Double, xLabel: String, yLabel: String,
         cell: Int = 26
     ) -> String {
-        let left = 90.0, top = 10.0, bottom = 70.0
+        let left = 90.0, top = 10.0, bottom = 84.0
         let width = Int(left) + columns.count * cell + 90, height = Int(top + bottom) + rows.count * cell
         func colour(_ v: Double) -> String {
             guard v.isFinite else { return "#ccc" }
@@ -133,7 +133,7 @@ public enum SVGChart {
         svg += "<text x=\"\(scaleX + 18)\" y=\"\(top + 10)\" class=\"tick\">\(label(high))</text>"
         svg += "<text x=\"\(scaleX + 18)\" y=\"\(top + 118)\" class=\"tick\">\(label(low))</text>"
         svg += "<text x=\"\(left + Double(columns.count * cell) / 2)\" y=\"\(Double(height) - 4)\" text-anchor=\"middle\" class=\"axis\">\(escape(xLabel))</text>"
-        svg += "<text transform=\"translate(12,\(top + Double(rows.count * cell) / 2)) rotate(-90)\" text-anchor=\"middle\" class=\"axis\">\(escape(yLabel))</text>"
+        svg += "<text transform=\"translate(14,\(top + Double(rows.count * cell) / 2)) rotate(-90)\" text-anchor=\"middle\" class=\"axis\">\(escape(yLabel))</text>"
         return svg + "</svg>"
     }
 }
