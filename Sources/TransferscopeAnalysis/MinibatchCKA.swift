@@ -40,7 +40,7 @@ public final class MinibatchCKA {
         for (model, name, tensor) in layers where tensor?.shape[0] != m {
             throw AnalysisError.invalidArgument("model \(model) has no activation \(name) for this batch of \(m)")
         }
-        let grams = Slots<Result<[Double], AnalysisError>>(count: layers.count, initial: .success([]))
+        let grams = SlotArray<Result<[Double], AnalysisError>>(count: layers.count, initial: .success([]))
         let (kernel, debiased) = (self.kernel, self.debiased)
         Parallel.forEachShare(of: layers.count) { _, range in
             for i in range {
@@ -66,7 +66,7 @@ public final class MinibatchCKA {
         }
         // The inner products, pairs shared out across the workers.
         let pairs = (0..<k.count).flatMap { a in (0..<l.count).map { (a, $0) } }
-        let products = Slots<Double>(count: pairs.count, initial: 0)
+        let products = SlotArray<Double>(count: pairs.count, initial: 0)
         Parallel.forEachShare(of: pairs.count) { _, range in
             for i in range { products[i] = dot(k[pairs[i].0], l[pairs[i].1]) }
         }
@@ -84,22 +84,4 @@ public final class MinibatchCKA {
         for (b, value) in selfB.enumerated() where !(value > 0) { throw AnalysisError.constantFeatures(layer: "B:" + layersB[b]) }
         return cross.enumerated().map { a, row in row.enumerated().map { b, value in value / (selfA[a] * selfB[b]).squareRoot() } }
     }
-}
-
-/// Fixed slots written by parallel workers, each slot by one worker only.
-final class Slots<Element>: @unchecked Sendable {
-    private let storage: UnsafeMutableBufferPointer<Element>
-    init(count: Int, initial: Element) {
-        storage = .allocate(capacity: count)
-        storage.initialize(repeating: initial)
-    }
-    deinit {
-        storage.deinitialize()
-        storage.deallocate()
-    }
-    subscript(index: Int) -> Element {
-        get { storage[index] }
-        set { storage[index] = newValue }
-    }
-    var values: [Element] { Array(storage) }
 }

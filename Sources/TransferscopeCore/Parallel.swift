@@ -61,3 +61,26 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
 }
+
+/// Fixed slots that parallel workers fill, each slot written by one worker only (so no locking).
+public final class SlotArray<Element>: @unchecked Sendable {
+    private let storage: UnsafeMutableBufferPointer<Element>
+
+    public init(count: Int, initial: Element) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: initial)
+    }
+
+    deinit {
+        storage.deinitialize()
+        storage.deallocate()
+    }
+
+    public subscript(index: Int) -> Element {
+        get { storage[index] }
+        set { storage[index] = newValue }
+    }
+
+    /// The slots' values, in order.
+    public var values: [Element] { Array(storage) }
+}

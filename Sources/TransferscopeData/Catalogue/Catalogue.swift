@@ -75,7 +75,7 @@ public enum Catalogue {
                 guard labels.shape == [images.shape[0]] else {
                     throw DataError.malformed(path: f[1], reason: "expected \(images.shape[0]) labels, found \(labels.shape)")
                 }
-                let values = try NPYReader.integers(NPYReader.Array(dtype: labels.dtype, shape: labels.shape, data: labels.data), path: f[1])
+                let values = try NPYReader.integers(labels, path: f[1])
                 // The package's description lists the classes in this (alphabetical) order.
                 let names = ["bear", "bird", "cat", "cow", "dog", "elephant", "giraffe", "horse", "sheep", "zebra"]
                 let all = try LabelledArrays.dataset(

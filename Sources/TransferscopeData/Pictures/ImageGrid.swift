@@ -25,22 +25,25 @@ public enum ImageGrid {
             BitmapFont.draw(dataset.classNames[row], into: &label, canvasWidth: width, x: gap,
                             y: top + (cell - BitmapFont.height * scale) / 2, scale: scale, ink: 0)
             for (column, index) in chosen.enumerated() {
-                let image = dataset.image(at: index)
-                let base = image.startIndex
-                let left = labelWidth + column * (cell + gap)
-                for y in 0..<cell {
-                    for x in 0..<cell {
-                        let sy = y / zoom, sx = x / zoom
-                        guard sy < dataset.height && sx < dataset.width else { continue }
-                        let source = base + (sy * dataset.width + sx) * dataset.channels
-                        let target = ((top + y) * width + left + x) * 3
-                        for c in 0..<3 { canvas[target + c] = image[source + (dataset.channels == 3 ? c : 0)] }
-                    }
-                }
+                blit(dataset, index: index, zoom: zoom, into: &canvas, width: width, left: labelWidth + column * (cell + gap), top: top)
             }
         }
         for p in 0..<(width * height) where label[p] == 0 { canvas[3 * p] = 0; canvas[3 * p + 1] = 0; canvas[3 * p + 2] = 0 }
         return (canvas, width, height)
+    }
+
+    /// Copies image `index`, magnified `zoom` times (gray drawn as gray RGB), into an RGB canvas
+    /// `width` pixels wide with its top-left corner at (left, top).
+    static func blit(_ dataset: ImageDataset, index: Int, zoom: Int, into canvas: inout [UInt8], width: Int, left: Int, top: Int) {
+        let image = dataset.image(at: index)
+        let base = image.startIndex
+        for y in 0..<(dataset.height * zoom) {
+            for x in 0..<(dataset.width * zoom) {
+                let source = base + ((y / zoom) * dataset.width + x / zoom) * dataset.channels
+                let target = ((top + y) * width + left + x) * 3
+                for c in 0..<3 { canvas[target + c] = image[source + (dataset.channels == 3 ? c : 0)] }
+            }
+        }
     }
 
     /// Writes the grid of `dataset` as a PNG at `path` (atomically).
@@ -70,17 +73,7 @@ extension ImageGrid {
         var text = [UInt8](repeating: 255, count: width * height)
         for (position, index) in indices.enumerated() {
             let left = gap + (position % columns) * cellWidth, top = gap + (position / columns) * cellHeight
-            let image = dataset.image(at: index)
-            let base = image.startIndex
-            for y in 0..<cell {
-                for x in 0..<cell {
-                    let sy = y / zoom, sx = x / zoom
-                    guard sy < dataset.height && sx < dataset.width else { continue }
-                    let source = base + (sy * dataset.width + sx) * dataset.channels
-                    let target = ((top + y) * width + left + x) * 3
-                    for c in 0..<3 { canvas[target + c] = image[source + (dataset.channels == 3 ? c : 0)] }
-                }
-            }
+            blit(dataset, index: index, zoom: zoom, into: &canvas, width: width, left: left, top: top)
             BitmapFont.draw(captions[position], into: &text, canvasWidth: width, x: left, y: top + cell + gap / 2, scale: 1, ink: 0)
         }
         for p in 0..<(width * height) where text[p] == 0 { canvas[3 * p] = 0; canvas[3 * p + 1] = 0; canvas[3 * p + 2] = 0 }

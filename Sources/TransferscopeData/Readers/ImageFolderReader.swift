@@ -100,21 +100,3 @@ public enum ImageFolderReader {
         return decoded
     }
 }
-
-/// Fixed slots written by parallel workers, each slot by one worker only.
-final class SlotArray<Element>: @unchecked Sendable {
-    private let storage: UnsafeMutableBufferPointer<Element>
-    init(count: Int, initial: Element) {
-        storage = .allocate(capacity: count)
-        storage.initialize(repeating: initial)
-    }
-    deinit {
-        storage.deinitialize()
-        storage.deallocate()
-    }
-    subscript(index: Int) -> Element {
-        get { storage[index] }
-        set { storage[index] = newValue }
-    }
-    var values: [Element] { Array(storage) }
-}

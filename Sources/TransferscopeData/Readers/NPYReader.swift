@@ -5,12 +5,7 @@ import Foundation
 /// Header: `\x93NUMPY`, major and minor version bytes, a little-endian header length (2 bytes in
 /// v1, 4 in v2/v3), then a Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (N, H, W), }`.
 public enum NPYReader {
-    /// One array: its dtype code (`u1`, `f4`, `i8`, ...), shape and raw little-endian data.
-    public struct Array: Sendable {
-        public var dtype: String
-        public var shape: [Int]
-        public var data: [UInt8]
-    }
+    public typealias Array = RawArray
 
     /// Parses the `.npy` file at `path`.
     public static func read(_ path: String) throws -> Array {
@@ -135,6 +130,20 @@ public enum NPYReader {
             Float(bitPattern: UInt32(data[4 * i]) | UInt32(data[4 * i + 1]) << 8 | UInt32(data[4 * i + 2]) << 16
                 | UInt32(data[4 * i + 3]) << 24)
         }
+    }
+}
+
+/// A NumPy array's dtype code (`u1`, `f4`, `i8`, ...), shape and raw little-endian bytes, as
+/// read from `.npy` files and from pickles.
+public struct RawArray: Sendable {
+    public var dtype: String
+    public var shape: [Int]
+    public var data: [UInt8]
+
+    public init(dtype: String, shape: [Int], data: [UInt8]) {
+        self.dtype = dtype
+        self.shape = shape
+        self.data = data
     }
 }
 

@@ -7,11 +7,7 @@ import Foundation
 /// `__setstate__((1, shape, dtype, is_fortran, rawbytes))`. The shape is the last tuple of
 /// integers before the data whose product matches the data's length.
 public enum PickledArrayReader {
-    public struct Array: Sendable {
-        public var dtype: String
-        public var shape: [Int]
-        public var data: [UInt8]
-    }
+    public typealias Array = RawArray
 
     public static func read(_ path: String) throws -> Array {
         let bytes = try FileBytes.read(path)
