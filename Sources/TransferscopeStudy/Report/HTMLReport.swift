@@ -69,7 +69,7 @@ public enum HTMLReport {
             body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;color:#222;line-height:1.45}
             h1{font-size:26px}h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:40px}h3{margin-top:28px}
             table{border-collapse:collapse;margin:10px 0;font-size:14px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
-            th{background:#f3f3f3}figure{margin:14px 0;display:inline-block;vertical-align:top}figcaption{font-size:13px;color:#555;max-width:560px}
+            th{background:#f3f3f3}figure{margin:14px 24px 14px 0;display:inline-block;vertical-align:top;max-width:560px}figcaption{font-size:13px;color:#555}
             .tick{font-size:11px;fill:#444}.axis{font-size:12px;fill:#222}.legend{font-size:12px;fill:#222}
             .holds{background:#d4edda}.doesnot{background:#f8d7da}.inconclusive{background:#fff3cd}.lead{font-size:15px}
             .empty{color:#888;font-style:italic}img.grid{max-width:100%;image-rendering:pixelated;border:1px solid #ddd}footer{margin:40px 0;color:#777;font-size:13px}
