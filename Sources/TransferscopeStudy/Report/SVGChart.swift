@@ -50,7 +50,9 @@ public enum SVGChart {
         _ series: [Series], xLabel: String, yLabel: String, yRange: (Double, Double)? = nil, categories: [String]? = nil,
         width: Int = 560, height: Int = 300
     ) -> String {
-        let (left, right, top, bottom) = (62.0, 150.0, 14.0, 46.0)
+        // Many category labels are set at an angle so they do not overlap.
+        let slanted = (categories?.count ?? 0) > 6
+        let (left, right, top, bottom) = (62.0, 150.0, 14.0, slanted ? 78.0 : 46.0)
         let plotWidth = Double(width) - left - right, plotHeight = Double(height) - top - bottom
         let xs = series.flatMap { $0.points.map(\.0) }
         let ys = series.flatMap { $0.points.map(\.1) + ($0.band?.flatMap { [$0.1, $0.2] } ?? []) }.filter(\.isFinite)
@@ -70,7 +72,11 @@ public enum SVGChart {
         }
         if let categories {
             for (i, name) in categories.enumerated() {
-                svg += "<text x=\"\(px(Double(i)))\" y=\"\(top + plotHeight + 16)\" text-anchor=\"middle\" class=\"tick\">\(escape(name))</text>"
+                if slanted {
+                    svg += "<text transform=\"translate(\(px(Double(i))),\(top + plotHeight + 12)) rotate(40)\" class=\"tick\">\(escape(name))</text>"
+                } else {
+                    svg += "<text x=\"\(px(Double(i)))\" y=\"\(top + plotHeight + 16)\" text-anchor=\"middle\" class=\"tick\">\(escape(name))</text>"
+                }
             }
         } else {
             for x in ticks(xMin, xMax) {
