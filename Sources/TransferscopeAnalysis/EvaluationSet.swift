@@ -2,6 +2,7 @@ import Foundation
 import TransferscopeCore
 import TransferscopeData
 import TransferscopeNN
+import TransferscopeTraining
 
 /// A fixed set of images already cut into input batches, for analyses that evaluate many weight
 /// settings on the same data: the batches are built once and reused for every evaluation.
@@ -25,11 +26,9 @@ public struct EvaluationSet: Sendable {
             let logits = model.inference(inputs)
             loss += Double(CrossEntropy.forwardBackward(logits: logits.unsafePointer, labels: labels, classes: classes, logitsGradient: nil))
                 * Double(labels.count)
-            for (n, label) in labels.enumerated() {
-                let row = logits.unsafePointer + n * classes
-                var best = 0
-                for k in 1..<classes where row[k] > row[best] { best = k }
-                if best == label { correct += 1 }
+            for (n, label) in labels.enumerated()
+            where Evaluator.predictedClass(logits.unsafePointer + n * classes, classes: classes) == label {
+                correct += 1
             }
             total += labels.count
         }

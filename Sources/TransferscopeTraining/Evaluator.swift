@@ -21,6 +21,14 @@ public struct Evaluation: Sendable {
 
 /// Evaluation of a model in inference mode (running BatchNorm statistics).
 public enum Evaluator {
+    /// The class with the largest logit in `row` [classes] (the first on ties).
+    @inlinable
+    public static func predictedClass(_ row: UnsafePointer<Float>, classes: Int) -> Int {
+        var best = 0
+        for k in 1..<classes where row[k] > row[best] { best = k }
+        return best
+    }
+
     /// Evaluates `model` on the images at `indices` (all when nil), `batchSize` at a time.
     public static func evaluate(
         _ model: ResNet, on images: PreparedImages, indices: [Int]? = nil, batchSize: Int = 256, keepProbabilities: Bool = false
@@ -41,8 +49,7 @@ public enum Evaluator {
             loss += Double(batchLoss) * Double(labels.count)
             for n in 0..<labels.count {
                 let row = logits.unsafePointer + n * classes
-                var best = 0
-                for k in 1..<classes where row[k] > row[best] { best = k }
+                let best = predictedClass(row, classes: classes)
                 predictions.append(best)
                 if keepProbabilities {
                     let maximum = row[best]

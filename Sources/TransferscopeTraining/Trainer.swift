@@ -122,11 +122,9 @@ public final class Trainer {
     /// Number of rows of `logits` [N, classes] whose arg-max is the label.
     static func correctCount(_ logits: Tensor, labels: [Int], classes: Int) -> Int {
         var correct = 0
-        for (n, label) in labels.enumerated() {
-            let row = logits.unsafePointer + n * classes
-            var best = 0
-            for k in 1..<classes where row[k] > row[best] { best = k }
-            if best == label { correct += 1 }
+        for (n, label) in labels.enumerated()
+        where Evaluator.predictedClass(logits.unsafePointer + n * classes, classes: classes) == label {
+            correct += 1
         }
         return correct
     }

@@ -23,14 +23,7 @@ struct ArchitectureOptions: ParsableArguments {
     }
 
     func configuration() throws -> ResNetConfiguration {
-        var parsedWidths: [Int]?
-        if let widths {
-            let parts = widths.split(separator: ",").map { Int($0.filter { !$0.isWhitespace }) }
-            guard parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
-                throw ValidationError("--widths must be positive integers separated by commas, got '\(widths)'")
-            }
-            parsedWidths = parts.map { $0! }
-        }
+        let parsedWidths = try widths.map { try parsePositiveList($0, flag: "--widths") }
         var parsedStem: ResNetConfiguration.Stem?
         if let stem {
             guard let value = ResNetConfiguration.Stem(rawValue: stem) else {

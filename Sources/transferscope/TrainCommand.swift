@@ -142,13 +142,8 @@ struct TrainCommand: ParsableCommand {
         switch schedule {
         case "constant": kind = .constant
         case "step":
-            let steps = try milestones.map { text -> [Int] in
-                let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-                guard values.allSatisfy({ $0 != nil && $0! > 0 }) else {
-                    throw ValidationError("--milestones must be comma-separated positive epochs, got '\(text)'")
-                }
-                return values.map { $0! }
-            } ?? [max(1, epochs / 2), max(1, epochs * 3 / 4)]
+            let steps = try milestones.map { try parsePositiveList($0, flag: "--milestones") }
+                ?? [max(1, epochs / 2), max(1, epochs * 3 / 4)]
             kind = .multiStep(milestones: steps, gamma: gamma)
         default: kind = .cosine(totalEpochs: Double(epochs), minimum: 0)
         }
@@ -165,11 +160,7 @@ struct TrainCommand: ParsableCommand {
         if let initPath = `init` {
             architecture = try Checkpoint.architecture(at: initPath)
         } else {
-            let parsedWidths = try widths.map { text -> [Int] in
-                let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-                guard values.allSatisfy({ ($0 ?? 0) > 0 }) else { throw ValidationError("--widths must be positive integers, got '\(text)'") }
-                return values.map { $0! }
-            }
+            let parsedWidths = try widths.map { try parsePositiveList($0, flag: "--widths") }
             guard let named = ResNetConfiguration.named(model, inputChannels: channelCount, classes: 10, widths: parsedWidths) else {
                 throw ValidationError("unknown --model '\(model)' or wrong number of --widths; known: \(ResNetConfiguration.knownNames.joined(separator: ", "))")
             }

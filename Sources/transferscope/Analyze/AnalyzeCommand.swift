@@ -78,5 +78,12 @@ func parseList<T: LosslessStringConvertible>(_ text: String, flag: String) throw
     return values.map { $0! }
 }
 
+/// Parses a comma-separated list of positive integers for option `flag`.
+func parsePositiveList(_ text: String, flag: String) throws -> [Int] {
+    let values: [Int] = try parseList(text, flag: flag)
+    guard values.allSatisfy({ $0 > 0 }) else { throw ValidationError("\(flag) must be positive integers separated by commas, got '\(text)'") }
+    return values
+}
+
 /// Prints a line on standard error (progress of analyses).
 func note(_ text: String) { printError(text) }
