@@ -35,10 +35,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // C libraries, only behind system-library targets.
-        .systemLibrary(
-            name: "COpenBLAS", pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev", "pkg-config"])]),
+        // C libraries, only behind system-library targets. OpenBLAS is not linked: Core loads it at
+        // run time, after choosing its kernels from the processor's features (OpenBLASLibrary).
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CLibJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -50,7 +48,7 @@ let package = Package(
         // Micro-kernels built for AVX-512, called by Core only where the processor has it.
         .target(name: "TransferscopeAVX512", swiftSettings: avx512Flags),
         // Tensors, BLAS, threading, randomness: the engine's core.
-        .target(name: "TransferscopeCore", dependencies: ["COpenBLAS", "TransferscopeAVX512"], swiftSettings: fastMath),
+        .target(name: "TransferscopeCore", dependencies: ["TransferscopeAVX512"], swiftSettings: fastMath),
         // Layers, models, initialization. Imports Core.
         .target(name: "TransferscopeNN", dependencies: ["TransferscopeCore"], swiftSettings: fastMath),
         // SGD and learning-rate schedules. Imports Core and NN.

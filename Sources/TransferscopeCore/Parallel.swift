@@ -1,12 +1,12 @@
-import COpenBLAS
 import Dispatch
 import Foundation
 
 /// The engine's one level of threading: a fixed number of workers, each given a fixed,
 /// contiguous share of the work, so that the same thread count gives the same bits.
 ///
-/// OpenBLAS is kept single-threaded: kernels split the batch across workers and each worker
-/// calls sgemm on its own share, which avoids oversubscribing the cores.
+/// OpenBLAS is kept single-threaded (`OpenBLASLibrary` sets it so when it loads): kernels split
+/// the batch across workers and each worker calls sgemm on its own share, which avoids
+/// oversubscribing the cores.
 public enum Parallel {
     nonisolated(unsafe) private static var configuredWorkers = defaultWorkerCount()
 
@@ -18,11 +18,9 @@ public enum Parallel {
     public static func setWorkerCount(_ count: Int) {
         precondition(count >= 1, "Parallel.setWorkerCount: needs at least 1 worker, got \(count)")
         configuredWorkers = count
-        openblas_set_num_threads(1)
     }
 
     private static func defaultWorkerCount() -> Int {
-        openblas_set_num_threads(1)
         if let text = ProcessInfo.processInfo.environment["TRANSFERSCOPE_THREADS"], let n = Int(text), n >= 1 {
             return n
         }

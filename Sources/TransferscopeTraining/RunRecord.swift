@@ -15,17 +15,17 @@ public struct MachineDescription: Codable, Sendable, Equatable {
     public var operatingSystem: String
     public var avx512: Bool
     public var threads: Int
+    /// The BLAS kernels and convolution kernels in use (absent in runs recorded by earlier versions).
+    public var compute: ComputePath?
 
     /// This machine, with the worker threads in use.
     public static func current() -> MachineDescription {
         let info = ProcessInfo.processInfo
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown"
         return MachineDescription(
-            hostname: info.hostName, processor: model, cores: info.activeProcessorCount,
+            hostname: info.hostName, processor: CPUFeatures.modelName, cores: info.activeProcessorCount,
             memoryGiB: (Double(info.physicalMemory) / 1_073_741_824 * 10).rounded() / 10,
-            operatingSystem: info.operatingSystemVersionString, avx512: CPUFeatures.hasAVX512, threads: Parallel.workerCount)
+            operatingSystem: info.operatingSystemVersionString, avx512: CPUFeatures.hasAVX512, threads: Parallel.workerCount,
+            compute: .current)
     }
 }
 

@@ -1,4 +1,6 @@
 import ArgumentParser
+import TransferscopeCore
+import TransferscopeTraining
 
 /// The `transferscope` command: what is being transferred in transfer learning?
 @main
@@ -10,6 +12,6 @@ struct Transferscope: ParsableCommand {
             Models are torchvision-compatible ResNets stored as safetensors checkpoints that load \
             with `model.load_state_dict(safetensors.torch.load_file(path))` in PyTorch.
             """,
-        version: "0.3.0",
-        subcommands: [StudyCommand.self, TrainCommand.self, EvalCommand.self, AnalyzeCommand.self, DataCommand.self, ModelCommand.self])
+        version: "\(TransferscopeVersion.current)\n\(ComputePath.current.summary)",
+        subcommands: [StudyCommand.self, TrainCommand.self, EvalCommand.self, AnalyzeCommand.self, DataCommand.self, ModelCommand.self, DoctorCommand.self])
 }

@@ -1,0 +1,155 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// OpenBLAS, loaded at run time with its kernels chosen from the processor's features.
+///
+/// OpenBLAS picks its kernels ("core type") once, while it loads, from a table of processor
+/// model numbers. A model its table does not know (Debian's 0.3.21 on a new Xeon) gets the
+/// generic `Prescott` kernels, about 4x slower than the processor can run (22 vs 101 GFLOP/s per
+/// core for sgemm 1024^3 on an AVX-512 Xeon). So Transferscope does not link OpenBLAS: before
+/// loading it with `dlopen`, it sets `OPENBLAS_CORETYPE` from the processor's feature flags
+/// (AVX-512 F/VL/BW/DQ/CD -> SkylakeX, AVX2 + FMA -> Haswell, or Zen on AMD), unless the user
+/// has set that variable, which is always respected. What was chosen, and why, is recorded in
+/// `run.json` and printed by `transferscope doctor`.
+public final class OpenBLASLibrary: @unchecked Sendable {
+    /// How the core type in use came about.
+    public enum CoreTypeSource: String, Codable, Sendable {
+        case user = "OPENBLAS_CORETYPE set by the user"
+        case processorFeatures = "chosen from the processor's features"
+        case library = "OpenBLAS's own detection"
+    }
+
+    /// What went wrong loading OpenBLAS; the message says what to install or set.
+    public struct LoadError: Error, LocalizedError, Sendable {
+        public let message: String
+        public var errorDescription: String? { message }
+    }
+
+    /// The file that was loaded (as given to `dlopen`).
+    public let path: String
+    /// The core type asked for through `OPENBLAS_CORETYPE`, if any.
+    public let requestedCoreType: String?
+    /// The kernels OpenBLAS actually runs (`openblas_get_corename()`), e.g. "SkylakeX".
+    public let coreType: String
+    /// OpenBLAS's build description (`openblas_get_config()`), e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ...".
+    public let configuration: String
+    public let coreTypeSource: CoreTypeSource
+
+    typealias SgemmFunction = @convention(c) (
+        Int32, Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32,
+        UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32
+    ) -> Void
+    typealias SsyrkFunction = @convention(c) (
+        Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32, Float,
+        UnsafeMutablePointer<Float>?, Int32
+    ) -> Void
+    typealias SetThreadsFunction = @convention(c) (Int32) -> Void
+    typealias NameFunction = @convention(c) () -> UnsafeMutablePointer<CChar>?
+
+    let sgemm: SgemmFunction
+    let ssyrk: SsyrkFunction
+
+    /// CBLAS's enumeration values (cblas.h), passed as C ints.
+    enum CBLAS {
+        static let rowMajor: Int32 = 101
+        static let noTranspose: Int32 = 111
+        static let transpose: Int32 = 112
+        static let upper: Int32 = 121
+    }
+
+    private init(
+        path: String, requestedCoreType: String?, coreType: String, configuration: String,
+        coreTypeSource: CoreTypeSource, sgemm: SgemmFunction, ssyrk: SsyrkFunction
+    ) {
+        self.path = path
+        self.requestedCoreType = requestedCoreType
+        self.coreType = coreType
+        self.configuration = configuration
+        self.coreTypeSource = coreTypeSource
+        self.sgemm = sgemm
+        self.ssyrk = ssyrk
+    }
+
+    /// The process's OpenBLAS, loaded on first use (single-threaded: the engine's own workers
+    /// split the work and each calls sgemm on its share).
+    public static let loaded: Result<OpenBLASLibrary, LoadError> = Result { try load() }.mapError {
+        $0 as? LoadError ?? LoadError(message: "\($0)")
+    }
+
+    /// The loaded library; stops the process with the load error's message if it could not load.
+    /// Commands call `OpenBLASLibrary.loaded` first to report that error as an error instead.
+    public static var shared: OpenBLASLibrary {
+        switch loaded {
+        case let .success(library): return library
+        case let .failure(error): fatalError(error.message)
+        }
+    }
+
+    /// The OpenBLAS core type whose kernels the processor with these feature flags can run
+    /// fastest, or nil to leave the choice to OpenBLAS (no AVX2, or not x86-64).
+    public static func coreType(forFlags flags: Set<String>, vendor: String) -> String? {
+        #if arch(x86_64)
+        if ["avx512f", "avx512vl", "avx512bw", "avx512dq", "avx512cd"].allSatisfy(flags.contains) {
+            return "SkylakeX"
+        }
+        if flags.contains("avx2") && flags.contains("fma") {
+            return vendor == "AuthenticAMD" || vendor == "HygonGenuine" ? "Zen" : "Haswell"
+        }
+        #endif
+        return nil
+    }
+
+    static let candidatePaths = ["libopenblas.so.0", "libopenblas.so", "libopenblas.dylib", "/opt/homebrew/opt/openblas/lib/libopenblas.dylib"]
+
+    private static func load() throws -> OpenBLASLibrary {
+        let environment = ProcessInfo.processInfo.environment
+        let userCoreType = environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 }
+        let chosen = userCoreType == nil ? coreType(forFlags: CPUFeatures.flags, vendor: CPUFeatures.vendor) : nil
+        // OpenBLAS reads the variable in its load-time constructor; set it for that moment only,
+        // so child processes see the environment the user gave.
+        if let chosen { setenv("OPENBLAS_CORETYPE", chosen, 1) }
+        defer { if chosen != nil { unsetenv("OPENBLAS_CORETYPE") } }
+
+        let paths = environment["TRANSFERSCOPE_OPENBLAS"].map { [$0] } ?? candidatePaths
+        var handle: UnsafeMutableRawPointer?
+        var path = ""
+        var failures: [String] = []
+        for candidate in paths {
+            handle = dlopen(candidate, RTLD_NOW | RTLD_LOCAL)
+            if handle != nil { path = candidate; break }
+            failures.append(dlerror().map { String(cString: $0) } ?? candidate)
+        }
+        guard let handle else {
+            throw LoadError(message: """
+                OpenBLAS could not be loaded (\(failures.joined(separator: "; "))). \
+                Install it (Debian/Ubuntu: apt-get install libopenblas0-pthread, or run scripts/install-deps.sh), \
+                or set TRANSFERSCOPE_OPENBLAS to the path of libopenblas.so.
+                """)
+        }
+        func symbol<T>(_ name: String, as type: T.Type) throws -> T {
+            guard let address = dlsym(handle, name) else {
+                throw LoadError(message: "\(path) has no symbol \(name): it is not an OpenBLAS build Transferscope can use")
+            }
+            return unsafeBitCast(address, to: type)
+        }
+        let configuration = try symbol("openblas_get_config", as: NameFunction.self)().map { String(cString: $0) } ?? ""
+        if configuration.contains("USE64BITINT") {
+            throw LoadError(message: """
+                \(path) is built with 64-bit integers (\(configuration)); Transferscope calls the 32-bit interface. \
+                Point TRANSFERSCOPE_OPENBLAS at the 32-bit library (Debian: libopenblas0-pthread, not libopenblas64-0).
+                """)
+        }
+        try symbol("openblas_set_num_threads", as: SetThreadsFunction.self)(1)
+        let coreName = try symbol("openblas_get_corename", as: NameFunction.self)().map { String(cString: $0) } ?? "unknown"
+        return OpenBLASLibrary(
+            path: path, requestedCoreType: userCoreType ?? chosen, coreType: coreName, configuration: configuration,
+            coreTypeSource: userCoreType != nil ? .user : (chosen != nil ? .processorFeatures : .library),
+            sgemm: try symbol("cblas_sgemm", as: SgemmFunction.self),
+            ssyrk: try symbol("cblas_ssyrk", as: SsyrkFunction.self))
+    }
+}
