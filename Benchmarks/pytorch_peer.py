@@ -2,6 +2,7 @@
 """The PyTorch peer of TransferscopeBenchmarks: the identical models, measured the same way.
 
 usage: pytorch_peer.py MODEL MODE [--batch 128] [--threads 2] [--seconds 10]
+       pytorch_peer.py machine gemm   (sgemm 1024^3 through torch.mm, one thread and --threads)
 Prints one JSON line. Channels-last (PyTorch's faster CPU layout here), after warm-up.
 """
 import argparse
@@ -44,16 +45,33 @@ class ResNet(nn.Module):
 MODELS = {"resnet20": ([3, 3, 3], [16, 32, 64]), "resnet18": ([2, 2, 2, 2], [64, 128, 256, 512])}
 
 
+def gemm_gflops(threads, n=1024, rounds=3):
+    """sgemm n^3 through torch.mm on `threads` threads, best of `rounds` after a warm-up."""
+    torch.set_num_threads(threads)
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    best = 0.0
+    for _ in range(rounds + 1):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        best = max(best, 2 * n ** 3 / (time.perf_counter() - start) / 1e9)
+    return best
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("model", choices=MODELS)
-    p.add_argument("mode", choices=["train", "forward"])
+    p.add_argument("model", choices=list(MODELS) + ["machine"])
+    p.add_argument("mode", choices=["train", "forward", "gemm"])
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seconds", type=float, default=10)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
+    if a.mode == "gemm":
+        print(json.dumps({"engine": "pytorch", "torch": torch.__version__, "model": "machine", "mode": "gemm",
+                          "threads": a.threads, "sgemm_gflops": gemm_gflops(1), "sgemm_gflops_all": gemm_gflops(a.threads)},
+                         sort_keys=True))
+        return
     model = ResNet(*MODELS[a.model]).to(memory_format=torch.channels_last)
     x = torch.randn(a.batch, 3, 32, 32).to(memory_format=torch.channels_last)
     y = torch.arange(a.batch) % 10

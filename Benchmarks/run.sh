@@ -18,6 +18,9 @@ while [ $# -gt 0 ]; do
 done
 swift build -c release --product TransferscopeBenchmarks >&2
 results=$(mktemp)
+# The machine line first: FMA peak and sgemm through the engine's BLAS path, and torch.mm.
+.build/release/TransferscopeBenchmarks machine gemm --threads "$THREADS" >> "$results"
+python3 Benchmarks/pytorch_peer.py machine gemm --threads "$THREADS" >> "$results"
 for model in resnet20 resnet18; do
     for mode in train forward; do
         for _ in $(seq "$REPEATS"); do

@@ -9,6 +9,9 @@ import TransferscopeOptimizers
 // usage: TransferscopeBenchmarks MODEL MODE [--batch 128] [--threads 2] [--seconds 10]
 //   MODEL: resnet20 | resnet18   (resnet18 is CIFAR-style: 3x3 stem, no max pool, 64/128/256/512)
 //   MODE:  train (SGD step with momentum) | forward (evaluation mode)
+// or:    TransferscopeBenchmarks machine gemm [--threads 2]
+//   the measured FMA peak (one core and all threads) and sgemm 1024^3 through the engine's BLAS
+//   path, with the BLAS kernels in use: a slow kernel shows at once as a low fraction of the peak.
 
 struct Options {
     var model = "resnet20"
@@ -77,16 +80,27 @@ func peakResidentMegabytes() -> Double {
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 Parallel.setWorkerCount(options.threads)
-if ProcessInfo.processInfo.environment["TRANSFERSCOPE_DIRECT_CONV"] == "0" { DirectConvolution.isEnabled = false }
-if let text = ProcessInfo.processInfo.environment["TRANSFERSCOPE_DIRECT_MAX_CHANNELS"], let n = Int(text) {
-    DirectConvolution.maximumInputChannels = n
+// TRANSFERSCOPE_DIRECT_CONV=0 and TRANSFERSCOPE_DIRECT_MAX_CHANNELS=N choose the convolution kernels
+// (ConvolutionKernels.automatic).
+if options.mode == "gemm" {
+    let path = ComputePath.current
+    let peak = MachinePeak.fmaGigaflops(threads: 1), peakAll = MachinePeak.fmaGigaflops(threads: options.threads)
+    let gemm = MachinePeak.sgemmGigaflops(size: 1024, threads: 1)
+    let gemmAll = MachinePeak.sgemmGigaflops(size: 1024, threads: options.threads)
+    let result: [String: Any] = [
+        "engine": "transferscope", "model": "machine", "mode": "gemm", "threads": options.threads,
+        "fma_peak_gflops": peak, "fma_peak_gflops_all": peakAll, "sgemm_gflops": gemm, "sgemm_gflops_all": gemmAll,
+        "blas": "\(path.blas) \(path.blasCoreType) (\(path.blasCoreTypeSource))", "vector_bits": CPUFeatures.hasAVX512 ? 512 : 256,
+    ]
+    let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+    print(String(data: data, encoding: .utf8)!)
+    exit(0)
 }
 if options.mode.hasPrefix("conv") {
     // conv-C-HW: one 3x3 stride-1 convolution C -> C channels on HWxHW images, forward and
     // backward, with the direct kernel and with im2col + sgemm interleaved (best of 12 each),
     // so that machine noise hits both alike.
     let parts = options.mode.split(separator: "-").compactMap { Int($0) }
-    DirectConvolution.maximumInputChannels = 1 << 20
     var g = RandomGenerator(seed: 1)
     let conv = Conv2d(inputChannels: parts[0], outputChannels: parts[0], kernelSize: 3, padding: 1, generator: &g)
     let x = Tensor.randomNormal(shape: [options.batch, parts[1], parts[1], parts[0]], using: &g)
@@ -94,13 +108,15 @@ if options.mode.hasPrefix("conv") {
     var best: [String: Double] = [:]
     for _ in 0..<12 {
         for direct in [true, false] {
-            DirectConvolution.isEnabled = direct
-            let y = conv.forward(x)
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            _ = conv.forward(x)
-            let t1 = DispatchTime.now().uptimeNanoseconds
-            conv.backward(y)
-            let t2 = DispatchTime.now().uptimeNanoseconds
+            let kernels = ConvolutionKernels(direct: direct, maximumDirectInputChannels: 1 << 20)
+            let (t0, t1, t2) = ConvolutionKernels.$current.withValue(kernels) {
+                let y = conv.forward(x)
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                _ = conv.forward(x)
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                conv.backward(y)
+                return (t0, t1, DispatchTime.now().uptimeNanoseconds)
+            }
             let name = direct ? "direct" : "im2col"
             best[name + " forward GFLOP/s"] = max(best[name + " forward GFLOP/s"] ?? 0, 2 * macs / Double(t1 - t0))
             best[name + " backward GFLOP/s"] = max(best[name + " backward GFLOP/s"] ?? 0, 4 * macs / Double(t2 - t1))
