@@ -70,16 +70,17 @@ public enum Convolution {
         }
     }
 
-    /// output = conv(input, weight) + bias.
+    /// output = conv(input, weight) + bias, with `ConvolutionKernels.current`'s kernels.
     /// input: [N, H, W, C_in]; weight: [kH, kW, C_in, C_out]; bias: [C_out] or nil;
     /// output: [N, OH, OW, C_out] (overwritten).
     public static func forward(
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, geometry g: ConvolutionGeometry, workspace: Workspace
     ) {
-        if DirectConvolution.supports(g) && !g.isPointwise {
+        let kernels = ConvolutionKernels.current
+        if DirectConvolution.supports(g, kernels: kernels) && !g.isPointwise {
             DirectConvolution.forward(output: output, input: input, weight: weight, bias: bias, geometry: g,
-                                      workspace: workspace)
+                                      workspace: workspace, avx512: kernels.avx512)
             return
         }
         let k = g.patchSize, o = g.outputChannels
@@ -126,10 +127,11 @@ public enum Convolution {
     ) {
         let k = g.patchSize, o = g.outputChannels
         let workers = Parallel.activeWorkers(for: g.batch)
-        let adjointSupported = DirectConvolution.supports(DirectConvolution.adjointGeometry(g))
-        if DirectConvolution.supports(g) && !g.isPointwise && (inputGradient == nil || adjointSupported) {
+        let kernels = ConvolutionKernels.current
+        let adjointSupported = DirectConvolution.supports(DirectConvolution.adjointGeometry(g), kernels: kernels)
+        if DirectConvolution.supports(g, kernels: kernels) && !g.isPointwise && (inputGradient == nil || adjointSupported) {
             directBackward(inputGradient: inputGradient, outputGradient: outputGradient, input: input, weight: weight,
-                           geometry: g, workspace: workspace, gradientWorkspace: gradientWorkspace)
+                           geometry: g, workspace: workspace, gradientWorkspace: gradientWorkspace, kernels: kernels)
         } else {
             im2colBackward(inputGradient: inputGradient, outputGradient: outputGradient, input: input, weight: weight,
                            geometry: g, workspace: workspace, gradientWorkspace: gradientWorkspace)
@@ -152,12 +154,12 @@ public enum Convolution {
     static func directBackward(
         inputGradient: UnsafeMutablePointer<Float>?, outputGradient: UnsafePointer<Float>,
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
-        workspace: Workspace, gradientWorkspace: Workspace
+        workspace: Workspace, gradientWorkspace: Workspace, kernels: ConvolutionKernels
     ) {
         let k = g.patchSize, o = g.outputChannels
         let adjoint = DirectConvolution.adjointGeometry(g)
         let directInput = inputGradient != nil
-        precondition(!directInput || DirectConvolution.supports(adjoint), "directBackward: unsupported adjoint \(adjoint)")
+        precondition(!directInput || DirectConvolution.supports(adjoint, kernels: kernels), "directBackward: unsupported adjoint \(adjoint)")
         let adjointWeightSize = directInput ? k * o : 0
         // The adjoint weights live after worker 0's partial gradient, computed once before the split.
         let shared = gradientWorkspace.floats(worker: 0, count: k * o + adjointWeightSize)
@@ -174,7 +176,7 @@ public enum Convolution {
             for n in images {
                 DirectConvolution.pad(image: outputGradient + n * g.outputImageSize, geometry: adjoint, into: scratch)
                 DirectConvolution.forwardImage(output: inputGradient + n * g.inputImageSize, padded: scratch,
-                                               weight: adjointWeight, geometry: adjoint)
+                                               weight: adjointWeight, geometry: adjoint, avx512: kernels.avx512)
             }
         }
     }

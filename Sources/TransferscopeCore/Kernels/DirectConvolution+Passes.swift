@@ -3,14 +3,14 @@ extension DirectConvolution {
     /// input: [N, H, W, C]; weight: [k, k, C, O]; output: [N, H, W, O] (overwritten).
     static func forward(
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>?, geometry g: ConvolutionGeometry, workspace: Workspace
+        bias: UnsafePointer<Float>?, geometry g: ConvolutionGeometry, workspace: Workspace, avx512: Bool
     ) {
         Parallel.forEachShare(of: g.batch) { worker, images in
             let padded = workspace.floats(worker: worker, count: paddedImageSize(g))
             for n in images {
                 pad(image: input + n * g.inputImageSize, geometry: g, into: padded)
                 let out = output + n * g.outputImageSize
-                forwardImage(output: out, padded: padded, weight: weight, geometry: g)
+                forwardImage(output: out, padded: padded, weight: weight, geometry: g, avx512: avx512)
                 if let bias {
                     for pixel in 0..<g.outputPixels { for j in 0..<g.outputChannels { out[pixel * g.outputChannels + j] += bias[j] } }
                 }

@@ -9,26 +9,18 @@ import TransferscopeAVX512
 /// input value is broadcast once per block of channels, each weight row loaded once per block
 /// of pixels.
 public enum DirectConvolution {
-    /// Whether convolutions may use the direct kernel (on by default; the benchmarks turn it
-    /// off to measure im2col + sgemm on the same shapes). Set before any work starts.
-    nonisolated(unsafe) public static var isEnabled = true
-    /// Whether the AVX-512 micro-kernels run (where the processor has them; tests turn them off
-    /// to check the AVX2 ones too).
-    nonisolated(unsafe) public static var useAVX512 = CPUFeatures.hasAVX512
-    /// The widest input the direct kernel takes (see `supports`).
-    nonisolated(unsafe) public static var maximumInputChannels = 16
-
     /// Whether the direct kernel applies and pays: stride 1, odd square kernel with padding
-    /// k/2, output channels a multiple of 16, and at most `maximumInputChannels` inputs.
+    /// k/2, output channels a multiple of 16, and at most `kernels.maximumDirectInputChannels` inputs.
     /// Measured (batch 128, 3x3, 2 threads; GFLOP/s direct vs im2col + sgemm, forward and
     /// backward): with AVX-512, 16 channels on 32x32: 76 vs 40 and 70 vs 33; 32 on 16x16: 102
     /// vs 66 and 67 vs 64; 64 on 8x8: 77 vs 98 and 59 vs 93. With AVX2 only the direct kernel
     /// wins at 16 channels and loses from 32 on. Kept at 16 for now: with 32 input channels on
     /// AVX-512 and a single worker, the PyTorch fixtures drift to 3e-4 after three SGD steps
     /// (2e-6 otherwise), a discrepancy not yet explained.
-    public static func supports(_ g: ConvolutionGeometry) -> Bool {
-        isEnabled && g.stride == 1 && g.kernelHeight == g.kernelWidth && g.kernelHeight % 2 == 1
-            && g.padding == g.kernelHeight / 2 && g.outputChannels % 16 == 0 && g.inputChannels <= maximumInputChannels
+    public static func supports(_ g: ConvolutionGeometry, kernels: ConvolutionKernels) -> Bool {
+        kernels.direct && g.stride == 1 && g.kernelHeight == g.kernelWidth && g.kernelHeight % 2 == 1
+            && g.padding == g.kernelHeight / 2 && g.outputChannels % 16 == 0
+            && g.inputChannels <= kernels.maximumDirectInputChannels
     }
 
     /// Rows of one zero-padded image: H + 2p, plus one slack row so shifted reads stay inside.
@@ -51,17 +43,18 @@ public enum DirectConvolution {
         (padded + (g.inputHeight + p) * wp * c).update(repeating: 0, count: (p + 1) * wp * c)
     }
 
-    /// output[y, x, :] = sum over taps and input channels, for one image.
+    /// output[y, x, :] = sum over taps and input channels, for one image, with the AVX-512
+    /// micro-kernels where `avx512` (the caller checked the processor), else the AVX2 one.
     /// padded: [H + 2p + 1, W + 2p, C]; weight: [k, k, C, O]; output: [H, W, O] (overwritten).
     static func forwardImage(
         output: UnsafeMutablePointer<Float>, padded: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        geometry g: ConvolutionGeometry
+        geometry g: ConvolutionGeometry, avx512: Bool
     ) {
         typealias V = SIMD8<Float>
         let c = g.inputChannels, o = g.outputChannels, k = g.kernelHeight
         let wp = paddedWidth(g), width = g.outputWidth
-        let wide = useAVX512 && o % 32 == 0 && width >= 6
-        let narrow = useAVX512 && !wide && width >= 12
+        let wide = avx512 && o % 32 == 0 && width >= 6
+        let narrow = avx512 && !wide && width >= 12
         for y in 0..<g.outputHeight {
             for ob in stride(from: 0, to: o, by: wide ? 32 : 16) {
                 var x = 0

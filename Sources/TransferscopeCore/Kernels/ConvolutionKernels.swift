@@ -1,0 +1,34 @@
+import Foundation
+
+/// Which kernels a convolution runs: the direct SIMD kernel (with 512-bit or 256-bit vectors) or
+/// im2col + sgemm. Read once per convolution call, in the calling task, and passed down to the
+/// workers, so a test or benchmark can choose kernels for its own work (`$current.withValue`)
+/// without changing them under work running elsewhere in the process.
+public struct ConvolutionKernels: Sendable, Equatable {
+    /// Whether the direct kernel may run (see `DirectConvolution.supports`).
+    public var direct: Bool
+    /// Whether the direct kernel uses the AVX-512 micro-kernels (only where the processor has them).
+    public var avx512: Bool
+    /// The widest input the direct kernel takes.
+    public var maximumDirectInputChannels: Int
+
+    public init(direct: Bool = true, avx512: Bool = CPUFeatures.hasAVX512, maximumDirectInputChannels: Int = 16) {
+        precondition(!avx512 || CPUFeatures.hasAVX512, "ConvolutionKernels: AVX-512 asked for on a processor without it")
+        self.direct = direct
+        self.avx512 = avx512
+        self.maximumDirectInputChannels = maximumDirectInputChannels
+    }
+
+    /// The default: the direct kernel up to 16 input channels, AVX-512 where the processor has it
+    /// (`TRANSFERSCOPE_NO_AVX512=1` turns it off), and, for benchmarks, `TRANSFERSCOPE_DIRECT_CONV=0`
+    /// and `TRANSFERSCOPE_DIRECT_MAX_CHANNELS=N`.
+    public static let automatic: ConvolutionKernels = {
+        let environment = ProcessInfo.processInfo.environment
+        return ConvolutionKernels(
+            direct: environment["TRANSFERSCOPE_DIRECT_CONV"] != "0",
+            maximumDirectInputChannels: environment["TRANSFERSCOPE_DIRECT_MAX_CHANNELS"].flatMap { Int($0) } ?? 16)
+    }()
+
+    /// The kernels for convolutions started in this task.
+    @TaskLocal public static var current = automatic
+}
