@@ -8,10 +8,20 @@ import TransferscopeOptimizers
 /// Compares whole models against PyTorch: forward (train and eval), loss, every parameter
 /// gradient, BatchNorm running statistics, and the weights after one and three SGD steps.
 /// The fixtures come from `Fixtures/generate_fixtures.py` (torch 2.15, torchvision blocks).
+///
+/// One forward/backward pass is compared with PyTorch's float32 result at 1e-4. Results after
+/// SGD steps are compared with PyTorch's *float64* computation instead: some of them are so
+/// ill-conditioned that float32 disagrees with itself (another summation order, a BLAS kernel,
+/// one rounding of the inputs) by up to 2e-3, so a fixed tolerance against one float32 run
+/// would test the BLAS kernel's summation order rather than the math. The fixture records
+/// PyTorch's own float32 spread per tensor; ours must be within `spreadFactor` times it (and
+/// never needs to be better than `tolerance`).
 @Suite("PyTorch parity")
 struct PyTorchParityTests {
     /// Norm-wise relative tolerance: ||ours - torch|| <= tolerance * ||torch||.
     static let tolerance: Float = 1e-4
+    /// How far beyond PyTorch's own float32 spread (against float64) ours may be after SGD steps.
+    static let spreadFactor: Float = 4
 
     static let fixtureNames = ["resnet20", "resnet18-w8", "resnet50-w8"]
 
@@ -20,6 +30,8 @@ struct PyTorchParityTests {
         let model: ResNet
         let sgd: SGD.Hyperparameters
         let learningRate: Float
+        /// Per step1./step3./eval. tensor: PyTorch's largest float32 relative error against float64.
+        let float32Spread: [String: Float]
 
         init(_ name: String) throws {
             let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -38,6 +50,8 @@ struct PyTorchParityTests {
                 weightDecay: (settings["weight_decay"] as! NSNumber).floatValue,
                 nesterov: settings["nesterov"] as! Bool)
             learningRate = (settings["lr"] as! NSNumber).floatValue
+            let spread = try #require(file.metadata["float32_spread"], "\(name): fixture lacks float32_spread; regenerate it")
+            float32Spread = try JSONDecoder().decode([String: Float].self, from: Data(spread.utf8))
         }
 
         func tensor(_ key: String) -> Tensor {
@@ -61,13 +75,24 @@ struct PyTorchParityTests {
             return (logits, loss)
         }
 
-        /// Expects every float entry `prefix.<key>` and counter to match the model's state.
+        /// Expects `ours` to be as close to PyTorch's float64 `ref64.<key>` as float32 can be:
+        /// within `spreadFactor` x PyTorch's own float32 spread, or `tolerance`, whichever is larger.
+        func expectCloseToReference(_ ours: Tensor, _ key: String) {
+            guard let spread = float32Spread[key], file.entries["ref64." + key] != nil else {
+                Issue.record("fixture has no float64 reference for \(key)")
+                return
+            }
+            expectClose(ours, tensor("ref64." + key), "\(key) vs float64 (PyTorch float32 spread \(spread))",
+                        tolerance: max(PyTorchParityTests.tolerance, PyTorchParityTests.spreadFactor * spread))
+        }
+
+        /// Expects every float entry `prefix.<key>` (after SGD steps) and counter to match the model's state.
         func expectState(prefix: String) {
             let ours = StateDict.entries(of: model.namedState)
             for (key, entry) in ours {
                 switch entry {
                 case let .float32(shape, values):
-                    expectClose(Tensor(shape: shape, scalars: values), tensor(prefix + key), "\(prefix)\(key)")
+                    expectCloseToReference(Tensor(shape: shape, scalars: values), prefix + key)
                 case let .int64(_, values):
                     #expect(values == file.integers(prefix + key)?.values, "\(prefix)\(key)")
                 case .uint8:
@@ -119,6 +144,6 @@ struct PyTorchParityTests {
         }
         fixture.expectState(prefix: "step3.")
         let (input, _) = fixture.batch("")
-        Self.expectClose(fixture.model.forward(input, training: false), fixture.tensor("eval.logits"), "\(name) eval logits")
+        fixture.expectCloseToReference(fixture.model.forward(input, training: false), "eval.logits")
     }
 }
