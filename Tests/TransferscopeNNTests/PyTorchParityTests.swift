@@ -9,31 +9,34 @@ import TransferscopeOptimizers
 /// gradient, BatchNorm running statistics, and the weights after one and three SGD steps.
 /// The fixtures come from `Fixtures/generate_fixtures.py` (torch 2.15, torchvision blocks).
 ///
-/// One forward/backward pass is compared with PyTorch's float32 result at 1e-4. Results after
-/// SGD steps are compared with PyTorch's *float64* computation instead: some of them are so
-/// ill-conditioned that float32 disagrees with itself (another summation order, a BLAS kernel,
-/// one rounding of the inputs) by up to 2e-3, so a fixed tolerance against one float32 run
-/// would test the BLAS kernel's summation order rather than the math. The fixture records
-/// PyTorch's own float32 spread per tensor; ours must be within `spreadFactor` times it (and
-/// never needs to be better than `tolerance`).
+/// Every tensor is compared with PyTorch's *float64* computation of the same math, not with one
+/// float32 run: where a ReLU input sits near zero or a max-pool window near a tie, float32
+/// disagrees with itself (another summation order, another BLAS kernel, one rounding of the
+/// inputs) by up to 6e-3 in a single backward pass and 2e-2 after three SGD steps, so a fixed
+/// tolerance against one float32 run tests the BLAS kernel's summation order rather than the
+/// math (it failed on OpenBLAS's Prescott kernels). The fixture records PyTorch's own float32
+/// spread per tensor; ours must be within `spreadFactor` times it, and within `tolerance`
+/// wherever float32 is well conditioned (almost every tensor: spreads there are ~1e-6).
 @Suite("PyTorch parity")
 struct PyTorchParityTests {
     /// Norm-wise relative tolerance: ||ours - torch|| <= tolerance * ||torch||.
     static let tolerance: Float = 1e-4
-    /// How far beyond PyTorch's own float32 spread (against float64) ours may be after SGD steps.
+    /// How far beyond PyTorch's own float32 spread (against float64) ours may be.
     static let spreadFactor: Float = 4
 
     static let fixtureNames = ["resnet20", "resnet18-w8", "resnet50-w8"]
 
     struct Fixture {
+        let name: String
         let file: SafeTensors
         let model: ResNet
         let sgd: SGD.Hyperparameters
         let learningRate: Float
-        /// Per step1./step3./eval. tensor: PyTorch's largest float32 relative error against float64.
+        /// Per recorded tensor: PyTorch's largest float32 relative error against float64.
         let float32Spread: [String: Float]
 
         init(_ name: String) throws {
+            self.name = name
             let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 .appendingPathComponent("Fixtures/\(name).safetensors").path
             file = try SafeTensors(contentsOf: path)
@@ -82,7 +85,7 @@ struct PyTorchParityTests {
                 Issue.record("fixture has no float64 reference for \(key)")
                 return
             }
-            expectClose(ours, tensor("ref64." + key), "\(key) vs float64 (PyTorch float32 spread \(spread))",
+            expectClose(ours, tensor("ref64." + key), "\(name) \(key) vs float64 (PyTorch float32 spread \(spread))",
                         tolerance: max(PyTorchParityTests.tolerance, PyTorchParityTests.spreadFactor * spread))
         }
 
@@ -124,11 +127,10 @@ struct PyTorchParityTests {
         let fixture = try Fixture(name)
         let (input, labels) = fixture.batch("")
         let (logits, loss) = fixture.forwardBackward(input, labels)
-        Self.expectClose(logits, fixture.tensor("train.logits"), "\(name) train logits")
+        fixture.expectCloseToReference(logits, "train.logits")
         #expect(abs(loss - fixture.tensor("train.loss")[flat: 0]) <= 1e-5 * max(1, abs(loss)), "\(name) loss")
         for (key, parameter) in fixture.model.namedState.parameters {
-            let gradient = StateDict.pytorchLayout(parameter.gradient, layout: parameter.layout)
-            Self.expectClose(gradient, fixture.tensor("grad." + key), "\(name) grad.\(key)")
+            fixture.expectCloseToReference(StateDict.pytorchLayout(parameter.gradient, layout: parameter.layout), "grad." + key)
         }
     }
 
