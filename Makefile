@@ -5,7 +5,7 @@ SWIFT ?= swift
 
 help:
 	@echo "make demo      install what is missing, build, run the quick study, print where its report is"
-	@echo "make test      install what is missing, build, run the test suite"
+	@echo "make test      install what is missing, build, run the test suite (and the numeric suites on every CPU path)"
 	@echo "make data      install the built-in datasets' packages and prepare them all"
 	@echo "make build     release build of the transferscope CLI"
 	@echo "make bench     Transferscope vs PyTorch throughput, side by side (needs pip torch)"
@@ -19,6 +19,7 @@ build: deps
 
 test: deps
 	$(SWIFT) test
+	bash scripts/test-cpu-paths.sh
 
 demo:
 	bash scripts/demo.sh

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the suites whose numbers depend on the compute path (BLAS kernels, SIMD convolution kernels)
+# once more on every other path this processor can run, after the full suite ran on the default
+# one: OpenBLAS's generic Prescott kernels (what an unknown CPU model used to get), Haswell's AVX2
+# kernels, and the AVX2 convolution kernels on an AVX-512 machine. A machine difference then
+# cannot turn the suite red for the next person.
+# usage: scripts/test-cpu-paths.sh   (after `swift test` has built the tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+suites='BLASTests|PyTorchParityTests|LayerGradientTests'
+flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
+has() { [[ " $flags " == *" $1 "* ]]; }
+paths=("OPENBLAS_CORETYPE=Prescott")
+if has avx2 && has fma; then paths+=("OPENBLAS_CORETYPE=Haswell"); fi
+if has avx512f && has avx512vl; then paths+=("TRANSFERSCOPE_NO_AVX512=1" "TRANSFERSCOPE_NO_AVX512=1 OPENBLAS_CORETYPE=Prescott"); fi
+for path in "${paths[@]}"; do
+    echo "== compute path: $path"
+    env $path swift test --skip-build --filter "$suites"
+done
