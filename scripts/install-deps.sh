@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the C libraries Transferscope builds against: OpenBLAS, libpng, libjpeg-turbo, zlib (idempotent; Debian/Ubuntu).
+# Installs the C libraries Transferscope needs: OpenBLAS (loaded at run time), libpng, libjpeg-turbo, zlib (idempotent; Debian/Ubuntu).
 set -euo pipefail
 need=()
 for pkg in libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev pkg-config; do
