@@ -24,10 +24,11 @@ public enum CPUFeatures {
     /// AVX2 with FMA: what the engine's SIMD code is compiled for on x86-64.
     public static var hasAVX2: Bool { flags.contains("avx2") && flags.contains("fma") }
 
-    /// AVX-512 F, VL, BW, DQ and CD: what OpenBLAS's SkylakeX kernels need.
-    public static var hasAVX512Family: Bool {
-        ["avx512f", "avx512vl", "avx512bw", "avx512dq", "avx512cd"].allSatisfy(flags.contains)
-    }
+    /// The AVX-512 subsets OpenBLAS's SkylakeX kernels need: F, VL, BW, DQ and CD.
+    public static let avx512FamilyFlags = ["avx512f", "avx512vl", "avx512bw", "avx512dq", "avx512cd"]
+
+    /// Whether the processor has all of `avx512FamilyFlags`.
+    public static var hasAVX512Family: Bool { avx512FamilyFlags.allSatisfy(flags.contains) }
 
     /// Whether AVX-512F (with VL) is available, so the `TransferscopeAVX512` kernels may run.
     /// `TRANSFERSCOPE_NO_AVX512=1` turns them off (to compare, or to rule them out).

@@ -47,7 +47,8 @@ public enum MachinePeak {
     }
 }
 
-/// `fmaLoopAVX512`'s 256-bit twin, compiled with this target's AVX2 + FMA flags.
+/// `fmaLoopAVX512`'s 256-bit twin, compiled with this target's AVX2 + FMA flags (a deliberate
+/// twin: a shared generic would be compiled with one target's flags for both).
 @inline(never) @_optimize(speed)
 func fmaLoopAVX2(iterations: Int) -> Float {
     typealias V = SIMD8<Float>

@@ -94,7 +94,7 @@ public final class OpenBLASLibrary: @unchecked Sendable {
     /// fastest, or nil to leave the choice to OpenBLAS (no AVX2, or not x86-64).
     public static func coreType(forFlags flags: Set<String>, vendor: String) -> String? {
         #if arch(x86_64)
-        if ["avx512f", "avx512vl", "avx512bw", "avx512dq", "avx512cd"].allSatisfy(flags.contains) {
+        if CPUFeatures.avx512FamilyFlags.allSatisfy(flags.contains) {
             return "SkylakeX"
         }
         if flags.contains("avx2") && flags.contains("fma") {
