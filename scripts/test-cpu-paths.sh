@@ -13,7 +13,14 @@ has() { [[ " $flags " == *" $1 "* ]]; }
 paths=("OPENBLAS_CORETYPE=Prescott")
 if has avx2 && has fma; then paths+=("OPENBLAS_CORETYPE=Haswell"); fi
 if has avx512f && has avx512vl; then paths+=("TRANSFERSCOPE_NO_AVX512=1" "TRANSFERSCOPE_NO_AVX512=1 OPENBLAS_CORETYPE=Prescott"); fi
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 for path in "${paths[@]}"; do
     echo "== compute path: $path"
-    env $path swift test --skip-build --filter "$suites"
+    env $path swift test --skip-build --filter "$suites" 2>&1 | tee "$log"
+    # `--filter` matching nothing exits 0: a renamed suite must not pass silently.
+    if ! grep -Eq "Test run with [1-9][0-9]* tests" "$log"; then
+        echo "error: no test matched '$suites' on path $path (were the suites renamed?)" >&2
+        exit 1
+    fi
 done

@@ -90,7 +90,7 @@ if options.mode == "gemm" {
     let result: [String: Any] = [
         "engine": "transferscope", "model": "machine", "mode": "gemm", "threads": options.threads,
         "fma_peak_gflops": peak, "fma_peak_gflops_all": peakAll, "sgemm_gflops": gemm, "sgemm_gflops_all": gemmAll,
-        "blas": "\(path.blas) \(path.blasCoreType) (\(path.blasCoreTypeSource))", "vector_bits": CPUFeatures.hasAVX512 ? 512 : 256,
+        "blas": "\(path.blas) \(path.blasCoreType) (\(path.blasCoreTypeSource))", "vector_bits": MachinePeak.vectorBits,
     ]
     let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
     print(String(data: data, encoding: .utf8)!)

@@ -5,17 +5,21 @@ import TransferscopeAVX512
 /// do at best) and what sgemm reaches through the engine's BLAS path, so that a benchmark can
 /// say how close to the hardware the engine runs, on whatever processor it runs on.
 public enum MachinePeak {
+    /// The widest vectors the processor has (512 where it reports AVX-512 F and VL, else 256),
+    /// whatever the engine's own kernels are set to use.
+    public static var vectorBits: Int { CPUFeatures.flags.isSuperset(of: ["avx512f", "avx512vl"]) ? 512 : 256 }
+
     /// FLOP/s of independent fused multiply-adds, in GFLOP/s, on `threads` threads at once, with
-    /// the widest vectors the engine may use (512-bit where `CPUFeatures.hasAVX512`, else 256-bit).
-    /// Best of several ~50 ms rounds; an FMA counts as 2 FLOPs.
+    /// the processor's widest vectors (`vectorBits`). Best of several ~50 ms rounds; an FMA
+    /// counts as 2 FLOPs.
     public static func fmaGigaflops(threads: Int = 1, rounds: Int = 5) -> Double {
-        let lanes = CPUFeatures.hasAVX512 ? 16 : 8
+        let lanes = vectorBits / 32
         let iterations = 4_000_000
         var best = 0.0
         for _ in 0..<rounds {
             let start = DispatchTime.now().uptimeNanoseconds
             DispatchQueue.concurrentPerform(iterations: threads) { _ in
-                let sink = CPUFeatures.hasAVX512 ? fmaLoopAVX512(iterations: iterations) : fmaLoopAVX2(iterations: iterations)
+                let sink = lanes == 16 ? fmaLoopAVX512(iterations: iterations) : fmaLoopAVX2(iterations: iterations)
                 if sink.isNaN { print("") }  // keeps the loop's result alive
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -21,8 +21,9 @@ public enum Parallel {
     }
 
     private static func defaultWorkerCount() -> Int {
-        // Load OpenBLAS here, on the thread that first uses the engine and before any work is
-        // split: it sets OPENBLAS_CORETYPE for the moment of loading, which no worker may race.
+        // Load OpenBLAS as early as the engine is used, on the calling thread and before work is
+        // split across workers: loading sets OPENBLAS_CORETYPE for a moment (the CLI loads it
+        // even earlier, on the main thread, for --version).
         _ = OpenBLASLibrary.loaded
         if let text = ProcessInfo.processInfo.environment["TRANSFERSCOPE_THREADS"], let n = Int(text), n >= 1 {
             return n

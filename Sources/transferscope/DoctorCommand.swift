@@ -32,7 +32,7 @@ struct DoctorCommand: ParsableCommand {
         }
         let peak = MachinePeak.fmaGigaflops(threads: 1)
         let gemm = MachinePeak.sgemmGigaflops(size: 1024, threads: 1)
-        print(String(format: "FMA peak:      %.1f GFLOP/s per core (measured, %d-bit vectors)", peak, CPUFeatures.hasAVX512 ? 512 : 256))
+        print(String(format: "FMA peak:      %.1f GFLOP/s per core (measured, %d-bit vectors)", peak, MachinePeak.vectorBits))
         print(String(format: "sgemm 1024^3:  %.1f GFLOP/s on one core, %.0f%% of the FMA peak", gemm, 100 * gemm / peak))
     }
 }

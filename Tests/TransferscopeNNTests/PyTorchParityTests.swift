@@ -12,11 +12,14 @@ import TransferscopeOptimizers
 /// Every tensor is compared with PyTorch's *float64* computation of the same math, not with one
 /// float32 run: where a ReLU input sits near zero or a max-pool window near a tie, float32
 /// disagrees with itself (another summation order, another BLAS kernel, one rounding of the
-/// inputs) by up to 6e-3 in a single backward pass and 2e-2 after three SGD steps, so a fixed
+/// inputs) by up to 6e-3 in a single backward pass and 5e-2 after three SGD steps, so a fixed
 /// tolerance against one float32 run tests the BLAS kernel's summation order rather than the
 /// math (it failed on OpenBLAS's Prescott kernels). The fixture records PyTorch's own float32
-/// spread per tensor; ours must be within `spreadFactor` times it, and within `tolerance`
-/// wherever float32 is well conditioned (almost every tensor: spreads there are ~1e-6).
+/// spread per tensor; ours must be within `spreadFactor` times it, and within `tolerance` where
+/// float32 is well conditioned. That is every logit, every step-1 tensor and every gradient of
+/// resnet20 and ResNet-18-w8; 129 of resnet50-w8's 161 gradients (PyTorch's own float32 runs
+/// spread up to 3.7e-3 there) and most step-3 tensors (up to 5e-2) get the wider, measured
+/// tolerance. Per-layer backward passes are checked separately by finite differences.
 @Suite("PyTorch parity")
 struct PyTorchParityTests {
     /// Norm-wise relative tolerance: ||ours - torch|| <= tolerance * ||torch||.
