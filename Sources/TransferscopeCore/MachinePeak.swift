@@ -7,7 +7,7 @@ import TransferscopeAVX512
 public enum MachinePeak {
     /// The widest vectors the processor has (512 where it reports AVX-512 F and VL, else 256),
     /// whatever the engine's own kernels are set to use.
-    public static var vectorBits: Int { CPUFeatures.flags.isSuperset(of: ["avx512f", "avx512vl"]) ? 512 : 256 }
+    public static var vectorBits: Int { CPUFeatures.processorHasAVX512 ? 512 : 256 }
 
     /// FLOP/s of independent fused multiply-adds, in GFLOP/s, on `threads` threads at once, with
     /// the processor's widest vectors (`vectorBits`). Best of several ~50 ms rounds; an FMA

@@ -32,8 +32,6 @@ public final class OpenBLASLibrary: @unchecked Sendable {
 
     /// The file that was loaded (as given to `dlopen`).
     public let path: String
-    /// The core type asked for through `OPENBLAS_CORETYPE`, if any.
-    public let requestedCoreType: String?
     /// The kernels OpenBLAS actually runs (`openblas_get_corename()`), e.g. "SkylakeX".
     public let coreType: String
     /// OpenBLAS's build description (`openblas_get_config()`), e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ...".
@@ -63,11 +61,10 @@ public final class OpenBLASLibrary: @unchecked Sendable {
     }
 
     private init(
-        path: String, requestedCoreType: String?, coreType: String, configuration: String,
+        path: String, coreType: String, configuration: String,
         coreTypeSource: CoreTypeSource, sgemm: SgemmFunction, ssyrk: SsyrkFunction
     ) {
         self.path = path
-        self.requestedCoreType = requestedCoreType
         self.coreType = coreType
         self.configuration = configuration
         self.coreTypeSource = coreTypeSource
@@ -147,7 +144,7 @@ public final class OpenBLASLibrary: @unchecked Sendable {
         try symbol("openblas_set_num_threads", as: SetThreadsFunction.self)(1)
         let coreName = try symbol("openblas_get_corename", as: NameFunction.self)().map { String(cString: $0) } ?? "unknown"
         return OpenBLASLibrary(
-            path: path, requestedCoreType: userCoreType ?? chosen, coreType: coreName, configuration: configuration,
+            path: path, coreType: coreName, configuration: configuration,
             coreTypeSource: userCoreType != nil ? .user : (chosen != nil ? .processorFeatures : .library),
             sgemm: try symbol("cblas_sgemm", as: SgemmFunction.self),
             ssyrk: try symbol("cblas_ssyrk", as: SsyrkFunction.self))

@@ -23,7 +23,7 @@ struct DoctorCommand: ParsableCommand {
         let path = ComputePath.current
         print("processor:     \(CPUFeatures.modelName) (\(CPUFeatures.vendor.isEmpty ? "unknown vendor" : CPUFeatures.vendor))")
         print("SIMD:          \(path.processorFeatures.isEmpty ? "neither AVX2 nor AVX-512" : path.processorFeatures.joined(separator: ", "))")
-        print("BLAS:          \(path.blas), \(library.coreType) kernels (\(library.coreTypeSource.rawValue)) from \(library.path)")
+        print("BLAS:          \(path.blas), \(path.blasCoreType) kernels (\(path.blasCoreTypeSource)) from \(library.path)")
         print("convolutions:  \(path.convolutionKernels)")
         print("threads:       \(Parallel.workerCount)")
         guard measure else { return }
