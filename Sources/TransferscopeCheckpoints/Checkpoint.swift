@@ -41,13 +41,18 @@ public enum Checkpoint {
     }
 
     static func architecture(of file: SafeTensors, path: String) throws -> ResNetConfiguration {
-        guard let text = file.metadata[architectureKey], let data = text.data(using: .utf8),
-              let configuration = try? JSONDecoder().decode(ResNetConfiguration.self, from: data)
-        else {
+        guard let text = file.metadata[architectureKey] else {
             throw SafeTensorsError.malformed(
-                path: path, reason: "its metadata has no readable \(architectureKey); a checkpoint from elsewhere needs the architecture given explicitly")
+                path: path, reason: "its metadata has no \(architectureKey), so it is not a checkpoint written by Transferscope (train, model init); only those can be loaded")
         }
-        return configuration
+        do {
+            return try JSONDecoder().decode(ResNetConfiguration.self, from: Data(text.utf8))
+        } catch let error as ResNetConfigurationError {
+            throw SafeTensorsError.malformed(path: path, reason: "its recorded \(error.localizedDescription)")
+        } catch {
+            throw SafeTensorsError.malformed(
+                path: path, reason: "its \(architectureKey) metadata is not a readable architecture (\(describeDecodingError(error)))")
+        }
     }
 
     /// A new model with the architecture and weights stored at `path`.

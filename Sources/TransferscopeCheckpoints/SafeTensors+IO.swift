@@ -1,4 +1,5 @@
 import Foundation
+import TransferscopeCore
 
 extension SafeTensors {
     /// The largest header accepted (as the reference implementation: 100 MB).
@@ -11,7 +12,7 @@ extension SafeTensors {
         var headerLength = 0
         for i in 0..<8 { headerLength |= Int(bytes[i]) << (8 * i) }
         guard headerLength > 0, headerLength <= SafeTensors.maximumHeaderLength, 8 + headerLength <= bytes.count else {
-            throw fail("the header length \(headerLength) does not fit a file of \(bytes.count) bytes (truncated?)")
+            throw fail("the header length \(headerLength) does not fit a file of \(bytes.count) bytes (truncated, or not a safetensors file)")
         }
         let headerData = Data(bytes[8..<(8 + headerLength)])
         guard let object = try? JSONSerialization.jsonObject(with: headerData),
@@ -45,9 +46,11 @@ extension SafeTensors {
             }
             let (begin, end) = (offsets[0], offsets[1])
             guard begin <= end, end <= dataLength else {
-                throw fail("tensor \(name) spans bytes \(begin)..<\(end) but the data has \(dataLength) bytes (truncated?)")
+                throw fail("tensor \(name) spans bytes \(begin)..<\(end) but the data has \(dataLength) bytes (truncated: was it fully written?)")
             }
-            let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
+            guard shape.count <= 8, let count = Limits.product(shape), count <= Limits.elements else {
+                throw fail("tensor \(name) has shape \(shape), beyond the \(Limits.elements) values and 8 dimensions supported")
+            }
             let width: Int
             switch dtype {
             case "F32": width = 4

@@ -74,7 +74,7 @@ public enum SafeTensorsError: Error, LocalizedError, Equatable {
         case let .unreadable(path, reason):
             return "cannot read \(path): \(reason). Check that the path exists and is readable."
         case let .malformed(path, reason):
-            return "\(path) is not a valid safetensors file: \(reason). Was it fully written? Re-create it or point to another checkpoint."
+            return "\(path) is not a valid safetensors file: \(reason). Re-create it or point to another file."
         case let .unwritable(path, reason):
             return "cannot write \(path): \(reason). Check that the directory exists and is writable, and that the disk has room."
         }

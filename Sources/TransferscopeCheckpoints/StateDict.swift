@@ -8,17 +8,23 @@ public enum StateDictError: Error, LocalizedError, Equatable {
     case unexpectedKeys(path: String, keys: [String])
     case shapeMismatch(path: String, key: String, expected: [Int], found: [Int])
     case wrongType(path: String, key: String, expected: String)
+    case nonFinite(path: String, key: String, count: Int)
+    case negativeVariance(path: String, key: String)
 
     public var errorDescription: String? {
         switch self {
         case let .missingKeys(path, keys):
             return "\(path) lacks \(keys.count) key(s) the model needs: \(keys.prefix(8).joined(separator: ", "))\(keys.count > 8 ? ", ..." : ""). Is it a checkpoint of the same architecture?"
         case let .unexpectedKeys(path, keys):
-            return "\(path) has \(keys.count) key(s) the model does not have: \(keys.prefix(8).joined(separator: ", "))\(keys.count > 8 ? ", ..." : ""). Is it a checkpoint of the same architecture? Load non-strictly to ignore them."
+            return "\(path) has \(keys.count) key(s) the model does not have: \(keys.prefix(8).joined(separator: ", "))\(keys.count > 8 ? ", ..." : ""). Is it a checkpoint of the same architecture?"
         case let .shapeMismatch(path, key, expected, found):
             return "\(path): \(key) has shape \(found) but the model expects \(expected). Check the architecture, widths, input channels and classes."
         case let .wrongType(path, key, expected):
             return "\(path): \(key) should be \(expected)."
+        case let .nonFinite(path, key, count):
+            return "\(path): \(key) holds \(count) NaN or infinite value(s); the model it came from diverged or the file is damaged. Use a checkpoint from before the divergence (checkpoints/epoch-NNNN.safetensors) or train again with a lower --lr."
+        case let .negativeVariance(path, key):
+            return "\(path): \(key) holds a negative variance; the file is damaged. Re-create it or point to another checkpoint."
         }
     }
 }
@@ -82,6 +88,11 @@ public enum StateDict {
             }
             guard shape == expected else {
                 throw StateDictError.shapeMismatch(path: path, key: name, expected: expected, found: shape)
+            }
+            let nonFinite = values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            if nonFinite > 0 { throw StateDictError.nonFinite(path: path, key: name, count: nonFinite) }
+            if name.hasSuffix("running_var"), values.contains(where: { $0 < 0 }) {
+                throw StateDictError.negativeVariance(path: path, key: name)
             }
             return Tensor(shape: shape, scalars: values)
         }

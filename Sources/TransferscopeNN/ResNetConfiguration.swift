@@ -1,3 +1,6 @@
+import Foundation
+import TransferscopeCore
+
 /// The architecture of a ResNet: block kind, blocks and widths per stage, stem, input and classes.
 public struct ResNetConfiguration: Equatable, Sendable, Codable {
     /// Which residual block the stages are made of.
@@ -73,4 +76,81 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
 
     /// Channels into the classifier head.
     public var featureChannels: Int { widths.last! * (block == .bottleneck ? Bottleneck.expansion : 1) }
+
+    /// Checks every number against `Limits` (and sense: positive widths, 1 or 3 input channels,
+    /// at least 2 classes). Everything read from a file or a flag goes through here before a
+    /// model is built from it.
+    public func validate() throws {
+        func fail(_ reason: String) -> ResNetConfigurationError { .invalid(name: name, reason: reason) }
+        guard !widths.isEmpty, widths.count <= Limits.stages else {
+            throw fail("it has \(widths.count) stages; 1...\(Limits.stages) are supported")
+        }
+        guard blocksPerStage.count == widths.count else {
+            throw fail("it gives \(blocksPerStage.count) block counts for \(widths.count) stage widths")
+        }
+        if let bad = blocksPerStage.first(where: { !(1...Limits.blocksPerStage).contains($0) }) {
+            throw fail("a stage has \(bad) blocks; each needs 1...\(Limits.blocksPerStage)")
+        }
+        if let bad = (widths + [stemWidth]).first(where: { !(1...Limits.width).contains($0) }) {
+            throw fail("a width is \(bad); widths must lie in 1...\(Limits.width)")
+        }
+        guard inputChannels == 1 || inputChannels == 3 else { throw fail("it takes \(inputChannels) input channels; 1 or 3 are supported") }
+        guard (2...Limits.classes).contains(classes) else { throw fail("it has \(classes) classes; 2...\(Limits.classes) are supported") }
+        let count = parameterCount
+        guard count <= Limits.parameters else {
+            throw fail("it would have \(count) parameters, more than the \(Limits.parameters) supported")
+        }
+    }
+
+    /// Parameters of the model (weights, biases and BatchNorm affine terms), computed in
+    /// floating point so that absurd configurations give a large number rather than an overflow.
+    public var parameterCount: Int {
+        func convolution(_ input: Double, _ output: Double, _ kernel: Double) -> Double { input * output * kernel * kernel + 2 * output }
+        let expansion = Double(block == .bottleneck ? Bottleneck.expansion : 1)
+        var total = convolution(Double(inputChannels), Double(stemWidth), stem == .small ? 3 : 7)
+        var channels = Double(stemWidth)
+        for (stage, (blocks, width)) in zip(blocksPerStage, widths).enumerated() {
+            let planes = Double(width), output = planes * expansion
+            for index in 0..<blocks {
+                if block == .basic {
+                    total += convolution(channels, planes, 3) + convolution(planes, planes, 3)
+                } else {
+                    total += convolution(channels, planes, 1) + convolution(planes, planes, 3) + convolution(planes, output, 1)
+                }
+                if index == 0 && (stage > 0 || channels != output) { total += convolution(channels, output, 1) }
+                channels = output
+            }
+        }
+        total += channels * Double(classes) + Double(classes)
+        return total >= Double(Int.max / 2) ? Int.max / 2 : Int(total)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, block, blocksPerStage, widths, stem, stemWidth, inputChannels, classes
+    }
+
+    /// Decodes and validates: a configuration from a file is never trusted.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        block = try container.decode(BlockKind.self, forKey: .block)
+        blocksPerStage = try container.decode([Int].self, forKey: .blocksPerStage)
+        widths = try container.decode([Int].self, forKey: .widths)
+        stem = try container.decode(Stem.self, forKey: .stem)
+        stemWidth = try container.decode(Int.self, forKey: .stemWidth)
+        inputChannels = try container.decode(Int.self, forKey: .inputChannels)
+        classes = try container.decode(Int.self, forKey: .classes)
+        try validate()  // a ResNetConfigurationError reaches the caller of the decoder unchanged
+    }
+}
+
+/// An architecture that cannot be built; the message says which number is wrong and what is allowed.
+public enum ResNetConfigurationError: Error, LocalizedError, Equatable {
+    case invalid(name: String, reason: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case let .invalid(name, reason): return "architecture \(name): \(reason)"
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TransferscopeCore
 import TransferscopeCheckpoints
 import TransferscopeData
 
@@ -16,14 +17,34 @@ public enum ModelInput {
     /// they belong to the data, not the model).
     public static func preprocessing(ofCheckpoint path: String) throws -> Preprocessing {
         let file = try SafeTensors(contentsOf: path)
-        guard let shapeText = file.metadata[Checkpoint.inputShapeKey]?.data(using: .utf8),
-              let shape = try? JSONDecoder().decode([Int].self, from: shapeText), shape.count == 3, shape[0] == shape[1]
+        guard let shapeText = file.metadata[Checkpoint.inputShapeKey] else {
+            throw TrainingError.incompatibleData(
+                "\(path) does not record its input shape (\(Checkpoint.inputShapeKey)), so it is not a checkpoint written by Transferscope (train, model init)")
+        }
+        guard let shape = try? JSONDecoder().decode([Int].self, from: Data(shapeText.utf8)), shape.count == 3, shape[0] == shape[1],
+              (1...Limits.imageSide).contains(shape[0]), shape[2] == 1 || shape[2] == 3
         else {
             throw TrainingError.incompatibleData(
-                "\(path) does not record its input shape (\(Checkpoint.inputShapeKey)); give --image-size and --channels")
+                "\(path): its recorded input shape \(shapeText) is not [side, side, 1 or 3] with a side in 1...\(Limits.imageSide); the file is damaged")
         }
-        let normalization = file.metadata[normalizationKey]?.data(using: .utf8)
-            .flatMap { try? JSONDecoder().decode(Normalization.self, from: $0) } ?? .identity(channels: shape[2])
+        let normalization: Normalization
+        if let text = file.metadata[normalizationKey] {
+            do { normalization = try JSONDecoder().decode(Normalization.self, from: Data(text.utf8)) } catch {
+                let reason = (error as? DataError)?.errorDescription ?? describeDecodingError(error)
+                throw TrainingError.incompatibleData("\(path): its recorded \(normalizationKey) is not usable: \(reason)")
+            }
+        } else {
+            normalization = .identity(channels: shape[2])
+        }
+        guard normalization.mean.count == shape[2] else {
+            throw TrainingError.incompatibleData(
+                "\(path): its recorded normalization has \(normalization.mean.count) channel(s), its input \(shape[2]); the file is damaged")
+        }
+        let architecture = try Checkpoint.architecture(at: path)
+        guard architecture.inputChannels == shape[2] else {
+            throw TrainingError.incompatibleData(
+                "\(path): its recorded input has \(shape[2]) channel(s) but its architecture takes \(architecture.inputChannels); the file is damaged")
+        }
         return Preprocessing(side: shape[0], channels: shape[2], normalization: normalization)
     }
 }

@@ -81,6 +81,10 @@ public struct BlockShuffle: Codable, Sendable, Equatable {
         let side = try container.decode(Int.self, forKey: .side)
         let channels = try container.decode(Int.self, forKey: .channels)
         let seed = try container.decode(UInt64.self, forKey: .seed)
+        guard (1...Limits.imageSide).contains(side), channels == 1 || channels == 3 else {
+            throw DataError.invalidSpecification(
+                "block shuffle of \(side)x\(side)x\(channels) images: the side must lie in 1...\(Limits.imageSide) and the channels be 1 or 3")
+        }
         switch kind {
         case let .blocks(size): try self.init(blockSize: size, side: side, channels: channels, seed: seed)
         case .pixel: self.init(pixelShuffleSide: side, channels: channels, seed: seed)
