@@ -5,6 +5,8 @@ import Foundation
 public enum DataError: Error, LocalizedError, Equatable {
     case unreadable(path: String, reason: String)
     case malformed(path: String, reason: String)
+    /// An image in a folder that does not decode (`--skip-corrupt` leaves such images out).
+    case corruptImage(path: String, reason: String)
     case unsupported(path: String, reason: String)
     case notInstalled(dataset: String, howToInstall: String)
     case notPrepared(dataset: String)
@@ -16,7 +18,8 @@ public enum DataError: Error, LocalizedError, Equatable {
     /// The reason alone, for messages that name the file themselves.
     public var reason: String {
         switch self {
-        case let .unreadable(_, reason), let .malformed(_, reason), let .unsupported(_, reason): return reason
+        case let .unreadable(_, reason), let .malformed(_, reason), let .corruptImage(_, reason), let .unsupported(_, reason):
+            return reason
         default: return errorDescription ?? "\(self)"
         }
     }
@@ -26,7 +29,9 @@ public enum DataError: Error, LocalizedError, Equatable {
         case let .unreadable(path, reason):
             return "cannot read \(path): \(reason). Check that the path exists and is readable."
         case let .malformed(path, reason):
-            return "\(path) is not valid: \(reason). Re-create or re-download the file, or pass --skip-corrupt to leave such images out."
+            return "\(path) is not valid: \(reason). Re-create or re-download the file."
+        case let .corruptImage(path, reason):
+            return "\(path) is not a readable image: \(reason). Re-create or remove it, or pass --skip-corrupt to leave such images out."
         case let .unsupported(path, reason):
             return "\(path): \(reason)."
         case let .notInstalled(dataset, howToInstall):

@@ -1,4 +1,5 @@
 import Foundation
+import TransferscopeCore
 
 /// Where a dataset comes from, parsed from the text a user gives `--data`:
 ///
@@ -72,8 +73,39 @@ public enum DatasetSource: Equatable, Sendable {
         public init() {}
     }
 
-    /// The train and test splits, and the files skipped as corrupt.
+    /// The train and test splits, and the files skipped as corrupt. The training split must
+    /// hold images of at least two classes and of every class it names.
     public func load(options: Options = Options()) throws -> (splits: DatasetSplits, skipped: [(path: String, reason: String)]) {
+        let loaded = try loadSplits(options: options)
+        let train = loaded.splits.train
+        guard train.classNames.count >= 2 else {
+            throw DataError.invalidSpecification(
+                "\(describing): the data has \(train.classNames.count) class; a classifier needs at least 2")
+        }
+        let missing = train.classCounts.indices.filter { train.classCounts[$0] == 0 }.map { train.classNames[$0] }
+        guard missing.isEmpty else {
+            throw DataError.invalidSpecification(
+                "\(describing): the training split has no image of class(es) \(missing.prefix(8).joined(separator: ", ")); every class needs training images")
+        }
+        guard !loaded.splits.test.labels.isEmpty else {
+            throw DataError.invalidSpecification("\(describing): the test split is empty; give more images or a larger --test-fraction")
+        }
+        return loaded
+    }
+
+    /// The source as the user wrote it, for messages.
+    var describing: String {
+        switch self {
+        case let .builtIn(name): return name
+        case let .procedural(options): return "procedural:" + options.keys.sorted().map { "\($0)=\(options[$0]!)" }.joined(separator: ",")
+        case let .folder(path): return path
+        case let .idx(paths): return "idx:" + paths.joined(separator: ",")
+        case let .npy(paths): return "npy:" + paths.joined(separator: ",")
+        case let .csv(paths): return "csv:" + paths.joined(separator: ",")
+        }
+    }
+
+    func loadSplits(options: Options) throws -> (splits: DatasetSplits, skipped: [(path: String, reason: String)]) {
         func split(_ dataset: ImageDataset) -> DatasetSplits {
             Split.stratified(dataset, testFraction: options.testFraction, seed: options.splitSeed)
         }
@@ -86,19 +118,14 @@ public enum DatasetSource: Equatable, Sendable {
         case let .builtIn(dataset):
             return (try Catalogue.load(dataset), [])
         case let .procedural(options):
-            func number(_ key: String, _ fallback: Double) throws -> Double {
-                guard let text = options[key] else { return fallback }
-                guard let value = Double(text) else { throw DataError.invalidSpecification("procedural: \(key)=\(text) is not a number") }
-                return value
+            let generator = try Self.proceduralGenerator(options)
+            let (train, test) = (try Self.proceduralCount(options, "train", 2000), try Self.proceduralCount(options, "test", 500))
+            for count in [train, test] where Limits.product([count, generator.side, generator.side, generator.channels]).map({ $0 > Limits.elements }) ?? true {
+                throw DataError.invalidSpecification(
+                    "procedural: \(count) images of \(generator.side)x\(generator.side)x\(generator.channels) exceed the \(Limits.elements) values supported")
             }
-            let side = Int(try number("side", 28)), channels = Int(try number("channels", 1)), classes = Int(try number("classes", 10))
-            guard side >= 8, channels == 1 || channels == 3, (2...10).contains(classes) else {
-                throw DataError.invalidSpecification("procedural: side >= 8, channels 1 or 3, classes 2...10")
-            }
-            let generator = ProceduralDataset(
-                side: side, channels: channels, classes: classes, shift: try number("shift", 0), seed: UInt64(try number("seed", 0)))
             let shift = options["shift"].map { "-shift\($0)" } ?? ""
-            return (generator.splits(train: Int(try number("train", 2000)), test: Int(try number("test", 500)), name: "procedural" + shift), [])
+            return (generator.splits(train: train, test: test, name: "procedural" + shift), [])
         case let .folder(path):
             let train = path + "/train", test = path + "/test"
             var isDirectory: ObjCBool = false
@@ -131,6 +158,45 @@ public enum DatasetSource: Equatable, Sendable {
             let test = try CSVReader.read(paths[1], name: name(paths[0]), classNames: train.classNames)
             return (try matched(train, test, testPath: paths[1]), [])
         }
+    }
+
+    /// The generator a `procedural:` specification describes, every value checked.
+    static func proceduralGenerator(_ options: [String: String]) throws -> ProceduralDataset {
+        func integer(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
+            guard let text = options[key] else { return fallback }
+            guard let value = Int(text), range.contains(value) else {
+                throw DataError.invalidSpecification("procedural: \(key)=\(text) must be an integer in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return value
+        }
+        let side = try integer("side", 28, 8...Limits.imageSide)
+        let channels = try integer("channels", 1, 1...3)
+        guard channels != 2 else { throw DataError.invalidSpecification("procedural: channels=2 must be 1 or 3") }
+        let classes = try integer("classes", 10, 2...10)
+        var shift = 0.0
+        if let text = options["shift"] {
+            guard let value = Double(text), (0...1).contains(value) else {
+                throw DataError.invalidSpecification("procedural: shift=\(text) must be a number in [0, 1]")
+            }
+            shift = value
+        }
+        var seed: UInt64 = 0
+        if let text = options["seed"] {
+            guard let value = UInt64(text) else {
+                throw DataError.invalidSpecification("procedural: seed=\(text) must be an integer in 0...\(UInt64.max)")
+            }
+            seed = value
+        }
+        return ProceduralDataset(side: side, channels: channels, classes: classes, shift: shift, seed: seed)
+    }
+
+    /// The `train` or `test` image count of a `procedural:` specification.
+    static func proceduralCount(_ options: [String: String], _ key: String, _ fallback: Int) throws -> Int {
+        guard let text = options[key] else { return fallback }
+        guard let value = Int(text), (1...Limits.images).contains(value) else {
+            throw DataError.invalidSpecification("procedural: \(key)=\(text) must be an integer in 1...\(Limits.images)")
+        }
+        return value
     }
 
     func matched(_ train: ImageDataset, _ test: ImageDataset, testPath: String) throws -> DatasetSplits {

@@ -11,21 +11,28 @@ public struct ImageDataset: Sendable, Equatable {
     /// 1 (gray) or 3 (RGB).
     public var channels: Int
     public var pixels: [UInt8]
+    /// The exact values on the 0...255 scale when the source held floating-point images
+    /// (float32 NPY); `pixels` is then their 8-bit rounding, for pictures and displays, while
+    /// preprocessing feeds the model these values unchanged. Nil for 8-bit sources.
+    public var exactValues: [Float]?
     /// Class index of each image, in `0..<classNames.count`.
     public var labels: [Int]
     public var classNames: [String]
 
     public init(
-        name: String, height: Int, width: Int, channels: Int, pixels: [UInt8], labels: [Int], classNames: [String]
+        name: String, height: Int, width: Int, channels: Int, pixels: [UInt8], exactValues: [Float]? = nil, labels: [Int],
+        classNames: [String]
     ) {
-        precondition(pixels.count == labels.count * height * width * channels,
+        precondition(height >= 1 && width >= 1 && pixels.count == labels.count * height * width * channels,
                      "ImageDataset: \(pixels.count) pixels for \(labels.count) images of \(height)x\(width)x\(channels)")
+        precondition(exactValues == nil || exactValues!.count == pixels.count, "ImageDataset: exact values and pixels differ in count")
         precondition(labels.allSatisfy { $0 >= 0 && $0 < classNames.count }, "ImageDataset: a label is outside the classes")
         self.name = name
         self.height = height
         self.width = width
         self.channels = channels
         self.pixels = pixels
+        self.exactValues = exactValues
         self.labels = labels
         self.classNames = classNames
     }
@@ -47,8 +54,11 @@ public struct ImageDataset: Sendable, Equatable {
         var selected = [UInt8]()
         selected.reserveCapacity(indices.count * imageSize)
         for i in indices { selected += image(at: i) }
+        let exact = exactValues.map { values in
+            indices.flatMap { i in values[(i * imageSize)..<((i + 1) * imageSize)] }
+        }
         return ImageDataset(
-            name: name, height: height, width: width, channels: channels, pixels: selected,
+            name: name, height: height, width: width, channels: channels, pixels: selected, exactValues: exact,
             labels: indices.map { labels[$0] }, classNames: classNames)
     }
 

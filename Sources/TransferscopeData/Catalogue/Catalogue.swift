@@ -72,6 +72,7 @@ public enum Catalogue {
                 guard images.dtype == "u1", images.shape.count == 3 else {
                     throw DataError.malformed(path: f[0], reason: "expected uint8 [N, 28, 28] images, found \(images.dtype) \(images.shape)")
                 }
+                try ArrayShape.checkImages(images.shape, path: f[0])
                 guard labels.shape == [images.shape[0]] else {
                     throw DataError.malformed(path: f[1], reason: "expected \(images.shape[0]) labels, found \(labels.shape)")
                 }

@@ -94,7 +94,7 @@ extension ImageGrid {
 func writeFile(_ bytes: [UInt8], to path: String) throws {
     let directory = (path as NSString).deletingLastPathComponent
     do {
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if !directory.isEmpty { try OutputDirectory.create(directory) }
         try AtomicFile.write(Data(bytes), to: path)
     } catch let error as SafeTensorsError {
         if case let .unwritable(_, reason) = error { throw DataError.unwritable(path: path, reason: reason) }

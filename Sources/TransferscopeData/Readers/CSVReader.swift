@@ -1,4 +1,5 @@
 import Foundation
+import TransferscopeCore
 
 /// CSV (optionally gzipped) with one image per row: the pixel values (0...255) and the label.
 ///
@@ -21,13 +22,18 @@ public enum CSVReader {
             var values: [Int] = []
             values.reserveCapacity(fields.count)
             var numeric = true
-            for field in fields {
-                guard let value = parseInteger(field) else { numeric = false; break }
+            var badField = 0
+            for (index, field) in fields.enumerated() {
+                guard let value = parseInteger(field) else { numeric = false; badField = index + 1; break }
                 values.append(value)
             }
             if !numeric {
                 if lineNumber == 1 { continue }  // a header row
-                throw DataError.malformed(path: path, reason: "line \(lineNumber) has a field that is not an integer")
+                throw DataError.malformed(
+                    path: path, reason: "line \(lineNumber), field \(badField) is not an integer of at most 9 digits")
+            }
+            guard values.count >= 2 else {
+                throw DataError.malformed(path: path, reason: "line \(lineNumber) has \(values.count) field(s); a row needs pixels and a label")
             }
             if let columns, values.count != columns {
                 throw DataError.malformed(path: path, reason: "line \(lineNumber) has \(values.count) fields, earlier lines \(columns)")
@@ -45,7 +51,8 @@ public enum CSVReader {
         let imageSize = columns - 1
         let imageShape: [Int]
         if let shape {
-            guard shape.height * shape.width * shape.channels == imageSize else {
+            guard Limits.product([shape.height, shape.width, shape.channels]) == imageSize,
+                  (1...Limits.imageSide).contains(shape.height), (1...Limits.imageSide).contains(shape.width) else {
                 throw DataError.malformed(
                     path: path, reason: "rows hold \(imageSize) pixels, not \(shape.height)x\(shape.width)x\(shape.channels)")
             }
@@ -57,27 +64,37 @@ public enum CSVReader {
             }
             imageShape = [side, side, 1]
         }
+        try ArrayShape.checkImages([labels.count] + imageShape, path: path)
         return try LabelledArrays.dataset(
             name: name, shape: [labels.count] + imageShape, pixels: pixels, labels: labels, classNames: classNames,
             labelsPath: path)
     }
 
-    /// A decimal integer (optionally written as `12.0`), or nil.
+    /// A decimal integer of at most 9 significant digits (optionally written as `12.0`), or nil.
     static func parseInteger(_ field: ArraySlice<UInt8>) -> Int? {
         var value = 0
-        var digits = 0
+        var sawDigit = false
+        var significantDigits = 0
         var negative = false
         var fraction = false
         for byte in field {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                if fraction { if byte != UInt8(ascii: "0") { return nil } } else { value = value * 10 + Int(byte - 48); digits += 1 }
-            case UInt8(ascii: "-") where digits == 0 && !negative: negative = true
+                if fraction {
+                    if byte != UInt8(ascii: "0") { return nil }
+                    continue
+                }
+                sawDigit = true
+                if value == 0 && byte == UInt8(ascii: "0") { continue }  // a leading zero
+                significantDigits += 1
+                if significantDigits > 9 { return nil }
+                value = value * 10 + Int(byte - 48)
+            case UInt8(ascii: "-") where !sawDigit && !negative: negative = true
             case UInt8(ascii: "."): if fraction { return nil }; fraction = true
             case UInt8(ascii: " "), UInt8(ascii: "\r"), UInt8(ascii: "\t"): continue
             default: return nil
             }
         }
-        return digits > 0 ? (negative ? -value : value) : nil
+        return sawDigit ? (negative ? -value : value) : nil
     }
 }

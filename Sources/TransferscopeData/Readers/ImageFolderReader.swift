@@ -95,7 +95,7 @@ public enum ImageFolderReader {
         }
         let decoded = results.values
         if !skipCorrupt, let index = decoded.firstIndex(where: { $0.image == nil }) {
-            throw DataError.malformed(path: paths[index], reason: decoded[index].error ?? "unreadable image")
+            throw DataError.corruptImage(path: paths[index], reason: decoded[index].error ?? "unreadable image")
         }
         return decoded
     }

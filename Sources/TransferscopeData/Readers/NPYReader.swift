@@ -51,7 +51,7 @@ public enum NPYReader {
             throw DataError.unsupported(path: path, reason: "dtype \(descr) is not supported (use uint8 or float32 images, integer labels)")
         }
         let start = headerStart + headerLength
-        let expected = shape.reduce(1, *) * width
+        let expected = try ArrayShape.checkedCount(shape, path: path) * width
         guard bytes.count - start == expected else {
             throw fail("shape \(shape) of \(descr) needs \(expected) bytes but the file holds \(bytes.count - start) (truncated?)")
         }
@@ -78,30 +78,35 @@ public enum NPYReader {
     {
         let images = try read(imagesPath)
         let labels = try read(labelsPath)
-        guard images.shape.count == 3 || (images.shape.count == 4 && [1, 3].contains(images.shape[3])) else {
-            throw DataError.unsupported(path: imagesPath, reason: "images must be [N, H, W] or [N, H, W, 1|3], not \(images.shape)")
-        }
+        try ArrayShape.checkImages(images.shape, path: imagesPath)
         guard labels.shape.count == 1, labels.shape[0] == images.shape[0] else {
             throw DataError.malformed(path: labelsPath, reason: "holds labels of shape \(labels.shape) for \(images.shape[0]) images")
         }
-        let pixels = try bytePixels(images, path: imagesPath)
+        let (pixels, exactValues) = try imagePixels(images, path: imagesPath)
         let labelValues = try integers(labels, path: labelsPath)
         return try LabelledArrays.dataset(
-            name: name, shape: images.shape, pixels: pixels, labels: labelValues, classNames: classNames, labelsPath: labelsPath)
+            name: name, shape: images.shape, pixels: pixels, exactValues: exactValues, labels: labelValues,
+            classNames: classNames, labelsPath: labelsPath)
     }
 
-    /// uint8 values as they are; float32 in [0, 1] scaled by 255, in [0, 255] rounded.
-    static func bytePixels(_ array: Array, path: String) throws -> [UInt8] {
+    /// The images' 8-bit pixels, and for float32 images their exact values on the 0...255 scale
+    /// (values in [0, 1] are multiplied by 255; values in [0, 255] are kept). The model is fed
+    /// the exact values; the 8-bit rounding serves pictures only.
+    static func imagePixels(_ array: Array, path: String) throws -> (pixels: [UInt8], exactValues: [Float]?) {
         switch array.dtype {
-        case "u1": return array.data
+        case "u1": return (array.data, nil)
         case "f4":
             let floats = littleEndianFloats(array.data)
-            guard let low = floats.min(), let high = floats.max(), low >= 0, high <= 255, low.isFinite, high.isFinite else {
+            if let index = floats.firstIndex(where: { !$0.isFinite }) {
+                throw DataError.malformed(path: path, reason: "value \(index) of the float32 images is \(floats[index]); images must be finite")
+            }
+            guard let low = floats.min(), let high = floats.max(), low >= 0, high <= 255 else {
                 throw DataError.unsupported(
-                    path: path, reason: "float32 images must lie in [0, 1] or [0, 255] (found values outside, or NaN); rescale them before saving")
+                    path: path, reason: "float32 images must lie in [0, 1] or [0, 255] (found values in [\(floats.min() ?? 0), \(floats.max() ?? 0)]); undo any normalization before saving, the tool normalizes itself")
             }
             let scale: Float = high <= 1 ? 255 : 1
-            return floats.map { UInt8(($0 * scale).rounded()) }
+            let values = scale == 1 ? floats : floats.map { $0 * scale }
+            return (values.map { UInt8($0.rounded()) }, values)
         default:
             throw DataError.unsupported(path: path, reason: "images of dtype \(array.dtype) are not supported; use uint8 or float32")
         }

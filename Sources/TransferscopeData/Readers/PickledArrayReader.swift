@@ -1,4 +1,5 @@
 import Foundation
+import TransferscopeCore
 
 /// Reads a NumPy array from a (gzipped) pickle *without unpickling*: the pickle opcodes are walked
 /// and only a shape tuple, the dtype string and one raw byte block are taken; nothing is executed.
@@ -19,7 +20,7 @@ public enum PickledArrayReader {
         var strings: [String] = []
         var block: [UInt8]?
         func take(_ n: Int) throws -> ArraySlice<UInt8> {
-            guard n >= 0, position + n <= bytes.count else { throw fail("ends early (truncated)") }
+            guard n >= 0, n <= bytes.count - position else { throw fail("ends early (truncated)") }
             defer { position += n }
             return bytes[position..<(position + n)]
         }
@@ -65,7 +66,7 @@ public enum PickledArrayReader {
             throw fail("no supported dtype string found (strings seen: \(strings.prefix(8)))")
         }
         if strings.contains(">") { throw DataError.unsupported(path: path, reason: "big-endian arrays are not supported") }
-        guard let shape = tuples.last(where: { !$0.isEmpty && $0.reduce(1, *) * width == data.count }) else {
+        guard let shape = tuples.last(where: { !$0.isEmpty && data.count % width == 0 && Limits.product($0) == data.count / width }) else {
             throw fail("no shape tuple matches the \(data.count) bytes of data")
         }
         return Array(dtype: dtype, shape: shape, data: data)

@@ -34,13 +34,53 @@ public struct Preprocessing: Codable, Sendable, Equatable {
         self.shuffle = shuffle
     }
 
-    /// `dataset` at this size and channel count, still as bytes (for statistics and pictures).
+    /// Checks what a file may get wrong: the side within `Limits.imageSide`, 1 or 3 channels,
+    /// and a valid normalization for that many channels.
+    public func validate() throws {
+        guard (1...Limits.imageSide).contains(side), channels == 1 || channels == 3 else {
+            throw DataError.invalidSpecification(
+                "input \(side)x\(side)x\(channels): the side must lie in 1...\(Limits.imageSide) and the channels be 1 or 3")
+        }
+        try normalization.validate()
+        guard normalization.mean.count == channels else {
+            throw DataError.invalidSpecification("normalization for \(normalization.mean.count) channels, but the input has \(channels)")
+        }
+        if let shuffle, shuffle.side != side || shuffle.channels != channels {
+            throw DataError.invalidSpecification("a block shuffle of \(shuffle.side)x\(shuffle.side)x\(shuffle.channels) images for \(side)x\(side)x\(channels) inputs")
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case side, channels, normalization, resize, shuffle }
+
+    /// Decodes and validates.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        side = try container.decode(Int.self, forKey: .side)
+        channels = try container.decode(Int.self, forKey: .channels)
+        normalization = try container.decode(Normalization.self, forKey: .normalization)
+        resize = try container.decode(Bool.self, forKey: .resize)
+        shuffle = try container.decodeIfPresent(BlockShuffle.self, forKey: .shuffle)
+        try validate()
+    }
+
+    /// `dataset` at this size and channel count, still as bytes (for statistics and pictures),
+    /// with its exact values converted alike when it has them.
     public func converted(_ dataset: ImageDataset) -> ImageDataset {
         if dataset.height == side && dataset.width == side && dataset.channels == channels { return dataset }
-        var pixels = [UInt8]()
-        pixels.reserveCapacity(dataset.count * side * side * channels)
+        return ImageDataset(
+            name: dataset.name, height: side, width: side, channels: channels, pixels: convert(dataset.pixels, of: dataset),
+            exactValues: dataset.exactValues.map { convert($0, of: dataset) }, labels: dataset.labels,
+            classNames: dataset.classNames)
+    }
+
+    /// `values` (the pixels or exact values of `dataset`) at this size and channel count.
+    @_specialize(where Value == UInt8)
+    func convert<Value: PixelValue>(_ values: [Value], of dataset: ImageDataset) -> [Value] {
+        var output = [Value]()
+        output.reserveCapacity(dataset.count * side * side * channels)
+        let size = dataset.imageSize
         for i in 0..<dataset.count {
-            var image = Array(dataset.image(at: i))
+            var image = Array(values[(i * size)..<((i + 1) * size)])
             if dataset.channels == 3 && channels == 1 { image = Resize.gray(fromRGB: image[...]) }
             if dataset.channels == 1 && channels == 3 { image = image.flatMap { [$0, $0, $0] } }
             if !resize && dataset.height <= side && dataset.width <= side {
@@ -48,13 +88,12 @@ public struct Preprocessing: Codable, Sendable, Equatable {
             } else if dataset.height == dataset.width {
                 image = Resize.area(image[...], height: dataset.height, width: dataset.width, channels: channels, toHeight: side, toWidth: side)
             } else {
-                image = Resize.fitSquare(image[...], height: dataset.height, width: dataset.width, channels: channels, side: side, fill: 0)
+                image = Resize.fitSquare(
+                    image[...], height: dataset.height, width: dataset.width, channels: channels, side: side, fill: Value(resampled: 0))
             }
-            pixels += image
+            output += image
         }
-        return ImageDataset(
-            name: dataset.name, height: side, width: side, channels: channels, pixels: pixels, labels: dataset.labels,
-            classNames: dataset.classNames)
+        return output
     }
 
     /// The model inputs for `dataset`.
@@ -69,7 +108,11 @@ public struct Preprocessing: Codable, Sendable, Equatable {
                 var normalized = [Float](repeating: 0, count: size)
                 for i in range {
                     let base = i * size
-                    for j in 0..<size { normalized[j] = normalization.apply(images.pixels[base + j], channel: j % channels) }
+                    if let exact = images.exactValues {
+                        for j in 0..<size { normalized[j] = normalization.apply(value: exact[base + j], channel: j % channels) }
+                    } else {
+                        for j in 0..<size { normalized[j] = normalization.apply(images.pixels[base + j], channel: j % channels) }
+                    }
                     if let permutation {
                         for j in 0..<size { out.pointer[base + j] = normalized[permutation[j]] }
                     } else {
@@ -83,8 +126,8 @@ public struct Preprocessing: Codable, Sendable, Equatable {
             paddingValues: (0..<channels).map { normalization.apply(0, channel: $0) })
     }
 
-    static func padded(_ image: [UInt8], height: Int, width: Int, channels: Int, side: Int) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: side * side * channels)
+    static func padded<Value: PixelValue>(_ image: [Value], height: Int, width: Int, channels: Int, side: Int) -> [Value] {
+        var output = [Value](repeating: Value(resampled: 0), count: side * side * channels)
         let top = (side - height) / 2, left = (side - width) / 2
         for y in 0..<height {
             for x in 0..<width {

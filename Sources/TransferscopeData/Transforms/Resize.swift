@@ -1,15 +1,43 @@
-/// Resampling of 8-bit images by area averaging: each output pixel is the mean of the input
-/// area it covers (exact box filter, so downscaling does not alias; upscaling repeats pixels).
+/// A pixel value images are resampled in: 8-bit (rounded and clamped after resampling) or
+/// float on the 0...255 scale (kept exact).
+public protocol PixelValue: Sendable {
+    /// The value nearest `value` that this type holds.
+    init(resampled value: Double)
+    var sampleValue: Double { get }
+    /// ITU-R BT.601 luma of an RGB pixel.
+    static func luma(red: Self, green: Self, blue: Self) -> Self
+}
+
+extension UInt8: PixelValue {
+    public init(resampled value: Double) { self = UInt8(Swift.min(255, Swift.max(0, value.rounded()))) }
+    public var sampleValue: Double { Double(self) }
+    /// As PIL's `convert("L")`: integer weights, rounded.
+    public static func luma(red: UInt8, green: UInt8, blue: UInt8) -> UInt8 {
+        let (r, g, b): (Int, Int, Int) = (Int(red), Int(green), Int(blue))
+        let weighted: Int = r * 299 + g * 587 + b * 114
+        return UInt8((weighted + 500) / 1000)
+    }
+}
+
+extension Float: PixelValue {
+    public init(resampled value: Double) { self = Float(value) }
+    public var sampleValue: Double { Double(self) }
+    public static func luma(red: Float, green: Float, blue: Float) -> Float { 0.299 * red + 0.587 * green + 0.114 * blue }
+}
+
+/// Resampling of images by area averaging: each output pixel is the mean of the input area it
+/// covers (exact box filter, so downscaling does not alias; upscaling repeats pixels).
 public enum Resize {
     /// `pixels` [height, width, channels] resampled to [toHeight, toWidth, channels].
-    public static func area(
-        _ pixels: ArraySlice<UInt8>, height: Int, width: Int, channels: Int, toHeight: Int, toWidth: Int
-    ) -> [UInt8] {
+    @_specialize(where Value == UInt8)
+    public static func area<Value: PixelValue>(
+        _ pixels: ArraySlice<Value>, height: Int, width: Int, channels: Int, toHeight: Int, toWidth: Int
+    ) -> [Value] {
         if height == toHeight && width == toWidth { return Array(pixels) }
         let base = pixels.startIndex
         let rows = weights(from: height, to: toHeight)
         let columns = weights(from: width, to: toWidth)
-        var output = [UInt8](repeating: 0, count: toHeight * toWidth * channels)
+        var output = [Value](repeating: Value(resampled: 0), count: toHeight * toWidth * channels)
         var sums = [Double](repeating: 0, count: channels)
         for oy in 0..<toHeight {
             for ox in 0..<toWidth {
@@ -18,11 +46,11 @@ public enum Resize {
                     for (x, wx) in columns[ox] {
                         let w = wy * wx
                         let offset = base + (y * width + x) * channels
-                        for c in 0..<channels { sums[c] += w * Double(pixels[offset + c]) }
+                        for c in 0..<channels { sums[c] += w * pixels[offset + c].sampleValue }
                     }
                 }
                 for c in 0..<channels {
-                    output[(oy * toWidth + ox) * channels + c] = UInt8(min(255, max(0, sums[c].rounded())))
+                    output[(oy * toWidth + ox) * channels + c] = Value(resampled: sums[c])
                 }
             }
         }
@@ -47,14 +75,15 @@ public enum Resize {
     }
 
     /// Fits the image inside [side, side] keeping its aspect ratio, centred, the rest filled with `fill`.
-    public static func fitSquare(
-        _ pixels: ArraySlice<UInt8>, height: Int, width: Int, channels: Int, side: Int, fill: UInt8
-    ) -> [UInt8] {
+    @_specialize(where Value == UInt8)
+    public static func fitSquare<Value: PixelValue>(
+        _ pixels: ArraySlice<Value>, height: Int, width: Int, channels: Int, side: Int, fill: Value
+    ) -> [Value] {
         let scale = Double(side) / Double(max(height, width))
         let newHeight = max(1, min(side, Int((Double(height) * scale).rounded())))
         let newWidth = max(1, min(side, Int((Double(width) * scale).rounded())))
         let resized = area(pixels, height: height, width: width, channels: channels, toHeight: newHeight, toWidth: newWidth)
-        var output = [UInt8](repeating: fill, count: side * side * channels)
+        var output = [Value](repeating: fill, count: side * side * channels)
         let top = (side - newHeight) / 2
         let left = (side - newWidth) / 2
         for y in 0..<newHeight {
@@ -67,12 +96,12 @@ public enum Resize {
         return output
     }
 
-    /// RGB to gray by ITU-R BT.601 luma (as PIL's `convert("L")`).
-    public static func gray(fromRGB pixels: ArraySlice<UInt8>) -> [UInt8] {
+    /// RGB to gray by ITU-R BT.601 luma (8-bit: as PIL's `convert("L")`).
+    @_specialize(where Value == UInt8)
+    public static func gray<Value: PixelValue>(fromRGB pixels: ArraySlice<Value>) -> [Value] {
         let base = pixels.startIndex
         return (0..<(pixels.count / 3)).map { p in
-            let r = Int(pixels[base + 3 * p]), g = Int(pixels[base + 3 * p + 1]), b = Int(pixels[base + 3 * p + 2])
-            return UInt8((r * 299 + g * 587 + b * 114 + 500) / 1000)
+            Value.luma(red: pixels[base + 3 * p], green: pixels[base + 3 * p + 1], blue: pixels[base + 3 * p + 2])
         }
     }
 }
