@@ -1,12 +1,13 @@
 import Foundation
 import TransferscopeCheckpoints
+import TransferscopeCore
 
 /// Writing analysis results: pretty JSON with every number, and CSV tables for plotting; each
 /// file atomically, so a reader never sees half a result.
 public enum AnalysisFiles {
     /// Writes `value` as JSON to `directory/name`.
     public static func writeJSON<T: Encodable>(_ value: T, to directory: String, name: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try OutputDirectory.create(directory)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -15,7 +16,7 @@ public enum AnalysisFiles {
 
     /// Writes a CSV table (a header row, then the rows) to `directory/name`.
     public static func writeCSV(header: [String], rows: [[String]], to directory: String, name: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try OutputDirectory.create(directory)
         func field(_ text: String) -> String {
             text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }

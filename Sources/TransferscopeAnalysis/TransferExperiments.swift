@@ -69,6 +69,8 @@ public enum TransferExperiments {
         source: String, target: DatasetSplits, dataset: String, blockSizes: [Int], pixelShuffle: Bool, seeds: [UInt64],
         recipe: TransferRecipe, directory: String, threads: Int, onEvent: (String, TrainingEvent) -> Void = { _, _ in }
     ) throws -> [RunOutcome] {
+        let lock = try OutputDirectory.createAndLock(directory, purpose: "analyze shuffle-sweep")
+        defer { lock.release() }
         let side = try ModelInput.preprocessing(ofCheckpoint: source).side
         let channels = try ModelInput.preprocessing(ofCheckpoint: source).channels
         var settings: [(String, (UInt64) throws -> BlockShuffle?)] = try blockSizes.map { b in
@@ -97,6 +99,8 @@ public enum TransferExperiments {
         sourceRun: String, epochs: [Int], target: DatasetSplits, dataset: String, seeds: [UInt64], recipe: TransferRecipe,
         directory: String, threads: Int, onEvent: (String, TrainingEvent) -> Void = { _, _ in }
     ) throws -> [RunOutcome] {
+        let lock = try OutputDirectory.createAndLock(directory, purpose: "analyze checkpoints")
+        defer { lock.release() }
         var outcomes: [RunOutcome] = []
         for epoch in epochs {
             let checkpoint = sourceRun + String(format: "/checkpoints/epoch-%04d.safetensors", epoch)

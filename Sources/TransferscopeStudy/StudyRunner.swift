@@ -46,7 +46,8 @@ public final class StudyRunner {
 
     /// Runs every node that is not done, in order.
     public func run() throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let lock = try OutputDirectory.createAndLock(directory, purpose: "study run")
+        defer { lock.release() }
         try AnalysisFiles.writeJSON(study, to: directory, name: "study.json")
         let clock = Date()
         for (index, node) in plan.nodes.enumerated() {

@@ -1,5 +1,6 @@
 import Foundation
 import TransferscopeCheckpoints
+import TransferscopeCore
 
 /// The files `transferscope eval --out` writes (each atomically).
 public enum EvaluationFiles {
@@ -23,7 +24,7 @@ public enum EvaluationFiles {
     public static func write(
         _ evaluation: Evaluation, classNames: [String], to directory: String, checkpoint: String, data: String, split: String
     ) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try OutputDirectory.create(directory)
         let report = Report(
             checkpoint: checkpoint, data: data, split: split, images: evaluation.labels.count, accuracy: evaluation.accuracy,
             loss: evaluation.loss, classes: classNames, perClassAccuracy: evaluation.perClassAccuracy)

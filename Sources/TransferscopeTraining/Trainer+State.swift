@@ -30,17 +30,14 @@ extension Trainer {
                 }
             }
         }
-        do {
-            try manager.createDirectory(atPath: checkpointsFolder, withIntermediateDirectories: true)
-            try manager.createDirectory(atPath: resumeFolder, withIntermediateDirectories: true)
-        } catch {
-            throw TrainingError.invalidConfiguration("cannot create the run directory \(directory): \(error.localizedDescription)")
-        }
+        try OutputDirectory.create(checkpointsFolder)
+        try OutputDirectory.create(resumeFolder)
         if !manager.fileExists(atPath: configPath) { try AtomicFile.write(configuration.json(), to: configPath) }
     }
 
-    /// Few-shot selection and subsampling of the training split, then preprocessing of both splits.
-    func prepareData(_ data: DatasetSplits) throws -> (train: PreparedImages, test: PreparedImages) {
+    /// The training images after few-shot selection and subsampling, checked against the model
+    /// and the batch size (before anything is written, so a refused run leaves no files).
+    func selectTrainingImages(_ data: DatasetSplits) throws -> ImageDataset {
         let c = configuration
         var train = data.train
         if let perClass = c.trainPerClass { train = Split.perClass(train, count: perClass, seed: c.seed) }
@@ -53,7 +50,11 @@ extension Trainer {
             throw TrainingError.incompatibleData(
                 "images are prepared with \(c.preprocessing.channels) channels but the model takes \(c.architecture.inputChannels)")
         }
-        return (c.preprocessing.prepare(train), c.preprocessing.prepare(data.test))
+        guard train.count >= c.batchSize else {
+            throw TrainingError.invalidConfiguration(
+                "the training split has \(train.count) images, fewer than one batch of \(c.batchSize); lower --batch-size")
+        }
+        return train
     }
 
     /// A model initialized from the seed; when fine-tuning, all but the head loaded from the
