@@ -50,7 +50,7 @@ public struct BasinWidth: Codable, Sendable, Equatable {
                 if let statistics, t != 0 {
                     WeightSpace.reestimateBatchNorm(work, images: statistics, batches: estimationBatches, batchSize: batchSize)
                 }
-                let result = data.evaluate(t == 0 ? model : work)
+                let result = try data.evaluate(t == 0 ? model : work)
                 losses.append(result.loss)
                 accuracies.append(result.accuracy)
             }

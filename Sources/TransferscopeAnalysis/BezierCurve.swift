@@ -84,18 +84,18 @@ public struct BezierCurve {
 
     /// The curve evaluated at `ts` like an interpolation line (BatchNorm statistics re-estimated
     /// at every point when `interpolation.batchNorm` is `.reestimate`; else those of the nearer endpoint).
-    public func evaluate(at ts: [Double], with interpolation: Interpolation) -> InterpolationCurve {
+    public func evaluate(at ts: [Double], with interpolation: Interpolation) throws -> InterpolationCurve {
         var generator = RandomGenerator(seed: 0)
         let work = ResNet(a.configuration, generator: &generator)
-        let endpoints = [interpolation.evaluate(a, lambda: 0), interpolation.evaluate(b, lambda: 1)]
-        let points = ts.map { t -> CurvePoint in
+        let endpoints = [try interpolation.evaluate(a, lambda: 0), try interpolation.evaluate(b, lambda: 1)]
+        let points = try ts.map { t -> CurvePoint in
             WeightSpace.copy(t < 0.5 ? a : b, into: work)
             point(into: work, t: t)
             if interpolation.batchNorm == .reestimate {
                 WeightSpace.reestimateBatchNorm(
                     work, images: interpolation.train, batches: interpolation.estimationBatches, batchSize: interpolation.batchSize)
             }
-            return interpolation.evaluate(work, lambda: t)
+            return try interpolation.evaluate(work, lambda: t)
         }
         return InterpolationCurve(points: points, endpoints: endpoints, batchNorm: interpolation.batchNorm)
     }

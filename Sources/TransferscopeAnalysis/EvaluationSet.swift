@@ -19,13 +19,14 @@ public struct EvaluationSet: Sendable {
     }
 
     /// Mean cross-entropy and accuracy of `model` in inference mode.
-    public func evaluate(_ model: ResNet) -> (loss: Double, accuracy: Double) {
+    public func evaluate(_ model: ResNet) throws -> (loss: Double, accuracy: Double) {
         let classes = model.configuration.classes
         var loss = 0.0, correct = 0, total = 0
         for (inputs, labels) in batches {
             let logits = model.inference(inputs)
-            loss += Double(CrossEntropy.forwardBackward(logits: logits.unsafePointer, labels: labels, classes: classes, logitsGradient: nil))
-                * Double(labels.count)
+            let batchLoss = CrossEntropy.forwardBackward(logits: logits.unsafePointer, labels: labels, classes: classes, logitsGradient: nil)
+            guard batchLoss.isFinite else { throw EvaluationError.nonFiniteLoss(images: labels.count) }
+            loss += Double(batchLoss) * Double(labels.count)
             for (n, label) in labels.enumerated()
             where Evaluator.predictedClass(logits.unsafePointer + n * classes, classes: classes) == label {
                 correct += 1

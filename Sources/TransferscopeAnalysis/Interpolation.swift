@@ -121,9 +121,9 @@ public struct Interpolation {
     }
 
     /// Evaluates `model` as it is (its own BatchNorm statistics).
-    public func evaluate(_ model: ResNet, lambda: Double) -> CurvePoint {
-        let onTrain = trainSet.evaluate(model)
-        let onTest = testSet.evaluate(model)
+    public func evaluate(_ model: ResNet, lambda: Double) throws -> CurvePoint {
+        let onTrain = try trainSet.evaluate(model)
+        let onTest = try testSet.evaluate(model)
         return CurvePoint(lambda: lambda, trainLoss: onTrain.loss, trainAccuracy: onTrain.accuracy, testLoss: onTest.loss,
                           testAccuracy: onTest.accuracy)
     }
@@ -134,6 +134,10 @@ public struct Interpolation {
     public func curve(_ a: ResNet, _ b: ResNet, lambdas: [Double], progress: (Int, Int) -> Void = { _, _ in }) throws
         -> InterpolationCurve
     {
+        guard lambdas.contains(0), lambdas.contains(1), lambdas.contains(where: { $0 > 0 && $0 < 1 }) else {
+            throw AnalysisError.invalidArgument(
+                "interpolation: the grid must include 0, 1 and a point between them (the barrier compares the path with its endpoints), got \(lambdas)")
+        }
         var generator = RandomGenerator(seed: 0)
         let work = ResNet(a.configuration, generator: &generator)
         try WeightSpace.requireSameArchitecture(work, [a, b])
@@ -144,7 +148,7 @@ public struct Interpolation {
             timing[keyPath: field] += now.timeIntervalSince(clock)
             clock = now
         }
-        let endpoints = [evaluate(a, lambda: 0), evaluate(b, lambda: 1)]
+        let endpoints = [try evaluate(a, lambda: 0), try evaluate(b, lambda: 1)]
         lap(\.evaluationSeconds)
         var points: [CurvePoint] = []
         for (index, lambda) in lambdas.enumerated() {
@@ -157,7 +161,7 @@ public struct Interpolation {
                     WeightSpace.reestimateBatchNorm(work, images: train, batches: estimationBatches, batchSize: batchSize)
                     lap(\.statisticsSeconds)
                 }
-                points.append(evaluate(work, lambda: lambda))
+                points.append(try evaluate(work, lambda: lambda))
                 lap(\.evaluationSeconds)
             }
             progress(index + 1, lambdas.count)

@@ -56,7 +56,7 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
         let work = ResNet(final.configuration, generator: &generator)
         try WeightSpace.requireSameArchitecture(work, [start])
         WeightSpace.copy(final, into: work)
-        let finalError = 1 - data.evaluate(work).accuracy
+        let finalError = 1 - (try data.evaluate(work)).accuracy
         let epsilon = finalError + tolerance
         var results: [Module] = []
         for (index, ((name, finalState), (_, startState))) in zip(final.modules, start.modules).enumerated() {
@@ -88,18 +88,18 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
                     for i in 0..<f.buffer.value.count { wp[i] = a * sp[i] + b * fp[i] }
                 }
             }
-            let errors = alphas.map { alpha -> Double in
+            let errors = try alphas.map { alpha -> Double in
                 place(alpha: alpha, sigma: 0, draw: 0)
-                return 1 - data.evaluate(work).accuracy
+                return 1 - (try data.evaluate(work)).accuracy
             }
             // For each sigma, the smallest alpha whose expected error stays within epsilon, found by
             // bisection on the alpha grid (the noisy error is taken to fall as alpha nears the
             // final value, as along the valley); a sigma whose alpha = 1 already fails is skipped.
-            func feasible(alpha: Double, sigma: Double) -> Bool {
+            func feasible(alpha: Double, sigma: Double) throws -> Bool {
                 var total = 0.0
                 for draw in 0..<samples {
                     place(alpha: alpha, sigma: sigma, draw: draw)
-                    total += 1 - data.evaluate(work).accuracy
+                    total += 1 - (try data.evaluate(work)).accuracy
                 }
                 return total / Double(samples) <= epsilon
             }
@@ -107,7 +107,7 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
             var best: (value: Double, alpha: Double, sigma: Double)?
             for sigma in sigmas.sorted(by: >) where sigma > 0 {
                 if let best, best.value == 0 { break }
-                guard feasible(alpha: 1, sigma: sigma) else { continue }
+                guard try feasible(alpha: 1, sigma: sigma) else { continue }
                 var (low, high) = (0, grid.count - 1)  // grid[high] is feasible
                 while low < high {
                     let middle = (low + high) / 2
@@ -116,7 +116,7 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
                         high = middle
                         continue
                     }
-                    if feasible(alpha: grid[middle], sigma: sigma) { high = middle } else { low = middle + 1 }
+                    if try feasible(alpha: grid[middle], sigma: sigma) { high = middle } else { low = middle + 1 }
                 }
                 let ratio = grid[high] * grid[high] * squared / (sigma * sigma)
                 if best == nil || ratio < best!.value { best = (ratio, grid[high], sigma) }

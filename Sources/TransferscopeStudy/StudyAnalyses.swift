@@ -51,7 +51,7 @@ enum StudyAnalyses {
         case .mistakes:
             var predictions: [String: [Int]] = [:], probabilities: [[[Float]]] = [], accuracies: [String: Double] = [:]
             for id in pt + rit {
-                let evaluation = Evaluator.evaluate(try model(id), on: test, keepProbabilities: true)
+                let evaluation = try Evaluator.evaluate(try model(id), on: test, keepProbabilities: true)
                 predictions[id] = evaluation.predictions
                 probabilities.append(evaluation.probabilities)
                 accuracies[id] = evaluation.accuracy

@@ -1,4 +1,6 @@
 import Foundation
+import TransferscopeCore
+import TransferscopeNN
 import Yams
 
 /// Reading a study from YAML. Unknown keys and bad values are errors with the line number and
@@ -27,7 +29,10 @@ public enum StudyFile {
         var study = Study()
         let fields = try top.mapping(allowed: ["name", "source", "targets", "recipe", "seeds", "analyses"])
         if let name = fields["name"] { study.name = try name.string() }
-        if let source = fields["source"] { study.source = try readSource(source) }
+        if let source = fields["source"] {
+            study.source = try readSource(source)
+            try checkArchitecture(study.source, at: source)
+        }
         guard let targets = fields["targets"] else {
             throw StudyError.invalid(path: path, line: root.mark?.line, message: "the study needs `targets:`, a list of target datasets")
         }
@@ -35,7 +40,7 @@ public enum StudyFile {
         guard !study.targets.isEmpty else { throw targets.fail("`targets` needs at least one target") }
         if let recipe = fields["recipe"] { study.recipe = try readRecipe(recipe) }
         if let seeds = fields["seeds"] {
-            study.seeds = try seeds.list().map { UInt64(try $0.integer(minimum: 0)) }
+            study.seeds = try seeds.list().map { UInt64(try $0.integer(0...Int.max)) }
             guard study.seeds.count >= 1, Set(study.seeds).count == study.seeds.count else {
                 throw seeds.fail("`seeds` needs distinct seeds (at least 2 for pairs of P-T and of RI-T)")
             }
@@ -66,19 +71,19 @@ public enum StudyFile {
         ])
         if let v = f["data"] { source.data = try v.string() }
         if let v = f["model"] { source.model = try v.string(oneOf: ["resnet8", "resnet14", "resnet20", "resnet32", "resnet56", "resnet18", "resnet34", "resnet50"]) }
-        if let v = f["widths"] { source.widths = try v.list().map { try $0.integer(minimum: 1) } }
-        if let v = f["subsample"] { source.subsample = try v.integer(minimum: 10) }
-        if let v = f["epochs"] { source.epochs = try v.integer(minimum: 1) }
-        if let v = f["batch_size"] { source.batchSize = try v.integer(minimum: 2) }
-        if let v = f["lr"] { source.learningRate = try v.number(above: 0) }
+        if let v = f["widths"] { source.widths = try v.list().map { try $0.integer(1...Limits.width) } }
+        if let v = f["subsample"] { source.subsample = try v.integer(10...Limits.images) }
+        if let v = f["epochs"] { source.epochs = try v.integer(1...Limits.epochs) }
+        if let v = f["batch_size"] { source.batchSize = try v.integer(2...Limits.images) }
+        if let v = f["lr"] { source.learningRate = try v.number(above: 0, atMost: 1_000) }
         if let v = f["schedule"] { source.schedule = try v.string(oneOf: ["cosine", "step"]) }
-        if let v = f["milestones"] { source.milestones = try v.list().map { try $0.integer(minimum: 1) } }
-        if let v = f["momentum"] { source.momentum = try v.number(atLeast: 0) }
-        if let v = f["weight_decay"] { source.weightDecay = try v.number(atLeast: 0) }
+        if let v = f["milestones"] { source.milestones = try v.list().map { try $0.integer(1...Limits.epochs) } }
+        if let v = f["momentum"] { source.momentum = try v.number(atLeast: 0, below: 1) }
+        if let v = f["weight_decay"] { source.weightDecay = try v.number(atLeast: 0, atMost: 1) }
         if let v = f["flip"] { source.flip = try v.bool() }
         if let v = f["checkpoint_epochs"] {
             if (try? v.string()) == "all" { source.checkpointEpochs = nil } else {
-                source.checkpointEpochs = try v.list().map { try $0.integer(minimum: 0) }
+                source.checkpointEpochs = try v.list().map { try $0.integer(0...Limits.epochs) }
                 if let bad = source.checkpointEpochs!.first(where: { $0 > source.epochs }) {
                     throw v.fail("checkpoint epoch \(bad) is beyond the source's \(source.epochs) epochs")
                 }
@@ -87,13 +92,23 @@ public enum StudyFile {
         return source
     }
 
+    /// The source's model with its widths must be buildable (checked with 3 input channels and
+    /// 10 classes; the data decides those when the study runs).
+    static func checkArchitecture(_ source: Study.Source, at reader: Reader) throws {
+        guard let architecture = ResNetConfiguration.named(source.model, widths: source.widths) else {
+            let stages = ResNetConfiguration.named(source.model)?.widths.count ?? 0
+            throw reader.fail("`widths` for \(source.model) needs one width per stage (\(stages)), got \(source.widths ?? [])")
+        }
+        do { try architecture.validate() } catch { throw reader.fail(error.localizedDescription) }
+    }
+
     static func readTarget(_ reader: Reader) throws -> Study.Target {
         if let name = try? reader.string() { return Study.Target(data: name) }
         let f = try reader.mapping(allowed: ["data", "per_class", "subsample", "flip"])
         guard let data = f["data"] else { throw reader.fail("a target needs `data:` (a dataset: built-in name, folder, ...)") }
         var target = Study.Target(data: try data.string())
-        if let v = f["per_class"] { target.perClass = try v.integer(minimum: 1) }
-        if let v = f["subsample"] { target.subsample = try v.integer(minimum: 10) }
+        if let v = f["per_class"] { target.perClass = try v.integer(1...Limits.images) }
+        if let v = f["subsample"] { target.subsample = try v.integer(10...Limits.images) }
         if let v = f["flip"] { target.flip = try v.bool() }
         return target
     }
@@ -101,12 +116,12 @@ public enum StudyFile {
     static func readRecipe(_ reader: Reader) throws -> Study.Recipe {
         var recipe = Study.Recipe()
         let f = try reader.mapping(allowed: ["epochs", "batch_size", "pt_lr", "rit_lr", "momentum", "weight_decay"])
-        if let v = f["epochs"] { recipe.epochs = try v.integer(minimum: 1) }
-        if let v = f["batch_size"] { recipe.batchSize = try v.integer(minimum: 2) }
-        if let v = f["pt_lr"] { recipe.fineTuneLearningRate = try v.number(above: 0) }
-        if let v = f["rit_lr"] { recipe.scratchLearningRate = try v.number(above: 0) }
-        if let v = f["momentum"] { recipe.momentum = try v.number(atLeast: 0) }
-        if let v = f["weight_decay"] { recipe.weightDecay = try v.number(atLeast: 0) }
+        if let v = f["epochs"] { recipe.epochs = try v.integer(1...Limits.epochs) }
+        if let v = f["batch_size"] { recipe.batchSize = try v.integer(2...Limits.images) }
+        if let v = f["pt_lr"] { recipe.fineTuneLearningRate = try v.number(above: 0, atMost: 1_000) }
+        if let v = f["rit_lr"] { recipe.scratchLearningRate = try v.number(above: 0, atMost: 1_000) }
+        if let v = f["momentum"] { recipe.momentum = try v.number(atLeast: 0, below: 1) }
+        if let v = f["weight_decay"] { recipe.weightDecay = try v.number(atLeast: 0, atMost: 1) }
         return recipe
     }
 
@@ -123,10 +138,10 @@ public enum StudyFile {
         case .none: analyses.shuffle = nil
         case let .some(fields?):
             var s = Study.Shuffle()
-            if let v = fields["block_sizes"] { s.blockSizes = try v.list().map { try $0.integer(minimum: 1) } }
+            if let v = fields["block_sizes"] { s.blockSizes = try v.list().map { try $0.integer(1...Limits.imageSide) } }
             if let v = fields["pixel"] { s.pixel = try v.bool() }
-            if let v = fields["epochs"] { s.epochs = try v.integer(minimum: 1) }
-            if let v = fields["seeds"] { s.seeds = try v.list().map { UInt64(try $0.integer(minimum: 0)) } }
+            if let v = fields["epochs"] { s.epochs = try v.integer(1...Limits.epochs) }
+            if let v = fields["seeds"] { s.seeds = try v.list().map { UInt64(try $0.integer(0...Int.max)) } }
             analyses.shuffle = s
         case .some(nil): break
         }
@@ -137,9 +152,9 @@ public enum StudyFile {
         case let .some(fields?):
             var s = Study.CKASettings()
             if let v = fields["every_block"] { s.everyBlock = try v.bool() }
-            if let v = fields["images"] { s.images = try v.integer(minimum: 4) }
+            if let v = fields["images"] { s.images = try v.integer(4...Limits.images) }
             if let v = fields["kernel"] { s.kernel = try v.string(oneOf: ["linear", "rbf"]) }
-            if let v = fields["bandwidth"] { s.bandwidth = try v.number(above: 0) }
+            if let v = fields["bandwidth"] { s.bandwidth = try v.number(above: 0, atMost: 1_000) }
             if let v = fields["debiased"] { s.debiased = try v.bool() }
             analyses.cka = s
         case .some(nil): break
@@ -148,10 +163,10 @@ public enum StudyFile {
         case .none: analyses.interpolation = nil
         case let .some(fields?):
             var s = Study.InterpolationSettings()
-            if let v = fields["points"] { s.points = try v.integer(minimum: 3) }
+            if let v = fields["points"] { s.points = try v.integer(3...10_001) }
             if let v = fields["bn"] { s.batchNorm = try v.string(oneOf: ["reestimate", "interpolate", "first", "second"]) }
-            if let v = fields["train_images"] { s.trainImages = try v.integer(minimum: 10) }
-            if let v = fields["bn_batches"] { s.batchNormBatches = try v.integer(minimum: 1) }
+            if let v = fields["train_images"] { s.trainImages = try v.integer(10...Limits.images) }
+            if let v = fields["bn_batches"] { s.batchNormBatches = try v.integer(1...100_000) }
             analyses.interpolation = s
         case .some(nil): break
         }
@@ -159,14 +174,13 @@ public enum StudyFile {
         case .none: analyses.criticality = nil
         case let .some(fields?):
             var s = Study.CriticalitySettings()
-            if let v = fields["alphas"] { s.alphas = try v.integer(minimum: 2) }
+            if let v = fields["alphas"] { s.alphas = try v.integer(2...10_001) }
             if let v = fields["sigmas"] {
-                s.sigmas = try v.list().map { try $0.number(above: 0) }
-                if s.sigmas.contains(where: { $0 > 1 }) { throw v.fail("sigmas are relative noise levels in (0, 1]") }
+                s.sigmas = try v.list().map { try $0.number(above: 0, atMost: 1) }
             }
-            if let v = fields["samples"] { s.samples = try v.integer(minimum: 1) }
-            if let v = fields["tolerance"] { s.tolerance = try v.number(atLeast: 0) }
-            if let v = fields["train_images"] { s.trainImages = try v.integer(minimum: 10) }
+            if let v = fields["samples"] { s.samples = try v.integer(1...10_000) }
+            if let v = fields["tolerance"] { s.tolerance = try v.number(atLeast: 0, atMost: 1) }
+            if let v = fields["train_images"] { s.trainImages = try v.integer(10...Limits.images) }
             analyses.criticality = s
         case .some(nil): break
         }
@@ -174,8 +188,8 @@ public enum StudyFile {
         case .none: analyses.checkpoints = nil
         case let .some(fields?):
             var s = Study.CheckpointSettings()
-            if let v = fields["source_epochs"] { s.sourceEpochs = try v.list().map { try $0.integer(minimum: 0) } }
-            if let v = fields["epochs"] { s.epochs = try v.integer(minimum: 1) }
+            if let v = fields["source_epochs"] { s.sourceEpochs = try v.list().map { try $0.integer(0...Limits.epochs) } }
+            if let v = fields["epochs"] { s.epochs = try v.integer(1...Limits.epochs) }
             analyses.checkpoints = s
         case .some(nil): break
         }
@@ -225,28 +239,38 @@ struct Reader {
         return value
     }
 
-    func integer(minimum: Int) throws -> Int {
+    func integer(_ range: ClosedRange<Int>) throws -> Int {
         guard node.scalar != nil, let value = node.int else { throw fail("\(context) must be a whole number, got '\((try? string()) ?? "?")'") }
-        guard value >= minimum else { throw fail("\(context) must be at least \(minimum), got \(value)") }
+        guard range.contains(value) else {
+            throw fail("\(context) must lie in \(range.lowerBound)...\(range.upperBound), got \(value)")
+        }
         return value
     }
 
-    func number(above minimum: Double) throws -> Double {
+    func number(above minimum: Double, atMost maximum: Double) throws -> Double {
         let value = try number()
-        guard value > minimum else { throw fail("\(context) must be above \(minimum), got \(value)") }
+        guard value > minimum, value <= maximum else { throw fail("\(context) must lie in (\(minimum), \(maximum)], got \(value)") }
         return value
     }
 
-    func number(atLeast minimum: Double) throws -> Double {
+    func number(atLeast minimum: Double, atMost maximum: Double) throws -> Double {
         let value = try number()
-        guard value >= minimum else { throw fail("\(context) must be at least \(minimum), got \(value)") }
+        guard value >= minimum, value <= maximum else { throw fail("\(context) must lie in [\(minimum), \(maximum)], got \(value)") }
         return value
     }
 
+    func number(atLeast minimum: Double, below maximum: Double) throws -> Double {
+        let value = try number()
+        guard value >= minimum, value < maximum else { throw fail("\(context) must lie in [\(minimum), \(maximum)), got \(value)") }
+        return value
+    }
+
+    /// A finite number (`.inf` and `.nan` are YAML numbers, but no setting takes them).
     func number() throws -> Double {
         guard node.scalar != nil, let value = node.float ?? node.int.map(Double.init) else {
             throw fail("\(context) must be a number, got '\((try? string()) ?? "?")'")
         }
+        guard value.isFinite else { throw fail("\(context) must be a finite number, got \((try? string()) ?? "\(value)")") }
         return value
     }
 

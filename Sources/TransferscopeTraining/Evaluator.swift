@@ -19,6 +19,18 @@ public struct Evaluation: Sendable {
     public var probabilities: [[Float]]
 }
 
+/// A model whose outputs are not numbers: evaluation stops, as training does.
+public enum EvaluationError: Error, LocalizedError, Equatable {
+    case nonFiniteLoss(images: Int)
+
+    public var errorDescription: String? {
+        switch self {
+        case let .nonFiniteLoss(images):
+            return "the loss on a batch of \(images) image(s) is NaN or infinite: the model's outputs overflow. Its weights are too large (an extrapolated or perturbed model) or it diverged; no result was written."
+        }
+    }
+}
+
 /// Evaluation of a model in inference mode (running BatchNorm statistics).
 public enum Evaluator {
     /// The class with the largest logit in `row` [classes] (the first on ties).
@@ -32,7 +44,7 @@ public enum Evaluator {
     /// Evaluates `model` on the images at `indices` (all when nil), `batchSize` at a time.
     public static func evaluate(
         _ model: ResNet, on images: PreparedImages, indices: [Int]? = nil, batchSize: Int = 256, keepProbabilities: Bool = false
-    ) -> Evaluation {
+    ) throws -> Evaluation {
         let order = indices ?? Array(0..<images.count)
         let classes = model.configuration.classes
         var loss = 0.0
@@ -46,6 +58,7 @@ public enum Evaluator {
             let logits = model.inference(inputs)
             let batchLoss = CrossEntropy.forwardBackward(
                 logits: logits.unsafePointer, labels: labels, classes: classes, logitsGradient: nil)
+            guard batchLoss.isFinite else { throw EvaluationError.nonFiniteLoss(images: labels.count) }
             loss += Double(batchLoss) * Double(labels.count)
             for n in 0..<labels.count {
                 let row = logits.unsafePointer + n * classes

@@ -43,20 +43,20 @@ public final class Trainer {
         let c = configuration
         try c.validate()
         Parallel.setWorkerCount(c.threads)
+        // Everything that can be refused is checked before anything is written to the directory.
+        let trainImages = try selectTrainingImages(data)
+        let lock = try OutputDirectory.createAndLock(directory, purpose: "train")
+        defer { lock.release() }
         try prepareDirectory(restart: restart)
         if let summary = JSONFile.decode(TrainingSummary.self, from: summaryPath) {
             onEvent(.alreadyComplete(summary))
             return summary
         }
-        let (train, test) = try prepareData(data)
+        let (train, test) = (c.preprocessing.prepare(trainImages), c.preprocessing.prepare(data.test))
         classNames = data.train.classNames
         let model = try makeModel()
         let optimizer = SGD(parameters: trainableParameters(of: model), hyperparameters: c.optimizer)
         let stepsPerEpoch = train.count / c.batchSize
-        guard stepsPerEpoch >= 1 else {
-            throw TrainingError.invalidConfiguration(
-                "the training split has \(train.count) images, fewer than one batch of \(c.batchSize); lower --batch-size")
-        }
         var state = try restoreState(model: model, optimizer: optimizer)
         try recordStart(epoch: state.epoch)
         let log = try MetricsLog(path: metricsPath, keepingThroughStep: state.step)
@@ -109,7 +109,7 @@ public final class Trainer {
             }
             state.epoch = epoch + 1
             let kept = c.checkpointEpochs.contains(state.epoch) ? try saveCheckpoint(model, epoch: state.epoch) : nil
-            let metrics = evaluate(model, train: train, test: test, subset: trainSubset, step: state.step, epoch: state.epoch,
+            let metrics = try evaluate(model, train: train, test: test, subset: trainSubset, step: state.step, epoch: state.epoch,
                                    seconds: Date().timeIntervalSince(epochStart), checkpoint: kept)
             try log.append(metrics)
             state.seconds += Date().timeIntervalSince(epochStart)
@@ -132,9 +132,9 @@ public final class Trainer {
     func evaluate(
         _ model: ResNet, train: PreparedImages, test: PreparedImages, subset: [Int], step: Int, epoch: Int, seconds: Double,
         checkpoint: String?
-    ) -> EpochMetrics {
-        let onTest = Evaluator.evaluate(model, on: test)
-        let onTrain = subset.isEmpty ? nil : Evaluator.evaluate(model, on: train, indices: subset)
+    ) throws -> EpochMetrics {
+        let onTest = try Evaluator.evaluate(model, on: test)
+        let onTrain = subset.isEmpty ? nil : try Evaluator.evaluate(model, on: train, indices: subset)
         return EpochMetrics(
             step: step, epoch: epoch, testLoss: onTest.loss, testAccuracy: onTest.accuracy, trainLoss: onTrain?.loss,
             trainAccuracy: onTrain?.accuracy, seconds: seconds, epochs: configuration.epochs,

@@ -16,9 +16,9 @@ public enum TrainingError: Error, LocalizedError, Equatable {
             let kept = checkpoint.map { "The last good state is kept in \($0)." } ?? "No epoch had completed, so nothing was kept."
             return "the loss became NaN or infinite at step \(step) (epoch \(epoch + 1)). \(kept) Lower --lr, add warm-up (--warmup-epochs), or check the data."
         case let .differentConfiguration(directory):
-            return "\(directory) holds a run with a different configuration (see its config.json). Use another --out, or pass --restart to discard that run."
+            return "\(directory) holds a run with a different configuration (see its config.json). Use another output directory; for `train`, --restart discards that run."
         case let .corruptRunState(path, reason):
-            return "the saved run state \(path) cannot be used: \(reason). Pass --restart to start the run again."
+            return "the saved run state \(path) cannot be used: \(reason). Start the run again: `train --restart` for a run of your own; for a run inside a study or experiment, delete its directory (\((path as NSString).deletingLastPathComponent)/..) and run again."
         case let .incompatibleData(message):
             return message
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TransferscopeCore
 import TransferscopeNN
 
 /// Options that choose a ResNet architecture.
@@ -6,10 +7,10 @@ struct ArchitectureOptions: ParsableArguments {
     @Argument(help: "Architecture: \(ResNetConfiguration.knownNames.joined(separator: ", ")).")
     var architecture: String
 
-    @Option(help: "Number of classes of the head.")
+    @Option(parsing: .unconditional, help: "Number of classes of the head.")
     var classes = 10
 
-    @Option(help: "Input channels (1 for gray, 3 for RGB).")
+    @Option(parsing: .unconditional, help: "Input channels (1 for gray, 3 for RGB).")
     var inputChannels = 3
 
     @Option(help: "Comma-separated stage widths, e.g. 16,32,64 (CIFAR family) or 64,128,256,512.")
@@ -23,7 +24,7 @@ struct ArchitectureOptions: ParsableArguments {
     }
 
     func configuration() throws -> ResNetConfiguration {
-        let parsedWidths = try widths.map { try parsePositiveList($0, flag: "--widths") }
+        let parsedWidths = try widths.map { try parsePositiveList($0, flag: "--widths", upTo: Limits.width) }
         var parsedStem: ResNetConfiguration.Stem?
         if let stem {
             guard let value = ResNetConfiguration.Stem(rawValue: stem) else {
@@ -31,8 +32,8 @@ struct ArchitectureOptions: ParsableArguments {
             }
             parsedStem = value
         }
-        guard classes >= 1 else { throw ValidationError("--classes must be at least 1, got \(classes)") }
-        guard inputChannels >= 1 else { throw ValidationError("--input-channels must be at least 1, got \(inputChannels)") }
+        try FlagCheck.require(classes, in: 2...Limits.classes, "--classes")
+        guard inputChannels == 1 || inputChannels == 3 else { throw ValidationError("--input-channels must be 1 or 3, got \(inputChannels)") }
         guard ResNetConfiguration.knownNames.contains(architecture) else {
             throw ValidationError(
                 "unknown architecture '\(architecture)'; known: \(ResNetConfiguration.knownNames.joined(separator: ", "))")
@@ -43,6 +44,7 @@ struct ArchitectureOptions: ParsableArguments {
             throw ValidationError(
                 "--widths for \(architecture) needs \(["resnet18", "resnet34", "resnet50"].contains(architecture) ? 4 : 3) values (one per stage), got '\(widths ?? "")'")
         }
+        do { try configuration.validate() } catch { throw ValidationError(error.localizedDescription) }
         return configuration
     }
 }

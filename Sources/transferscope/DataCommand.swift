@@ -62,13 +62,13 @@ struct DataCommand: ParsableCommand {
         @Option(help: "Split to show: train or test.")
         var split = "train"
 
-        @Option(help: "Images per class.")
+        @Option(parsing: .unconditional, help: "Images per class.")
         var perClass = 8
 
-        @Option(help: "Magnification of each image.")
+        @Option(parsing: .unconditional, help: "Magnification of each image.")
         var zoom = 2
 
-        @Option(help: "Seed of the choice of images.")
+        @Option(parsing: .unconditional, help: "Seed of the choice of images.")
         var seed: UInt64 = 0
 
         func validate() throws {
@@ -81,7 +81,7 @@ struct DataCommand: ParsableCommand {
             let (_, splits) = try dataOptions.load()
             var dataset = split == "train" ? splits.train : splits.test
             if let permutation = try shuffle.shuffle(side: dataset.height, channels: dataset.channels) {
-                guard dataset.height == dataset.width else { throw ValidationError("shuffles need square images") }
+                guard dataset.height == dataset.width else { throw RunError("shuffles need square images") }
                 dataset.pixels = (0..<dataset.count).flatMap { permutation.apply(Array(dataset.image(at: $0))) }
             }
             try ImageGrid.write(dataset, to: out, perClass: perClass, zoom: zoom, seed: seed)

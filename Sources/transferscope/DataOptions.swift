@@ -8,13 +8,13 @@ struct DataOptions: ParsableArguments {
         valueName: "spec"))
     var data: String
 
-    @Option(help: "Fraction of each class held out as the test split when the data has no test split of its own.")
+    @Option(parsing: .unconditional, help: "Fraction of each class held out as the test split when the data has no test split of its own.")
     var testFraction = 0.2
 
-    @Option(help: "Seed of that held-out split.")
+    @Option(parsing: .unconditional, help: "Seed of that held-out split.")
     var splitSeed: UInt64 = 0
 
-    @Option(help: "Side of the square images read from image folders (aspect kept, padded with white).")
+    @Option(parsing: .unconditional, help: "Side of the square images read from image folders (aspect kept, padded with white).")
     var folderImageSize = 32
 
     @Flag(help: "Leave corrupt images in folders out (counted and reported) instead of stopping.")
@@ -22,7 +22,7 @@ struct DataOptions: ParsableArguments {
 
     func validate() throws {
         guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must lie in (0, 1), got \(testFraction)") }
-        guard folderImageSize >= 8 else { throw ValidationError("--folder-image-size must be at least 8, got \(folderImageSize)") }
+        try FlagCheck.require(folderImageSize, in: FlagCheck.imageSide, "--folder-image-size")
     }
 
     /// The source and its splits; reports skipped files on standard error.

@@ -32,12 +32,12 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Directory for eval.json, confusion.csv and predictions.csv.")
     var out: String?
 
-    @Option(help: "Images per batch.")
+    @Option(parsing: .unconditional, help: "Images per batch.")
     var batchSize = 256
 
     func validate() throws {
         guard ["test", "train"].contains(split) else { throw ValidationError("--split must be test or train, got '\(split)'") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        try FlagCheck.require(batchSize, in: FlagCheck.images, "--batch-size")
     }
 
     func run() throws {
@@ -47,10 +47,10 @@ struct EvalCommand: ParsableCommand {
         let (_, splits) = try dataOptions.load()
         let dataset = split == "test" ? splits.test : splits.train
         guard dataset.classNames.count == model.configuration.classes else {
-            throw ValidationError("\(checkpoint) has \(model.configuration.classes) classes but \(dataOptions.data) has \(dataset.classNames.count)")
+            throw RunError("\(checkpoint) has \(model.configuration.classes) classes but \(dataOptions.data) has \(dataset.classNames.count)")
         }
         let images = preprocessing.prepare(dataset)
-        let result = Evaluator.evaluate(model, on: images, batchSize: batchSize, keepProbabilities: out != nil)
+        let result = try Evaluator.evaluate(model, on: images, batchSize: batchSize, keepProbabilities: out != nil)
         print(String(format: "%@ on %@ (%@, %d images): accuracy %.2f%%, loss %.4f", checkpoint, dataOptions.data, split,
                      images.count, 100 * result.accuracy, result.loss))
         for (name, accuracy) in zip(dataset.classNames, result.perClassAccuracy) {

@@ -18,7 +18,7 @@ struct ModelCommand: ParsableCommand {
 
         @OptionGroup var architecture: ArchitectureOptions
 
-        @Option(help: "Seed of the initialization.")
+        @Option(parsing: .unconditional, help: "Seed of the initialization.")
         var seed: UInt64 = 0
 
         @Option(help: "Path of the checkpoint to write (.safetensors).")
@@ -80,10 +80,10 @@ struct ModelCommand: ParsableCommand {
             let model = try Checkpoint.loadModel(from: checkpoint)
             let file = try SafeTensors(contentsOf: input)
             guard let (shape, values) = file.floats("input"), shape.count == 4 else {
-                throw ValidationError("\(input) needs an F32 tensor named 'input' with shape [N, C, H, W]")
+                throw RunError("\(input) needs an F32 tensor named 'input' with shape [N, C, H, W]")
             }
             guard shape[1] == model.configuration.inputChannels else {
-                throw ValidationError("\(input): input has \(shape[1]) channels but the model expects \(model.configuration.inputChannels)")
+                throw RunError("\(input): input has \(shape[1]) channels but the model expects \(model.configuration.inputChannels)")
             }
             let images = Tensor(shape: shape, scalars: values).nchwToNHWC()
             let logits = train ? model.forward(images, training: true) : model.inference(images)

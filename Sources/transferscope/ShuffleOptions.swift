@@ -1,20 +1,21 @@
 import ArgumentParser
+import TransferscopeCore
 import TransferscopeData
 
 /// Options of the block shuffle of analysis 1.
 struct ShuffleOptions: ParsableArguments {
-    @Option(help: "Permute b x b blocks of every image with one fixed permutation (b must divide the image side; b = side: no shuffle).")
+    @Option(parsing: .unconditional, help: "Permute b x b blocks of every image with one fixed permutation (b must divide the image side; b = side: no shuffle).")
     var blockShuffle: Int?
 
     @Flag(help: "Permute all C*H*W values of every image with one fixed permutation.")
     var pixelShuffle = false
 
-    @Option(help: "Seed of the shuffle permutation (the same for train and test images).")
+    @Option(parsing: .unconditional, help: "Seed of the shuffle permutation (the same for train and test images).")
     var shuffleSeed: UInt64 = 0
 
     func validate() throws {
         if blockShuffle != nil && pixelShuffle { throw ValidationError("give --block-shuffle or --pixel-shuffle, not both") }
-        if let b = blockShuffle, b < 1 { throw ValidationError("--block-shuffle must be at least 1, got \(b)") }
+        try FlagCheck.require(blockShuffle, in: 1...Limits.imageSide, "--block-shuffle")
     }
 
     /// The shuffle for images of `side` and `channels`, or nil.

@@ -21,7 +21,9 @@ struct StudyCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run the study's plan and write results.json and report.html.")
         @Argument(help: "The study file (YAML).") var file: String
         @Option(help: "Directory for the runs, results and report.") var out: String
-        @Option(help: "Worker threads (default: all cores).") var threads: Int?
+        @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads: Int?
+
+        func validate() throws { try FlagCheck.require(threads, in: FlagCheck.threads, "--threads") }
 
         func run() throws {
             let study = try StudyFile.load(file)

@@ -42,22 +42,22 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Comma-separated modules whose parameters stay fixed (stem, layerS.B, fc), e.g. a linear probe freezes all but fc. Their BatchNorm running statistics still follow the target data, as in PyTorch train mode.")
     var freeze: String?
 
-    @Option(help: "Image side given to the model (default: the --init checkpoint's, else the data's).")
+    @Option(parsing: .unconditional, help: "Image side given to the model (default: the --init checkpoint's, else the data's).")
     var size: Int?
 
-    @Option(help: "Channels given to the model, 1 or 3 (default: the --init checkpoint's, else the data's).")
+    @Option(parsing: .unconditional, help: "Channels given to the model, 1 or 3 (default: the --init checkpoint's, else the data's).")
     var channels: Int?
 
     @Option(help: "Normalization statistics: 'dataset' (this training split's), 'none', or a checkpoint whose statistics to reuse (default: the --init checkpoint's, else 'dataset').")
     var normalization: String?
 
-    @Option(help: "Epochs of training.")
+    @Option(parsing: .unconditional, help: "Epochs of training.")
     var epochs = 10
 
-    @Option(help: "Images per batch.")
+    @Option(parsing: .unconditional, help: "Images per batch.")
     var batchSize = 128
 
-    @Option(help: "Base learning rate.")
+    @Option(parsing: .unconditional, help: "Base learning rate.")
     var lr = 0.1
 
     @Option(help: "Learning-rate schedule: constant, step (x --gamma at --milestones) or cosine.")
@@ -66,13 +66,13 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Comma-separated epochs where the step schedule multiplies the rate by --gamma (default: half and three quarters of --epochs).")
     var milestones: String?
 
-    @Option(help: "Factor of the step schedule.")
+    @Option(parsing: .unconditional, help: "Factor of the step schedule.")
     var gamma = 0.1
 
-    @Option(help: "Epochs of linear learning-rate warm-up.")
+    @Option(parsing: .unconditional, help: "Epochs of linear learning-rate warm-up.")
     var warmupEpochs = 0.0
 
-    @Option(help: "SGD momentum.")
+    @Option(parsing: .unconditional, help: "SGD momentum.")
     var momentum: Float = 0.9
 
     @Option(help: "Weight decay (L2, on all parameters, as PyTorch's SGD).")
@@ -81,7 +81,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Nesterov momentum.")
     var nesterov = false
 
-    @Option(help: "Padding of the random crop (0: no crop).")
+    @Option(parsing: .unconditional, help: "Padding of the random crop (0: no crop).")
     var cropPadding = 4
 
     @Flag(help: "No random crop.")
@@ -90,41 +90,51 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "No horizontal flip.")
     var noFlip = false
 
-    @Option(help: "Seed of initialization, data order and augmentation.")
+    @Option(parsing: .unconditional, help: "Seed of initialization, data order and augmentation.")
     var seed: UInt64 = 0
 
     @Option(help: "Epochs whose checkpoint is kept: comma-separated (0 = the starting point) or 'all'; the final model is always kept.")
     var checkpointEpochs = "0"
 
-    @Option(help: "Keep at most this many training images per class (few-shot).")
+    @Option(parsing: .unconditional, help: "Keep at most this many training images per class (few-shot).")
     var perClass: Int?
 
-    @Option(help: "Keep this many training images (stratified).")
+    @Option(parsing: .unconditional, help: "Keep this many training images (stratified).")
     var subsample: Int?
 
-    @Option(help: "Training images evaluated after each epoch (0: none).")
+    @Option(parsing: .unconditional, help: "Training images evaluated after each epoch (0: none).")
     var trainEvalSize = 2000
 
-    @Option(help: "A metrics line every this many steps.")
+    @Option(parsing: .unconditional, help: "A metrics line every this many steps.")
     var logEvery = 50
 
-    @Option(help: "Worker threads (default: TRANSFERSCOPE_THREADS or all cores); part of what makes a run repeatable.")
+    @Option(parsing: .unconditional, help: "Worker threads (default: TRANSFERSCOPE_THREADS or all cores); part of what makes a run repeatable.")
     var threads: Int?
 
     @Flag(help: "Discard an earlier run in --out instead of resuming it.")
     var restart = false
 
     func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard batchSize >= 2 else { throw ValidationError("--batch-size must be at least 2") }
-        guard lr > 0 else { throw ValidationError("--lr must be positive") }
+        try FlagCheck.require(epochs, in: FlagCheck.epochs, "--epochs")
+        try FlagCheck.require(batchSize, in: 2...Limits.images, "--batch-size")
+        try FlagCheck.require(lr, in: FlagCheck.learningRate, "--lr", positive: true)
         guard ["constant", "step", "cosine"].contains(schedule) else {
             throw ValidationError("--schedule must be constant, step or cosine, got '\(schedule)'")
         }
+        try FlagCheck.require(gamma, in: 0...1_000, "--gamma", positive: true)
+        try FlagCheck.require(warmupEpochs, in: 0...Double(epochs), "--warmup-epochs")
+        try FlagCheck.require(momentum, in: 0...0.999_999, "--momentum")
+        try FlagCheck.require(weightDecay, in: 0...1, "--weight-decay")
         if let channels, ![1, 3].contains(channels) { throw ValidationError("--channels must be 1 or 3, got \(channels)") }
-        if let size, size < 8 { throw ValidationError("--size must be at least 8, got \(size)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        guard cropPadding >= 0 else { throw ValidationError("--crop-padding must be >= 0") }
+        try FlagCheck.require(size, in: FlagCheck.imageSide, "--size")
+        try FlagCheck.require(threads, in: FlagCheck.threads, "--threads")
+        try FlagCheck.require(cropPadding, in: 0...Limits.imageSide, "--crop-padding")
+        try FlagCheck.require(perClass, in: FlagCheck.images, "--per-class")
+        try FlagCheck.require(subsample, in: FlagCheck.images, "--subsample")
+        try FlagCheck.require(trainEvalSize, in: 0...Limits.images, "--train-eval-size")
+        try FlagCheck.require(logEvery, in: 1...Int(Int32.max), "--log-every")
+        if let milestones { _ = try parsePositiveList(milestones, flag: "--milestones", upTo: epochs) }
+        if let widths { _ = try parsePositiveList(widths, flag: "--widths", upTo: Limits.width) }
         _ = try parsedCheckpointEpochs()
     }
 
@@ -142,7 +152,7 @@ struct TrainCommand: ParsableCommand {
         switch schedule {
         case "constant": kind = .constant
         case "step":
-            let steps = try milestones.map { try parsePositiveList($0, flag: "--milestones") }
+            let steps = try milestones.map { try parsePositiveList($0, flag: "--milestones", upTo: epochs) }
                 ?? [max(1, epochs / 2), max(1, epochs * 3 / 4)]
             kind = .multiStep(milestones: steps, gamma: gamma)
         default: kind = .cosine(totalEpochs: Double(epochs), minimum: 0)
@@ -160,7 +170,7 @@ struct TrainCommand: ParsableCommand {
         if let initPath = `init` {
             architecture = try Checkpoint.architecture(at: initPath)
         } else {
-            let parsedWidths = try widths.map { try parsePositiveList($0, flag: "--widths") }
+            let parsedWidths = try widths.map { try parsePositiveList($0, flag: "--widths", upTo: Limits.width) }
             guard let named = ResNetConfiguration.named(model, inputChannels: channelCount, classes: 10, widths: parsedWidths) else {
                 throw ValidationError("unknown --model '\(model)' or wrong number of --widths; known: \(ResNetConfiguration.knownNames.joined(separator: ", "))")
             }

@@ -32,7 +32,7 @@ struct InterpolationTests {
         for mode in BatchNormMode.allCases {
             let interpolation = Interpolation(train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: mode, estimationBatches: 2, batchSize: 32)
             let curve = try interpolation.curve(a, b, lambdas: [0, 0.5, 1])
-            let ownA = Evaluator.evaluate(a, on: Pair.test, batchSize: 32), ownB = Evaluator.evaluate(b, on: Pair.test, batchSize: 32)
+            let ownA = try Evaluator.evaluate(a, on: Pair.test, batchSize: 32), ownB = try Evaluator.evaluate(b, on: Pair.test, batchSize: 32)
             #expect(curve.endpoints[0].testLoss == ownA.loss && curve.endpoints[0].testAccuracy == ownA.accuracy)
             #expect(curve.endpoints[1].testLoss == ownB.loss && curve.endpoints[1].testAccuracy == ownB.accuracy)
             if mode == .interpolate {
@@ -43,7 +43,7 @@ struct InterpolationTests {
         let work = Pair.model(seed: 9)
         let interpolation = Interpolation(train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: .interpolate, batchSize: 32)
         interpolation.point(into: work, a, b, lambda: 0)
-        #expect(interpolation.evaluate(work, lambda: 0) == interpolation.evaluate(a, lambda: 0))
+        #expect(try interpolation.evaluate(work, lambda: 0) == interpolation.evaluate(a, lambda: 0))
     }
 
     @Test("The barrier between a model and itself is 0", arguments: [BatchNormMode.reestimate, .interpolate])
@@ -143,7 +143,8 @@ struct BasinAndBezierTests {
         let data = EvaluationSet(Pair.test, batchSize: 32)
         let basin = try BasinWidth.randomDirections(
             model, data: data, statistics: nil, count: 2, steps: [-0.5, 0, 0.5], tolerance: 0.5)
-        #expect(basin.directions.count == 2 && basin.directions.allSatisfy { $0.losses[1] == data.evaluate(model).loss })
+        let ownLoss = try data.evaluate(model).loss
+        #expect(basin.directions.count == 2 && basin.directions.allSatisfy { $0.losses[1] == ownLoss })
     }
 
     @Test("The Bezier curve joins the endpoints, and training its control point lowers the loss along it")
@@ -159,7 +160,7 @@ struct BasinAndBezierTests {
         let losses = curve.train(on: Pair.train, epochs: 4, batchSize: 32, learningRate: 0.05)
         #expect(losses.last! < losses.first!, "\(losses)")
         let interpolation = Interpolation(train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: .reestimate, estimationBatches: 2, batchSize: 32)
-        let evaluated = curve.evaluate(at: [0, 0.5, 1], with: interpolation)
+        let evaluated = try curve.evaluate(at: [0, 0.5, 1], with: interpolation)
         #expect(evaluated.points.count == 3 && evaluated.points.allSatisfy { $0.testLoss.isFinite })
     }
 }

@@ -33,7 +33,7 @@ struct StudyTests {
         ("source: {epoch: 3}\ntargets: [clipart]", 1, "unknown key 'epoch'"),
         ("targets: [clipart]\nseeds: [0, 0]", 2, "distinct seeds"),
         ("targets: [clipart]\nanalyses:\n  interpolation: {bn: average}", 3, "allowed: reestimate"),
-        ("targets: [clipart]\nrecipe:\n  epochs: -1", 3, "at least 1"),
+        ("targets: [clipart]\nrecipe:\n  epochs: -1", 3, "must lie in 1..."),
         ("source: {model: vgg16}\ntargets: [clipart]", 1, "resnet20"),
         ("targets: [clipart]\nanalyses: {colour: true}", 2, "allowed: shuffle, mistakes"),
         ("name: x", nil, "needs `targets:`"),

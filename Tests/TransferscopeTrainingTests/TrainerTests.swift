@@ -58,7 +58,7 @@ struct TrainerTests {
         let model = try Checkpoint.loadModel(from: directory + "/final.safetensors")
         let preprocessing = try ModelInput.preprocessing(ofCheckpoint: directory + "/final.safetensors")
         #expect(preprocessing.normalization == Small.configuration().preprocessing.normalization)
-        let evaluation = Evaluator.evaluate(model, on: preprocessing.prepare(Small.data.test))
+        let evaluation = try Evaluator.evaluate(model, on: preprocessing.prepare(Small.data.test))
         #expect(evaluation.accuracy == summary.finalTestAccuracy)
         #expect(evaluation.confusion.flatMap { $0 }.reduce(0, +) == Small.data.test.count)
     }

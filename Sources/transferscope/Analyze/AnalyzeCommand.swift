@@ -1,4 +1,5 @@
 import ArgumentParser
+import TransferscopeCore
 import Foundation
 import TransferscopeAnalysis
 import TransferscopeCheckpoints
@@ -25,15 +26,15 @@ struct AnalysisDataOptions: ParsableArguments {
     @Option(help: "Split to use: test or train.")
     var split = "test"
 
-    @Option(help: "Use at most this many images of the split (a seeded, stratified subset); default all.")
+    @Option(parsing: .unconditional, help: "Use at most this many images of the split (a seeded, stratified subset); default all.")
     var images: Int?
 
-    @Option(help: "Seed of that subset.")
+    @Option(parsing: .unconditional, help: "Seed of that subset.")
     var subsetSeed: UInt64 = 0
 
     func validate() throws {
         guard ["test", "train"].contains(split) else { throw ValidationError("--split must be test or train, got '\(split)'") }
-        if let images, images < 4 { throw ValidationError("--images must be at least 4") }
+        try FlagCheck.require(images, in: 4...Limits.images, "--images")
     }
 
     /// The chosen split (and subset) of the data.
@@ -63,7 +64,7 @@ struct LoadedModel {
     /// `dataset` prepared for this model, checking the classes match.
     func prepare(_ dataset: ImageDataset) throws -> PreparedImages {
         guard dataset.classNames.count == model.configuration.classes else {
-            throw ValidationError("\(path) has \(model.configuration.classes) classes but the data has \(dataset.classNames.count)")
+            throw RunError("\(path) has \(model.configuration.classes) classes but the data has \(dataset.classNames.count)")
         }
         return preprocessing.prepare(dataset)
     }
@@ -78,10 +79,12 @@ func parseList<T: LosslessStringConvertible>(_ text: String, flag: String) throw
     return values.map { $0! }
 }
 
-/// Parses a comma-separated list of positive integers for option `flag`.
-func parsePositiveList(_ text: String, flag: String) throws -> [Int] {
+/// Parses a comma-separated list of integers in 1...`upTo` for option `flag`.
+func parsePositiveList(_ text: String, flag: String, upTo limit: Int) throws -> [Int] {
     let values: [Int] = try parseList(text, flag: flag)
-    guard values.allSatisfy({ $0 > 0 }) else { throw ValidationError("\(flag) must be positive integers separated by commas, got '\(text)'") }
+    guard values.allSatisfy({ (1...limit).contains($0) }) else {
+        throw ValidationError("\(flag) must be integers in 1...\(limit) separated by commas, got '\(text)'")
+    }
     return values
 }
 

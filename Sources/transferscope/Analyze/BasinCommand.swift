@@ -14,19 +14,21 @@ struct BasinCommand: ParsableCommand {
             """)
 
     @Argument(help: "The checkpoint.") var checkpoint: String
-    @Option(help: "Random directions.") var directions = 5
-    @Option(help: "Steps along each direction (odd, so that 0 is one).") var steps = 21
-    @Option(help: "Largest |t| (1 = as far as the weights' own filter norms).") var radius = 1.0
-    @Option(help: "Loss increase that ends the basin.") var tolerance = 0.1
-    @Option(help: "Seed of the directions.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Random directions.") var directions = 5
+    @Option(parsing: .unconditional, help: "Steps along each direction (odd, so that 0 is one).") var steps = 21
+    @Option(parsing: .unconditional, help: "Largest |t| (1 = as far as the weights' own filter norms).") var radius = 1.0
+    @Option(parsing: .unconditional, help: "Loss increase that ends the basin.") var tolerance = 0.1
+    @Option(parsing: .unconditional, help: "Seed of the directions.") var seed: UInt64 = 0
     @OptionGroup var path: PathOptions
     @OptionGroup var data: DataOptions
     @Option(help: "Directory for the results.") var out: String
 
     func validate() throws {
-        guard directions >= 1, steps >= 3, steps % 2 == 1, radius > 0, tolerance > 0 else {
-            throw ValidationError("--directions >= 1, odd --steps >= 3, --radius and --tolerance positive")
-        }
+        try FlagCheck.require(directions, in: 1...10_000, "--directions")
+        try FlagCheck.require(steps, in: 3...10_001, "--steps")
+        guard steps % 2 == 1 else { throw ValidationError("--steps must be odd (so that 0 is one of them), got \(steps)") }
+        try FlagCheck.require(radius, in: 0...1_000, "--radius", positive: true)
+        try FlagCheck.require(tolerance, in: 0...1_000, "--tolerance", positive: true)
     }
 
     func run() throws {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TransferscopeAnalysis
 import TransferscopeCheckpoints
+import TransferscopeCore
 
 /// `transferscope analyze bezier`.
 struct BezierCommand: ParsableCommand {
@@ -16,13 +17,19 @@ struct BezierCommand: ParsableCommand {
 
     @Argument(help: "Checkpoint A.") var a: String
     @Argument(help: "Checkpoint B.") var b: String
-    @Option(help: "Epochs of training the control point.") var epochs = 5
-    @Option(help: "Learning rate (cosine to 0).") var lr = 0.05
-    @Option(help: "Points evaluated on the curve and the line.") var points = 11
-    @Option(help: "Seed of the t draws and the data order.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Epochs of training the control point.") var epochs = 5
+    @Option(parsing: .unconditional, help: "Learning rate (cosine to 0).") var lr = 0.05
+    @Option(parsing: .unconditional, help: "Points evaluated on the curve and the line.") var points = 11
+    @Option(parsing: .unconditional, help: "Seed of the t draws and the data order.") var seed: UInt64 = 0
     @OptionGroup var path: PathOptions
     @OptionGroup var data: DataOptions
     @Option(help: "Directory for the results.") var out: String
+
+    func validate() throws {
+        try FlagCheck.require(epochs, in: FlagCheck.epochs, "--epochs")
+        try FlagCheck.require(lr, in: FlagCheck.learningRate, "--lr", positive: true)
+        try FlagCheck.require(points, in: 2...10_001, "--points")
+    }
 
     func run() throws {
         let (first, second) = (try LoadedModel(a), try LoadedModel(b))
@@ -34,7 +41,7 @@ struct BezierCommand: ParsableCommand {
             note(String(format: "  epoch %d/%d: mean loss along the curve %.4f", epoch, epochs, loss))
         }
         let grid = Interpolation.grid(count: points)
-        let onCurve = curve.evaluate(at: grid, with: interpolation)
+        let onCurve = try curve.evaluate(at: grid, with: interpolation)
         let onLine = try interpolation.curve(first.model, second.model, lambdas: grid)
         try writeCurve(onCurve, to: out, name: "bezier")
         try writeCurve(onLine, to: out, name: "line")

@@ -19,15 +19,15 @@ struct CKACommand: ParsableCommand {
     @Option(help: "Comma-separated layers (stem, layerS, layerS.B, pool, fc); default stem, each stage and pool.") var layers: String?
     @Flag(help: "Use every block's output as a layer.") var everyBlock = false
     @Option(help: "Kernel: linear or rbf.") var kernel = "linear"
-    @Option(help: "RBF bandwidth as a fraction of the median distance.") var bandwidth = 0.5
+    @Option(parsing: .unconditional, help: "RBF bandwidth as a fraction of the median distance.") var bandwidth = 0.5
     @Flag(help: "Use the biased HSIC estimator instead of the unbiased one.") var biased = false
-    @Option(help: "Images per minibatch (the Gram matrices cost batch^2 x features each).") var batchSize = 256
+    @Option(parsing: .unconditional, help: "Images per minibatch (the Gram matrices cost batch^2 x features each).") var batchSize = 256
     @Option(help: "Directory for the results.") var out: String
 
     func validate() throws {
         guard ["linear", "rbf"].contains(kernel) else { throw ValidationError("--kernel must be linear or rbf, got '\(kernel)'") }
-        guard bandwidth > 0 else { throw ValidationError("--bandwidth must be positive") }
-        guard batchSize >= 4 else { throw ValidationError("--batch-size must be at least 4") }
+        try FlagCheck.require(bandwidth, in: 0...1_000, "--bandwidth", positive: true)
+        try FlagCheck.require(batchSize, in: 4...65_536, "--batch-size")
     }
 
     func run() throws {

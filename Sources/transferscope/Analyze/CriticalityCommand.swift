@@ -1,4 +1,5 @@
 import ArgumentParser
+import TransferscopeCore
 import Foundation
 import TransferscopeAnalysis
 import TransferscopeData
@@ -17,21 +18,22 @@ struct CriticalityCommand: ParsableCommand {
 
     @Argument(help: "The final checkpoint.") var final: String
     @Option(help: "The checkpoint training started from.") var start: String
-    @Option(help: "Points of alpha in [0, 1].") var alphas = 11
+    @Option(parsing: .unconditional, help: "Points of alpha in [0, 1].") var alphas = 11
     @Option(help: "Comma-separated relative noise levels sigma in (0, 1].") var sigmas = "0.05,0.1,0.2,0.5,1"
-    @Option(help: "Monte Carlo draws of the noise per (alpha, sigma).") var samples = 2
-    @Option(help: "epsilon = the final model's error + this.") var tolerance = 0.05
-    @Option(help: "Training images the errors are measured on (seeded subset).") var trainImages = 500
-    @Option(help: "Seed of the noise.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Monte Carlo draws of the noise per (alpha, sigma).") var samples = 2
+    @Option(parsing: .unconditional, help: "epsilon = the final model's error + this.") var tolerance = 0.05
+    @Option(parsing: .unconditional, help: "Training images the errors are measured on (seeded subset).") var trainImages = 500
+    @Option(parsing: .unconditional, help: "Seed of the noise.") var seed: UInt64 = 0
     @OptionGroup var data: DataOptions
     @Option(help: "Directory for the results.") var out: String
 
     func validate() throws {
-        guard alphas >= 2, samples >= 1, tolerance >= 0, trainImages >= 4 else {
-            throw ValidationError("--alphas >= 2, --samples >= 1, --tolerance >= 0, --train-images >= 4")
-        }
+        try FlagCheck.require(alphas, in: 2...10_001, "--alphas")
+        try FlagCheck.require(samples, in: 1...10_000, "--samples")
+        try FlagCheck.require(tolerance, in: 0...1, "--tolerance")
+        try FlagCheck.require(trainImages, in: 4...Limits.images, "--train-images")
         let values: [Double] = try parseList(sigmas, flag: "--sigmas")
-        guard values.allSatisfy({ $0 > 0 && $0 <= 1 }) else { throw ValidationError("--sigmas must lie in (0, 1]") }
+        guard values.allSatisfy({ $0 > 0 && $0 <= 1 }) else { throw ValidationError("--sigmas must lie in (0, 1], got '\(sigmas)'") }
     }
 
     func run() throws {

@@ -7,13 +7,22 @@ import TransferscopeTraining
 
 /// Options of the target training recipe shared by the experiments.
 struct RecipeOptions: ParsableArguments {
-    @Option(help: "Epochs of each target run.") var epochs = 10
-    @Option(help: "Images per batch.") var batchSize = 64
-    @Option(help: "Base learning rate of P-T (fine-tuning).") var ptLr = 0.02
-    @Option(help: "Base learning rate of RI-T (from scratch).") var ritLr = 0.1
+    @Option(parsing: .unconditional, help: "Epochs of each target run.") var epochs = 10
+    @Option(parsing: .unconditional, help: "Images per batch.") var batchSize = 64
+    @Option(parsing: .unconditional, help: "Base learning rate of P-T (fine-tuning).") var ptLr = 0.02
+    @Option(parsing: .unconditional, help: "Base learning rate of RI-T (from scratch).") var ritLr = 0.1
     @Option(help: "Comma-separated replicate seeds.") var seeds = "0,1"
     @Flag(help: "No horizontal flip (e.g. for digits).") var noFlip = false
-    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads: Int?
+
+    func validate() throws {
+        try FlagCheck.require(epochs, in: FlagCheck.epochs, "--epochs")
+        try FlagCheck.require(batchSize, in: 2...Limits.images, "--batch-size")
+        try FlagCheck.require(ptLr, in: FlagCheck.learningRate, "--pt-lr", positive: true)
+        try FlagCheck.require(ritLr, in: FlagCheck.learningRate, "--rit-lr", positive: true)
+        try FlagCheck.require(threads, in: FlagCheck.threads, "--threads")
+        _ = try seedList()
+    }
 
     func recipe() -> TransferRecipe {
         TransferRecipe(epochs: epochs, batchSize: batchSize, fineTuneLearningRate: ptLr, scratchLearningRate: ritLr,

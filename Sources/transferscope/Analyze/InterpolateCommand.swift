@@ -1,4 +1,5 @@
 import ArgumentParser
+import TransferscopeCore
 import Foundation
 import TransferscopeAnalysis
 import TransferscopeData
@@ -7,15 +8,17 @@ import TransferscopeData
 struct PathOptions: ParsableArguments {
     @Option(help: "BatchNorm statistics at each point: reestimate (on training images; default), interpolate, first or second.")
     var bn = "reestimate"
-    @Option(help: "Batches of training images that re-estimate BatchNorm statistics.") var bnBatches = 20
-    @Option(help: "Training images evaluated at each point (a fixed, seeded subset).") var trainImages = 2000
-    @Option(help: "Images per batch.") var batchSize = 256
+    @Option(parsing: .unconditional, help: "Batches of training images that re-estimate BatchNorm statistics.") var bnBatches = 20
+    @Option(parsing: .unconditional, help: "Training images evaluated at each point (a fixed, seeded subset).") var trainImages = 2000
+    @Option(parsing: .unconditional, help: "Images per batch.") var batchSize = 256
 
     func validate() throws {
         guard BatchNormMode(rawValue: bn) != nil else {
             throw ValidationError("--bn must be one of \(BatchNormMode.allCases.map(\.rawValue).joined(separator: ", ")), got '\(bn)'")
         }
-        guard bnBatches >= 1, trainImages >= 1, batchSize >= 2 else { throw ValidationError("--bn-batches, --train-images and --batch-size must be positive") }
+        try FlagCheck.require(bnBatches, in: 1...100_000, "--bn-batches")
+        try FlagCheck.require(trainImages, in: FlagCheck.images, "--train-images")
+        try FlagCheck.require(batchSize, in: 2...Limits.images, "--batch-size")
     }
 
     func interpolation(_ loaded: LoadedModel, splits: DatasetSplits) throws -> Interpolation {
@@ -46,10 +49,10 @@ struct InterpolateCommand: ParsableCommand {
             """)
 
     @Argument(help: "Two or more checkpoints of one architecture.") var checkpoints: [String]
-    @Option(help: "Points on the line.") var points = 21
-    @Option(help: "First lambda (below 0 extrapolates).") var from = 0.0
-    @Option(help: "Last lambda (above 1 extrapolates).") var to = 1.0
-    @Option(help: "Train-loss increase that bounds the basin width along the line around each endpoint.") var basinTolerance = 0.1
+    @Option(parsing: .unconditional, help: "Points on the line.") var points = 21
+    @Option(parsing: .unconditional, help: "First lambda (below 0 extrapolates).") var from = 0.0
+    @Option(parsing: .unconditional, help: "Last lambda (above 1 extrapolates).") var to = 1.0
+    @Option(parsing: .unconditional, help: "Train-loss increase that bounds the basin width along the line around each endpoint.") var basinTolerance = 0.1
     @OptionGroup var path: PathOptions
     @OptionGroup var data: DataOptions
     @Option(help: "Directory for the results.") var out: String
@@ -69,16 +72,30 @@ struct InterpolateCommand: ParsableCommand {
 
     func validate() throws {
         guard checkpoints.count >= 2 else { throw ValidationError("give at least two checkpoints") }
-        guard points >= 2, from < to else { throw ValidationError("--points must be at least 2 and --from below --to") }
+        try FlagCheck.require(points, in: 2...10_001, "--points")
+        try FlagCheck.require(from, in: -100...100, "--from")
+        try FlagCheck.require(to, in: -100...100, "--to")
+        guard from <= 0, to >= 1 else {
+            throw ValidationError("--from must be at most 0 and --to at least 1 (the barrier compares the path with its endpoints), got \(from) and \(to)")
+        }
+        guard lambdas().contains(where: { $0 > 0 && $0 < 1 }) else {
+            throw ValidationError("--points \(points) over [\(from), \(to)] leaves no point strictly between the checkpoints; give more --points")
+        }
+        try FlagCheck.require(basinTolerance, in: 0...1_000, "--basin-tolerance", positive: true)
+    }
+
+    /// The grid of --points over [--from, --to], with 0 and 1 added when they fall between grid points.
+    func lambdas() -> [Double] {
+        var grid = Interpolation.grid(count: points, from: from, to: to)
+        for endpoint in [0.0, 1.0] where !grid.contains(endpoint) { grid.append(endpoint) }
+        return grid.sorted()
     }
 
     func run() throws {
         let loaded = try checkpoints.map { try LoadedModel($0) }
         let (_, splits) = try data.load()
         let interpolation = try path.interpolation(loaded[0], splits: splits)
-        var grid = Interpolation.grid(count: points, from: from, to: to)
-        for endpoint in [0.0, 1.0] where endpoint >= from && endpoint <= to && !grid.contains(endpoint) { grid.append(endpoint) }
-        grid.sort()
+        let grid = lambdas()
         var pairs: [[String]] = [], curves: [InterpolationCurve] = []
         let start = Date()
         for i in 0..<loaded.count {

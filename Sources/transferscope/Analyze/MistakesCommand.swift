@@ -19,7 +19,7 @@ struct MistakesCommand: ParsableCommand {
 
     @Option(name: .customLong("model"), help: "NAME=CHECKPOINT (repeat for each model; at least 2).") var models: [String]
     @OptionGroup var data: AnalysisDataOptions
-    @Option(help: "Images per cell grid.") var gridImages = 24
+    @Option(parsing: .unconditional, help: "Images per cell grid.") var gridImages = 24
     @Option(help: "Directory for the results.") var out: String
 
     struct Pair: Codable {
@@ -57,7 +57,7 @@ struct MistakesCommand: ParsableCommand {
         let named = try parsedModels()
         for (name, path) in named {
             let loaded = try LoadedModel(path)
-            let evaluation = Evaluator.evaluate(loaded.model, on: try loaded.prepare(dataset), keepProbabilities: true)
+            let evaluation = try Evaluator.evaluate(loaded.model, on: try loaded.prepare(dataset), keepProbabilities: true)
             predictions.append(evaluation.predictions)
             probabilities.append(evaluation.probabilities)
             accuracies[name] = evaluation.accuracy

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import TransferscopeCore
+
+/// Range checks of flag values. Every check names the flag and the range; a NaN or an infinity
+/// fails every check (the ranges are finite).
+enum FlagCheck {
+    static func require(_ value: Int, in range: ClosedRange<Int>, _ flag: String) throws {
+        guard range.contains(value) else {
+            throw ValidationError("\(flag) must lie in \(range.lowerBound)...\(range.upperBound), got \(value)")
+        }
+    }
+
+    static func require(_ value: Int?, in range: ClosedRange<Int>, _ flag: String) throws {
+        if let value { try require(value, in: range, flag) }
+    }
+
+    /// `value` within `range`, or strictly above its lower bound when `positive`.
+    static func require(_ value: Double, in range: ClosedRange<Double>, _ flag: String, positive: Bool = false) throws {
+        guard range.contains(value), !positive || value > range.lowerBound else {
+            let lower = positive ? "(\(range.lowerBound)" : "[\(range.lowerBound)"
+            throw ValidationError("\(flag) must be a number in \(lower), \(range.upperBound)], got \(value)")
+        }
+    }
+
+    static func require(_ value: Float, in range: ClosedRange<Double>, _ flag: String, positive: Bool = false) throws {
+        try require(Double(value), in: range, flag, positive: positive)
+    }
+
+    /// Upper bounds of flags that have no natural one: far above any sensible value.
+    static let learningRate = 0.0...1_000.0
+    static let images = 1...Limits.images
+    static let epochs = 1...Limits.epochs
+    static let threads = 1...Limits.threads
+    static let imageSide = 8...Limits.imageSide
+}
+
+/// A problem found while running, in files or data rather than in how the command was typed:
+/// printed without the usage text (which `ValidationError` adds).
+struct RunError: LocalizedError {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var errorDescription: String? { message }
+}
