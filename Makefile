@@ -1,13 +1,14 @@
 # Transferscope: the commands a newcomer needs. `make help` lists them.
 SWIFT ?= swift
 
-.PHONY: help deps build test demo data bench fixtures
+.PHONY: help deps build test demo data bench fixtures fuzz
 
 help:
 	@echo "make demo      install what is missing, build, run the quick study, print where its report is"
 	@echo "make test      install what is missing, build, run the test suite (and the numeric suites on every CPU path)"
 	@echo "make data      install the built-in datasets' packages and prepare them all"
 	@echo "make build     release build of the transferscope CLI"
+	@echo "make fuzz      fuzz every file reader for a minute each (FUZZ_SEED=N picks the seed)"
 	@echo "make bench     Transferscope vs PyTorch throughput, side by side (needs pip torch)"
 	@echo "make fixtures  regenerate the PyTorch parity fixtures (needs pip torch torchvision safetensors)"
 
@@ -20,6 +21,7 @@ build: deps
 test: deps
 	$(SWIFT) test
 	bash scripts/test-cpu-paths.sh
+	bash scripts/fuzz.sh 10
 
 demo:
 	bash scripts/demo.sh
@@ -33,3 +35,6 @@ bench: deps
 
 fixtures: build
 	python3 Tests/TransferscopeNNTests/Fixtures/generate_fixtures.py --swift .build/release/transferscope
+
+fuzz: deps
+	bash scripts/fuzz.sh 60

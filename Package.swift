@@ -99,6 +99,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdFlags),
+        // Fuzz targets for the file readers and a seeded mutation engine (tests, transferscope-fuzz).
+        .target(
+            name: "TransferscopeFuzzing",
+            dependencies: [
+                "TransferscopeCore", "TransferscopeNN", "TransferscopeCheckpoints", "TransferscopeData", "TransferscopeTraining",
+                "TransferscopeStudy",
+            ],
+            swiftSettings: simdFlags),
+        // `transferscope-fuzz TARGET CORPUS...`: the mutation engine over a corpus; built with
+        // `swift build --sanitize fuzzer -Xswiftc -DLIBFUZZER` it is a libFuzzer binary instead (scripts/fuzz.sh).
+        .executableTarget(
+            name: "transferscope-fuzz",
+            dependencies: ["TransferscopeFuzzing"],
+            path: "Fuzz",
+            swiftSettings: simdFlags),
         .executableTarget(
             name: "TransferscopeBenchmarks",
             dependencies: ["TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers"],
@@ -146,6 +161,9 @@ let package = Package(
         .testTarget(
             name: "TransferscopeStudyTests",
             dependencies: ["TransferscopeStudy", "TransferscopeCore", "TransferscopeAnalysis", "TransferscopeTraining"],
+            swiftSettings: simdFlags),
+        .testTarget(
+            name: "TransferscopeFuzzingTests", dependencies: ["TransferscopeFuzzing"],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeOptimizersTests",

@@ -9,7 +9,7 @@ public enum WeightSpace {
     static func requireSameArchitecture(_ work: ResNet, _ models: [ResNet]) throws {
         for model in models where model.configuration != work.configuration {
             throw AnalysisError.shapeMismatch(
-                "models differ in architecture (\(model.configuration.name), \(model.configuration.classes) classes vs \(work.configuration.name), \(work.configuration.classes) classes)")
+                "the models differ in architecture: \(model.configuration.differences(from: work.configuration)); give checkpoints of one architecture")
         }
     }
 

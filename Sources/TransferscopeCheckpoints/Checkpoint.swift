@@ -40,7 +40,8 @@ public enum Checkpoint {
         return try architecture(of: file, path: path)
     }
 
-    static func architecture(of file: SafeTensors, path: String) throws -> ResNetConfiguration {
+    /// The architecture recorded in a parsed checkpoint; `path` names it in errors.
+    public static func architecture(of file: SafeTensors, path: String) throws -> ResNetConfiguration {
         guard let text = file.metadata[architectureKey] else {
             throw SafeTensorsError.malformed(
                 path: path, reason: "its metadata has no \(architectureKey), so it is not a checkpoint written by Transferscope (train, model init); only those can be loaded")

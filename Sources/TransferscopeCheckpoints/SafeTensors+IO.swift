@@ -37,11 +37,15 @@ extension SafeTensors {
                   offsetValues.count == 2
             else { throw fail("tensor \(name) lacks dtype, shape or data_offsets") }
             let shape = try shapeValues.map { item -> Int in
-                guard let n = (item as? NSNumber)?.intValue, n >= 0 else { throw fail("tensor \(name) has a bad shape") }
+                guard let number = item as? NSNumber, let n = Int(exactly: number.doubleValue), n >= 0 else {
+                    throw fail("tensor \(name) has a shape entry \(item) that is not a whole number >= 0")
+                }
                 return n
             }
             let offsets = try offsetValues.map { item -> Int in
-                guard let n = (item as? NSNumber)?.intValue, n >= 0 else { throw fail("tensor \(name) has bad offsets") }
+                guard let number = item as? NSNumber, let n = Int(exactly: number.doubleValue), n >= 0 else {
+                    throw fail("tensor \(name) has an offset \(item) that is not a whole number >= 0")
+                }
                 return n
             }
             let (begin, end) = (offsets[0], offsets[1])

@@ -8,12 +8,15 @@ import Darwin
 
 /// What can go wrong creating or locking an output directory; each message names the directory.
 public enum OutputDirectoryError: Error, LocalizedError, Equatable {
+    case emptyPath
     case notADirectory(path: String)
     case cannotCreate(path: String, reason: String)
     case busy(path: String, holder: String)
 
     public var errorDescription: String? {
         switch self {
+        case .emptyPath:
+            return "the output directory is empty text; give a directory path (e.g. --out runs/my-run)."
         case let .notADirectory(path):
             return "\(path) is a file, not a directory. Give a directory (new or earlier) for the output."
         case let .cannotCreate(path, reason):
@@ -29,6 +32,7 @@ public enum OutputDirectoryError: Error, LocalizedError, Equatable {
 public enum OutputDirectory {
     /// Creates `path` (and its parents) unless it is already a directory.
     public static func create(_ path: String) throws {
+        guard !path.trimmingCharacters(in: .whitespaces).isEmpty else { throw OutputDirectoryError.emptyPath }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw OutputDirectoryError.notADirectory(path: path) }

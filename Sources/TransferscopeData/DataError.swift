@@ -45,7 +45,9 @@ public enum DataError: Error, LocalizedError, Equatable {
         case let .unwritable(path, reason):
             return "cannot write \(path): \(reason). Check that the directory exists and is writable, and that the disk has room."
         case let .empty(path):
-            return "\(path) holds no images. Point to a folder with one subfolder of PNG/JPEG images per class."
+            var isDirectory: ObjCBool = false
+            let folder = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+            return "\(path) holds no images." + (folder ? " Point to a folder with one subfolder of PNG/JPEG images per class." : "")
         }
     }
 }

@@ -25,7 +25,13 @@ public enum DatasetCache {
         do { file = try SafeTensors(contentsOf: path) } catch let error as SafeTensorsError {
             throw DataError.malformed(path: path, reason: error.localizedDescription)
         }
-        guard let images = file.bytes("images"), images.shape.count == 4, let labels = file.integers("labels"),
+        return try dataset(in: file, path: path)
+    }
+
+    /// The dataset held by a parsed cache file; `path` names it in errors.
+    public static func dataset(in file: SafeTensors, path: String) throws -> ImageDataset {
+        guard let images = file.bytes("images"), images.shape.count == 4, images.shape[1] >= 1, images.shape[2] >= 1,
+              [1, 3].contains(images.shape[3]), let labels = file.integers("labels"),
               labels.shape == [images.shape[0]],
               let classText = file.metadata[classesKey]?.data(using: .utf8),
               let classNames = try? JSONDecoder().decode([String].self, from: classText)

@@ -35,6 +35,10 @@ public enum DatasetSource: Equatable, Sendable {
                 }
                 options[pair[0]] = pair[1]
             }
+            // Every value is checked here, so a study file's mistake is found when it is read.
+            _ = try Self.proceduralGenerator(options)
+            _ = try Self.proceduralCount(options, "train", 2000)
+            _ = try Self.proceduralCount(options, "test", 500)
             self = .procedural(options)
         case "idx", "npy":
             guard parts.count == 2 || parts.count == 4 else {

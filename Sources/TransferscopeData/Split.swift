@@ -34,10 +34,24 @@ public enum Split {
         guard count < dataset.count else { return dataset }
         var keep = [Bool](repeating: false, count: dataset.count)
         let fraction = Double(count) / Double(dataset.count)
-        for (label, members) in indicesByClass(dataset).enumerated() {
+        let classes = indicesByClass(dataset)
+        // Each class's share, rounded; when the rounding misses `count`, the classes whose
+        // shares were rounded furthest the other way give or take one image each.
+        let quotas = classes.map { Double($0.count) * fraction }
+        var takes = quotas.map { Int($0.rounded()) }
+        var missing = count - takes.reduce(0, +)
+        let byRemainder = quotas.indices.sorted { (quotas[$0] - Double(takes[$0]), $1) > (quotas[$1] - Double(takes[$1]), $0) }
+        for label in byRemainder where missing > 0 && takes[label] < classes[label].count {
+            takes[label] += 1
+            missing -= 1
+        }
+        for label in byRemainder.reversed() where missing < 0 && takes[label] > 0 {
+            takes[label] -= 1
+            missing += 1
+        }
+        for (label, members) in classes.enumerated() {
             var generator = RandomGenerator(seed: seed).derived(UInt64(label))
-            let take = Int((Double(members.count) * fraction).rounded())
-            for index in shuffle(members, generator: &generator).prefix(take) { keep[index] = true }
+            for index in shuffle(members, generator: &generator).prefix(takes[label]) { keep[index] = true }
         }
         return dataset.subset((0..<dataset.count).filter { keep[$0] })
     }

@@ -125,6 +125,20 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
         return total >= Double(Int.max / 2) ? Int.max / 2 : Int(total)
     }
 
+    /// What differs from `other`, field by field ("widths [4, 8, 16] vs [16, 32, 64]; ..."), for messages.
+    public func differences(from other: ResNetConfiguration) -> String {
+        var parts: [String] = []
+        func compare<T: Equatable>(_ label: String, _ a: T, _ b: T) { if a != b { parts.append("\(label) \(a) vs \(b)") } }
+        compare("block", block.rawValue, other.block.rawValue)
+        compare("blocks per stage", blocksPerStage, other.blocksPerStage)
+        compare("widths", widths, other.widths)
+        compare("stem", stem.rawValue, other.stem.rawValue)
+        compare("stem width", stemWidth, other.stemWidth)
+        compare("input channels", inputChannels, other.inputChannels)
+        compare("classes", classes, other.classes)
+        return parts.isEmpty ? "no difference" : parts.joined(separator: "; ")
+    }
+
     enum CodingKeys: String, CodingKey {
         case name, block, blocksPerStage, widths, stem, stemWidth, inputChannels, classes
     }

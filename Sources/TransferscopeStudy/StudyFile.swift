@@ -1,5 +1,6 @@
 import Foundation
 import TransferscopeCore
+import TransferscopeData
 import TransferscopeNN
 import Yams
 
@@ -69,13 +70,13 @@ public enum StudyFile {
             "data", "model", "widths", "subsample", "epochs", "batch_size", "lr", "schedule", "milestones", "momentum",
             "weight_decay", "flip", "checkpoint_epochs",
         ])
-        if let v = f["data"] { source.data = try v.string() }
+        if let v = f["data"] { source.data = try v.dataSpecification() }
         if let v = f["model"] { source.model = try v.string(oneOf: ["resnet8", "resnet14", "resnet20", "resnet32", "resnet56", "resnet18", "resnet34", "resnet50"]) }
         if let v = f["widths"] { source.widths = try v.list().map { try $0.integer(1...Limits.width) } }
         if let v = f["subsample"] { source.subsample = try v.integer(10...Limits.images) }
         if let v = f["epochs"] { source.epochs = try v.integer(1...Limits.epochs) }
         if let v = f["batch_size"] { source.batchSize = try v.integer(2...Limits.images) }
-        if let v = f["lr"] { source.learningRate = try v.number(above: 0, atMost: 1_000) }
+        if let v = f["lr"] { source.learningRate = try v.number(above: 0) }
         if let v = f["schedule"] { source.schedule = try v.string(oneOf: ["cosine", "step"]) }
         if let v = f["milestones"] { source.milestones = try v.list().map { try $0.integer(1...Limits.epochs) } }
         if let v = f["momentum"] { source.momentum = try v.number(atLeast: 0, below: 1) }
@@ -103,10 +104,10 @@ public enum StudyFile {
     }
 
     static func readTarget(_ reader: Reader) throws -> Study.Target {
-        if let name = try? reader.string() { return Study.Target(data: name) }
+        if reader.node.scalar != nil { return Study.Target(data: try reader.dataSpecification()) }
         let f = try reader.mapping(allowed: ["data", "per_class", "subsample", "flip"])
         guard let data = f["data"] else { throw reader.fail("a target needs `data:` (a dataset: built-in name, folder, ...)") }
-        var target = Study.Target(data: try data.string())
+        var target = Study.Target(data: try data.dataSpecification())
         if let v = f["per_class"] { target.perClass = try v.integer(1...Limits.images) }
         if let v = f["subsample"] { target.subsample = try v.integer(10...Limits.images) }
         if let v = f["flip"] { target.flip = try v.bool() }
@@ -118,8 +119,8 @@ public enum StudyFile {
         let f = try reader.mapping(allowed: ["epochs", "batch_size", "pt_lr", "rit_lr", "momentum", "weight_decay"])
         if let v = f["epochs"] { recipe.epochs = try v.integer(1...Limits.epochs) }
         if let v = f["batch_size"] { recipe.batchSize = try v.integer(2...Limits.images) }
-        if let v = f["pt_lr"] { recipe.fineTuneLearningRate = try v.number(above: 0, atMost: 1_000) }
-        if let v = f["rit_lr"] { recipe.scratchLearningRate = try v.number(above: 0, atMost: 1_000) }
+        if let v = f["pt_lr"] { recipe.fineTuneLearningRate = try v.number(above: 0) }
+        if let v = f["rit_lr"] { recipe.scratchLearningRate = try v.number(above: 0) }
         if let v = f["momentum"] { recipe.momentum = try v.number(atLeast: 0, below: 1) }
         if let v = f["weight_decay"] { recipe.weightDecay = try v.number(atLeast: 0, atMost: 1) }
         return recipe
@@ -154,7 +155,7 @@ public enum StudyFile {
             if let v = fields["every_block"] { s.everyBlock = try v.bool() }
             if let v = fields["images"] { s.images = try v.integer(4...Limits.images) }
             if let v = fields["kernel"] { s.kernel = try v.string(oneOf: ["linear", "rbf"]) }
-            if let v = fields["bandwidth"] { s.bandwidth = try v.number(above: 0, atMost: 1_000) }
+            if let v = fields["bandwidth"] { s.bandwidth = try v.number(above: 0) }
             if let v = fields["debiased"] { s.debiased = try v.bool() }
             analyses.cka = s
         case .some(nil): break
@@ -247,6 +248,12 @@ struct Reader {
         return value
     }
 
+    func number(above minimum: Double) throws -> Double {
+        let value = try number()
+        guard value > minimum else { throw fail("\(context) must be above \(minimum), got \(value)") }
+        return value
+    }
+
     func number(above minimum: Double, atMost maximum: Double) throws -> Double {
         let value = try number()
         guard value > minimum, value <= maximum else { throw fail("\(context) must lie in (\(minimum), \(maximum)], got \(value)") }
@@ -272,6 +279,13 @@ struct Reader {
         }
         guard value.isFinite else { throw fail("\(context) must be a finite number, got \((try? string()) ?? "\(value)")") }
         return value
+    }
+
+    /// A `--data` specification that parses (a known built-in name, an existing folder, FORMAT:PATHS, ...).
+    func dataSpecification() throws -> String {
+        let text = try string()
+        do { _ = try DatasetSource(parsing: text) } catch { throw fail("\(context): \(error.localizedDescription)") }
+        return text
     }
 
     func bool() throws -> Bool {

@@ -16,7 +16,11 @@ public enum ModelInput {
     /// The preprocessing recorded in the checkpoint at `path` (block shuffles are not recorded:
     /// they belong to the data, not the model).
     public static func preprocessing(ofCheckpoint path: String) throws -> Preprocessing {
-        let file = try SafeTensors(contentsOf: path)
+        try preprocessing(of: SafeTensors(contentsOf: path), path: path)
+    }
+
+    /// The preprocessing recorded in a parsed checkpoint; `path` names it in errors.
+    public static func preprocessing(of file: SafeTensors, path: String) throws -> Preprocessing {
         guard let shapeText = file.metadata[Checkpoint.inputShapeKey] else {
             throw TrainingError.incompatibleData(
                 "\(path) does not record its input shape (\(Checkpoint.inputShapeKey)), so it is not a checkpoint written by Transferscope (train, model init)")
@@ -40,7 +44,7 @@ public enum ModelInput {
             throw TrainingError.incompatibleData(
                 "\(path): its recorded normalization has \(normalization.mean.count) channel(s), its input \(shape[2]); the file is damaged")
         }
-        let architecture = try Checkpoint.architecture(at: path)
+        let architecture = try Checkpoint.architecture(of: file, path: path)
         guard architecture.inputChannels == shape[2] else {
             throw TrainingError.incompatibleData(
                 "\(path): its recorded input has \(shape[2]) channel(s) but its architecture takes \(architecture.inputChannels); the file is damaged")

@@ -7,6 +7,7 @@ public enum TrainingError: Error, LocalizedError, Equatable {
     case differentConfiguration(directory: String)
     case corruptRunState(path: String, reason: String)
     case incompatibleData(String)
+    case noFinishedRun(directory: String, missing: String)
 
     public var errorDescription: String? {
         switch self {
@@ -21,6 +22,8 @@ public enum TrainingError: Error, LocalizedError, Equatable {
             return "the saved run state \(path) cannot be used: \(reason). Start the run again: `train --restart` for a run of your own; for a run inside a study or experiment, delete its directory (\((path as NSString).deletingLastPathComponent)/..) and run again."
         case let .incompatibleData(message):
             return message
+        case let .noFinishedRun(directory, missing):
+            return "\(directory) holds no finished training run (\(missing) is missing). Give the directory of a finished `train` run; for a study, `study run` it first."
         }
     }
 }

@@ -82,16 +82,19 @@ public enum RunResults {
 
     /// The summary of a finished run.
     public static func summary(of directory: String) throws -> TrainingSummary {
-        guard let summary = JSONFile.decode(TrainingSummary.self, from: directory + "/summary.json") else {
-            throw TrainingError.corruptRunState(path: directory + "/summary.json", reason: "missing or unreadable: is the run finished?")
+        let path = directory + "/summary.json"
+        guard FileManager.default.fileExists(atPath: path) else { throw TrainingError.noFinishedRun(directory: directory, missing: "summary.json") }
+        guard let summary = JSONFile.decode(TrainingSummary.self, from: path) else {
+            throw TrainingError.corruptRunState(path: path, reason: "it does not decode as a run summary")
         }
         return summary
     }
 
     static func lines(of directory: String) throws -> [String] {
         let path = directory + "/metrics.jsonl"
+        guard FileManager.default.fileExists(atPath: path) else { throw TrainingError.noFinishedRun(directory: directory, missing: "metrics.jsonl") }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw TrainingError.corruptRunState(path: path, reason: "missing or unreadable")
+            throw TrainingError.corruptRunState(path: path, reason: "it is not readable UTF-8 text")
         }
         return text.split(separator: "\n").map(String.init)
     }

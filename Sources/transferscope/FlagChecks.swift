@@ -27,8 +27,12 @@ enum FlagCheck {
         try require(Double(value), in: range, flag, positive: positive)
     }
 
+    /// A finite number above 0 (learning rates: a huge one diverges, which training reports).
+    static func requirePositive(_ value: Double, _ flag: String) throws {
+        guard value.isFinite, value > 0 else { throw ValidationError("\(flag) must be a finite number above 0, got \(value)") }
+    }
+
     /// Upper bounds of flags that have no natural one: far above any sensible value.
-    static let learningRate = 0.0...1_000.0
     static let images = 1...Limits.images
     static let epochs = 1...Limits.epochs
     static let threads = 1...Limits.threads

@@ -117,7 +117,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         try FlagCheck.require(epochs, in: FlagCheck.epochs, "--epochs")
         try FlagCheck.require(batchSize, in: 2...Limits.images, "--batch-size")
-        try FlagCheck.require(lr, in: FlagCheck.learningRate, "--lr", positive: true)
+        try FlagCheck.requirePositive(lr, "--lr")
         guard ["constant", "step", "cosine"].contains(schedule) else {
             throw ValidationError("--schedule must be constant, step or cosine, got '\(schedule)'")
         }
@@ -141,7 +141,7 @@ struct TrainCommand: ParsableCommand {
     func parsedCheckpointEpochs() throws -> [Int] {
         if checkpointEpochs == "all" { return Array(0...epochs) }
         let values = checkpointEpochs.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard values.allSatisfy({ $0 != nil && (0...epochs).contains($0!) }) else {
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && (0...epochs).contains($0!) }) else {
             throw ValidationError("--checkpoint-epochs must be 'all' or comma-separated epochs in 0...\(epochs), got '\(checkpointEpochs)'")
         }
         return Array(Set(values.map { $0! })).sorted()

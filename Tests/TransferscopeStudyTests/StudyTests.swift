@@ -39,6 +39,18 @@ struct StudyTests {
         ("name: x", nil, "needs `targets:`"),
         ("targets: [clipart\n", nil, "not valid YAML"),
         ("targets: [clipart]\nsource: {epochs: 2, checkpoint_epochs: [5]}", 2, "beyond"),
+        // Issue 15: values that `study status` accepted and `study run` then crashed on.
+        ("targets: [clipart]\nsource: {epochs: 9223372036854775807}", 2, "must lie in 1...100000"),
+        ("targets: [clipart]\nsource: {widths: [9223372036854775807, 2, 3]}", 2, "must lie in 1...8192"),
+        ("targets: [clipart]\nsource: {model: resnet20, widths: [8000, 8000, 8000]}", 2, "parameters"),
+        ("targets: [clipart]\nsource: {model: resnet20, widths: [4, 8]}", 2, "one width per stage"),
+        ("targets: [clipart]\nrecipe: {pt_lr: .inf}", 2, "finite number"),
+        ("targets: [clipart]\nrecipe: {rit_lr: .nan}", 2, "finite number"),
+        ("targets: [clipart]\nrecipe: {pt_lr: -1}", 2, "must be above 0"),
+        ("targets:\n  - {data: clipart, per_class: 9223372036854775807}", 2, "must lie in 1..."),
+        ("targets: [clipart]\nanalyses:\n  interpolation: {points: 1000000000000}", 3, "must lie in 3...10001"),
+        ("targets: [no-such-dataset]", 1, "unknown dataset 'no-such-dataset'"),
+        ("targets: [clipart]\nsource: {data: 'procedural:side=nan'}", 2, "side=nan"),
     ] as [(String, Int?, String)])
     func bad(text: String, line: Int?, fragment: String) {
         let error = #expect(throws: StudyError.self) { try StudyFile.parse(text, path: "bad.yaml") }

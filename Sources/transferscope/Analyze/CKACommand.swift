@@ -35,7 +35,8 @@ struct CKACommand: ParsableCommand {
         let dataset = try data.dataset()
         let imagesA = try modelA.prepare(dataset)
         let imagesB = modelB.preprocessing == modelA.preprocessing ? nil : try modelB.prepare(dataset)
-        let names = layers.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        let names = layers.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        if let names, names.isEmpty { throw ValidationError("--layers names no layer; give e.g. stem,layer1,layer2,layer3,pool") }
         let start = Date()
         let result = try FeatureSimilarity.compute(
             modelA.model, modelB.model, images: imagesA, imagesB: imagesB,

@@ -18,8 +18,8 @@ struct RecipeOptions: ParsableArguments {
     func validate() throws {
         try FlagCheck.require(epochs, in: FlagCheck.epochs, "--epochs")
         try FlagCheck.require(batchSize, in: 2...Limits.images, "--batch-size")
-        try FlagCheck.require(ptLr, in: FlagCheck.learningRate, "--pt-lr", positive: true)
-        try FlagCheck.require(ritLr, in: FlagCheck.learningRate, "--rit-lr", positive: true)
+        try FlagCheck.requirePositive(ptLr, "--pt-lr")
+        try FlagCheck.requirePositive(ritLr, "--rit-lr")
         try FlagCheck.require(threads, in: FlagCheck.threads, "--threads")
         _ = try seedList()
     }
@@ -114,6 +114,9 @@ struct CheckpointChoiceCommand: ParsableCommand {
         let sourceMetrics = try RunResults.epochs(of: sourceRun)
         let kept = sourceMetrics.filter { $0.checkpoint != nil }.map(\.epoch)
         let epochs: [Int] = sourceEpochs == "all" ? kept : try parseList(sourceEpochs, flag: "--source-epochs")
+        if let bad = epochs.first(where: { $0 < 0 || $0 > Limits.epochs }) {
+            throw ValidationError("--source-epochs must be epochs in 0...\(Limits.epochs) or 'all', got \(bad)")
+        }
         let display = ProgressDisplay()
         let start = Date()
         let outcomes = try TransferExperiments.checkpointChoice(

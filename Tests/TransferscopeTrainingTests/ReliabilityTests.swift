@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import TransferscopeCheckpoints
+import TransferscopeCore
+import TransferscopeData
+import TransferscopeNN
+@testable import TransferscopeTraining
+
+/// Issue 15: locked output directories, refused runs that leave nothing behind, non-finite
+/// numbers that stop evaluation, and checkpoint metadata that is checked.
+@Suite("Reliability of runs", .serialized)
+struct ReliabilityTests {
+    func message(_ body: () throws -> Any) -> String? {
+        do { _ = try body(); return nil } catch { return error.localizedDescription }
+    }
+
+    @Test("A second writer of one directory stops at once, naming the holder; a killed holder's lock does not block")
+    func directoryLock() throws {
+        let directory = Small.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try OutputDirectory.create(directory)
+        // Another process holds the lock (flock(1), as a killed `train` would have).
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/bin/sh")
+        holder.arguments = ["-c", "exec 9>\"$0/\(DirectoryLock.fileName)\"; flock -n 9 && echo pid 4242 on elsewhere >&9 && echo locked && exec sleep 60", directory]
+        let output = Pipe()
+        holder.standardOutput = output
+        try holder.run()
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        #expect(line.contains("locked"), "the helper process did not take the lock: \(line)")
+        let trainer = Trainer(configuration: Small.configuration(epochs: 1), directory: directory)
+        let error = message { try trainer.run(data: Small.data) }
+        #expect(error?.contains("in use by another Transferscope process") == true && error?.contains("pid 4242 on elsewhere") == true,
+                "\(error ?? "accepted")")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/config.json"), "the refused run wrote files")
+        kill(holder.processIdentifier, SIGKILL)
+        holder.waitUntilExit()
+        // The kernel released the dead holder's lock: the run goes ahead.
+        let lock = try DirectoryLock(directory: directory, purpose: "test")
+        lock.release()
+        // In one process, too, a held lock refuses a second holder.
+        let first = try DirectoryLock(directory: directory, purpose: "first")
+        #expect(throws: OutputDirectoryError.self) { try DirectoryLock(directory: directory, purpose: "second") }
+        first.release()
+    }
+
+    @Test("A run refused for its data leaves no files behind, so the corrected command is not refused")
+    func refusedRunWritesNothing() throws {
+        let directory = Small.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = Small.configuration(epochs: 1)
+        configuration.batchSize = 1_000  // more than the 384 training images
+        let error = message { try Trainer(configuration: configuration, directory: directory).run(data: Small.data) }
+        #expect(error?.contains("fewer than one batch") == true, "\(error ?? "accepted")")
+        #expect(!FileManager.default.fileExists(atPath: directory))
+        let empty = message { try Trainer(configuration: Small.configuration(epochs: 1), directory: "").run(data: Small.data) }
+        #expect(empty?.contains("empty") == true, "an empty directory must not mean the root: \(empty ?? "accepted")")
+    }
+
+    @Test("Evaluation stops on a non-finite loss instead of reporting an accuracy")
+    func nonFiniteEvaluation() throws {
+        var generator = RandomGenerator(seed: 0)
+        let model = ResNet(Small.configuration().architecture, generator: &generator)
+        let weights = model.namedState.parameters.first { $0.name == "fc.weight" }!.parameter
+        weights.value = Tensor(shape: weights.value.shape, scalars: [Float](repeating: 3e38, count: weights.value.count))
+        let images = Small.configuration().preprocessing.prepare(Small.data.test)
+        #expect(throws: EvaluationError.self) { try Evaluator.evaluate(model, on: images) }
+    }
+
+    @Test("Recorded input shapes and normalizations are checked", arguments: [
+        (Checkpoint.inputShapeKey, "[0,0,1]", "input shape"), (Checkpoint.inputShapeKey, "[12,12,3]", "channel"),
+        (Checkpoint.inputShapeKey, "[-12,-12,1]", "input shape"), (Checkpoint.inputShapeKey, "[1000000000,1000000000,1]", "input shape"),
+        (ModelInput.normalizationKey, #"{"mean":[0.5],"standardDeviation":[0]}"#, "deviations positive"),
+        (ModelInput.normalizationKey, #"{"mean":[0.5,0.5,0.5],"standardDeviation":[1,1,1]}"#, "3 channel"),
+        (ModelInput.normalizationKey, #"{"mean":"x"}"#, "not usable"),
+    ])
+    func recordedInput(_ change: (String, String, String)) throws {
+        var generator = RandomGenerator(seed: 0)
+        let model = ResNet(Small.configuration().architecture, generator: &generator)
+        let path = Small.temporaryDirectory() + ".safetensors"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var metadata = ModelInput.metadata(Small.configuration().preprocessing)
+        metadata[change.0] = change.1
+        try Checkpoint.save(model, to: path, inputShape: change.0 == Checkpoint.inputShapeKey ? nil : [12, 12, 1], metadata: metadata)
+        let error = message { try ModelInput.preprocessing(ofCheckpoint: path) }
+        #expect(error?.contains(path) == true && error?.contains(change.2) == true, "\(change.1): \(error ?? "accepted")")
+    }
+
+    @Test("Configurations from files are checked: NaN rates, absurd epochs, a side under 8")
+    func configurationChecks() {
+        var nan = Small.configuration()
+        nan.learningRate.base = .nan
+        var epochs = Small.configuration()
+        epochs.epochs = Int.max
+        var side = Small.configuration()
+        side.preprocessing = Preprocessing(side: 4, channels: 1, normalization: .identity(channels: 1))
+        for (configuration, fragment) in [(nan, "learning rate"), (epochs, "epochs must lie"), (side, "at least 8")] {
+            let error = message { try configuration.validate() }
+            #expect(error?.contains(fragment) == true, "\(error ?? "accepted")")
+        }
+    }
+}
