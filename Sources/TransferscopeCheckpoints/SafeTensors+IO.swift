@@ -49,7 +49,8 @@ extension SafeTensors {
                 return n
             }
             let (begin, end) = (offsets[0], offsets[1])
-            guard begin <= end, end <= dataLength else {
+            guard begin <= end else { throw fail("tensor \(name) has data_offsets [\(begin), \(end)] that end before they begin") }
+            guard end <= dataLength else {
                 throw fail("tensor \(name) spans bytes \(begin)..<\(end) but the data has \(dataLength) bytes (truncated: was it fully written?)")
             }
             guard shape.count <= 8, let count = Limits.product(shape), count <= Limits.elements else {

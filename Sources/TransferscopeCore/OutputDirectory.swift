@@ -89,10 +89,14 @@ public final class DirectoryLock: @unchecked Sendable {
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let busy = errno == EWOULDBLOCK
             let reason = String(cString: strerror(errno))
-            let holder = Self.holder(descriptor)
+            var holder = Self.holder(descriptor)
+            for _ in 0..<10 where busy && holder.isEmpty {  // the holder may not have written its line yet
+                usleep(20_000)
+                holder = Self.holder(descriptor)
+            }
             close(descriptor)
             descriptor = -1
-            if busy { throw OutputDirectoryError.busy(path: directory, holder: holder) }
+            if busy { throw OutputDirectoryError.busy(path: directory, holder: holder.isEmpty ? "holder unknown" : holder) }
             throw OutputDirectoryError.cannotCreate(path: path, reason: "cannot lock it: \(reason)")
         }
         let host = ProcessInfo.processInfo.hostName
@@ -101,12 +105,11 @@ public final class DirectoryLock: @unchecked Sendable {
         _ = line.withCString { pwrite(descriptor, $0, strlen($0), 0) }
     }
 
-    /// What the holder wrote: its pid, host, purpose and start.
+    /// What the holder wrote: its pid, host, purpose and start (empty if it has not yet).
     private static func holder(_ descriptor: Int32) -> String {
         var buffer = [UInt8](repeating: 0, count: 512)
         let count = pread(descriptor, &buffer, buffer.count, 0)
-        let text = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
-        return text.isEmpty ? "holder unknown" : text
+        return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
     }
 
     /// Releases the lock (also done when the object goes away or the process ends).

@@ -43,7 +43,7 @@ public enum StudyFile {
         if let seeds = fields["seeds"] {
             study.seeds = try seeds.list().map { UInt64(try $0.integer(0...Int.max)) }
             guard study.seeds.count >= 1, Set(study.seeds).count == study.seeds.count else {
-                throw seeds.fail("`seeds` needs distinct seeds (at least 2 for pairs of P-T and of RI-T)")
+                throw seeds.fail("`seeds` needs distinct seeds (two or more give the pairwise analyses of P-T and of RI-T)")
             }
         }
         if let analyses = fields["analyses"] { study.analyses = try readAnalyses(analyses) }
@@ -281,10 +281,19 @@ struct Reader {
         return value
     }
 
-    /// A `--data` specification that parses (a known built-in name, an existing folder, FORMAT:PATHS, ...).
+    /// A `--data` specification that parses (a known built-in name, an existing folder,
+    /// FORMAT:PATHS with every file present, ...).
     func dataSpecification() throws -> String {
         let text = try string()
-        do { _ = try DatasetSource(parsing: text) } catch { throw fail("\(context): \(error.localizedDescription)") }
+        let source: DatasetSource
+        do { source = try DatasetSource(parsing: text) } catch { throw fail("\(context): \(error.localizedDescription)") }
+        switch source {
+        case let .idx(paths), let .npy(paths), let .csv(paths):
+            if let missing = paths.first(where: { !FileManager.default.fileExists(atPath: $0) }) {
+                throw fail("\(context): \(missing) does not exist")
+            }
+        default: break
+        }
         return text
     }
 
