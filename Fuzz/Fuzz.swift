@@ -18,14 +18,16 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     return 0
 }
 #else
-/// `transferscope-fuzz TARGET CORPUS_DIR [--seconds S] [--iterations N] [--seed S] [--current FILE]`
+/// `transferscope-fuzz TARGET CORPUS_DIR [--seconds S] [--iterations N] [--seed S] [--current FILE] [--input-timeout S]`
 /// mutates the corpus and feeds the target until the time or the count is reached; before each
 /// input runs it is written to FILE, so after a crash that file reproduces it:
-/// `transferscope-fuzz TARGET --replay FILE`.
+/// `transferscope-fuzz TARGET --replay FILE`. An input that runs longer than the input timeout
+/// (a hang, or work without bound) ends the run with exit status 3; run it under `ulimit -v` so
+/// that an allocation without bound is a crash too (scripts/fuzz.sh does).
 @main
 struct FuzzCommand {
     static let usage = """
-        usage: transferscope-fuzz TARGET CORPUS_DIR [--seconds S] [--iterations N] [--seed S] [--current FILE]
+        usage: transferscope-fuzz TARGET CORPUS_DIR [--seconds S] [--iterations N] [--seed S] [--current FILE] [--input-timeout S]
                transferscope-fuzz TARGET --replay FILE...
         targets: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))
         """
@@ -41,7 +43,7 @@ struct FuzzCommand {
             return
         }
         let corpusDirectory = arguments.removeFirst()
-        var seconds = 60.0, iterations = Int.max, seed: UInt64 = 0
+        var seconds = 60.0, iterations = Int.max, seed: UInt64 = 0, inputTimeout = 10.0
         var current = FileManager.default.temporaryDirectory.appendingPathComponent("transferscope-fuzz-\(target.rawValue)").path
         while let flag = arguments.first {
             arguments.removeFirst()
@@ -52,6 +54,7 @@ struct FuzzCommand {
             case "--iterations": iterations = Int(value) ?? { fail("--iterations takes an integer, got \(value)") }()
             case "--seed": seed = UInt64(value) ?? { fail("--seed takes an integer, got \(value)") }()
             case "--current": current = value
+            case "--input-timeout": inputTimeout = Double(value) ?? { fail("--input-timeout takes a number, got \(value)") }()
             default: fail("unknown option \(flag)\n\(usage)")
             }
         }
@@ -67,19 +70,18 @@ struct FuzzCommand {
             handle.write(Data(input))
         }
         let start = Date()
+        let watchdog = Watchdog(timeout: inputTimeout, current: current)
         var accepted = 0, count = 0
-        for input in corpus {  // the seeds themselves first: each should be accepted
+        func feed(_ input: [UInt8]) {
             record(input)
+            watchdog.started()
             if target.run(input) { accepted += 1 }
+            watchdog.finished()
             count += 1
         }
+        for input in corpus { feed(input) }  // the seeds themselves first: each should be accepted
         var mutator = Mutator(corpus: corpus, seed: seed)
-        while count < iterations && Date().timeIntervalSince(start) < seconds {
-            let input = mutator.next()
-            record(input)
-            if target.run(input) { accepted += 1 }
-            count += 1
-        }
+        while count < iterations && Date().timeIntervalSince(start) < seconds { feed(mutator.next()) }
         try? handle.close()
         try? FileManager.default.removeItem(atPath: current)
         print(String(format: "%@: %d inputs (%d corpus files, seed %llu) in %.1f s, %d accepted, no crash",
@@ -90,5 +92,29 @@ struct FuzzCommand {
         FileHandle.standardError.write(Data((message + "\n").utf8))
         exit(2)
     }
+}
+
+/// Ends the process when one input runs longer than `timeout` seconds: a thread looks at the
+/// start time of the input in progress once a second.
+final class Watchdog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var inputStart: Date?
+
+    init(timeout: Double, current: String) {
+        let thread = Thread { [unowned self] in
+            while true {
+                Thread.sleep(forTimeInterval: 1)
+                let start = self.lock.withLock { self.inputStart }
+                if let start, Date().timeIntervalSince(start) > timeout {
+                    FileHandle.standardError.write(Data("an input ran longer than \(timeout) s (a hang?); it is \(current)\n".utf8))
+                    exit(3)
+                }
+            }
+        }
+        thread.start()
+    }
+
+    func started() { lock.withLock { inputStart = Date() } }
+    func finished() { lock.withLock { inputStart = nil } }
 }
 #endif

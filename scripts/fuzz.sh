@@ -23,7 +23,9 @@ if [[ $engine == mutations ]]; then
     binary="$(swift build --show-bin-path)/transferscope-fuzz"
     for target in "${targets[@]}"; do
         current="$crashes/current-$target"
-        if ! "$binary" "$target" "Tests/FuzzCorpus/$target" --seconds "$seconds" --seed "$seed" --current "$current"; then
+        # At most 8 GB of address space: an allocation without bound is a crash, not a slow machine.
+        if ! (ulimit -v 8000000; "$binary" "$target" "Tests/FuzzCorpus/$target" --seconds "$seconds" --seed "$seed" \
+                --current "$current" --input-timeout 10); then
             mv "$current" "$crashes/crash-$target-seed$seed"
             echo "fuzz: $target crashed (seed $seed); the input is $crashes/crash-$target-seed$seed" >&2
             exit 1
@@ -35,11 +37,13 @@ else
     for target in "${targets[@]}"; do
         work=".build-fuzz/corpus/$target"
         mkdir -p "$work"
+        status=0
         TRANSFERSCOPE_FUZZ_TARGET=$target "$binary" "$work" "Tests/FuzzCorpus/$target" -max_total_time="$seconds" \
-            -seed="$seed" -rss_limit_mb=4096 -malloc_limit_mb=4096 -artifact_prefix="$crashes/$target-" -print_final_stats=1 \
-            2>&1 | grep -E "^(#[0-9]+ +DONE|Done|==|SUMMARY|artifact)" || true
-        if ls "$crashes/$target-"* >/dev/null 2>&1; then
-            echo "fuzz: libFuzzer found a crash in $target: $(ls "$crashes/$target-"*)" >&2
+            -seed="$seed" -timeout=10 -rss_limit_mb=4096 -malloc_limit_mb=4096 -artifact_prefix="$crashes/$target-" \
+            -print_final_stats=1 > "$crashes/libfuzzer-$target.log" 2>&1 || status=$?
+        grep -E "^(Done|==|SUMMARY|artifact)" "$crashes/libfuzzer-$target.log" || true
+        if [[ $status -ne 0 ]] || ls "$crashes/$target-"* >/dev/null 2>&1; then
+            echo "fuzz: libFuzzer stopped on $target (status $status): $(ls "$crashes/$target-"* 2>/dev/null); see $crashes/libfuzzer-$target.log" >&2
             exit 1
         fi
     done

@@ -265,11 +265,12 @@ int tsc_decode_jpeg(const unsigned char *data, size_t size, tsc_image *out) {
 
 // MARK: gzip
 
-int tsc_gunzip(const unsigned char *data, size_t size, unsigned char **out, size_t *out_size,
+int tsc_gunzip(const unsigned char *data, size_t size, size_t limit, unsigned char **out, size_t *out_size,
                char message[TSC_MESSAGE_SIZE]) {
     *out = NULL;
     *out_size = 0;
     size_t capacity = size * 4 + 1024;
+    if (capacity > limit) capacity = limit + 1;
     unsigned char *buffer = (unsigned char *)malloc(capacity);
     if (!buffer) {
         copy_message(message, "out of memory");
@@ -291,7 +292,13 @@ int tsc_gunzip(const unsigned char *data, size_t size, unsigned char **out, size
         int status;
         do {
             if (produced == capacity) {
-                capacity *= 2;
+                if (produced > limit) {
+                    inflateEnd(&stream);
+                    free(buffer);
+                    copy_message(message, "it inflates to more than the size limit (a damaged or hostile file?)");
+                    return 1;
+                }
+                capacity = capacity > limit / 2 ? limit + 1 : capacity * 2;
                 unsigned char *grown = (unsigned char *)realloc(buffer, capacity);
                 if (!grown) {
                     inflateEnd(&stream);

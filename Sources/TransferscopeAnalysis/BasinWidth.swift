@@ -2,6 +2,7 @@ import Foundation
 import TransferscopeCore
 import TransferscopeData
 import TransferscopeNN
+import TransferscopeTraining
 
 /// How wide the low-loss basin around a solution is (beyond the paper; analysis 5).
 ///
@@ -50,9 +51,17 @@ public struct BasinWidth: Codable, Sendable, Equatable {
                 if let statistics, t != 0 {
                     WeightSpace.reestimateBatchNorm(work, images: statistics, batches: estimationBatches, batchSize: batchSize)
                 }
-                let result = try data.evaluate(t == 0 ? model : work)
-                losses.append(result.loss)
-                accuracies.append(result.accuracy)
+                // Far along a direction the outputs may overflow: that point is outside any
+                // basin, recorded as an infinite loss (and no accuracy), not an error. At t = 0
+                // it would be the model itself, which must evaluate.
+                do {
+                    let result = try data.evaluate(t == 0 ? model : work)
+                    losses.append(result.loss)
+                    accuracies.append(result.accuracy)
+                } catch EvaluationError.nonFiniteLoss where t != 0 {
+                    losses.append(.infinity)
+                    accuracies.append(.nan)
+                }
             }
             directions.append(Direction(steps: steps, losses: losses, accuracies: accuracies,
                                         width: width(steps: steps, values: losses, tolerance: tolerance)))

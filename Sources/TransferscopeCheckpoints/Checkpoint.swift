@@ -59,8 +59,17 @@ public enum Checkpoint {
     /// A new model with the architecture and weights stored at `path`.
     public static func loadModel(from path: String) throws -> ResNet {
         let file = try SafeTensors(contentsOf: path)
+        let configuration = try architecture(of: file, path: path)
+        // A small file claiming a huge architecture is refused before the model is allocated.
+        let stored = file.entries.values.reduce(0) { total, entry in
+            if case let .float32(_, values) = entry { return total + values.count } else { return total }
+        }
+        guard stored >= configuration.parameterCount else {
+            throw SafeTensorsError.malformed(
+                path: path, reason: "its architecture has \(configuration.parameterCount) parameters but it holds only \(stored) float values")
+        }
         var generator = RandomGenerator(seed: 0)
-        let model = ResNet(try architecture(of: file, path: path), generator: &generator)
+        let model = ResNet(configuration, generator: &generator)
         try StateDict.load(file, into: model.namedState, path: path)
         return model
     }

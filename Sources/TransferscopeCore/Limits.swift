@@ -11,6 +11,8 @@ public enum Limits {
     public static let imageSide = 4_096
     /// Channels of a stage (`planes`) or of the stem.
     public static let width = 8_192
+    /// Input channels of a model (image data has 1 or 3; `model forward` takes any up to this).
+    public static let inputChannels = 16
     /// Stages of a ResNet.
     public static let stages = 8
     /// Residual blocks in one stage (ResNet-1202 has 200).
@@ -23,6 +25,16 @@ public enum Limits {
     public static let epochs = 100_000
     /// Worker threads.
     public static let threads = 1_024
+    /// Points on a path or grid evaluated by an analysis (interpolation points, criticality
+    /// alphas, basin steps).
+    public static let gridPoints = 10_001
+    /// Repeated draws of an analysis (basin directions, criticality noise samples) and images
+    /// in one picture grid.
+    public static let draws = 10_000
+    /// Batches of training images that re-estimate BatchNorm statistics.
+    public static let statisticsBatches = 100_000
+    /// Images in one CKA minibatch (its Gram matrices hold batch^2 doubles per layer: 512 MB).
+    public static let ckaBatch = 8_192
     /// Values in one tensor or array read from a file (16 GiB of float32).
     public static let elements = 1 << 32
 

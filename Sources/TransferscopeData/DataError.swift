@@ -13,6 +13,8 @@ public enum DataError: Error, LocalizedError, Equatable {
     case unknownDataset(name: String, known: [String])
     case invalidSpecification(String)
     case empty(path: String)
+    /// A folder without class subfolders of images.
+    case emptyFolder(path: String)
     case unwritable(path: String, reason: String)
 
     /// The reason alone, for messages that name the file themselves.
@@ -45,9 +47,9 @@ public enum DataError: Error, LocalizedError, Equatable {
         case let .unwritable(path, reason):
             return "cannot write \(path): \(reason). Check that the directory exists and is writable, and that the disk has room."
         case let .empty(path):
-            var isDirectory: ObjCBool = false
-            let folder = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-            return "\(path) holds no images." + (folder ? " Point to a folder with one subfolder of PNG/JPEG images per class." : "")
+            return "\(path) holds no images."
+        case let .emptyFolder(path):
+            return "\(path) holds no images. Point to a folder with one subfolder of PNG/JPEG images per class."
         }
     }
 }

@@ -29,17 +29,20 @@ public enum Split {
         return dataset.subset((0..<dataset.count).filter { keep[$0] })
     }
 
-    /// `count` images chosen by `seed` (stratified: each class keeps its share).
-    public static func subsample(_ dataset: ImageDataset, count: Int, seed: UInt64) -> ImageDataset {
+    /// About `count` images chosen by `seed` (stratified: each class keeps its share, rounded,
+    /// so the total may differ from `count` by up to half the number of classes). With `exact`,
+    /// the classes whose shares were rounded furthest the other way give or take one image each
+    /// so that exactly `count` are kept. Training runs use the rounded shares (what earlier
+    /// versions chose, so their runs resume on the same images); analyses that promise a number
+    /// of images (`--images`) use `exact`.
+    public static func subsample(_ dataset: ImageDataset, count: Int, seed: UInt64, exact: Bool = false) -> ImageDataset {
         guard count < dataset.count else { return dataset }
         var keep = [Bool](repeating: false, count: dataset.count)
         let fraction = Double(count) / Double(dataset.count)
         let classes = indicesByClass(dataset)
-        // Each class's share, rounded; when the rounding misses `count`, the classes whose
-        // shares were rounded furthest the other way give or take one image each.
         let quotas = classes.map { Double($0.count) * fraction }
         var takes = quotas.map { Int($0.rounded()) }
-        var missing = count - takes.reduce(0, +)
+        var missing = exact ? count - takes.reduce(0, +) : 0
         let byRemainder = quotas.indices.sorted { (quotas[$0] - Double(takes[$0]), $1) > (quotas[$1] - Double(takes[$1]), $0) }
         for label in byRemainder where missing > 0 && takes[label] < classes[label].count {
             takes[label] += 1

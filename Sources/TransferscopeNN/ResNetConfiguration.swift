@@ -77,8 +77,7 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
     /// Channels into the classifier head.
     public var featureChannels: Int { widths.last! * (block == .bottleneck ? Bottleneck.expansion : 1) }
 
-    /// Checks every number against `Limits` (and sense: positive widths, 1 or 3 input channels,
-    /// at least 2 classes). Everything read from a file or a flag goes through here before a
+    /// Checks every number against `Limits` (and sense: positive widths, at least 2 classes). Everything read from a file or a flag goes through here before a
     /// model is built from it.
     public func validate() throws {
         func fail(_ reason: String) -> ResNetConfigurationError { .invalid(name: name, reason: reason) }
@@ -94,7 +93,9 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
         if let bad = (widths + [stemWidth]).first(where: { !(1...Limits.width).contains($0) }) {
             throw fail("a width is \(bad); widths must lie in 1...\(Limits.width)")
         }
-        guard inputChannels == 1 || inputChannels == 3 else { throw fail("it takes \(inputChannels) input channels; 1 or 3 are supported") }
+        guard (1...Limits.inputChannels).contains(inputChannels) else {
+            throw fail("it takes \(inputChannels) input channels; 1...\(Limits.inputChannels) are supported (images: 1 or 3)")
+        }
         guard (2...Limits.classes).contains(classes) else { throw fail("it has \(classes) classes; 2...\(Limits.classes) are supported") }
         let count = parameterCount
         guard count <= Limits.parameters else {

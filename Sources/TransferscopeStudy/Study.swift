@@ -1,4 +1,5 @@
 import Foundation
+import TransferscopeData
 
 /// A study: a source, targets, a model, recipes, seeds and the analyses to run (MISSION.md).
 /// Written by hand as YAML (see `StudyFile`); every field has a default so a study file names
@@ -109,4 +110,17 @@ public struct Study: Codable, Sendable, Equatable {
     public var analyses = Analyses()
 
     public init() {}
+}
+
+extension Study {
+    /// The files named by the source's and targets' `FORMAT:PATHS` data that do not exist (a
+    /// built-in name or a folder is checked when the file is read).
+    public var missingDataFiles: [String] {
+        ([source.data] + targets.map(\.data)).flatMap { specification -> [String] in
+            switch try? DatasetSource(parsing: specification) {
+            case let .idx(paths)?, let .npy(paths)?, let .csv(paths)?: return paths.filter { !FileManager.default.fileExists(atPath: $0) }
+            default: return []
+            }
+        }
+    }
 }

@@ -52,6 +52,9 @@ public enum StudyFile {
 
     /// Reads and parses the study file at `path`.
     public static func load(_ path: String) throws -> Study {
+        do { _ = try RegularFile.size(atPath: path, limit: 1 << 24) } catch let error as RegularFileError {
+            throw StudyError.unreadable(path: path, reason: error.reason)
+        }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw StudyError.unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "not readable UTF-8 text" : "no such file")
         }
@@ -82,6 +85,9 @@ public enum StudyFile {
         if let v = f["momentum"] { source.momentum = try v.number(atLeast: 0, below: 1) }
         if let v = f["weight_decay"] { source.weightDecay = try v.number(atLeast: 0, atMost: 1) }
         if let v = f["flip"] { source.flip = try v.bool() }
+        if let v = f["milestones"], let bad = source.milestones?.first(where: { $0 > source.epochs }) {
+            throw v.fail("milestone \(bad) is beyond the source's \(source.epochs) epochs")
+        }
         if let v = f["checkpoint_epochs"] {
             if (try? v.string()) == "all" { source.checkpointEpochs = nil } else {
                 source.checkpointEpochs = try v.list().map { try $0.integer(0...Limits.epochs) }
@@ -164,10 +170,10 @@ public enum StudyFile {
         case .none: analyses.interpolation = nil
         case let .some(fields?):
             var s = Study.InterpolationSettings()
-            if let v = fields["points"] { s.points = try v.integer(3...10_001) }
+            if let v = fields["points"] { s.points = try v.integer(3...Limits.gridPoints) }
             if let v = fields["bn"] { s.batchNorm = try v.string(oneOf: ["reestimate", "interpolate", "first", "second"]) }
             if let v = fields["train_images"] { s.trainImages = try v.integer(10...Limits.images) }
-            if let v = fields["bn_batches"] { s.batchNormBatches = try v.integer(1...100_000) }
+            if let v = fields["bn_batches"] { s.batchNormBatches = try v.integer(1...Limits.statisticsBatches) }
             analyses.interpolation = s
         case .some(nil): break
         }
@@ -175,11 +181,11 @@ public enum StudyFile {
         case .none: analyses.criticality = nil
         case let .some(fields?):
             var s = Study.CriticalitySettings()
-            if let v = fields["alphas"] { s.alphas = try v.integer(2...10_001) }
+            if let v = fields["alphas"] { s.alphas = try v.integer(2...Limits.gridPoints) }
             if let v = fields["sigmas"] {
                 s.sigmas = try v.list().map { try $0.number(above: 0, atMost: 1) }
             }
-            if let v = fields["samples"] { s.samples = try v.integer(1...10_000) }
+            if let v = fields["samples"] { s.samples = try v.integer(1...Limits.draws) }
             if let v = fields["tolerance"] { s.tolerance = try v.number(atLeast: 0, atMost: 1) }
             if let v = fields["train_images"] { s.trainImages = try v.integer(10...Limits.images) }
             analyses.criticality = s
@@ -282,18 +288,11 @@ struct Reader {
     }
 
     /// A `--data` specification that parses (a known built-in name, an existing folder,
-    /// FORMAT:PATHS with every file present, ...).
+    /// FORMAT:PATHS, procedural values in range). Whether FORMAT:PATHS files exist is checked by
+    /// `study run` (`Study.missingDataFiles`), so that a report can be rebuilt without the data.
     func dataSpecification() throws -> String {
         let text = try string()
-        let source: DatasetSource
-        do { source = try DatasetSource(parsing: text) } catch { throw fail("\(context): \(error.localizedDescription)") }
-        switch source {
-        case let .idx(paths), let .npy(paths), let .csv(paths):
-            if let missing = paths.first(where: { !FileManager.default.fileExists(atPath: $0) }) {
-                throw fail("\(context): \(missing) does not exist")
-            }
-        default: break
-        }
+        do { _ = try DatasetSource(parsing: text) } catch { throw fail("\(context): \(error.localizedDescription)") }
         return text
     }
 

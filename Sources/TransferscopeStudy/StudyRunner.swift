@@ -46,6 +46,10 @@ public final class StudyRunner {
 
     /// Runs every node that is not done, in order.
     public func run() throws {
+        let missing = study.missingDataFiles
+        guard missing.isEmpty else {
+            throw StudyError.invalid(path: study.name, line: nil, message: "its data files do not exist: \(missing.joined(separator: ", "))")
+        }
         let lock = try OutputDirectory.createAndLock(directory, purpose: "study run")
         defer { lock.release() }
         try AnalysisFiles.writeJSON(study, to: directory, name: "study.json")

@@ -26,7 +26,7 @@ public enum EvaluationError: Error, LocalizedError, Equatable {
     public var errorDescription: String? {
         switch self {
         case let .nonFiniteLoss(images):
-            return "the loss on a batch of \(images) image(s) is NaN or infinite: the model's outputs overflow. Its weights are too large (an extrapolated or perturbed model) or it diverged; no result was written."
+            return "the loss on a batch of \(images) image(s) is NaN or infinite: the model's outputs overflow, because its weights are too large (a model far outside the trained ones) or it diverged. The evaluation stopped there."
         }
     }
 }

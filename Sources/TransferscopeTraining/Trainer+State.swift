@@ -50,9 +50,11 @@ extension Trainer {
             throw TrainingError.incompatibleData(
                 "images are prepared with \(c.preprocessing.channels) channels but the model takes \(c.architecture.inputChannels)")
         }
+        try c.preprocessing.checkSize(of: train)
+        try c.preprocessing.checkSize(of: data.test)
         guard train.count >= c.batchSize else {
             throw TrainingError.invalidConfiguration(
-                "the training split has \(train.count) images, fewer than one batch of \(c.batchSize); lower --batch-size")
+                "the training split has \(train.count) images, fewer than one batch of \(c.batchSize); lower the batch size (--batch-size; batch_size in a study)")
         }
         return train
     }
@@ -87,6 +89,13 @@ extension Trainer {
         guard FileManager.default.fileExists(atPath: path) else { return RunState() }
         guard let state = JSONFile.decode(RunState.self, from: path) else {
             throw TrainingError.corruptRunState(path: path, reason: "it does not parse")
+        }
+        guard (0...configuration.epochs).contains(state.epoch), state.step >= 0, state.step <= Int(Int32.max) * Limits.epochs,
+              state.seconds.isFinite, state.seconds >= 0,
+              ![state.model, state.optimizer].contains(where: { $0.isEmpty || $0.contains("/") })
+        else {
+            throw TrainingError.corruptRunState(
+                path: path, reason: "it records epoch \(state.epoch) of \(configuration.epochs), step \(state.step), files '\(state.model)' and '\(state.optimizer)'")
         }
         do {
             try Checkpoint.load(into: model, from: resumeFolder + "/" + state.model)

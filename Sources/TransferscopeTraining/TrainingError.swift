@@ -15,7 +15,7 @@ public enum TrainingError: Error, LocalizedError, Equatable {
             return message
         case let .nonFiniteLoss(step, epoch, checkpoint):
             let kept = checkpoint.map { "The last good state is kept in \($0)." } ?? "No epoch had completed, so nothing was kept."
-            return "the loss became NaN or infinite at step \(step) (epoch \(epoch + 1)). \(kept) Lower --lr, add warm-up (--warmup-epochs), or check the data."
+            return "the loss became NaN or infinite at step \(step) (epoch \(epoch + 1)). \(kept) Lower the learning rate (--lr; lr, pt_lr or rit_lr in a study), add warm-up (--warmup-epochs), or check the data."
         case let .differentConfiguration(directory):
             return "\(directory) holds a run with a different configuration (see its config.json). Use another output directory; for `train`, --restart discards that run."
         case let .corruptRunState(path, reason):

@@ -13,7 +13,7 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Input channels (1 for gray, 3 for RGB).")
     var inputChannels = 3
 
-    @Option(help: "Comma-separated stage widths, e.g. 16,32,64 (CIFAR family) or 64,128,256,512.")
+    @Option(parsing: .unconditional, help: "Comma-separated stage widths, e.g. 16,32,64 (CIFAR family) or 64,128,256,512.")
     var widths: String?
 
     @Option(help: "Stem: small (3x3, stride 1, no max pool) or imagenet (7x7 stride 2 + max pool).")
@@ -33,7 +33,7 @@ struct ArchitectureOptions: ParsableArguments {
             parsedStem = value
         }
         try FlagCheck.require(classes, in: 2...Limits.classes, "--classes")
-        guard inputChannels == 1 || inputChannels == 3 else { throw ValidationError("--input-channels must be 1 or 3, got \(inputChannels)") }
+        try FlagCheck.require(inputChannels, in: 1...Limits.inputChannels, "--input-channels")
         guard ResNetConfiguration.knownNames.contains(architecture) else {
             throw ValidationError(
                 "unknown architecture '\(architecture)'; known: \(ResNetConfiguration.knownNames.joined(separator: ", "))")

@@ -49,6 +49,7 @@ struct EvalCommand: ParsableCommand {
         guard dataset.classNames.count == model.configuration.classes else {
             throw RunError("\(checkpoint) has \(model.configuration.classes) classes but \(dataOptions.data) has \(dataset.classNames.count)")
         }
+        try preprocessing.checkSize(of: dataset)
         let images = preprocessing.prepare(dataset)
         let result = try Evaluator.evaluate(model, on: images, batchSize: batchSize, keepProbabilities: out != nil)
         print(String(format: "%@ on %@ (%@, %d images): accuracy %.2f%%, loss %.4f", checkpoint, dataOptions.data, split,

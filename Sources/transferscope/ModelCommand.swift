@@ -85,6 +85,13 @@ struct ModelCommand: ParsableCommand {
             guard shape[1] == model.configuration.inputChannels else {
                 throw RunError("\(input): input has \(shape[1]) channels but the model expects \(model.configuration.inputChannels)")
             }
+            guard shape[0] >= (train ? 2 : 1), (1...Limits.imageSide).contains(shape[2]), (1...Limits.imageSide).contains(shape[3]) else {
+                throw RunError(
+                    "\(input): input has shape \(shape); give at least \(train ? 2 : 1) image(s) (--train needs a batch) of 1...\(Limits.imageSide) pixels a side")
+            }
+            if let index = values.firstIndex(where: { !$0.isFinite }) {
+                throw RunError("\(input): input value \(index) is \(values[index]); inputs must be finite")
+            }
             let images = Tensor(shape: shape, scalars: values).nchwToNHWC()
             let logits = train ? model.forward(images, training: true) : model.inference(images)
             try SafeTensors(entries: ["logits": .float32(shape: logits.shape, values: logits.scalars)]).write(to: out)

@@ -27,6 +27,8 @@ struct StudyCommand: ParsableCommand {
 
         func run() throws {
             let study = try StudyFile.load(file)
+            let missing = study.missingDataFiles
+            guard missing.isEmpty else { throw RunError("\(file): data files that do not exist: \(missing.joined(separator: ", "))") }
             let runner = StudyRunner(study: study, directory: out, threads: threads ?? Parallel.workerCount)
             let display = ProgressDisplay(label: "  ")
             runner.onTraining = display.handle
@@ -51,6 +53,8 @@ struct StudyCommand: ParsableCommand {
                 print("\(done ? "done   " : "to do  ") \(node.id.padding(toLength: 34, withPad: " ", startingAt: 0)) \(node.kind.rawValue) key \(node.key.prefix(12))")
             }
             print("\(runner.plan.nodes.count - remaining) of \(runner.plan.nodes.count) done")
+            let missing = runner.study.missingDataFiles
+            if !missing.isEmpty { print("data files that do not exist (study run will refuse): \(missing.joined(separator: ", "))") }
         }
     }
 

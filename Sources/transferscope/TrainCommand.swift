@@ -33,7 +33,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Architecture (ignored with --init, which keeps the checkpoint's): \(ResNetConfiguration.knownNames.joined(separator: ", ")).")
     var model = "resnet20"
 
-    @Option(help: "Comma-separated stage widths (default: the architecture's).")
+    @Option(parsing: .unconditional, help: "Comma-separated stage widths (default: the architecture's).")
     var widths: String?
 
     @Option(help: "Fine-tune from this checkpoint: all but the head is loaded; the head is re-initialized (seeded) for the data's classes.")
@@ -63,7 +63,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning-rate schedule: constant, step (x --gamma at --milestones) or cosine.")
     var schedule = "cosine"
 
-    @Option(help: "Comma-separated epochs where the step schedule multiplies the rate by --gamma (default: half and three quarters of --epochs).")
+    @Option(parsing: .unconditional, help: "Comma-separated epochs where the step schedule multiplies the rate by --gamma (default: half and three quarters of --epochs).")
     var milestones: String?
 
     @Option(parsing: .unconditional, help: "Factor of the step schedule.")
@@ -75,7 +75,7 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "SGD momentum.")
     var momentum: Float = 0.9
 
-    @Option(help: "Weight decay (L2, on all parameters, as PyTorch's SGD).")
+    @Option(parsing: .unconditional, help: "Weight decay (L2, on all parameters, as PyTorch's SGD).")
     var weightDecay: Float = 1e-4
 
     @Flag(help: "Nesterov momentum.")
@@ -93,7 +93,7 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of initialization, data order and augmentation.")
     var seed: UInt64 = 0
 
-    @Option(help: "Epochs whose checkpoint is kept: comma-separated (0 = the starting point) or 'all'; the final model is always kept.")
+    @Option(parsing: .unconditional, help: "Epochs whose checkpoint is kept: comma-separated (0 = the starting point) or 'all'; the final model is always kept.")
     var checkpointEpochs = "0"
 
     @Option(parsing: .unconditional, help: "Keep at most this many training images per class (few-shot).")
@@ -184,8 +184,9 @@ struct TrainCommand: ParsableCommand {
         let stats: Normalization
         switch normalizationSource {
         case "dataset":
-            let converted = Preprocessing(side: side, channels: channelCount, normalization: .identity(channels: channelCount))
-                .converted(splits.train)
+            let plain = Preprocessing(side: side, channels: channelCount, normalization: .identity(channels: channelCount))
+            try plain.checkSize(of: splits.train)
+            let converted = plain.converted(splits.train)
             stats = Normalization.statistics(of: converted)
         case "none": stats = .identity(channels: channelCount)
         default:

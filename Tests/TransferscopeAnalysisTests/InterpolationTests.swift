@@ -26,6 +26,14 @@ enum Pair {
 
 @Suite("Interpolation and barriers")
 struct InterpolationTests {
+    @Test("A grid without 0, 1 or a point between them is refused, not reported as barrier 0", arguments: [
+        [0.0, 1.0], [0.2, 0.5, 0.8], [0.0, 0.5], [-0.5, 0.0, 1.0, 1.5],
+    ])
+    func gridNeedsEndpointsAndInterior(_ lambdas: [Double]) {
+        let interpolation = Interpolation(train: Pair.train, test: Pair.test, trainSubset: 16, batchSize: 16)
+        #expect(throws: AnalysisError.self) { try interpolation.curve(Pair.model(seed: 1), Pair.model(seed: 2), lambdas: lambdas) }
+    }
+
     @Test("The endpoints reproduce each checkpoint's own evaluation exactly")
     func endpoints() throws {
         let (a, b) = (Pair.model(seed: 1), Pair.model(seed: 2))

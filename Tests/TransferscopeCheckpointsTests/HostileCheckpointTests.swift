@@ -30,7 +30,7 @@ struct HostileCheckpointTests {
         (#""widths":[4,8,8]"#, #""widths":[4,8,1000000000]"#, "a width is 1000000000"),
         (#""widths":[4,8,8]"#, #""widths":[4,8]"#, "2 stage widths"),
         (#""widths":[4,8,8]"#, #""widths":[8192,8192,8192]"#, "parameters"),
-        (#""inputChannels":1"#, #""inputChannels":7"#, "7 input channels"),
+        (#""inputChannels":1"#, #""inputChannels":17"#, "17 input channels"),
         (#""stemWidth":4"#, #""stemWidth":0"#, "a width is 0"),
     ])
     func architecture(_ change: (String, String, String)) throws {

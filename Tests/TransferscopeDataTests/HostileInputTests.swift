@@ -131,18 +131,41 @@ struct HostileInputTests {
         #expect(text?.contains("no image of class") == true, "\(text ?? "accepted")")
     }
 
-    @Test("A subsample has exactly the size asked for, even when per-class shares round down")
+    @Test("An exact subsample has the size asked for, even when per-class shares round down")
     func subsampleSize() throws {
         let data = try DatasetSource(parsing: "procedural:train=30,test=32,side=8").load().splits.test
         for count in [1, 4, 5, 13, 31] {
-            #expect(Split.subsample(data, count: count, seed: 3).count == count)
+            #expect(Split.subsample(data, count: count, seed: 3, exact: true).count == count)
         }
     }
 
-    @Test("Pickles of protocol 2 are refused with what to do; protocol 3 and 4 read")
+    @Test("Pickles of protocol 2 are refused with what to do (protocols 3 and 4 are read: the fuzz corpus seeds)")
     func pickleProtocols() throws {
         let text = message { try PickledArrayReader.parse([0x80, 0x02, 0x63, 0x2e], path: "old.pkl") }
         #expect(text?.contains("protocol 3 or later") == true, "\(text ?? "accepted")")
+    }
+
+    @Test("Devices, folders and gzip bombs are refused before they fill memory")
+    func unboundedFiles() throws {
+        for path in ["/dev/zero", NSTemporaryDirectory()] {
+            let error = message { try FileBytes.read(path) }
+            #expect(error?.contains("not a regular file") == true, "\(path): \(error ?? "accepted")")
+        }
+        // 1 MB of zeros gzips to about 1 kB; with a limit of 64 kB it must stop, not grow.
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let zeros = folder.file("zeros")
+        FileManager.default.createFile(atPath: zeros, contents: Data(count: 1 << 20))
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-k", zeros]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let compressed = [UInt8](try Data(contentsOf: URL(fileURLWithPath: zeros + ".gz")))
+        #expect(compressed.count < 4096)
+        let error = message { try Gzip.decompress(compressed, path: "bomb.gz", limit: 1 << 16) }
+        #expect(error?.contains("bomb.gz") == true && error?.contains("size limit") == true, "\(error ?? "accepted")")
+        #expect(try Gzip.decompress(compressed, path: "ok.gz", limit: 1 << 20).count == 1 << 20)
     }
 
     @Test("Normalization and preprocessing from files are validated: std 0, NaN, channel mismatch, side 0")

@@ -25,6 +25,24 @@ struct StudyRunTests {
 
     static func directory() -> String { NSTemporaryDirectory() + "transferscope-study-" + UUID().uuidString }
 
+    @Test("A second `study run` on one directory stops at once; missing data files stop a run before it starts")
+    func lockAndMissingData() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let study = try StudyFile.parse(Self.micro, path: "micro.yaml")
+        try OutputDirectory.create(directory)
+        let holder = try DirectoryLock(directory: directory, purpose: "another study run")
+        let busy = #expect(throws: OutputDirectoryError.self) { try StudyRunner(study: study, directory: directory).run() }
+        #expect(busy?.errorDescription?.contains("another study run") == true)
+        holder.release()
+        #expect(!FileManager.default.fileExists(atPath: directory + "/study.json"), "the refused run wrote files")
+        var missing = study
+        missing.targets = [Study.Target(data: "npy:/no/such/images.npy,/no/such/labels.npy")]
+        #expect(missing.missingDataFiles == ["/no/such/images.npy", "/no/such/labels.npy"])
+        let error = #expect(throws: StudyError.self) { try StudyRunner(study: missing, directory: directory).run() }
+        #expect(error?.errorDescription?.contains("/no/such/images.npy") == true)
+    }
+
     /// results.json without the fields that differ between runs (times, machine).
     static func comparable(_ directory: String) throws -> String {
         var results = try StudyResults.load(from: directory)

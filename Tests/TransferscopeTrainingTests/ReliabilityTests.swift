@@ -86,6 +86,51 @@ struct ReliabilityTests {
         #expect(error?.contains(path) == true && error?.contains(change.2) == true, "\(change.1): \(error ?? "accepted")")
     }
 
+    @Test("A recorded input whose channels differ from the architecture's is refused")
+    func inputAgainstArchitecture() throws {
+        var generator = RandomGenerator(seed: 0)
+        let model = ResNet(Small.configuration().architecture, generator: &generator)  // 1 input channel
+        let path = Small.temporaryDirectory() + ".safetensors"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let rgb = Preprocessing(side: 12, channels: 3, normalization: .identity(channels: 3))
+        try Checkpoint.save(model, to: path, inputShape: [12, 12, 3], metadata: ModelInput.metadata(rgb))
+        let error = message { try ModelInput.preprocessing(ofCheckpoint: path) }
+        #expect(error?.contains("its architecture takes 1") == true, "\(error ?? "accepted")")
+    }
+
+    @Test("Output directories: empty text, a file, a file as parent are errors saying so")
+    func outputDirectories() throws {
+        let base = Small.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try OutputDirectory.create(base)
+        FileManager.default.createFile(atPath: base + "/file", contents: Data("x".utf8))
+        for (path, fragment) in [("", "empty"), (base + "/file", "is a file, not a directory"),
+                                 (base + "/file/run", "\(base)/file is a file, not a directory")] {
+            let error = message { try OutputDirectory.create(path) }
+            #expect(error?.contains(fragment) == true, "\(path): \(error ?? "accepted")")
+        }
+        try FileManager.default.createSymbolicLink(atPath: base + "/" + DirectoryLock.fileName, withDestinationPath: base + "/file")
+        #expect(throws: OutputDirectoryError.self) { try DirectoryLock(directory: base, purpose: "test") }
+        #expect(try String(contentsOfFile: base + "/file", encoding: .utf8) == "x", "the lock emptied a linked file")
+    }
+
+    @Test("A damaged resume/state.json is refused, not trusted", arguments: [
+        #"{"epoch":99,"step":0,"seconds":0,"model":"m","optimizer":"o"}"#, #"{"epoch":-1,"step":0,"seconds":0,"model":"m","optimizer":"o"}"#,
+        #"{"epoch":1,"step":-5,"seconds":0,"model":"m","optimizer":"o"}"#,
+        #"{"epoch":1,"step":5,"seconds":0,"model":"../../x","optimizer":"o"}"#,
+    ])
+    func damagedRunState(_ json: String) throws {
+        let directory = Small.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let configuration = Small.configuration(epochs: 1, checkpointEpochs: [])
+        try Trainer(configuration: configuration, directory: directory).run(data: Small.data)
+        try FileManager.default.removeItem(atPath: directory + "/summary.json")
+        try FileManager.default.createDirectory(atPath: directory + "/resume", withIntermediateDirectories: true)
+        try Data(json.utf8).write(to: URL(fileURLWithPath: directory + "/resume/state.json"))
+        let error = message { try Trainer(configuration: configuration, directory: directory).run(data: Small.data) }
+        #expect(error?.contains("state.json cannot be used") == true, "\(error ?? "accepted")")
+    }
+
     @Test("Configurations from files are checked: NaN rates, absurd epochs, a side under 8")
     func configurationChecks() {
         var nan = Small.configuration()

@@ -31,8 +31,9 @@ int tsc_decode_jpeg(const unsigned char *data, size_t size, tsc_image *out);
 int tsc_encode_png(const unsigned char *pixels, int width, int height, int channels,
                    unsigned char **out, size_t *out_size, char message[TSC_MESSAGE_SIZE]);
 
-/// Inflates gzip or zlib data (several gzip members are concatenated, as gunzip does).
-int tsc_gunzip(const unsigned char *data, size_t size, unsigned char **out, size_t *out_size,
+/// Inflates gzip or zlib data (several gzip members are concatenated, as gunzip does); fails
+/// rather than produce more than `limit` bytes.
+int tsc_gunzip(const unsigned char *data, size_t size, size_t limit, unsigned char **out, size_t *out_size,
                char message[TSC_MESSAGE_SIZE]);
 
 /// Frees memory returned by the functions above.

@@ -1,5 +1,6 @@
 import CImageCodecs
 import Foundation
+import TransferscopeCore
 
 /// gzip decompression (zlib), for `.gz` datasets.
 public enum Gzip {
@@ -8,13 +9,13 @@ public enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
     }
 
-    /// The inflated contents of gzip `bytes`; `path` names the file in errors.
-    public static func decompress(_ bytes: [UInt8], path: String) throws -> [UInt8] {
+    /// The inflated contents of gzip `bytes`, at most `limit` bytes; `path` names the file in errors.
+    public static func decompress(_ bytes: [UInt8], path: String, limit: Int = FileBytes.limit) throws -> [UInt8] {
         var output: UnsafeMutablePointer<UInt8>?
         var size = 0
         var message = [CChar](repeating: 0, count: Int(TSC_MESSAGE_SIZE))
         let status = bytes.withUnsafeBufferPointer { input in
-            tsc_gunzip(input.baseAddress, input.count, &output, &size, &message)
+            tsc_gunzip(input.baseAddress, input.count, limit, &output, &size, &message)
         }
         guard status == 0, let output else {
             throw DataError.malformed(path: path, reason: "gzip: " + String(cString: message))
@@ -24,14 +25,19 @@ public enum Gzip {
     }
 }
 
-/// Reading whole files, gunzipping them when their name ends in `.gz`.
+/// Reading whole data files (regular files only), gunzipping those that start with the gzip magic.
 public enum FileBytes {
+    /// The largest file, or inflated gzip contents, read: 8 bytes for each of `Limits.elements`
+    /// values. A larger file, a device (`/dev/zero`) or a pipe is refused before it is read.
+    public static let limit = 8 * Limits.elements
+
     /// The bytes of `path` (decompressed if it is gzip).
     public static func read(_ path: String) throws -> [UInt8] {
+        do { _ = try RegularFile.size(atPath: path, limit: limit) } catch let error as RegularFileError {
+            throw DataError.unreadable(path: path, reason: error.reason)
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError.unreadable(
-                path: path,
-                reason: FileManager.default.fileExists(atPath: path) ? "permission denied or not a regular file" : "no such file")
+            throw DataError.unreadable(path: path, reason: "permission denied")
         }
         let bytes = [UInt8](data)
         return Gzip.isCompressed(bytes) ? try Gzip.decompress(bytes, path: path) : bytes

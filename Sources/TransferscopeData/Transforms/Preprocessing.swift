@@ -50,6 +50,15 @@ public struct Preprocessing: Codable, Sendable, Equatable {
         }
     }
 
+    /// Checks that `dataset` prepared at this size fits `Limits.elements` values (a large side
+    /// from a checkpoint or a flag times many images would otherwise be terabytes).
+    public func checkSize(of dataset: ImageDataset) throws {
+        guard let values = Limits.product([dataset.count, side, side, channels]), values <= Limits.elements else {
+            throw DataError.invalidSpecification(
+                "\(dataset.count) images of \(dataset.name) at \(side)x\(side)x\(channels) would be more than the \(Limits.elements) values supported; use a smaller image side or fewer images")
+        }
+    }
+
     enum CodingKeys: String, CodingKey { case side, channels, normalization, resize, shuffle }
 
     /// Decodes and validates.
@@ -74,7 +83,6 @@ public struct Preprocessing: Codable, Sendable, Equatable {
     }
 
     /// `values` (the pixels or exact values of `dataset`) at this size and channel count.
-    @_specialize(where Value == UInt8)
     func convert<Value: PixelValue>(_ values: [Value], of dataset: ImageDataset) -> [Value] {
         var output = [Value]()
         output.reserveCapacity(dataset.count * side * side * channels)

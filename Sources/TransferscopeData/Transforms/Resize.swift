@@ -1,35 +1,7 @@
-/// A pixel value images are resampled in: 8-bit (rounded and clamped after resampling) or
-/// float on the 0...255 scale (kept exact).
-public protocol PixelValue: Sendable {
-    /// The value nearest `value` that this type holds.
-    init(resampled value: Double)
-    var sampleValue: Double { get }
-    /// ITU-R BT.601 luma of an RGB pixel.
-    static func luma(red: Self, green: Self, blue: Self) -> Self
-}
-
-extension UInt8: PixelValue {
-    public init(resampled value: Double) { self = UInt8(Swift.min(255, Swift.max(0, value.rounded()))) }
-    public var sampleValue: Double { Double(self) }
-    /// As PIL's `convert("L")`: integer weights, rounded.
-    public static func luma(red: UInt8, green: UInt8, blue: UInt8) -> UInt8 {
-        let (r, g, b): (Int, Int, Int) = (Int(red), Int(green), Int(blue))
-        let weighted: Int = r * 299 + g * 587 + b * 114
-        return UInt8((weighted + 500) / 1000)
-    }
-}
-
-extension Float: PixelValue {
-    public init(resampled value: Double) { self = Float(value) }
-    public var sampleValue: Double { Double(self) }
-    public static func luma(red: Float, green: Float, blue: Float) -> Float { 0.299 * red + 0.587 * green + 0.114 * blue }
-}
-
 /// Resampling of images by area averaging: each output pixel is the mean of the input area it
 /// covers (exact box filter, so downscaling does not alias; upscaling repeats pixels).
 public enum Resize {
     /// `pixels` [height, width, channels] resampled to [toHeight, toWidth, channels].
-    @_specialize(where Value == UInt8)
     public static func area<Value: PixelValue>(
         _ pixels: ArraySlice<Value>, height: Int, width: Int, channels: Int, toHeight: Int, toWidth: Int
     ) -> [Value] {
@@ -75,7 +47,6 @@ public enum Resize {
     }
 
     /// Fits the image inside [side, side] keeping its aspect ratio, centred, the rest filled with `fill`.
-    @_specialize(where Value == UInt8)
     public static func fitSquare<Value: PixelValue>(
         _ pixels: ArraySlice<Value>, height: Int, width: Int, channels: Int, side: Int, fill: Value
     ) -> [Value] {
@@ -97,7 +68,6 @@ public enum Resize {
     }
 
     /// RGB to gray by ITU-R BT.601 luma (8-bit: as PIL's `convert("L")`).
-    @_specialize(where Value == UInt8)
     public static func gray<Value: PixelValue>(fromRGB pixels: ArraySlice<Value>) -> [Value] {
         let base = pixels.startIndex
         return (0..<(pixels.count / 3)).map { p in

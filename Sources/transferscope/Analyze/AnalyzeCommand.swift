@@ -41,7 +41,7 @@ struct AnalysisDataOptions: ParsableArguments {
     func dataset() throws -> ImageDataset {
         let (_, splits) = try data.load()
         var dataset = split == "test" ? splits.test : splits.train
-        if let images { dataset = Split.subsample(dataset, count: images, seed: subsetSeed) }
+        if let images { dataset = Split.subsample(dataset, count: images, seed: subsetSeed, exact: true) }
         return dataset
     }
 
@@ -66,6 +66,7 @@ struct LoadedModel {
         guard dataset.classNames.count == model.configuration.classes else {
             throw RunError("\(path) has \(model.configuration.classes) classes but the data has \(dataset.classNames.count)")
         }
+        try preprocessing.checkSize(of: dataset)
         return preprocessing.prepare(dataset)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TransferscopeAnalysis
+import TransferscopeCore
 
 /// `transferscope analyze basin`.
 struct BasinCommand: ParsableCommand {
@@ -24,8 +25,8 @@ struct BasinCommand: ParsableCommand {
     @Option(help: "Directory for the results.") var out: String
 
     func validate() throws {
-        try FlagCheck.require(directions, in: 1...10_000, "--directions")
-        try FlagCheck.require(steps, in: 3...10_001, "--steps")
+        try FlagCheck.require(directions, in: 1...Limits.draws, "--directions")
+        try FlagCheck.require(steps, in: 3...Limits.gridPoints, "--steps")
         guard steps % 2 == 1 else { throw ValidationError("--steps must be odd (so that 0 is one of them), got \(steps)") }
         try FlagCheck.require(radius, in: 0...1_000, "--radius", positive: true)
         try FlagCheck.require(tolerance, in: 0...1_000, "--tolerance", positive: true)

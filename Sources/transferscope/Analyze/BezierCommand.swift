@@ -28,7 +28,7 @@ struct BezierCommand: ParsableCommand {
     func validate() throws {
         try FlagCheck.require(epochs, in: FlagCheck.epochs, "--epochs")
         try FlagCheck.requirePositive(lr, "--lr")
-        try FlagCheck.require(points, in: 2...10_001, "--points")
+        try FlagCheck.require(points, in: 3...Limits.gridPoints, "--points")  // 0, 1 and a point between
     }
 
     func run() throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TransferscopeAnalysis
+import TransferscopeCore
 
 /// `transferscope analyze cka`.
 struct CKACommand: ParsableCommand {
@@ -27,7 +28,7 @@ struct CKACommand: ParsableCommand {
     func validate() throws {
         guard ["linear", "rbf"].contains(kernel) else { throw ValidationError("--kernel must be linear or rbf, got '\(kernel)'") }
         try FlagCheck.require(bandwidth, in: 0...1_000, "--bandwidth", positive: true)
-        try FlagCheck.require(batchSize, in: 4...65_536, "--batch-size")
+        try FlagCheck.require(batchSize, in: 4...Limits.ckaBatch, "--batch-size")
     }
 
     func run() throws {

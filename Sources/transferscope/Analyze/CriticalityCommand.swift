@@ -19,7 +19,7 @@ struct CriticalityCommand: ParsableCommand {
     @Argument(help: "The final checkpoint.") var final: String
     @Option(help: "The checkpoint training started from.") var start: String
     @Option(parsing: .unconditional, help: "Points of alpha in [0, 1].") var alphas = 11
-    @Option(help: "Comma-separated relative noise levels sigma in (0, 1].") var sigmas = "0.05,0.1,0.2,0.5,1"
+    @Option(parsing: .unconditional, help: "Comma-separated relative noise levels sigma in (0, 1].") var sigmas = "0.05,0.1,0.2,0.5,1"
     @Option(parsing: .unconditional, help: "Monte Carlo draws of the noise per (alpha, sigma).") var samples = 2
     @Option(parsing: .unconditional, help: "epsilon = the final model's error + this.") var tolerance = 0.05
     @Option(parsing: .unconditional, help: "Training images the errors are measured on (seeded subset).") var trainImages = 500
@@ -28,8 +28,8 @@ struct CriticalityCommand: ParsableCommand {
     @Option(help: "Directory for the results.") var out: String
 
     func validate() throws {
-        try FlagCheck.require(alphas, in: 2...10_001, "--alphas")
-        try FlagCheck.require(samples, in: 1...10_000, "--samples")
+        try FlagCheck.require(alphas, in: 2...Limits.gridPoints, "--alphas")
+        try FlagCheck.require(samples, in: 1...Limits.draws, "--samples")
         try FlagCheck.require(tolerance, in: 0...1, "--tolerance")
         try FlagCheck.require(trainImages, in: 4...Limits.images, "--train-images")
         let values: [Double] = try parseList(sigmas, flag: "--sigmas")

@@ -11,7 +11,7 @@ struct RecipeOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Images per batch.") var batchSize = 64
     @Option(parsing: .unconditional, help: "Base learning rate of P-T (fine-tuning).") var ptLr = 0.02
     @Option(parsing: .unconditional, help: "Base learning rate of RI-T (from scratch).") var ritLr = 0.1
-    @Option(help: "Comma-separated replicate seeds.") var seeds = "0,1"
+    @Option(parsing: .unconditional, help: "Comma-separated replicate seeds.") var seeds = "0,1"
     @Flag(help: "No horizontal flip (e.g. for digits).") var noFlip = false
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads: Int?
 
@@ -69,7 +69,7 @@ struct ShuffleSweepCommand: ParsableCommand {
 
     @Option(help: "The pre-trained checkpoint (P).") var source: String
     @OptionGroup var data: DataOptions
-    @Option(help: "Comma-separated block sizes, or 'all' (every divisor of the side).") var blockSizes = "all"
+    @Option(parsing: .unconditional, help: "Comma-separated block sizes, or 'all' (every divisor of the side).") var blockSizes = "all"
     @Flag(help: "Add the pixel shuffle (all C*H*W values permuted).") var pixel = false
     @OptionGroup var recipe: RecipeOptions
     @Option(help: "Directory for the runs and results.") var out: String
@@ -104,7 +104,7 @@ struct CheckpointChoiceCommand: ParsableCommand {
             """)
 
     @Option(help: "The source's run directory.") var sourceRun: String
-    @Option(help: "Comma-separated source epochs to fine-tune from, or 'all' kept.") var sourceEpochs = "all"
+    @Option(parsing: .unconditional, help: "Comma-separated source epochs to fine-tune from, or 'all' kept.") var sourceEpochs = "all"
     @OptionGroup var data: DataOptions
     @OptionGroup var recipe: RecipeOptions
     @Option(help: "Directory for the runs and results.") var out: String

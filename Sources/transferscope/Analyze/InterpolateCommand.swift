@@ -16,7 +16,7 @@ struct PathOptions: ParsableArguments {
         guard BatchNormMode(rawValue: bn) != nil else {
             throw ValidationError("--bn must be one of \(BatchNormMode.allCases.map(\.rawValue).joined(separator: ", ")), got '\(bn)'")
         }
-        try FlagCheck.require(bnBatches, in: 1...100_000, "--bn-batches")
+        try FlagCheck.require(bnBatches, in: 1...Limits.statisticsBatches, "--bn-batches")
         try FlagCheck.require(trainImages, in: FlagCheck.images, "--train-images")
         try FlagCheck.require(batchSize, in: 2...Limits.images, "--batch-size")
     }
@@ -72,7 +72,7 @@ struct InterpolateCommand: ParsableCommand {
 
     func validate() throws {
         guard checkpoints.count >= 2 else { throw ValidationError("give at least two checkpoints") }
-        try FlagCheck.require(points, in: 2...10_001, "--points")
+        try FlagCheck.require(points, in: 2...Limits.gridPoints, "--points")
         try FlagCheck.require(from, in: -100...100, "--from")
         try FlagCheck.require(to, in: -100...100, "--to")
         guard from <= 0, to >= 1 else {

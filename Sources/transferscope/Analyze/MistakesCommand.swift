@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TransferscopeAnalysis
+import TransferscopeCore
 import TransferscopeData
 import TransferscopeTraining
 
@@ -46,7 +47,7 @@ struct MistakesCommand: ParsableCommand {
     }
 
     func validate() throws {
-        try FlagCheck.require(gridImages, in: 1...10_000, "--grid-images")
+        try FlagCheck.require(gridImages, in: 1...Limits.draws, "--grid-images")
         let parsed = try parsedModels()
         guard parsed.count >= 2 else { throw ValidationError("give at least two --model NAME=CHECKPOINT") }
         guard Set(parsed.map(\.0)).count == parsed.count else { throw ValidationError("--model names must differ") }

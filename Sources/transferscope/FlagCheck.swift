@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import TransferscopeCore
 
 /// Range checks of flag values. Every check names the flag and the range; a NaN or an infinity
@@ -37,12 +36,4 @@ enum FlagCheck {
     static let epochs = 1...Limits.epochs
     static let threads = 1...Limits.threads
     static let imageSide = 8...Limits.imageSide
-}
-
-/// A problem found while running, in files or data rather than in how the command was typed:
-/// printed without the usage text (which `ValidationError` adds).
-struct RunError: LocalizedError {
-    let message: String
-    init(_ message: String) { self.message = message }
-    var errorDescription: String? { message }
 }
