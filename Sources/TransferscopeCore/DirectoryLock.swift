@@ -25,7 +25,7 @@ public final class DirectoryLock: @unchecked Sendable {
         let path = directory + "/" + Self.fileName
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)  // never truncate what a planted link points to
         guard descriptor >= 0 else {
-            throw OutputDirectoryError.cannotCreate(path: path, reason: String(cString: strerror(errno)))
+            throw OutputDirectoryError.cannotLock(path: path, reason: String(cString: strerror(errno)))
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let busy = errno == EWOULDBLOCK
@@ -38,7 +38,7 @@ public final class DirectoryLock: @unchecked Sendable {
             close(descriptor)
             descriptor = -1
             if busy { throw OutputDirectoryError.busy(path: directory, holder: holder.isEmpty ? "holder unknown" : holder) }
-            throw OutputDirectoryError.cannotCreate(path: path, reason: "cannot lock it: \(reason)")
+            throw OutputDirectoryError.cannotLock(path: path, reason: reason)
         }
         let host = ProcessInfo.processInfo.hostName
         let line = "pid \(getpid()) on \(host), \(purpose), since \(ISO8601DateFormatter().string(from: Date()))\n"

@@ -12,6 +12,7 @@ public enum OutputDirectoryError: Error, LocalizedError, Equatable {
     case notADirectory(path: String)
     case cannotCreate(path: String, reason: String)
     case busy(path: String, holder: String)
+    case cannotLock(path: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -21,6 +22,8 @@ public enum OutputDirectoryError: Error, LocalizedError, Equatable {
             return "\(path) is a file, not a directory. Give a directory (new or earlier) for the output."
         case let .cannotCreate(path, reason):
             return "cannot create the directory \(path): \(reason). Check that its parent exists and is writable."
+        case let .cannotLock(path, reason):
+            return "cannot take the lock \(path): \(reason). If it is a symbolic link or not a regular file, remove it."
         case let .busy(path, holder):
             return "\(path) is in use by another Transferscope process (\(holder)). Wait for it to finish, stop it, or use another output directory."
         }

@@ -546,6 +546,32 @@ run_case ckchoice_not_a_run err "$TS" analyze checkpoints --source-run "$W/ckdir
 run_case forward_no_input err "$TS" model forward "$G" --input "$G" --out "$O/fwd.safetensors"
 run_case forward_bad_file err "$TS" model forward "$G" --input "$I/s_trunc.st" --out "$O/fwd2.safetensors"
 
+# ------------------------------------------------------------------ files that never end, links, damaged runs
+run_case dev_zero_idx err "$TS" train --out "$O/dev_zero_idx" --data idx:/dev/zero,/dev/zero "${TINY[@]}"
+mkfifo "$W/fifo.npy" 2>/dev/null
+run_case fifo_npy err "$TS" train --out "$O/fifo_npy" --data "npy:$W/fifo.npy,$W/fifo.npy" "${TINY[@]}"
+run_case dev_zero_study err "$TS" study status /dev/zero --out "$O/dev_zero_study"
+run_case dev_zero_ckpt err "$TS" eval /dev/zero --data "$P"
+mkdir -p "$O/lock_link" && ln -sf "$W/regular_file" "$O/lock_link/.transferscope.lock"
+trainp lock_symlink err --out "$O/lock_link"
+run_case lock_symlink_target_intact ok grep -q "file contents" "$W/regular_file"
+"$PY" - "$I" <<'PYEOF'
+import sys, numpy as np
+from safetensors.numpy import save_file
+out = sys.argv[1]
+save_file({"input": np.zeros((1, 1, 0, 0), np.float32)}, out + "/fwd_zero.st")
+x = np.zeros((2, 1, 8, 8), np.float32); x[1, 0, 3, 3] = np.nan
+save_file({"input": x}, out + "/fwd_nan.st")
+PYEOF
+run_case forward_zero_side err "$TS" model forward "$G" --input "$I/fwd_zero.st" --out "$O/fwd_zero.st"
+run_case forward_nan_input err "$TS" model forward "$G" --input "$I/fwd_nan.st" --out "$O/fwd_nan.st"
+cp -r "$W/good" "$W/damaged" && rm -f "$W/damaged/summary.json" && mkdir -p "$W/damaged/resume" \
+    && echo '{"epoch":-3,"step":0,"seconds":0,"model":"m","optimizer":"o"}' > "$W/damaged/resume/state.json"
+run_case resume_state_negative err "$TS" train --out "$W/damaged" --data "$P" "${TINY[@]}" --checkpoint-epochs all
+run_case interp_subrange err "$TS" analyze interpolate "$G" "$G0" --from 0.2 --to 0.8 --points 3 --train-images 16 --bn-batches 1 --data "$P" --out "$O/interp_subrange"
+run_case basin_far ok "$TS" analyze basin "$G" --radius 1000 --directions 1 --steps 3 "${IP[@]}" --out "$O/basin_far"
+run_case cka_images_4_again ok "$TS" analyze cka --a "$G" --b "$G0" --data "$P" --images 4 --batch-size 4 --out "$O/cka_images_4_again"
+
 # ------------------------------------------------------------------ write the table
 TOTAL=$(( $(date +%s) - START ))
 {
