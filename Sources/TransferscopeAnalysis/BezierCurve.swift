@@ -39,6 +39,24 @@ public struct BezierCurve {
         }
     }
 
+    /// The training-mode loss of the batch at theta(t), with d loss / d theta_c = 2 t (1 - t)
+    /// d loss / d theta(t) written into the control point's gradients. `work` is set to theta(t).
+    func lossAndControlGradient(at t: Double, work: ResNet, inputs: Tensor, labels: [Int], logitsGradient: inout Tensor) -> Float {
+        point(into: work, t: t)
+        work.zeroGradients()
+        let logits = work.forward(inputs, training: true)
+        let loss = CrossEntropy.forwardBackward(
+            logits: logits.unsafePointer, labels: labels, classes: a.configuration.classes,
+            logitsGradient: logitsGradient.unsafeMutablePointer)
+        work.backward(logitsGradient)
+        let factor = Float(2 * t * (1 - t))
+        for (c, w) in zip(control.namedState.parameters, work.namedState.parameters) {
+            let (pc, pw) = (c.parameter.gradient.unsafeMutablePointer, w.parameter.gradient.unsafePointer)
+            for j in 0..<c.parameter.gradient.count { pc[j] = factor * pw[j] }
+        }
+        return loss
+    }
+
     /// Trains the control point for `epochs` over `images` (augmentation as given), SGD with
     /// `learningRate` (cosine to 0) and `hyperparameters`; returns the mean training loss of each epoch.
     @discardableResult
@@ -60,20 +78,9 @@ public struct BezierCurve {
             var total = 0.0
             for step in 0..<steps {
                 let t = draws.nextUniform()
-                point(into: work, t: t)
                 let indices = Array(order[(step * batchSize)..<((step + 1) * batchSize)])
                 let (inputs, labels) = BatchLoader.batch(images, indices: indices, augmentation: augmentation, seed: seed, epoch: epoch)
-                work.zeroGradients()
-                let logits = work.forward(inputs, training: true)
-                total += Double(CrossEntropy.forwardBackward(
-                    logits: logits.unsafePointer, labels: labels, classes: a.configuration.classes,
-                    logitsGradient: dLogits.unsafeMutablePointer))
-                work.backward(dLogits)
-                let factor = Float(2 * t * (1 - t))
-                for (c, w) in zip(control.namedState.parameters, work.namedState.parameters) {
-                    let (pc, pw) = (c.parameter.gradient.unsafeMutablePointer, w.parameter.gradient.unsafePointer)
-                    for j in 0..<c.parameter.gradient.count { pc[j] = factor * pw[j] }
-                }
+                total += Double(lossAndControlGradient(at: t, work: work, inputs: inputs, labels: labels, logitsGradient: &dLogits))
                 optimizer.update(learningRate: Float(schedule.rate(atEpoch: Double(epoch) + Double(step) / Double(steps))))
             }
             losses.append(total / Double(steps))

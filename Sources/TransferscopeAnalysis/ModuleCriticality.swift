@@ -41,6 +41,35 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
     public var modules: [Module]
 
     /// Measures every module of `final` against `start` on `data` (use a fixed training subset).
+    /// The smallest alpha^2 ||theta_F - theta_0||^2 / sigma^2 over the feasible (alpha, sigma) of
+    /// the grid, with its alpha and sigma; nil when no sigma is feasible even at alpha = 1.
+    /// For each sigma (largest first) the smallest feasible alpha is found by bisection, on the
+    /// premise that feasibility only improves as alpha nears 1; alphas whose ratio cannot beat
+    /// the best so far are not evaluated.
+    static func search(
+        alphas: [Double], sigmas: [Double], squaredDistance squared: Double, feasible: (_ alpha: Double, _ sigma: Double) throws -> Bool
+    ) rethrows -> (value: Double, alpha: Double, sigma: Double)? {
+        let grid = alphas.sorted()
+        var best: (value: Double, alpha: Double, sigma: Double)?
+        for sigma in sigmas.sorted(by: >) where sigma > 0 {
+            if let best, best.value == 0 { break }
+            guard try feasible(1, sigma) else { continue }
+            var (low, high) = (0, grid.count - 1)  // grid[high] is feasible
+            while low < high {
+                let middle = (low + high) / 2
+                // At or above this alpha nothing beats the best ratio so far: look lower only.
+                if let best, grid[middle] * grid[middle] * squared / (sigma * sigma) >= best.value {
+                    high = middle
+                    continue
+                }
+                if try feasible(grid[middle], sigma) { high = middle } else { low = middle + 1 }
+            }
+            let ratio = grid[high] * grid[high] * squared / (sigma * sigma)
+            if best == nil || ratio < best!.value { best = (ratio, grid[high], sigma) }
+        }
+        return best
+    }
+
     public static func measure(
         final: ResNet, start: ResNet, data: EvaluationSet, alphas: [Double] = Interpolation.grid(count: 11),
         sigmas: [Double] = [0.05, 0.1, 0.2, 0.5, 1], samples: Int = 2, tolerance: Double = 0.05, seed: UInt64 = 0,
@@ -103,24 +132,7 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
                 }
                 return total / Double(samples) <= epsilon
             }
-            let grid = alphas.sorted()
-            var best: (value: Double, alpha: Double, sigma: Double)?
-            for sigma in sigmas.sorted(by: >) where sigma > 0 {
-                if let best, best.value == 0 { break }
-                guard try feasible(alpha: 1, sigma: sigma) else { continue }
-                var (low, high) = (0, grid.count - 1)  // grid[high] is feasible
-                while low < high {
-                    let middle = (low + high) / 2
-                    // At or above this alpha nothing beats the best ratio so far: look lower only.
-                    if let best, grid[middle] * grid[middle] * squared / (sigma * sigma) >= best.value {
-                        high = middle
-                        continue
-                    }
-                    if try feasible(alpha: grid[middle], sigma: sigma) { high = middle } else { low = middle + 1 }
-                }
-                let ratio = grid[high] * grid[high] * squared / (sigma * sigma)
-                if best == nil || ratio < best!.value { best = (ratio, grid[high], sigma) }
-            }
+            let best = try Self.search(alphas: alphas, sigmas: sigmas, squaredDistance: squared, feasible: feasible)
             results.append(Module(
                 name: name, distance: squared.squareRoot(), rewindError: errors[alphas.firstIndex(of: 0)!],
                 errorAlongAlpha: errors, criticality: best?.value, alpha: best?.alpha, sigma: best?.sigma))

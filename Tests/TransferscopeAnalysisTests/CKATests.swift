@@ -13,11 +13,16 @@ private struct ReferenceCase: Decodable {
     var linear_debiased: Double
     var rbf_0_5: Double
     var rbf_1_0_debiased: Double
+    var batches: [Int]
+    var minibatch_linear_debiased: Double
+    var minibatch_linear: Double
+    var minibatch_rbf_0_5_debiased: Double
 
     enum CodingKeys: String, CodingKey {
-        case n, p, q, x, y, linear, linear_debiased
+        case n, p, q, x, y, linear, linear_debiased, batches, minibatch_linear_debiased, minibatch_linear
         case rbf_0_5 = "rbf_0.5"
         case rbf_1_0_debiased = "rbf_1.0_debiased"
+        case minibatch_rbf_0_5_debiased = "minibatch_rbf_0.5_debiased"
     }
 }
 
@@ -45,6 +50,25 @@ struct CKATests {
             #expect(abs(debiased - c.linear_debiased) < 1e-5, "n \(c.n): \(debiased) vs \(c.linear_debiased)")
             #expect(abs(rbf - c.rbf_0_5) < 1e-5, "n \(c.n): \(rbf) vs \(c.rbf_0_5)")
             #expect(abs(rbfDebiased - c.rbf_1_0_debiased) < 1e-5, "n \(c.n): \(rbfDebiased) vs \(c.rbf_1_0_debiased)")
+        }
+    }
+
+    @Test("The minibatch estimator agrees with numpy (Nguyen et al., Song et al.'s unbiased HSIC) to 1e-5, over unequal batches")
+    func minibatchReference() throws {
+        for c in try referenceCases() {
+            for (kernel, debiased, expected) in [(CKA.Kernel.linear, true, c.minibatch_linear_debiased), (.linear, false, c.minibatch_linear),
+                                                 (.rbf(bandwidthFraction: 0.5), true, c.minibatch_rbf_0_5_debiased)] {
+                let accumulator = MinibatchCKA(layersA: ["x"], layersB: ["y"], kernel: kernel, debiased: debiased)
+                var start = 0
+                for size in c.batches {
+                    let x = Tensor(shape: [size, c.p], scalars: Array(c.x[(start * c.p)..<((start + size) * c.p)]))
+                    let y = Tensor(shape: [size, c.q], scalars: Array(c.y[(start * c.q)..<((start + size) * c.q)]))
+                    try accumulator.add(["x": x], ["y": y])
+                    start += size
+                }
+                let value = try accumulator.result()[0][0]
+                #expect(abs(value - expected) < 1e-5, "n \(c.n) \(kernel) debiased \(debiased): \(value) vs \(expected)")
+            }
         }
     }
 

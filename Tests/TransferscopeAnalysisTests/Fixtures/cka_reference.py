@@ -1,5 +1,7 @@
 """Reference CKA values computed with numpy, after Kornblith et al. (2019)'s published code
-(google-research/google-research, representation_similarity), for the Swift tests.
+(google-research/google-research, representation_similarity), for the Swift tests; and the
+minibatch CKA of Nguyen, Raghu and Kornblith (2021), written from the paper with Song et al.'s
+(2012) unbiased HSIC in its trace form (not the centering trick above), over unequal batches.
 
 Run from this folder: python3 cka_reference.py  (writes cka_reference.json)
 """
@@ -45,8 +47,40 @@ def cka(gram_x, gram_y, debiased=False):
     return scaled_hsic / (np.linalg.norm(gram_x) * np.linalg.norm(gram_y))
 
 
+def hsic_unbiased(k, l):
+    """Song et al. (2012), eq. 5: the U-statistic of HSIC, with zeroed diagonals."""
+    n = k.shape[0]
+    k, l = k.copy(), l.copy()
+    np.fill_diagonal(k, 0)
+    np.fill_diagonal(l, 0)
+    ones = np.ones(n)
+    trace = np.sum(k * l)  # tr(K L) for symmetric K, L
+    middle = (ones @ k @ ones) * (ones @ l @ ones) / ((n - 1) * (n - 2))
+    last = 2 / (n - 2) * (ones @ k @ l @ ones)
+    return (trace + middle - last) / (n * (n - 3))
+
+
+def hsic_biased(k, l):
+    n = k.shape[0]
+    h = np.eye(n) - np.ones((n, n)) / n
+    return np.trace(k @ h @ l @ h) / (n - 1) ** 2
+
+
+def minibatch_cka(x, y, batches, gram, debiased):
+    """CKA_mb = sum_i HSIC(K_i, L_i) / sqrt(sum_i HSIC(K_i, K_i) sum_i HSIC(L_i, L_i))."""
+    hsic = hsic_unbiased if debiased else hsic_biased
+    kl = kk = ll = 0.0
+    start = 0
+    for size in batches:
+        k, l = gram(x[start:start + size]), gram(y[start:start + size])
+        kl, kk, ll = kl + hsic(k, l), kk + hsic(k, k), ll + hsic(l, l)
+        start += size
+    return kl / np.sqrt(kk * ll)
+
+
 rng = np.random.default_rng(2020)
 cases = []
+batches_of = {12: [6, 6], 40: [10, 14, 16], 25: [12, 13]}
 for n, p, q in [(12, 5, 7), (40, 30, 3), (25, 60, 80)]:
     x = rng.standard_normal((n, p)).astype(np.float32)
     # Y shares part of X's structure so the values are not near zero.
@@ -58,6 +92,10 @@ for n, p, q in [(12, 5, 7), (40, 30, 3), (25, 60, 80)]:
         "linear_debiased": cka(gram_linear(xd), gram_linear(yd), debiased=True),
         "rbf_0.5": cka(gram_rbf(xd, 0.5), gram_rbf(yd, 0.5)),
         "rbf_1.0_debiased": cka(gram_rbf(xd, 1.0), gram_rbf(yd, 1.0), debiased=True),
+        "batches": batches_of[n],
+        "minibatch_linear_debiased": minibatch_cka(xd, yd, batches_of[n], gram_linear, True),
+        "minibatch_linear": minibatch_cka(xd, yd, batches_of[n], gram_linear, False),
+        "minibatch_rbf_0.5_debiased": minibatch_cka(xd, yd, batches_of[n], lambda z: gram_rbf(z, 0.5), True),
     })
 json.dump(cases, open("cka_reference.json", "w"), indent=1)
 print([(c["n"], round(c["linear"], 6), round(c["linear_debiased"], 6), round(c["rbf_0.5"], 6)) for c in cases])
