@@ -27,7 +27,9 @@ struct DistanceAndMistakeTests {
         for i in 0..<weight.value.count { p[i] *= 2 }
         let ac = try ParameterDistance.between(c, a)
         #expect(ac.modules.filter { $0.distance > 0 }.map(\.name) == ["layer2.0"])
-        #expect(abs(ac.total - ac.modules[2].distance) < 1e-12 && ac.relative > 0 && ac.relative < 1)
+        // Relative to B's norm (a's), computed here in Double from its parameters.
+        let normA = a.namedState.parameters.flatMap(\.parameter.value.scalars).reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
+        #expect(abs(ac.total - ac.modules[2].distance) < 1e-12 && abs(ac.relative - ac.total / normA) < 1e-12 * ac.relative)
         #expect(throws: AnalysisError.self) { try ParameterDistance.between(a, model(seed: 1, classes: 3)) }
     }
 

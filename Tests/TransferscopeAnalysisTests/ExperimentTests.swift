@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TransferscopeCheckpoints
 import TransferscopeCore
 import TransferscopeData
 import TransferscopeNN
@@ -40,7 +41,21 @@ struct ExperimentTests {
         #expect(shuffled.preprocessing.shuffle == (try BlockShuffle(blockSize: 2, side: 8, channels: 1, seed: 3)))
         #expect(shuffled.augmentation == .none && shuffled.initialization == nil)
         #expect(try configuration("pixel/PT-s3").initialization == root + "/P/final.safetensors")
-        #expect(outcomes.allSatisfy { $0.curve.count == 2 && $0.finalTestAccuracy >= 0 })
+        #expect(outcomes.allSatisfy { $0.curve.count == 2 })
+        // Each outcome's accuracy, recounted from its final checkpoint on the target's test images
+        // prepared as its config.json says (with that run's shuffle): argmax against the labels.
+        for outcome in outcomes {
+            let configuration = try JSONDecoder().decode(
+                TrainingConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: outcome.directory + "/config.json")))
+            let model = try Checkpoint.loadModel(from: outcome.directory + "/final.safetensors")
+            let test = configuration.preprocessing.prepare(Self.target.test)
+            let logits = model.inference(BatchLoader.batch(test, indices: Array(0..<test.count)).inputs)
+            let correct = (0..<test.count).filter { n in
+                let row = (0..<3).map { logits[flat: n * 3 + $0] }
+                return row.firstIndex(of: row.max()!) == test.labels[n]
+            }.count
+            #expect(outcome.finalTestAccuracy == Double(correct) / Double(test.count), "\(outcome.setting) \(outcome.kind)")
+        }
         // A second call finds every run complete and trains nothing.
         var trained = 0
         let again = try TransferExperiments.shuffleSweep(

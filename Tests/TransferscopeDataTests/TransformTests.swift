@@ -103,29 +103,37 @@ struct TransformTests {
         #expect(one.scalars == singles)
         let otherEpoch = BatchLoader.batch(prepared, indices: [3, 7, 1, 12], augmentation: augmentation, seed: 9, epoch: 3).inputs
         #expect(one != otherEpoch)
-        // With no padding and a flip, the batch is the mirrored image or the image itself.
-        let flipOnly = Augmentation(padding: 0, horizontalFlip: true)
-        let (d, _, flip) = flipOnly.draw(seed: 9, epoch: 0, index: 5)
-        #expect(d == 0)
-        let batch = BatchLoader.batch(prepared, indices: [5], augmentation: flipOnly, seed: 9, epoch: 0).inputs
-        let image = Array(prepared.values[(5 * 192)..<(6 * 192)])
-        for y in 0..<8 {
-            for x in 0..<8 {
-                for c in 0..<3 {
-                    #expect(batch[flat: (y * 8 + x) * 3 + c] == image[(y * 8 + (flip ? 7 - x : x)) * 3 + c])
+        // Each image against the definition: pad by 2 with the normalized value of a black pixel,
+        // take the 8 x 8 window at (dy, dx), mirror it if drawn. Both flips and several offsets
+        // must occur among the images, or the check would not cover them.
+        let both = Augmentation(padding: 2, horizontalFlip: true)
+        var flips = Set<Bool>(), offsets = Set<[Int]>()
+        for index in 0..<16 {
+            let (dy, dx, flip) = both.draw(seed: 9, epoch: 0, index: index)
+            flips.insert(flip)
+            offsets.insert([dy, dx])
+            let image = Array(prepared.values[(index * 192)..<((index + 1) * 192)])
+            var padded = [Float](repeating: 0, count: 12 * 12 * 3)
+            for y in 0..<12 {
+                for x in 0..<12 {
+                    for c in 0..<3 {
+                        let inside = (2..<10).contains(y) && (2..<10).contains(x)
+                        padded[(y * 12 + x) * 3 + c] = inside ? image[((y - 2) * 8 + x - 2) * 3 + c] : prepared.paddingValues[c]
+                    }
+                }
+            }
+            let batch = BatchLoader.batch(prepared, indices: [index], augmentation: both, seed: 9, epoch: 0).inputs
+            for y in 0..<8 {
+                for x in 0..<8 {
+                    let column = flip ? 7 - x : x
+                    for c in 0..<3 {
+                        #expect(batch[flat: (y * 8 + x) * 3 + c] == padded[((y + dy) * 12 + column + dx) * 3 + c], "image \(index) (\(y), \(x))")
+                    }
                 }
             }
         }
-        // Crop padding is the normalized value of a black pixel.
-        let cropOnly = Augmentation(padding: 2, horizontalFlip: false)
-        for index in 0..<16 {
-            let (dy, dx, _) = cropOnly.draw(seed: 1, epoch: 0, index: index)
-            guard dy == 0 else { continue }
-            let cropped = BatchLoader.batch(prepared, indices: [index], augmentation: cropOnly, seed: 1, epoch: 0).inputs
-            #expect(cropped[flat: 0] == prepared.paddingValues[0])
-            _ = dx
-            break
-        }
+        #expect(flips == [true, false] && offsets.count >= 8, "flips \(flips), \(offsets.count) offsets")
+        #expect(prepared.paddingValues != [0, 0, 0], "the padding value must be told apart from a zero")
         #expect(BatchLoader.epochOrder(count: 50, seed: 1, epoch: 0).sorted() == Array(0..<50))
         #expect(BatchLoader.epochOrder(count: 50, seed: 1, epoch: 0) != BatchLoader.epochOrder(count: 50, seed: 1, epoch: 1))
     }

@@ -43,30 +43,33 @@ struct PyTorchParityTests {
             let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 .appendingPathComponent("Fixtures/\(name).safetensors").path
             file = try SafeTensors(contentsOf: path)
-            let architecture = try JSONDecoder().decode(
-                ResNetConfiguration.self, from: Data(file.metadata["architecture"]!.utf8))
+            let architectureText = try #require(file.metadata["architecture"], "\(name): fixture lacks its architecture; regenerate it")
+            let architecture = try JSONDecoder().decode(ResNetConfiguration.self, from: Data(architectureText.utf8))
             var generator = RandomGenerator(seed: 1)
             model = ResNet(architecture, generator: &generator)
             var initial = SafeTensors()
             for (key, entry) in file.entries where key.hasPrefix("init.") { initial.entries[String(key.dropFirst(5))] = entry }
             try StateDict.load(initial, into: model.namedState, path: path)
-            let settings = try JSONSerialization.jsonObject(with: Data(file.metadata["sgd"]!.utf8)) as! [String: Any]
+            let settingsText = try #require(file.metadata["sgd"], "\(name): fixture lacks its SGD settings; regenerate it")
+            let settings = try #require(try JSONSerialization.jsonObject(with: Data(settingsText.utf8)) as? [String: Any])
             sgd = SGD.Hyperparameters(
-                momentum: (settings["momentum"] as! NSNumber).floatValue,
-                weightDecay: (settings["weight_decay"] as! NSNumber).floatValue,
-                nesterov: settings["nesterov"] as! Bool)
-            learningRate = (settings["lr"] as! NSNumber).floatValue
+                momentum: try #require(settings["momentum"] as? NSNumber).floatValue,
+                weightDecay: try #require(settings["weight_decay"] as? NSNumber).floatValue,
+                nesterov: try #require(settings["nesterov"] as? Bool))
+            learningRate = try #require(settings["lr"] as? NSNumber).floatValue
             let spread = try #require(file.metadata["float32_spread"], "\(name): fixture lacks float32_spread; regenerate it")
             float32Spread = try JSONDecoder().decode([String: Float].self, from: Data(spread.utf8))
         }
 
-        func tensor(_ key: String) -> Tensor {
-            let (shape, values) = file.floats(key)!
+        /// The fixture's tensor `key`; a missing key fails the test (naming it) instead of crashing the suite.
+        func tensor(_ key: String) throws -> Tensor {
+            let (shape, values) = try #require(file.floats(key), "\(name): fixture lacks \(key); regenerate it")
             return Tensor(shape: shape, scalars: values)
         }
 
-        func batch(_ suffix: String) -> (Tensor, [Int]) {
-            (tensor("input" + suffix).nchwToNHWC(), file.integers("labels" + suffix)!.values.map { Int($0) })
+        func batch(_ suffix: String) throws -> (Tensor, [Int]) {
+            let labels = try #require(file.integers("labels" + suffix), "\(name): fixture lacks labels\(suffix)")
+            return (try tensor("input" + suffix).nchwToNHWC(), labels.values.map { Int($0) })
         }
 
         /// One training step's forward and backward; returns the logits and loss.
@@ -88,7 +91,8 @@ struct PyTorchParityTests {
                 Issue.record("fixture has no float64 reference for \(key)")
                 return
             }
-            expectClose(ours, tensor("ref64." + key), "\(name) \(key) vs float64 (PyTorch float32 spread \(spread))",
+            guard let reference = try? tensor("ref64." + key) else { return }  // recorded by tensor(_:)
+            expectClose(ours, reference, "\(name) \(key) vs float64 (PyTorch float32 spread \(spread))",
                         tolerance: max(PyTorchParityTests.tolerance, PyTorchParityTests.spreadFactor * spread))
         }
 
@@ -128,7 +132,7 @@ struct PyTorchParityTests {
     @Test("train-mode logits, loss and every parameter gradient", arguments: fixtureNames)
     func gradients(name: String) throws {
         let fixture = try Fixture(name)
-        let (input, labels) = fixture.batch("")
+        let (input, labels) = try fixture.batch("")
         let (logits, loss) = fixture.forwardBackward(input, labels)
         fixture.expectCloseToReference(logits, "train.logits")
         #expect(abs(loss - fixture.tensor("train.loss")[flat: 0]) <= 1e-5 * max(1, abs(loss)), "\(name) loss")
@@ -142,13 +146,13 @@ struct PyTorchParityTests {
         let fixture = try Fixture(name)
         let optimizer = SGD(parameters: fixture.model.namedState.parameters, hyperparameters: fixture.sgd)
         for (step, suffix) in ["", "1", "2"].enumerated() {
-            let (input, labels) = fixture.batch(suffix)
+            let (input, labels) = try fixture.batch(suffix)
             _ = fixture.forwardBackward(input, labels)
             optimizer.update(learningRate: fixture.learningRate)
             if step == 0 { fixture.expectState(prefix: "step1.") }
         }
         fixture.expectState(prefix: "step3.")
-        let (input, _) = fixture.batch("")
+        let (input, _) = try fixture.batch("")
         fixture.expectCloseToReference(fixture.model.forward(input, training: false), "eval.logits")
     }
 }

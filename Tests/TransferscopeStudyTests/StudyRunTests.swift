@@ -76,8 +76,19 @@ struct StudyRunTests {
         }
         #expect(!html.contains("No data for this figure"))
         #expect(html.components(separatedBy: "<svg").count > 10 && html.contains("data:image/png;base64,"))
-        #expect(!html.contains("http://") || html.components(separatedBy: "http://").count - 1 == html.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count - 1,
-                "no network references besides the SVG namespace")
+        // Every scorecard row of results.json, with its verdict and evidence, is on the page.
+        for finding in results.findings {
+            let row = "<tr><td>\(SVGChart.escape(finding.claim))</td><td>\(SVGChart.escape(finding.target))</td>"
+            #expect(html.contains(row) && html.contains(SVGChart.escape(finding.evidence)), "\(finding.claim)")
+            #expect(html.contains(">\(finding.verdict.rawValue)</td>"), "\(finding.claim): \(finding.verdict)")
+        }
+        // Self-contained: no reference outside the page (the SVG namespace is a name, not a fetch).
+        let withoutNamespace = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
+        for reference in ["http://", "https://", "//cdn", "src=\"http", "href=\"http", "url(http", "@import"] {
+            #expect(!withoutNamespace.contains(reference), "the report refers outside itself: \(reference)")
+        }
+        #expect(!html.contains("src=\"") || html.components(separatedBy: "src=\"").dropFirst().allSatisfy { $0.hasPrefix("data:") },
+                "every embedded source is inline data")
         var ran: [String] = []
         let again = StudyRunner(study: study, directory: out)
         again.onProgress = { _, _, id, message in if message == "running" { ran.append(id) } }

@@ -109,6 +109,10 @@ struct PresetTests {
             .appendingPathComponent("studies/\(name).yaml").path
         let study = try StudyFile.load(path)
         #expect(study.name == name && !study.targets.isEmpty && study.seeds.count >= 2)
-        #expect(StudyPlan(study, version: "1").nodes.count > 5)
+        // One P, then P-T and RI-T for every target and seed.
+        let plan = StudyPlan(study, version: "1")
+        #expect(plan.nodes.filter { $0.kind == .pretrain }.count == 1)
+        #expect(plan.nodes.filter { $0.kind == .fineTune }.count == study.targets.count * study.seeds.count)
+        #expect(plan.nodes.filter { $0.kind == .fromScratch }.count == study.targets.count * study.seeds.count)
     }
 }
