@@ -9,8 +9,8 @@ help:
 	@echo "make data      install the built-in datasets' packages and prepare them all"
 	@echo "make build     release build of the transferscope CLI"
 	@echo "make fuzz      fuzz every file reader for a minute each (FUZZ_SEED=N picks the seed)"
-	@echo "make bench     Transferscope vs PyTorch throughput, side by side (needs pip torch)"
-	@echo "make fixtures  regenerate the PyTorch parity fixtures (needs pip torch torchvision safetensors)"
+	@echo "make bench     Transferscope vs PyTorch throughput, side by side (installs torch into the project's venv)"
+	@echo "make fixtures  regenerate the PyTorch parity fixtures (installs torch, torchvision, safetensors into the venv)"
 
 deps:
 	bash scripts/install-deps.sh
@@ -34,7 +34,7 @@ bench: deps
 	bash Benchmarks/run.sh
 
 fixtures: build
-	python3 Tests/TransferscopeNNTests/Fixtures/generate_fixtures.py --swift .build/release/transferscope
+	"$$(bash scripts/python-env.sh torch torchvision safetensors numpy)" Tests/TransferscopeNNTests/Fixtures/generate_fixtures.py --swift .build/release/transferscope
 
 fuzz: deps
 	bash scripts/fuzz.sh 60
