@@ -160,7 +160,7 @@ let package = Package(
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeStudyTests",
-            dependencies: ["TransferscopeStudy", "TransferscopeCore", "TransferscopeAnalysis", "TransferscopeTraining"],
+            dependencies: ["TransferscopeStudy", "TransferscopeCore", "TransferscopeData", "TransferscopeAnalysis", "TransferscopeTraining"],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeFuzzingTests", dependencies: ["TransferscopeFuzzing"],

@@ -27,4 +27,19 @@ public enum RegularFile {
         guard size <= limit else { throw RegularFileError(reason: "it has \(size) bytes, more than the \(limit) supported") }
         return size
     }
+
+    /// What identifies the current contents of the file at `path` without reading it: its size
+    /// and modification time (nanoseconds), as `SIZE bytes, modified SECONDS.NANOSECONDS`;
+    /// symbolic links followed. `"absent"` when there is none, else why it cannot be examined.
+    public static func stamp(atPath path: String) -> String {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return errno == ENOENT ? "absent" : String(cString: strerror(errno)) }
+        #if canImport(Darwin)
+        let modified = status.st_mtimespec
+        #else
+        let modified = status.st_mtim
+        #endif
+        let kind = status.st_mode & S_IFMT == S_IFREG ? "" : "not a regular file, "
+        return "\(kind)\(status.st_size) bytes, modified \(modified.tv_sec).\(String(format: "%09ld", Int(modified.tv_nsec)))"
+    }
 }

@@ -131,11 +131,7 @@ public enum DatasetSource: Equatable, Sendable {
             let shift = options["shift"].map { "-shift\($0)" } ?? ""
             return (generator.splits(train: train, test: test, name: "procedural" + shift), [])
         case let .folder(path):
-            let train = path + "/train", test = path + "/test"
-            var isDirectory: ObjCBool = false
-            let hasSplits = FileManager.default.fileExists(atPath: train, isDirectory: &isDirectory) && isDirectory.boolValue
-                && FileManager.default.fileExists(atPath: test, isDirectory: &isDirectory) && isDirectory.boolValue
-            if hasSplits {
+            if let (train, test) = Self.splitFolders(path) {
                 let a = try ImageFolderReader.read(train, name: name(path), side: options.folderImageSide, skipCorrupt: options.skipCorrupt)
                 let b = try ImageFolderReader.read(
                     test, name: name(path), side: options.folderImageSide, channels: a.dataset.channels, skipCorrupt: options.skipCorrupt)
@@ -162,6 +158,15 @@ public enum DatasetSource: Equatable, Sendable {
             let test = try CSVReader.read(paths[1], name: name(paths[0]), classNames: train.classNames)
             return (try matched(train, test, testPath: paths[1]), [])
         }
+    }
+
+    /// The `train/` and `test/` folders inside `path`, when it has both (they are then the splits).
+    static func splitFolders(_ path: String) -> (train: String, test: String)? {
+        let train = path + "/train", test = path + "/test"
+        var isDirectory: ObjCBool = false
+        let hasSplits = FileManager.default.fileExists(atPath: train, isDirectory: &isDirectory) && isDirectory.boolValue
+            && FileManager.default.fileExists(atPath: test, isDirectory: &isDirectory) && isDirectory.boolValue
+        return hasSplits ? (train, test) : nil
     }
 
     /// The generator a `procedural:` specification describes, every value checked.

@@ -113,10 +113,29 @@ public struct Study: Codable, Sendable, Equatable {
 }
 
 extension Study {
+    /// The data specifications of the source and the targets, each once, in order.
+    public var dataSpecifications: [String] {
+        var seen: Set<String> = []
+        return ([source.data] + targets.map(\.data)).filter { seen.insert($0).inserted }
+    }
+
+    /// The content digest of each data specification (`DatasetSource.contentDigest`), from the
+    /// files as they are now; a specification that does not parse (a folder not there yet) gets
+    /// the error, which changes once it parses.
+    public func dataDigests() -> [String: String] {
+        var digests: [String: String] = [:]
+        for specification in dataSpecifications {
+            do { digests[specification] = try DatasetSource(parsing: specification).contentDigest } catch {
+                digests[specification] = "unreadable: \(error.localizedDescription)"
+            }
+        }
+        return digests
+    }
+
     /// The files named by the source's and targets' `FORMAT:PATHS` data that do not exist (a
     /// built-in name or a folder is checked when the file is read).
     public var missingDataFiles: [String] {
-        ([source.data] + targets.map(\.data)).flatMap { specification -> [String] in
+        dataSpecifications.flatMap { specification -> [String] in
             switch try? DatasetSource(parsing: specification) {
             case let .idx(paths)?, let .npy(paths)?, let .csv(paths)?: return paths.filter { !FileManager.default.fileExists(atPath: $0) }
             default: return []

@@ -1,9 +1,12 @@
 import Foundation
+import TransferscopeCore
 
 /// The work of a study as a graph: pre-training P, then per target and seed a P-T and an RI-T
-/// run, then the analyses. Every node has a cache key derived from everything that determines
-/// its result (its own settings, the keys of the nodes it reads, and the tool's version), so a
-/// result is reused exactly when nothing it depends on changed.
+/// run, then the analyses. Every node has a cache key derived from what determines its result:
+/// the tool's version, its own settings, the content digest of the data it reads (the source's
+/// for P, its target's for the rest; `DatasetSource.contentDigest`) and the keys of the nodes it
+/// reads. A result is reused exactly when none of these changed: a changed target invalidates
+/// that target's runs and analyses, a changed source everything.
 public struct StudyPlan: Sendable {
     public enum Kind: String, Codable, Sendable {
         case pretrain, fineTune, fromScratch, shuffleSweep, mistakes, cka, distances, interpolation, criticality, checkpoints
@@ -20,7 +23,11 @@ public struct StudyPlan: Sendable {
         public var dependencies: [String]
         /// The settings that determine the result (canonical JSON).
         public var settings: String
-        /// Hex digest of the settings, the dependencies' keys and the version.
+        /// The content digest of the data the node reads (the source's for the pre-training,
+        /// else its target's).
+        public var dataDigest: String
+        /// Hex digest of the version, the kind, the settings, the data digest and the
+        /// dependencies' keys.
         public var key: String
     }
 
@@ -28,15 +35,25 @@ public struct StudyPlan: Sendable {
 
     public func node(_ id: String) -> Node? { nodes.first { $0.id == id } }
 
-    /// The plan of `study` for tool version `version`.
+    /// The plan of `study` for tool version `version`, with the digests of its data as the
+    /// files are now (`Study.dataDigests()`: a `stat` per file).
     public init(_ study: Study, version: String) {
+        self.init(study, version: version, dataDigests: study.dataDigests())
+    }
+
+    /// The plan of `study` for tool version `version`; `dataDigests` holds the content digest of
+    /// each of the study's data specifications (`Study.dataSpecifications`).
+    public init(_ study: Study, version: String, dataDigests: [String: String]) {
         var nodes: [Node] = []
         var keys: [String: String] = [:]
         func add(_ id: String, _ kind: Kind, target: Int? = nil, seed: UInt64? = nil, dependencies: [String], settings: some Encodable) {
             let text = Self.canonical(settings)
-            let key = Self.digest([version, kind.rawValue, text] + dependencies.map { keys[$0]! })
+            let data = target.map { study.targets[$0].data } ?? study.source.data
+            guard let dataDigest = dataDigests[data] else { preconditionFailure("no data digest for '\(data)' of node \(id)") }
+            let key = Self.digest([version, kind.rawValue, text, dataDigest] + dependencies.map { keys[$0]! })
             keys[id] = key
-            nodes.append(Node(id: id, kind: kind, target: target, seed: seed, dependencies: dependencies, settings: text, key: key))
+            nodes.append(Node(
+                id: id, kind: kind, target: target, seed: seed, dependencies: dependencies, settings: text, dataDigest: dataDigest, key: key))
         }
         add("pretrain", .pretrain, dependencies: [], settings: [Self.canonical(study.source), "seed \(StudyRunner.sourceSeed)"])
         for (index, target) in study.targets.enumerated() {
@@ -103,16 +120,6 @@ public struct StudyPlan: Sendable {
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 
-    /// A 128-bit hex digest of the parts (two FNV-1a 64 passes with different offsets; for cache
-    /// keys, not security).
-    static func digest(_ parts: [String]) -> String {
-        var a: UInt64 = 0xcbf2_9ce4_8422_2325, b: UInt64 = 0x8422_2325_cbf2_9ce4
-        for part in parts {
-            for byte in part.utf8 + [0] {
-                a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-                b = (b ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 &+ 0x9E37_79B9
-            }
-        }
-        return String(format: "%016llx%016llx", a, b)
-    }
+    /// A 128-bit hex digest of the parts (`ContentDigest`; for cache keys, not security).
+    static func digest(_ parts: [String]) -> String { ContentDigest.hex(parts) }
 }

@@ -11,10 +11,11 @@ import TransferscopeTraining
 /// with its cache key), `results/<node>/result.json` (each analysis's numbers) with `done.json`
 /// (the node's key, written last), and `results.json` (everything). A node whose `done.json`
 /// holds its current key is skipped; a killed study resumes at the node it was running (and a
-/// training run inside it at its last epoch); a half-written result is never taken.
+/// training run inside it at its last epoch); a half-written result is never taken. The keys
+/// cover the data's content digests, taken when the runner is made and again when `run` starts.
 public final class StudyRunner {
     public let study: Study
-    public let plan: StudyPlan
+    public private(set) var plan: StudyPlan
     public let directory: String
     public let threads: Int
     /// Progress: (node index, node count, node id, a message).
@@ -53,6 +54,9 @@ public final class StudyRunner {
         let lock = try OutputDirectory.createAndLock(directory, purpose: "study run")
         defer { lock.release() }
         try AnalysisFiles.writeJSON(study, to: directory, name: "study.json")
+        try prepareBuiltInData()
+        // The keys as the data is now, prepared: the runs below read it.
+        plan = StudyPlan(study, version: TransferscopeVersion.current)
         let clock = Date()
         for (index, node) in plan.nodes.enumerated() {
             if isDone(node) {
@@ -79,12 +83,31 @@ public final class StudyRunner {
     }
 
     /// Rebuilds `results.json` and the report from the results on disk (nothing is trained).
+    /// Refuses when a node's result is missing or was made for another key (its data or
+    /// settings changed since), naming the nodes.
     public func report() throws -> String {
+        let stale = plan.nodes.filter { !isDone($0) }.map(\.id)
+        guard stale.isEmpty else {
+            let named = stale.prefix(8).joined(separator: ", ") + (stale.count > 8 ? " and \(stale.count - 8) more" : "")
+            throw StudyError.invalid(
+                path: study.name, line: nil,
+                message: "no up-to-date result for \(named) (not run yet, or its data or settings changed since); run `transferscope study run` first")
+        }
         let seconds = (try? StudyResults.load(from: directory).seconds) ?? 0
         return try HTMLReport.write(try StudyResults.collect(self, seconds: seconds), directory: directory)
     }
 
     // MARK: Data and models
+
+    /// Prepares the built-in datasets the study names that are not prepared yet, so that the
+    /// keys cover the prepared files the runs read.
+    func prepareBuiltInData() throws {
+        for specification in study.dataSpecifications {
+            guard case let .builtIn(name)? = try? DatasetSource(parsing: specification), !Catalogue.isPrepared(name) else { continue }
+            onProgress(0, plan.nodes.count, specification, "preparing the dataset")
+            try Catalogue.prepare(name)
+        }
+    }
 
     private var dataCache: [String: DatasetSplits] = [:]
 

@@ -11,8 +11,9 @@ struct StudyCommand: ParsableCommand {
         abstract: "Run a whole study (pre-train, fine-tune vs from scratch with seeds, every analysis) and write its report.",
         discussion: """
             A study file (YAML) names the source, targets, recipes, seeds and analyses; presets are in \
-            studies/ (quick, default, paper). Results are cached under keys derived from everything that \
-            determines them: running a study again does only what changed, and a killed study resumes.
+            studies/ (quick, default, paper). Results are cached under keys derived from the version, the \
+            settings and the data's sizes and modification times: running a study again does only what \
+            changed (touch the data to force a rerun), and a killed study resumes.
             Example: transferscope study run studies/quick.yaml --out studies-out/quick
             """,
         subcommands: [Run.self, Status.self, Report.self])
