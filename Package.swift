@@ -165,6 +165,15 @@ let package = Package(
         .testTarget(
             name: "TransferscopeFuzzingTests", dependencies: ["TransferscopeFuzzing"],
             swiftSettings: simdFlags),
+        // The commands run through the argument parser on procedural data, their files checked.
+        .testTarget(
+            name: "TransferscopeCLITests",
+            dependencies: [
+                "transferscope", "TransferscopeCore", "TransferscopeNN", "TransferscopeCheckpoints", "TransferscopeData",
+                "TransferscopeTraining", "TransferscopeAnalysis", "TransferscopeStudy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeOptimizersTests",
             dependencies: ["TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers"],

@@ -55,7 +55,7 @@ struct EvalCommand: ParsableCommand {
         print(String(format: "%@ on %@ (%@, %d images): accuracy %.2f%%, loss %.4f", checkpoint, dataOptions.data, split,
                      images.count, 100 * result.accuracy, result.loss))
         for (name, accuracy) in zip(dataset.classNames, result.perClassAccuracy) {
-            print(String(format: "  %@ %.2f%%", name.padding(toLength: 16, withPad: " ", startingAt: 0), 100 * accuracy))
+            print(String(format: "  %@ %.2f%%", name.padded(to: 16), 100 * accuracy))
         }
         guard let out else { return }
         try EvaluationFiles.write(result, classNames: dataset.classNames, to: out, checkpoint: checkpoint, data: dataOptions.data, split: split)

@@ -47,7 +47,7 @@ struct ModelCommand: ParsableCommand {
             print("\(checkpoint): \(c.name) (\(c.block.rawValue) blocks \(c.blocksPerStage), widths \(c.widths), \(c.stem.rawValue) stem), \(c.inputChannels) input channels, \(c.classes) classes, \(model.parameterCount) parameters")
             for (name, state) in model.modules {
                 let count = state.parameters.reduce(0) { $0 + $1.parameter.value.count }
-                print("  \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(count) parameters")
+                print("  \(name.padded(to: 10)) \(count) parameters")
             }
             for (key, value) in file.metadata.sorted(by: { $0.key < $1.key }) where !key.hasPrefix("transferscope.arch") {
                 print("  metadata \(key) = \(value)")

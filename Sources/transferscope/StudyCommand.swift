@@ -51,7 +51,7 @@ struct StudyCommand: ParsableCommand {
             for node in runner.plan.nodes {
                 let done = runner.isDone(node)
                 if !done { remaining += 1 }
-                print("\(done ? "done   " : "to do  ") \(node.id.padding(toLength: 34, withPad: " ", startingAt: 0)) \(node.kind.rawValue) key \(node.key.prefix(12))")
+                print("\(done ? "done   " : "to do  ") \(node.id.padded(to: 34)) \(node.kind.rawValue) key \(node.key.prefix(12))")
             }
             print("\(runner.plan.nodes.count - remaining) of \(runner.plan.nodes.count) done")
             let missing = runner.study.missingDataFiles

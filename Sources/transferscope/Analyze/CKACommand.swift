@@ -48,7 +48,7 @@ struct CKACommand: ParsableCommand {
         try AnalysisFiles.writeCSV(
             header: ["layer"] + result.layersB, rows: zip(result.layersA, result.values).map { [$0] + $1.map { AnalysisFiles.number($0) } },
             to: out, name: "cka.csv")
-        for (layer, value) in result.diagonal() { print(String(format: "  %@ %.4f", layer.padding(toLength: 10, withPad: " ", startingAt: 0), value)) }
+        for (layer, value) in result.diagonal() { print(String(format: "  %@ %.4f", layer.padded(to: 10), value)) }
         print(String(format: "CKA on %d images in %.1f s (forward %.1f s, CKA %.1f s) -> %@/cka.json", result.samples,
                      Date().timeIntervalSince(start), result.forwardSeconds, result.ckaSeconds, out))
     }

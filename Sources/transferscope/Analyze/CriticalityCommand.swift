@@ -53,7 +53,7 @@ struct CriticalityCommand: ParsableCommand {
             to: out, name: "heatmap.csv")
         print(String(format: "final error %.2f%%, epsilon %.2f%%", 100 * result.finalError, 100 * result.epsilon))
         for module in result.modules {
-            print(String(format: "  %@ rewind error %6.2f%%  distance %8.3f  criticality %@", module.name.padding(toLength: 10, withPad: " ", startingAt: 0),
+            print(String(format: "  %@ rewind error %6.2f%%  distance %8.3f  criticality %@", module.name.padded(to: 10),
                          100 * module.rewindError, module.distance, module.criticality.map { String(format: "%.3g", $0) } ?? "none met epsilon"))
         }
         print(String(format: "in %.0f s -> %@", Date().timeIntervalSince(clock), out))

@@ -29,7 +29,7 @@ struct DistanceCommand: ParsableCommand {
                 + [["total", AnalysisFiles.number(result.total), AnalysisFiles.number(result.referenceNorm), AnalysisFiles.number(result.relative)]],
             to: out, name: "distance.csv")
         for module in result.modules {
-            print(String(format: "  %@ %10.4f  (relative %.4f)", module.name.padding(toLength: 10, withPad: " ", startingAt: 0), module.distance, module.relative))
+            print(String(format: "  %@ %10.4f  (relative %.4f)", module.name.padded(to: 10), module.distance, module.relative))
         }
         print(String(format: "  total      %10.4f  (relative %.4f) -> %@/distance.json", result.total, result.relative, out))
     }

@@ -49,8 +49,8 @@ func writeOutcomes(_ outcomes: [RunOutcome], to directory: String, settingName: 
         rows: outcomes.flatMap { o in o.curve.map { [o.setting, o.kind.rawValue, String(o.seed), AnalysisFiles.number($0[0]), AnalysisFiles.number($0[1])] } },
         to: directory, name: "curves.csv")
     for s in summary {
-        print(String(format: "  %@ %@: accuracy %.2f%% (%.2f-%.2f), steps to 90%% of final %@", s.setting.padding(toLength: 8, withPad: " ", startingAt: 0),
-                     s.kind.rawValue.padding(toLength: 3, withPad: " ", startingAt: 0), 100 * s.accuracy.mean, 100 * s.accuracy.minimum,
+        print(String(format: "  %@ %@: accuracy %.2f%% (%.2f-%.2f), steps to 90%% of final %@", s.setting.padded(to: 8),
+                     s.kind.rawValue.padded(to: 3), 100 * s.accuracy.mean, 100 * s.accuracy.minimum,
                      100 * s.accuracy.maximum, s.stepsToFraction.count > 0 ? String(format: "%.0f", s.stepsToFraction.mean) : "-"))
     }
 }
