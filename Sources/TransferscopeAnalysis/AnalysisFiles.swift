@@ -5,6 +5,13 @@ import TransferscopeCore
 /// Writing analysis results: pretty JSON with every number, and CSV tables for plotting; each
 /// file atomically, so a reader never sees half a result.
 public enum AnalysisFiles {
+    /// A decoder for what `writeJSON` writes: "nan", "inf" and "-inf" read back as numbers.
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+
     /// Writes `value` as JSON to `directory/name`.
     public static func writeJSON<T: Encodable>(_ value: T, to directory: String, name: String) throws {
         try OutputDirectory.create(directory)

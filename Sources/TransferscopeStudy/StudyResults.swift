@@ -43,7 +43,7 @@ public struct StudyResults: Codable, Sendable {
     public static func collect(_ runner: StudyRunner, seconds: Double) throws -> StudyResults {
         func read<T: Decodable>(_ type: T.Type, _ id: String) -> T? {
             guard let data = FileManager.default.contents(atPath: runner.resultDirectory(id) + "/result.json") else { return nil }
-            return try? JSONDecoder().decode(type, from: data)
+            return try? AnalysisFiles.decoder().decode(type, from: data)  // a NaN in a result must not read as "did not run"
         }
         func curve(_ id: String, kind: String) throws -> Curve {
             let directory = runner.runDirectory(runner.plan.node(id)!)
@@ -81,7 +81,7 @@ public struct StudyResults: Codable, Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StudyError.unreadable(path: path, reason: "no such file; run the study first (transferscope study run)")
         }
-        do { return try JSONDecoder().decode(StudyResults.self, from: data) } catch {
+        do { return try AnalysisFiles.decoder().decode(StudyResults.self, from: data) } catch {
             throw StudyError.invalid(path: path, line: nil, message: "does not parse as study results (\(error)); run the study again")
         }
     }

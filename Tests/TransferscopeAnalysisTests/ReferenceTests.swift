@@ -200,3 +200,17 @@ struct CriticalitySearchTests {
         }
     }
 }
+
+@Suite("Analysis files")
+struct AnalysisFileTests {
+    @Test("NaN and infinities written as strings read back as numbers, so a result with one is not lost")
+    func nonFiniteRoundTrip() throws {
+        struct Values: Codable { var values: [Double] }
+        let directory = NSTemporaryDirectory() + "transferscope-files-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try AnalysisFiles.writeJSON(Values(values: [1.5, .nan, .infinity, -.infinity]), to: directory, name: "v.json")
+        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/v.json"))
+        let read = try AnalysisFiles.decoder().decode(Values.self, from: data).values
+        #expect(read[0] == 1.5 && read[1].isNaN && read[2] == .infinity && read[3] == -.infinity)
+    }
+}
