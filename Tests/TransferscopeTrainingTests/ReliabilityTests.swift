@@ -145,3 +145,14 @@ struct ReliabilityTests {
         }
     }
 }
+
+@Suite("Progress display")
+struct ProgressDisplayTests {
+    @Test("Durations and bars read as promised")
+    func formats() {
+        #expect(ProgressDisplay.duration(42.4) == "42s" && ProgressDisplay.duration(185) == "3m05s")
+        #expect(ProgressDisplay.duration(3_720) == "1h02m" && ProgressDisplay.duration(59.6) == "1m00s")
+        #expect(ProgressDisplay.bar(0.5, width: 10) == "[#####-----]" && ProgressDisplay.bar(1.7, width: 4) == "[####]")
+        #expect(ProgressDisplay.bar(-1, width: 4) == "[----]")
+    }
+}
