@@ -34,7 +34,7 @@ bench: deps
 	bash Benchmarks/run.sh
 
 fixtures: build
-	"$$(bash scripts/python-env.sh torch torchvision safetensors numpy)" Tests/TransferscopeNNTests/Fixtures/generate_fixtures.py --swift .build/release/transferscope
+	py=$$(bash scripts/python-env.sh torch torchvision safetensors numpy) && "$$py" Tests/TransferscopeNNTests/Fixtures/generate_fixtures.py --swift .build/release/transferscope
 
 fuzz: deps
 	bash scripts/fuzz.sh 60

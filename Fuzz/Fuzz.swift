@@ -95,13 +95,14 @@ struct FuzzCommand {
 }
 
 /// Ends the process when one input runs longer than `timeout` seconds: a thread looks at the
-/// start time of the input in progress once a second.
+/// start time of the input in progress once a second. The thread holds the watchdog for the rest
+/// of the process (it outlives the loop that feeds it).
 final class Watchdog: @unchecked Sendable {
     private let lock = NSLock()
     private var inputStart: Date?
 
     init(timeout: Double, current: String) {
-        let thread = Thread { [unowned self] in
+        let thread = Thread { [self] in
             while true {
                 Thread.sleep(forTimeInterval: 1)
                 let start = self.lock.withLock { self.inputStart }

@@ -26,8 +26,12 @@ if [[ $engine == mutations ]]; then
         # At most 8 GB of address space: an allocation without bound is a crash, not a slow machine.
         if ! (ulimit -v 8000000; "$binary" "$target" "Tests/FuzzCorpus/$target" --seconds "$seconds" --seed "$seed" \
                 --current "$current" --input-timeout 10); then
-            mv "$current" "$crashes/crash-$target-seed$seed"
-            echo "fuzz: $target crashed (seed $seed); the input is $crashes/crash-$target-seed$seed" >&2
+            if [ -f "$current" ]; then
+                mv "$current" "$crashes/crash-$target-seed$seed"
+                echo "fuzz: $target crashed (seed $seed); the input is $crashes/crash-$target-seed$seed" >&2
+            else
+                echo "fuzz: $target's run failed after its last input (seed $seed): a fault of the driver, not of an input" >&2
+            fi
             exit 1
         fi
     done

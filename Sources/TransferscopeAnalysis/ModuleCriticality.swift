@@ -40,7 +40,6 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
     public var finalError: Double
     public var modules: [Module]
 
-    /// Measures every module of `final` against `start` on `data` (use a fixed training subset).
     /// The smallest alpha^2 ||theta_F - theta_0||^2 / sigma^2 over the feasible (alpha, sigma) of
     /// the grid, with its alpha and sigma; nil when no sigma is feasible even at alpha = 1.
     /// For each sigma (largest first) the smallest feasible alpha is found by bisection, on the
@@ -70,6 +69,7 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
         return best
     }
 
+    /// Measures every module of `final` against `start` on `data` (use a fixed training subset).
     public static func measure(
         final: ResNet, start: ResNet, data: EvaluationSet, alphas: [Double] = Interpolation.grid(count: 11),
         sigmas: [Double] = [0.05, 0.1, 0.2, 0.5, 1], samples: Int = 2, tolerance: Double = 0.05, seed: UInt64 = 0,

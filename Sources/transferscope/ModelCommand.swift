@@ -34,7 +34,7 @@ struct ModelCommand: ParsableCommand {
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print a checkpoint's architecture, modules and tensors.",
+            abstract: "Print a checkpoint's architecture, metadata and the parameters of each module.",
             discussion: "Example: transferscope model inspect ri.safetensors")
 
         @Argument(help: "A Transferscope checkpoint (.safetensors).")

@@ -1,9 +1,9 @@
 """Writes the seed corpus of the fuzz targets (Sources/TransferscopeFuzzing): one folder per
 target with small valid files of every variant the readers accept. Run from the repository root:
 
-    python3 Tests/FuzzCorpus/make_corpus.py --cli .build/debug/transferscope
+    "$(bash scripts/python-env.sh numpy safetensors)" Tests/FuzzCorpus/make_corpus.py --cli .build/debug/transferscope
 
-Needs numpy and safetensors (pip). The checkpoint comes from a one-epoch `train` run of a tiny
+Needs numpy and safetensors (scripts/python-env.sh installs them). The checkpoint comes from a one-epoch `train` run of a tiny
 ResNet, so it carries the metadata Transferscope writes (architecture, input shape, normalization).
 """
 import argparse, gzip, io, os, pickle, shutil, struct, subprocess, tempfile

@@ -174,6 +174,7 @@ extension CLITests {
             #expect(result.alphas == [0, 0.5, 1] && result.sigmas == [0.5, 1] && result.samples == 1)
             #expect(close(result.finalError, 1 - own.accuracy, 1e-12) && close(result.epsilon, result.finalError + 0.05, 1e-12))
             #expect(result.modules.map(\.name) == ["stem", "layer1.0", "layer2.0", "layer3.0", "fc"])
+            #expect(result.modules.contains { $0.criticality != nil }, "no module met epsilon: the mu check below would check nothing")
             for module in result.modules {
                 #expect(module.errorAlongAlpha.count == 3 && module.errorAlongAlpha[2] == result.finalError, "\(module.name)")
                 #expect(module.rewindError == module.errorAlongAlpha[0])

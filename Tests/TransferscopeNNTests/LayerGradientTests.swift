@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TransferscopeCore
 import TransferscopeNN
@@ -60,7 +61,7 @@ struct LayerGradientTests {
         if CPUFeatures.hasAVX512 {
             candidates.append(("direct AVX-512", ConvolutionKernels.$current.withValue(ConvolutionKernels(avx512: true), operation: run)))
         } else {
-            print("note: no AVX-512 on this processor; only the AVX2 direct kernel is checked here")
+            FileHandle.standardError.write(Data("note: no AVX-512 on this processor; only the AVX2 direct kernel is checked here\n".utf8))
         }
         for (kernel, candidate) in candidates {
             for (a, b, what) in [(candidate.0, reference.0, "output"), (candidate.1, reference.1, "input gradient"),

@@ -3,7 +3,7 @@
 minibatch CKA of Nguyen, Raghu and Kornblith (2021), written from the paper with Song et al.'s
 (2012) unbiased HSIC in its trace form (not the centering trick above), over unequal batches.
 
-Run from this folder: python3 cka_reference.py  (writes cka_reference.json)
+Run from this folder: "$(bash ../../../scripts/python-env.sh numpy)" cka_reference.py  (writes cka_reference.json)
 """
 import json
 

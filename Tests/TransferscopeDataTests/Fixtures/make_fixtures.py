@@ -1,6 +1,6 @@
 """Writes the small data-format fixtures the TransferscopeData tests read.
 
-Run from this folder with numpy and Pillow installed: python3 make_fixtures.py
+Run from this folder: "$(bash ../../../scripts/python-env.sh numpy pillow)" make_fixtures.py
 Every file is tiny and deterministic; the expected values are spelled out in the tests.
 """
 import gzip
