@@ -71,11 +71,17 @@ public final class StudyRunner {
                 to: resultDirectory(node.id), name: "done.json")
             onProgress(index + 1, plan.nodes.count, node.id, String(format: "finished in %.0f s", Date().timeIntervalSince(start)))
         }
+        // The samples picture of each target, redrawn when its data or P's input changed (the
+        // digest of the data and P's key, beside the picture).
         for index in study.targets.indices {
-            let path = resultDirectory(StudyPlan.targetName(study, index)) + "/samples.png"
-            if !FileManager.default.fileExists(atPath: path) {
+            let folder = resultDirectory(StudyPlan.targetName(study, index))
+            let (path, keyPath) = (folder + "/samples.png", folder + "/samples.key")
+            let key = (plan.nodes.first { $0.target == index }?.dataDigest ?? "") + " " + (plan.node("pretrain")?.key ?? "")
+            let recorded = (try? String(contentsOfFile: keyPath, encoding: .utf8)) ?? ""
+            if !FileManager.default.fileExists(atPath: path) || recorded != key {
                 let preprocessing = try ModelInput.preprocessing(ofCheckpoint: sourceCheckpoint)
                 try ImageGrid.write(preprocessing.converted(try targetData(index).train), to: path, perClass: 8, zoom: 2)
+                try AtomicFile.write(Data(key.utf8), to: keyPath)
             }
         }
         let results = try StudyResults.collect(self, seconds: Date().timeIntervalSince(clock))

@@ -86,6 +86,8 @@ struct StudyCacheTests {
         let study = try StudyFile.parse(Self.micro(folder: folder.path + "/shapes"), path: "micro-folder.yaml")
         try StudyRunner(study: study, directory: out).run()
         _ = try StudyRunner(study: study, directory: out).report()
+        let samples = out + "/results/shapes/samples.key"
+        let samplesKeyBefore = try String(contentsOfFile: samples, encoding: .utf8)
 
         try folder.write(try DataFolder.png(label: 2, index: 16), to: "shapes/c2/16.png")
         let edited = StudyRunner(study: study, directory: out)
@@ -105,6 +107,7 @@ struct StudyCacheTests {
         let results = try StudyResults.load(from: out)
         let shapesResults = try #require(results.targets.last)
         #expect(shapesResults.trainImages + shapesResults.testImages == 49, "the report counts the added image")
+        #expect(try String(contentsOfFile: samples, encoding: .utf8) != samplesKeyBefore, "the samples picture was not redrawn")
         _ = try edited.report()
     }
 }
