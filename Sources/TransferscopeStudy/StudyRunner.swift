@@ -53,6 +53,9 @@ public final class StudyRunner {
         }
         let lock = try OutputDirectory.createAndLock(directory, purpose: "study run")
         defer { lock.release() }
+        // The analyses' sums are split across the workers: set their number here, as training
+        // does, so that a resumed study whose runs are all cached computes with the same count.
+        Parallel.setWorkerCount(threads)
         try AnalysisFiles.writeJSON(study, to: directory, name: "study.json")
         try prepareBuiltInData()
         // The keys as the data is now, prepared: the runs below read it.
