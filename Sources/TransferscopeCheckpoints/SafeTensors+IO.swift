@@ -98,12 +98,9 @@ extension SafeTensors {
 
     /// Reads and parses the file at `path`.
     public init(contentsOf path: String) throws {
-        do { _ = try RegularFile.size(atPath: path, limit: 8 * Limits.elements) } catch let error as RegularFileError {
+        let data: Data
+        do { data = try RegularFile.contents(atPath: path, limit: 8 * Limits.elements) } catch let error as RegularFileError {
             throw SafeTensorsError.unreadable(path: path, reason: error.reason)
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SafeTensorsError.unreadable(path: path, reason: FileManager.default.fileExists(atPath: path)
-                ? "permission denied or not a regular file" : "no such file")
         }
         try self.init(bytes: [UInt8](data), path: path)
     }

@@ -28,6 +28,13 @@ public enum RegularFile {
         return size
     }
 
+    /// The contents of the regular file at `path` (at most `limit` bytes), checked before reading.
+    public static func contents(atPath path: String, limit: Int) throws -> Data {
+        _ = try size(atPath: path, limit: limit)
+        guard let data = FileManager.default.contents(atPath: path) else { throw RegularFileError(reason: "permission denied") }
+        return data
+    }
+
     /// What identifies the current contents of the file at `path` without reading it: its size
     /// and modification time (nanoseconds), as `SIZE bytes, modified SECONDS.NANOSECONDS`;
     /// symbolic links followed. `"absent"` when there is none, else why it cannot be examined.

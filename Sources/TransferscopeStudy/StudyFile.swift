@@ -52,12 +52,11 @@ public enum StudyFile {
 
     /// Reads and parses the study file at `path`.
     public static func load(_ path: String) throws -> Study {
-        do { _ = try RegularFile.size(atPath: path, limit: 1 << 24) } catch let error as RegularFileError {
+        let data: Data
+        do { data = try RegularFile.contents(atPath: path, limit: 1 << 24) } catch let error as RegularFileError {
             throw StudyError.unreadable(path: path, reason: error.reason)
         }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw StudyError.unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "not readable UTF-8 text" : "no such file")
-        }
+        guard let text = String(data: data, encoding: .utf8) else { throw StudyError.unreadable(path: path, reason: "not readable UTF-8 text") }
         return try parse(text, path: path)
     }
 

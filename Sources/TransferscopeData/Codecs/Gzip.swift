@@ -33,11 +33,9 @@ public enum FileBytes {
 
     /// The bytes of `path` (decompressed if it is gzip).
     public static func read(_ path: String) throws -> [UInt8] {
-        do { _ = try RegularFile.size(atPath: path, limit: limit) } catch let error as RegularFileError {
+        let data: Data
+        do { data = try RegularFile.contents(atPath: path, limit: limit) } catch let error as RegularFileError {
             throw DataError.unreadable(path: path, reason: error.reason)
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError.unreadable(path: path, reason: "permission denied")
         }
         let bytes = [UInt8](data)
         return Gzip.isCompressed(bytes) ? try Gzip.decompress(bytes, path: path) : bytes

@@ -55,11 +55,9 @@ public enum ImageCodec {
 
     /// Reads and decodes the image file at `path`.
     public static func decode(contentsOf path: String) throws -> RGBAImage {
-        do { _ = try RegularFile.size(atPath: path, limit: 1 << 30) } catch let error as RegularFileError {
+        let data: Data
+        do { data = try RegularFile.contents(atPath: path, limit: 1 << 30) } catch let error as RegularFileError {
             throw DataError.unreadable(path: path, reason: error.reason)
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError.unreadable(path: path, reason: "no such file or not readable")
         }
         return try decode([UInt8](data), path: path)
     }

@@ -36,7 +36,7 @@ public enum CSVReader {
                 values.append(value)
             }
             if !numeric {
-                if lineNumber == 1 && line.contains(where: { !Array("0123456789,.- \r\t".utf8).contains($0) }) {
+                if lineNumber == 1 && line.contains(where: { !numberBytes.contains($0) }) {
                     continue  // a header row: names, not numbers (a row of digits that fail to parse is an error)
                 }
                 throw DataError.malformed(
@@ -79,6 +79,9 @@ public enum CSVReader {
             name: name, shape: [labels.count] + imageShape, pixels: pixels, labels: labels, classNames: classNames,
             labelsPath: path)
     }
+
+    /// The bytes a row of numbers is made of; a first row with any other byte is a header.
+    static let numberBytes = Set("0123456789,.- \r\t".utf8)
 
     /// A decimal integer of at most 9 significant digits (optionally written as `12.0`), or nil.
     static func parseInteger(_ field: ArraySlice<UInt8>) -> Int? {
