@@ -20,6 +20,7 @@ let package = Package(
     name: "Transferscope",
     platforms: [.macOS(.v13)],
     products: [
+        .library(name: "TransferscopeIO", targets: ["TransferscopeIO"]),
         .library(name: "TransferscopeCore", targets: ["TransferscopeCore"]),
         .library(name: "TransferscopeNN", targets: ["TransferscopeNN"]),
         .library(name: "TransferscopeOptimizers", targets: ["TransferscopeOptimizers"]),
@@ -27,6 +28,7 @@ let package = Package(
         .library(name: "TransferscopeData", targets: ["TransferscopeData"]),
         .library(name: "TransferscopeTraining", targets: ["TransferscopeTraining"]),
         .library(name: "TransferscopeAnalysis", targets: ["TransferscopeAnalysis"]),
+        .library(name: "TransferscopeExperiments", targets: ["TransferscopeExperiments"]),
         .library(name: "TransferscopeStudy", targets: ["TransferscopeStudy"]),
         .executable(name: "transferscope", targets: ["transferscope"]),
     ],
@@ -47,46 +49,57 @@ let package = Package(
 
         // Micro-kernels built for AVX-512, called by Core only where the processor has it.
         .target(name: "TransferscopeAVX512", swiftSettings: avx512Flags),
+        // Files: safetensors (with a header-only read), atomic writes, the JSON convention, locks,
+        // content stamps and the limits on what is read from outside. Foundation only.
+        .target(name: "TransferscopeIO"),
         // Tensors, BLAS, threading, randomness: the engine's core.
         .target(name: "TransferscopeCore", dependencies: ["TransferscopeAVX512"], swiftSettings: fastMath),
-        // Layers, models, initialization. Imports Core.
-        .target(name: "TransferscopeNN", dependencies: ["TransferscopeCore"], swiftSettings: fastMath),
-        // SGD and learning-rate schedules. Imports Core and NN.
+        // Layers, models, initialization.
+        .target(name: "TransferscopeNN", dependencies: ["TransferscopeCore", "TransferscopeIO"], swiftSettings: fastMath),
+        // SGD and learning-rate schedules.
         .target(
             name: "TransferscopeOptimizers", dependencies: ["TransferscopeCore", "TransferscopeNN"],
             swiftSettings: fastMath),
-        // safetensors I/O and PyTorch state dicts. Imports Core, NN and Optimizers.
+        // Model checkpoints: PyTorch state dicts in safetensors, with the architecture recorded.
         .target(
             name: "TransferscopeCheckpoints",
-            dependencies: ["TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers"],
+            dependencies: ["TransferscopeCore", "TransferscopeIO", "TransferscopeNN", "TransferscopeOptimizers"],
             swiftSettings: fastMath),
-        // Dataset readers, the built-in catalogue, transforms and batching. Imports Core and Checkpoints.
+        // Dataset readers, the built-in catalogue, transforms and batching.
         .target(
             name: "TransferscopeData",
-            dependencies: ["TransferscopeCore", "TransferscopeCheckpoints", "CImageCodecs"],
+            dependencies: ["TransferscopeCore", "TransferscopeIO", "CImageCodecs"],
             swiftSettings: fastMath),
-        // The resumable trainer and evaluator. Imports everything above.
+        // The resumable trainer, the evaluator, the training recipes and what a run records.
         .target(
             name: "TransferscopeTraining",
             dependencies: [
-                "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints",
-                "TransferscopeData",
+                "TransferscopeCore", "TransferscopeIO", "TransferscopeNN", "TransferscopeOptimizers",
+                "TransferscopeCheckpoints", "TransferscopeData",
             ],
             swiftSettings: fastMath),
-        // The paper's analyses (CKA, distances, mistakes, interpolation, criticality, ...).
+        // The paper's measurements of trained models (CKA, distances, mistakes, interpolation,
+        // criticality, ...) and the pairs of runs they compare; it never trains a network.
         .target(
             name: "TransferscopeAnalysis",
             dependencies: [
-                "TransferscopeCore", "TransferscopeNN", "TransferscopeCheckpoints", "TransferscopeData",
-                "TransferscopeTraining",
+                "TransferscopeCore", "TransferscopeIO", "TransferscopeNN", "TransferscopeOptimizers",
+                "TransferscopeCheckpoints", "TransferscopeData", "TransferscopeTraining",
             ],
             swiftSettings: fastMath),
-        // Studies: the study file, the plan and its cache keys. Imports everything above.
+        // Experiments that train many target runs: the block-shuffle sweep and the choice of
+        // source checkpoint.
+        .target(
+            name: "TransferscopeExperiments",
+            dependencies: ["TransferscopeCore", "TransferscopeIO", "TransferscopeData", "TransferscopeTraining"],
+            swiftSettings: fastMath),
+        // Studies: the study file, the plan and its cache keys, the runner, the findings and the report.
         .target(
             name: "TransferscopeStudy",
             dependencies: [
-                "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints", "TransferscopeData",
-                "TransferscopeTraining", "TransferscopeAnalysis", .product(name: "Yams", package: "Yams"),
+                "TransferscopeCore", "TransferscopeIO", "TransferscopeNN", "TransferscopeOptimizers",
+                "TransferscopeCheckpoints", "TransferscopeData", "TransferscopeTraining", "TransferscopeAnalysis",
+                "TransferscopeExperiments", .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: fastMath),
 
@@ -95,14 +108,14 @@ let package = Package(
             dependencies: [
                 "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers",
                 "TransferscopeCheckpoints", "TransferscopeData", "TransferscopeTraining",
-                "TransferscopeAnalysis", "TransferscopeStudy",
+                "TransferscopeAnalysis", "TransferscopeExperiments", "TransferscopeStudy", "TransferscopeIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdFlags),
         // Fuzz targets for the file readers and a seeded mutation engine (tests, transferscope-fuzz).
         .target(
             name: "TransferscopeFuzzing",
-            dependencies: [
+            dependencies: ["TransferscopeIO", 
                 "TransferscopeCore", "TransferscopeNN", "TransferscopeCheckpoints", "TransferscopeData", "TransferscopeTraining",
                 "TransferscopeStudy",
             ],
@@ -131,28 +144,28 @@ let package = Package(
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeNNTests",
-            dependencies: ["TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints"],
+            dependencies: ["TransferscopeIO", "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints"],
             exclude: ["Fixtures"],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeCheckpointsTests",
-            dependencies: ["TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints"],
+            dependencies: ["TransferscopeIO", "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints"],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeDataTests",
-            dependencies: ["TransferscopeCore", "TransferscopeCheckpoints", "TransferscopeData", "CImageCodecs"],
+            dependencies: ["TransferscopeCore", "TransferscopeData", "CImageCodecs"],
             exclude: ["Fixtures"],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeTrainingTests",
-            dependencies: [
+            dependencies: ["TransferscopeIO", 
                 "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints",
                 "TransferscopeData", "TransferscopeTraining",
             ],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeAnalysisTests",
-            dependencies: [
+            dependencies: ["TransferscopeOptimizers", "TransferscopeExperiments", 
                 "TransferscopeCore", "TransferscopeNN", "TransferscopeCheckpoints", "TransferscopeData",
                 "TransferscopeTraining", "TransferscopeAnalysis",
             ],
@@ -160,7 +173,7 @@ let package = Package(
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeStudyTests",
-            dependencies: ["TransferscopeStudy", "TransferscopeCore", "TransferscopeData", "TransferscopeAnalysis", "TransferscopeTraining"],
+            dependencies: ["TransferscopeIO", "TransferscopeStudy", "TransferscopeCore", "TransferscopeData", "TransferscopeAnalysis", "TransferscopeTraining"],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeFuzzingTests", dependencies: ["TransferscopeFuzzing"],
@@ -168,7 +181,7 @@ let package = Package(
         // The commands run through the argument parser on procedural data, their files checked.
         .testTarget(
             name: "TransferscopeCLITests",
-            dependencies: [
+            dependencies: ["TransferscopeIO", "TransferscopeExperiments", 
                 "transferscope", "TransferscopeCore", "TransferscopeNN", "TransferscopeCheckpoints", "TransferscopeData",
                 "TransferscopeTraining", "TransferscopeAnalysis", "TransferscopeStudy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,6 +1,7 @@
 import Foundation
 import TransferscopeCheckpoints
 import TransferscopeCore
+import TransferscopeIO
 
 /// Writing analysis results: pretty JSON with every number, and CSV tables for plotting; each
 /// file atomically, so a reader never sees half a result.

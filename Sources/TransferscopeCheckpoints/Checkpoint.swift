@@ -1,5 +1,6 @@
 import Foundation
 import TransferscopeCore
+import TransferscopeIO
 import TransferscopeNN
 
 /// A model checkpoint on disk: a safetensors file whose tensors are the PyTorch state dict and

@@ -1,5 +1,6 @@
 import Foundation
 import TransferscopeCore
+import TransferscopeIO
 import TransferscopeNN
 import TransferscopeOptimizers
 

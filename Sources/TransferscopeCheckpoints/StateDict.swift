@@ -1,5 +1,6 @@
 import Foundation
 import TransferscopeCore
+import TransferscopeIO
 import TransferscopeNN
 
 /// A mismatch between a checkpoint and the model it is loaded into; each case names the key.

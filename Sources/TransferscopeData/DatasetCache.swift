@@ -1,5 +1,5 @@
 import Foundation
-import TransferscopeCheckpoints
+import TransferscopeIO
 
 /// A prepared dataset on disk: one safetensors file per split with `images` (U8 [N, H, W, C]),
 /// `labels` (I64 [N]) and the class names in its metadata. Loading one is a single read, and
@@ -15,7 +15,7 @@ public enum DatasetCache {
                 "images": .uint8(shape: [dataset.count, dataset.height, dataset.width, dataset.channels], values: dataset.pixels),
                 "labels": .int64(shape: [dataset.count], values: dataset.labels.map(Int64.init)),
             ],
-            metadata: [classesKey: jsonArray(dataset.classNames), nameKey: dataset.name])
+            metadata: [classesKey: try JSONFile.string(dataset.classNames), nameKey: dataset.name])
         try file.write(to: path)
     }
 
@@ -45,10 +45,5 @@ public enum DatasetCache {
             name: file.metadata[nameKey] ?? (path as NSString).lastPathComponent, height: images.shape[1],
             width: images.shape[2], channels: images.shape[3], pixels: images.values, labels: labels.values.map(Int.init),
             classNames: classNames)
-    }
-
-    static func jsonArray(_ strings: [String]) -> String {
-        let data = (try? JSONEncoder().encode(strings)) ?? Data("[]".utf8)
-        return String(decoding: data, as: UTF8.self)
     }
 }

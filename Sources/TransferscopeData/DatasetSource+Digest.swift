@@ -1,5 +1,6 @@
 import Foundation
 import TransferscopeCore
+import TransferscopeIO
 
 extension DatasetSource {
     /// What the data is, found without reading it: a digest that changes when the images `load`

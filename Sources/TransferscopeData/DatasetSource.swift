@@ -1,5 +1,6 @@
 import Foundation
 import TransferscopeCore
+import TransferscopeIO
 
 /// Where a dataset comes from, parsed from the text a user gives `--data`:
 ///

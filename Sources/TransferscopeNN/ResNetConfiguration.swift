@@ -1,5 +1,6 @@
 import Foundation
 import TransferscopeCore
+import TransferscopeIO
 
 /// The architecture of a ResNet: block kind, blocks and widths per stage, stem, input and classes.
 public struct ResNetConfiguration: Equatable, Sendable, Codable {

@@ -1,6 +1,7 @@
 import Foundation
 import TransferscopeCore
 import TransferscopeData
+import TransferscopeIO
 import TransferscopeNN
 import Yams
 

@@ -1,5 +1,6 @@
 import Foundation
 import TransferscopeCore
+import TransferscopeIO
 
 /// The work of a study as a graph: pre-training P, then per target and seed a P-T and an RI-T
 /// run, then the analyses. Every node has a cache key derived from what determines its result:

@@ -3,6 +3,8 @@ import TransferscopeAnalysis
 import TransferscopeCheckpoints
 import TransferscopeCore
 import TransferscopeData
+import TransferscopeExperiments
+import TransferscopeIO
 import TransferscopeNN
 import TransferscopeOptimizers
 import TransferscopeTraining

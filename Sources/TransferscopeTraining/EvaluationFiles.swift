@@ -1,6 +1,7 @@
 import Foundation
 import TransferscopeCheckpoints
 import TransferscopeCore
+import TransferscopeIO
 
 /// The files `transferscope eval --out` writes (each atomically).
 public enum EvaluationFiles {

@@ -1,5 +1,6 @@
 import Foundation
 import TransferscopeCheckpoints
+import TransferscopeIO
 
 /// `metrics.jsonl`: one JSON object per line, appended and flushed as training goes. On a
 /// resume, the lines after the saved state's step (from the part of an epoch that was lost) are

@@ -2,6 +2,7 @@ import Foundation
 import TransferscopeCore
 import TransferscopeCheckpoints
 import TransferscopeData
+import TransferscopeIO
 
 /// What a checkpoint records about its inputs, so that evaluation and fine-tuning preprocess
 /// images exactly as training did: side, channels and normalization.

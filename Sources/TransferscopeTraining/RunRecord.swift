@@ -1,5 +1,6 @@
 import Foundation
 import TransferscopeCore
+import TransferscopeIO
 
 /// The version of Transferscope recorded in every run.
 public enum TransferscopeVersion {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TransferscopeCore
+import TransferscopeIO
 import TransferscopeNN
 
 /// Options that choose a ResNet architecture.

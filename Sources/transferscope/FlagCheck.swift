@@ -1,5 +1,6 @@
 import ArgumentParser
 import TransferscopeCore
+import TransferscopeIO
 
 /// Range checks of flag values. Every check names the flag and the range; a NaN or an infinity
 /// fails every check (the ranges are finite).

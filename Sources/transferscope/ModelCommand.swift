@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TransferscopeCheckpoints
 import TransferscopeCore
+import TransferscopeIO
 import TransferscopeNN
 
 /// `transferscope model ...`: create, inspect and run checkpoints.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import TransferscopeCore
 import TransferscopeData
+import TransferscopeIO
 
 /// Options of the block shuffle of analysis 1.
 struct ShuffleOptions: ParsableArguments {

@@ -3,6 +3,7 @@ import Foundation
 import TransferscopeCheckpoints
 import TransferscopeCore
 import TransferscopeData
+import TransferscopeIO
 import TransferscopeNN
 import TransferscopeOptimizers
 import TransferscopeTraining

@@ -3,6 +3,7 @@ import Testing
 import TransferscopeCheckpoints
 import TransferscopeCore
 import TransferscopeData
+import TransferscopeExperiments
 import TransferscopeNN
 import TransferscopeOptimizers
 import TransferscopeTraining

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TransferscopeCheckpoints
 import TransferscopeCore
+import TransferscopeIO
 import TransferscopeNN
 
 /// The width and height in the IHDR chunk of a PNG, after checking the signature.

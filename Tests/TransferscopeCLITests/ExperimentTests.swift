@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TransferscopeAnalysis
+import TransferscopeExperiments
 import TransferscopeTraining
 
 extension CLITests {

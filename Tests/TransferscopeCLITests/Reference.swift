@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TransferscopeCheckpoints
+import TransferscopeIO
 
 /// Expected values computed here from the files themselves, not by the code under test.
 enum Reference {

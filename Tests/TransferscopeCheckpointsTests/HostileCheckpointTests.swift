@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TransferscopeCheckpoints
 import TransferscopeCore
+import TransferscopeIO
 import TransferscopeNN
 
 /// Regression tests for checkpoints whose metadata or tensors used to be trusted (issue 15).

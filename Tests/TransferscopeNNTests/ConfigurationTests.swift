@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TransferscopeCore
+import TransferscopeIO
 import TransferscopeNN
 
 /// The architecture's own checks (issue 15): what a file or flag may describe.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TransferscopeCheckpoints
 import TransferscopeCore
+import TransferscopeIO
 import TransferscopeNN
 import TransferscopeOptimizers
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TransferscopeCore
 @testable import TransferscopeData
+import TransferscopeIO
 import TransferscopeStudy
 
 @Suite("Data content digests")

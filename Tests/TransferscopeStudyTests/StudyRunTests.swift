@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TransferscopeAnalysis
 import TransferscopeCore
+import TransferscopeIO
 import TransferscopeTraining
 @testable import TransferscopeStudy
 

@@ -3,6 +3,7 @@ import Testing
 import TransferscopeCheckpoints
 import TransferscopeCore
 import TransferscopeData
+import TransferscopeIO
 import TransferscopeNN
 import TransferscopeOptimizers
 @testable import TransferscopeTraining

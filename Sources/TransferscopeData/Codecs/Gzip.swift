@@ -1,6 +1,7 @@
 import CImageCodecs
 import Foundation
 import TransferscopeCore
+import TransferscopeIO
 
 /// gzip decompression (zlib), for `.gz` datasets.
 public enum Gzip {

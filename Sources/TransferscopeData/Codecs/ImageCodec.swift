@@ -1,6 +1,7 @@
 import CImageCodecs
 import Foundation
 import TransferscopeCore
+import TransferscopeIO
 
 /// A decoded image: 8-bit RGBA.
 public struct RGBAImage: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
-import TransferscopeCheckpoints
 import TransferscopeCore
+import TransferscopeIO
 
 /// A PNG of labelled sample images, so that a person can look at a dataset: one row per class,
 /// its name on the left, `perClass` images chosen by `seed`, each scaled up `zoom` times.
@@ -96,9 +96,8 @@ func writeFile(_ bytes: [UInt8], to path: String) throws {
     do {
         if !directory.isEmpty { try OutputDirectory.create(directory) }
         try AtomicFile.write(Data(bytes), to: path)
-    } catch let error as SafeTensorsError {
-        if case let .unwritable(_, reason) = error { throw DataError.unwritable(path: path, reason: reason) }
-        throw DataError.unwritable(path: path, reason: error.localizedDescription)
+    } catch let FileWriteError.unwritable(_, reason) {
+        throw DataError.unwritable(path: path, reason: reason)
     } catch {
         throw DataError.unwritable(path: path, reason: error.localizedDescription)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import TransferscopeCore
+import TransferscopeIO
 
 /// CSV (optionally gzipped) with one image per row: the pixel values (0...255) and the label.
 ///

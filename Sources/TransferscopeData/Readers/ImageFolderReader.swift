@@ -1,5 +1,6 @@
 import Foundation
 import TransferscopeCore
+import TransferscopeIO
 
 /// A folder with one subfolder of PNG/JPEG images per class (torchvision's `ImageFolder`).
 ///

@@ -1,4 +1,5 @@
 import TransferscopeCore
+import TransferscopeIO
 
 /// Checks on the shapes and labels that array files declare, made before anything is allocated.
 enum ArrayShape {

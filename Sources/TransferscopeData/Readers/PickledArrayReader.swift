@@ -1,5 +1,6 @@
 import Foundation
 import TransferscopeCore
+import TransferscopeIO
 
 /// Reads a NumPy array from a (gzipped) pickle *without unpickling*: the pickle opcodes are walked
 /// and only a shape tuple, the dtype string and one raw byte block are taken; nothing is executed.

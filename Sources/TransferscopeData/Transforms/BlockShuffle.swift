@@ -1,4 +1,5 @@
 import TransferscopeCore
+import TransferscopeIO
 
 /// The block shuffle of analysis 1 (Neyshabur et al. 2020, section 3.1): the image is cut into
 /// b x b blocks and the blocks are permuted by ONE permutation fixed by the seed, the same for

@@ -1,4 +1,5 @@
 import TransferscopeCore
+import TransferscopeIO
 
 /// Images converted to the model's input: one size and channel count, scaled and normalized,
 /// optionally block-shuffled; held as floats [N, side, side, C] so batches are plain copies.

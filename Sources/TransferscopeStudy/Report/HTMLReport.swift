@@ -1,6 +1,7 @@
 import Foundation
 import TransferscopeAnalysis
 import TransferscopeCheckpoints
+import TransferscopeIO
 
 /// The study report: one self-contained HTML file (inline SVG and CSS, images as data URIs, no
 /// network), drawn from `results.json` and the image grids in the results directory.

@@ -4,6 +4,7 @@ import Foundation
 import TransferscopeAnalysis
 import TransferscopeCheckpoints
 import TransferscopeData
+import TransferscopeIO
 import TransferscopeNN
 import TransferscopeTraining
 

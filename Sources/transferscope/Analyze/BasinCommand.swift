@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TransferscopeAnalysis
 import TransferscopeCore
+import TransferscopeIO
 
 /// `transferscope analyze basin`.
 struct BasinCommand: ParsableCommand {

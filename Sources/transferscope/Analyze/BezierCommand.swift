@@ -3,6 +3,7 @@ import Foundation
 import TransferscopeAnalysis
 import TransferscopeCheckpoints
 import TransferscopeCore
+import TransferscopeIO
 
 /// `transferscope analyze bezier`.
 struct BezierCommand: ParsableCommand {

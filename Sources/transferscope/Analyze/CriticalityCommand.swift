@@ -3,6 +3,7 @@ import TransferscopeCore
 import Foundation
 import TransferscopeAnalysis
 import TransferscopeData
+import TransferscopeIO
 
 /// `transferscope analyze criticality`.
 struct CriticalityCommand: ParsableCommand {

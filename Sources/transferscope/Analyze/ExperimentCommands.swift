@@ -3,6 +3,8 @@ import Foundation
 import TransferscopeAnalysis
 import TransferscopeCore
 import TransferscopeData
+import TransferscopeExperiments
+import TransferscopeIO
 import TransferscopeTraining
 
 /// Options of the target training recipe shared by the experiments.

@@ -3,6 +3,8 @@ import TransferscopeCore
 import Foundation
 import TransferscopeAnalysis
 import TransferscopeData
+import TransferscopeExperiments
+import TransferscopeIO
 
 /// Options of paths in weight space evaluated on train and test images.
 struct PathOptions: ParsableArguments {

@@ -3,6 +3,7 @@ import Foundation
 import TransferscopeAnalysis
 import TransferscopeCore
 import TransferscopeData
+import TransferscopeIO
 import TransferscopeTraining
 
 /// `transferscope analyze mistakes`.

@@ -1,28 +1,45 @@
 import Foundation
-import TransferscopeCore
 
 extension SafeTensors {
     /// The largest header accepted (as the reference implementation: 100 MB).
     static let maximumHeaderLength = 100_000_000
 
-    /// Parses the bytes of a safetensors file; `path` only names the file in errors.
-    public init(bytes: [UInt8], path: String) throws {
-        func fail(_ reason: String) -> SafeTensorsError { .malformed(path: path, reason: reason) }
-        guard bytes.count >= 8 else { throw fail("it has \(bytes.count) bytes, fewer than the 8-byte header length") }
-        var headerLength = 0
-        for i in 0..<8 { headerLength |= Int(bytes[i]) << (8 * i) }
-        guard headerLength > 0, headerLength <= SafeTensors.maximumHeaderLength, 8 + headerLength <= bytes.count else {
-            throw fail("the header length \(headerLength) does not fit a file of \(bytes.count) bytes (truncated, or not a safetensors file)")
+    /// One tensor's entry in the header: its dtype's width in bytes, shape and byte range.
+    struct HeaderEntry {
+        var name: String
+        var width: Int
+        var shape: [Int]
+        var count: Int
+        var begin: Int
+        var end: Int
+    }
+
+    /// The length of the JSON header given the file's first 8 bytes, checked against the file size.
+    static func headerLength(_ prefix: some Collection<UInt8>, fileSize: Int, path: String) throws -> Int {
+        guard prefix.count >= 8, fileSize >= 8 else {
+            throw SafeTensorsError.malformed(path: path, reason: "it has \(fileSize) bytes, fewer than the 8-byte header length")
         }
-        let headerData = Data(bytes[8..<(8 + headerLength)])
+        var headerLength = 0
+        for (i, byte) in prefix.prefix(8).enumerated() { headerLength |= Int(byte) << (8 * i) }
+        guard headerLength > 0, headerLength <= SafeTensors.maximumHeaderLength, 8 + headerLength <= fileSize else {
+            throw SafeTensorsError.malformed(
+                path: path,
+                reason: "the header length \(headerLength) does not fit a file of \(fileSize) bytes (truncated, or not a safetensors file)")
+        }
+        return headerLength
+    }
+
+    /// Parses the JSON header: the metadata and every tensor's entry, checked against
+    /// `dataLength` (the bytes after the header) and `Limits`, overlaps refused.
+    static func parseHeader(_ headerData: Data, dataLength: Int, path: String) throws
+        -> (metadata: [String: String], entries: [HeaderEntry])
+    {
+        func fail(_ reason: String) -> SafeTensorsError { .malformed(path: path, reason: reason) }
         guard let object = try? JSONSerialization.jsonObject(with: headerData),
               let header = object as? [String: Any]
         else { throw fail("the JSON header does not parse") }
-        let dataStart = 8 + headerLength
-        let dataLength = bytes.count - dataStart
-        var entries: [String: Entry] = [:]
         var metadata: [String: String] = [:]
-        var ranges: [(Int, Int, String)] = []
+        var entries: [HeaderEntry] = []
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let map = value as? [String: Any] else { throw fail("__metadata__ is not an object") }
@@ -66,11 +83,27 @@ extension SafeTensors {
             guard count * width == end - begin else {
                 throw fail("tensor \(name) has shape \(shape) (\(count * width) bytes) but spans \(end - begin) bytes")
             }
-            ranges.append((begin, end, name))
-            let base = dataStart + begin
-            if width == 1 {
-                entries[name] = .uint8(shape: shape, values: Array(bytes[base..<(base + count)]))
-            } else if width == 4 {
+            entries.append(HeaderEntry(name: name, width: width, shape: shape, count: count, begin: begin, end: end))
+        }
+        let sorted = entries.sorted { $0.begin < $1.begin }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where b.begin < a.end {
+            throw fail("tensors \(a.name) and \(b.name) overlap")
+        }
+        return (metadata, entries)
+    }
+
+    /// Parses the bytes of a safetensors file; `path` only names the file in errors.
+    public init(bytes: [UInt8], path: String) throws {
+        let headerLength = try Self.headerLength(bytes.prefix(8), fileSize: bytes.count, path: path)
+        let dataStart = 8 + headerLength
+        let (metadata, header) = try Self.parseHeader(
+            Data(bytes[8..<dataStart]), dataLength: bytes.count - dataStart, path: path)
+        var entries: [String: Entry] = [:]
+        for tensor in header {
+            let (base, count, shape) = (dataStart + tensor.begin, tensor.count, tensor.shape)
+            if tensor.width == 1 {
+                entries[tensor.name] = .uint8(shape: shape, values: Array(bytes[base..<(base + count)]))
+            } else if tensor.width == 4 {
                 var values = [Float](repeating: 0, count: count)
                 for i in 0..<count {
                     let j = base + 4 * i
@@ -78,7 +111,7 @@ extension SafeTensors {
                         | UInt32(bytes[j + 3]) << 24
                     values[i] = Float(bitPattern: bits)
                 }
-                entries[name] = .float32(shape: shape, values: values)
+                entries[tensor.name] = .float32(shape: shape, values: values)
             } else {
                 var values = [Int64](repeating: 0, count: count)
                 for i in 0..<count {
@@ -86,14 +119,38 @@ extension SafeTensors {
                     for b in 0..<8 { bits |= UInt64(bytes[base + 8 * i + b]) << (8 * b) }
                     values[i] = Int64(bitPattern: bits)
                 }
-                entries[name] = .int64(shape: shape, values: values)
+                entries[tensor.name] = .int64(shape: shape, values: values)
             }
         }
-        ranges.sort { $0.0 < $1.0 }
-        for (a, b) in zip(ranges, ranges.dropFirst()) where b.0 < a.1 {
-            throw fail("tensors \(a.2) and \(b.2) overlap")
-        }
         self.init(entries: entries, metadata: metadata)
+    }
+
+    /// The header of the safetensors file at `path` (its metadata, and the number of float32
+    /// values it stores), read without reading the tensors: what a checkpoint records about
+    /// itself costs one small read, not a parse of every weight.
+    public static func header(ofFileAt path: String) throws -> (metadata: [String: String], floatCount: Int) {
+        let fileSize: Int
+        do { fileSize = try RegularFile.size(atPath: path, limit: 8 * Limits.elements) } catch let error as RegularFileError {
+            throw SafeTensorsError.unreadable(path: path, reason: error.reason)
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw SafeTensorsError.unreadable(path: path, reason: "permission denied")
+        }
+        defer { try? handle.close() }
+        do {
+            let prefix = try handle.read(upToCount: 8) ?? Data()
+            let headerLength = try headerLength([UInt8](prefix), fileSize: max(fileSize, prefix.count), path: path)
+            let headerData = try handle.read(upToCount: headerLength) ?? Data()
+            guard headerData.count == headerLength else {
+                throw SafeTensorsError.malformed(path: path, reason: "the file ends inside its header")
+            }
+            let (metadata, entries) = try parseHeader(headerData, dataLength: fileSize - 8 - headerLength, path: path)
+            return (metadata, entries.filter { $0.width == 4 }.reduce(0) { $0 + $1.count })
+        } catch let error as SafeTensorsError {
+            throw error
+        } catch {
+            throw SafeTensorsError.unreadable(path: path, reason: error.localizedDescription)
+        }
     }
 
     /// Reads and parses the file at `path`.

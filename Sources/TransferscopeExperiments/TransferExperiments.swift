@@ -1,6 +1,7 @@
 import Foundation
 import TransferscopeCore
 import TransferscopeData
+import TransferscopeIO
 import TransferscopeTraining
 
 /// Mean, smallest and largest of replicate values (over seeds).
@@ -105,8 +106,7 @@ public enum TransferExperiments {
         for epoch in epochs {
             let checkpoint = sourceRun + String(format: "/checkpoints/epoch-%04d.safetensors", epoch)
             guard FileManager.default.fileExists(atPath: checkpoint) else {
-                throw AnalysisError.invalidArgument(
-                    "\(checkpoint) does not exist; the source run keeps the epochs given by its --checkpoint-epochs")
+                throw ExperimentError.missingSourceCheckpoint(path: checkpoint)
             }
             for seed in seeds {
                 let runDirectory = "\(directory)/epoch-\(epoch)/PT-s\(seed)"

@@ -1,5 +1,19 @@
 import Foundation
 
+/// What can go wrong writing a file; the message names the file and what to check.
+public enum FileWriteError: Error, LocalizedError, Equatable {
+    /// The file could not be written (a missing or read-only directory, a full disk).
+    case unwritable(path: String, reason: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case let .unwritable(path, reason):
+            return "cannot write \(path): \(reason). "
+                + "Check that the directory exists and is writable, and that the disk has room."
+        }
+    }
+}
+
 /// Writes files so that they are either absent, the old version, or the complete new version.
 public enum AtomicFile {
     /// Writes `data` to a temporary file in `path`'s directory, flushes it, and renames it over `path`.
@@ -13,15 +27,15 @@ public enum AtomicFile {
             try handle.synchronize()
             try handle.close()
             if rename(temporary.path, url.path) != 0 {
-                throw SafeTensorsError.unwritable(path: path, reason: String(cString: strerror(errno)))
+                throw FileWriteError.unwritable(path: path, reason: String(cString: strerror(errno)))
             }
-        } catch let error as SafeTensorsError {
+        } catch let error as FileWriteError {
             try? FileManager.default.removeItem(at: temporary)
             throw error
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             let reason = error.localizedDescription.trimmingCharacters(in: CharacterSet(charactersIn: ". "))
-            throw SafeTensorsError.unwritable(path: path, reason: reason)
+            throw FileWriteError.unwritable(path: path, reason: reason)
         }
     }
 }

@@ -67,7 +67,6 @@ public struct SafeTensors: Equatable, Sendable {
 public enum SafeTensorsError: Error, LocalizedError, Equatable {
     case unreadable(path: String, reason: String)
     case malformed(path: String, reason: String)
-    case unwritable(path: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -75,8 +74,6 @@ public enum SafeTensorsError: Error, LocalizedError, Equatable {
             return "cannot read \(path): \(reason). Check that the path exists and is readable."
         case let .malformed(path, reason):
             return "\(path) is not a valid safetensors file: \(reason). Re-create it or point to another file."
-        case let .unwritable(path, reason):
-            return "cannot write \(path): \(reason). Check that the directory exists and is writable, and that the disk has room."
         }
     }
 }

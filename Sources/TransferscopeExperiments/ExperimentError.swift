@@ -1,0 +1,15 @@
+import Foundation
+
+/// What can stop an experiment before it trains; each message says what to do.
+public enum ExperimentError: Error, LocalizedError, Equatable {
+    /// The source run did not keep the checkpoint of an epoch asked for.
+    case missingSourceCheckpoint(path: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case let .missingSourceCheckpoint(path):
+            return "\(path) does not exist; the source run keeps the epochs given by its --checkpoint-epochs "
+                + "(train it with --checkpoint-epochs all, or pick kept epochs)"
+        }
+    }
+}
