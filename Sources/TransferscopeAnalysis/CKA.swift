@@ -13,6 +13,17 @@ import TransferscopeCore
 /// k(X)_ij = exp(-||x_i - x_j||^2 / (2 sigma^2)) with sigma = fraction * sqrt(median ||x_i - x_j||^2).
 public enum CKA {
     /// The kernel applied to each representation.
+    /// The kernels a user names (a `--kernel` flag, a study's `kernel:`).
+    public enum KernelName: String, Codable, Sendable, CaseIterable {
+        /// k(x, y) = x . y
+        case linear
+        /// k(x, y) = exp(-|x - y|^2 / (2 sigma^2)), sigma a fraction of the median distance.
+        case rbf
+
+        /// The kernel, with `bandwidth` as the RBF's fraction of the median distance.
+        public func kernel(bandwidth: Double) -> Kernel { self == .rbf ? .rbf(bandwidthFraction: bandwidth) : .linear }
+    }
+
     public enum Kernel: Codable, Sendable, Equatable, CustomStringConvertible {
         case linear
         /// sigma as a fraction of the square root of the median squared distance.

@@ -23,9 +23,9 @@ public enum Checkpoint {
     ) throws {
         var metadata = extra
         metadata["format"] = "pt"
-        metadata[architectureKey] = encodeJSON(model.configuration)
-        if let classNames { metadata[classesKey] = encodeJSON(classNames) }
-        if let inputShape { metadata[inputShapeKey] = encodeJSON(inputShape) }
+        metadata[architectureKey] = try JSONFile.string(model.configuration)
+        if let classNames { metadata[classesKey] = try JSONFile.string(classNames) }
+        if let inputShape { metadata[inputShapeKey] = try JSONFile.string(inputShape) }
         try SafeTensors(entries: StateDict.entries(of: model.namedState), metadata: metadata).write(to: path)
     }
 
@@ -35,15 +35,19 @@ public enum Checkpoint {
         try StateDict.load(file, into: model.namedState, path: path, strict: strict, skipping: skipping)
     }
 
-    /// The architecture recorded in the checkpoint at `path`.
+    /// The architecture recorded in the checkpoint at `path` (its header only is read).
     public static func architecture(at path: String) throws -> ResNetConfiguration {
-        let file = try SafeTensors(contentsOf: path)
-        return try architecture(of: file, path: path)
+        try architecture(metadata: SafeTensors.header(ofFileAt: path).metadata, path: path)
     }
 
     /// The architecture recorded in a parsed checkpoint; `path` names it in errors.
     public static func architecture(of file: SafeTensors, path: String) throws -> ResNetConfiguration {
-        guard let text = file.metadata[architectureKey] else {
+        try architecture(metadata: file.metadata, path: path)
+    }
+
+    /// The architecture recorded in a checkpoint's metadata; `path` names it in errors.
+    public static func architecture(metadata: [String: String], path: String) throws -> ResNetConfiguration {
+        guard let text = metadata[architectureKey] else {
             throw SafeTensorsError.malformed(
                 path: path, reason: "its metadata has no \(architectureKey), so it is not a checkpoint written by Transferscope (train, model init); only those can be loaded")
         }
@@ -73,11 +77,5 @@ public enum Checkpoint {
         let model = ResNet(configuration, generator: &generator)
         try StateDict.load(file, into: model.namedState, path: path)
         return model
-    }
-
-    static func encodeJSON<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(value)).flatMap { String(data: $0, encoding: .utf8) } ?? "null"
     }
 }

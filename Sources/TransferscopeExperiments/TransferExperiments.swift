@@ -67,13 +67,13 @@ public enum TransferExperiments {
     /// `blockSizes` (b = side: no shuffle) and, if `pixelShuffle`, with all values permuted; one
     /// permutation per seed, the same for train and test. Augmentation is off for every run.
     public static func shuffleSweep(
-        source: String, target: DatasetSplits, dataset: String, blockSizes: [Int], pixelShuffle: Bool, seeds: [UInt64],
-        recipe: TransferRecipe, directory: String, threads: Int, onEvent: (String, TrainingEvent) -> Void = { _, _ in }
+        source: SourceCheckpoint, target: DatasetSplits, dataset: String, blockSizes: [Int], pixelShuffle: Bool,
+        seeds: [UInt64], recipe: TransferRecipe, selection: TrainingSelection = TrainingSelection(), directory: String,
+        threads: Int, onEvent: (String, TrainingEvent) -> Void = { _, _ in }
     ) throws -> [RunOutcome] {
         let lock = try OutputDirectory.createAndLock(directory, purpose: "analyze shuffle-sweep")
         defer { lock.release() }
-        let side = try ModelInput.preprocessing(ofCheckpoint: source).side
-        let channels = try ModelInput.preprocessing(ofCheckpoint: source).channels
+        let (side, channels) = (source.preprocessing.side, source.preprocessing.channels)
         var settings: [(String, (UInt64) throws -> BlockShuffle?)] = try blockSizes.map { b in
             _ = try BlockShuffle(blockSize: b, side: side, channels: channels, seed: 0)  // validates b
             return ("b\(b)", { seed in b == side ? nil : try BlockShuffle(blockSize: b, side: side, channels: channels, seed: seed) })
@@ -85,7 +85,8 @@ public enum TransferExperiments {
                 for kind in TransferKind.allCases {
                     let runDirectory = "\(directory)/\(setting)/\(kind.rawValue)-s\(seed)"
                     var configuration = try recipe.configuration(
-                        kind, source: source, target: target, dataset: dataset, seed: seed, shuffle: try shuffle(seed), threads: threads)
+                        kind, source: source, target: target, dataset: dataset, seed: seed, shuffle: try shuffle(seed),
+                        selection: selection, threads: threads)
                     configuration.augmentation = .none
                     try train(configuration, data: target, directory: runDirectory, label: "\(setting) \(kind.rawValue) s\(seed)", onEvent: onEvent)
                     outcomes.append(try outcome(kind: kind, seed: seed, setting: setting, directory: runDirectory))
@@ -98,7 +99,8 @@ public enum TransferExperiments {
     /// Analysis 7: P-T from each kept checkpoint `epochs` of the source run in `sourceRun`, with seeds.
     public static func checkpointChoice(
         sourceRun: String, epochs: [Int], target: DatasetSplits, dataset: String, seeds: [UInt64], recipe: TransferRecipe,
-        directory: String, threads: Int, onEvent: (String, TrainingEvent) -> Void = { _, _ in }
+        selection: TrainingSelection = TrainingSelection(), directory: String, threads: Int,
+        onEvent: (String, TrainingEvent) -> Void = { _, _ in }
     ) throws -> [RunOutcome] {
         let lock = try OutputDirectory.createAndLock(directory, purpose: "analyze checkpoints")
         defer { lock.release() }
@@ -108,9 +110,12 @@ public enum TransferExperiments {
             guard FileManager.default.fileExists(atPath: checkpoint) else {
                 throw ExperimentError.missingSourceCheckpoint(path: checkpoint)
             }
+            let source = try SourceCheckpoint(checkpoint)
             for seed in seeds {
                 let runDirectory = "\(directory)/epoch-\(epoch)/PT-s\(seed)"
-                let configuration = try recipe.configuration(.fineTuned, source: checkpoint, target: target, dataset: dataset, seed: seed, threads: threads)
+                let configuration = try recipe.configuration(
+                    .fineTuned, source: source, target: target, dataset: dataset, seed: seed, selection: selection,
+                    threads: threads)
                 try train(configuration, data: target, directory: runDirectory, label: "epoch \(epoch) PT s\(seed)", onEvent: onEvent)
                 outcomes.append(try outcome(kind: .fineTuned, seed: seed, setting: "\(epoch)", directory: runDirectory))
             }

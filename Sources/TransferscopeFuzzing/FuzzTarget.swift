@@ -60,7 +60,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 let study = try StudyFile.parse(String(decoding: bytes, as: UTF8.self), path: path)
                 // Digests stand in for the data: a fuzzed path is never walked.
                 let digests = Dictionary(uniqueKeysWithValues: study.dataSpecifications.map { ($0, "fuzz") })
-                return !StudyPlan(study, version: "fuzz", dataDigests: digests).nodes.isEmpty
+                return !(try StudyPlan(study, version: "fuzz", dataDigests: digests)).nodes.isEmpty
             }
             return true
         } catch {

@@ -46,3 +46,34 @@ public struct LearningRateSchedule: Equatable, Sendable, Codable {
         return rate
     }
 }
+
+/// The schedules a user names (a `--schedule` flag, a study's `schedule:`).
+public enum ScheduleName: String, Codable, Sendable, CaseIterable {
+    /// The base rate throughout.
+    case constant
+    /// The base rate times `gamma` at each milestone epoch (default milestones: half and three
+    /// quarters of the epochs), as the paper's ImageNet pre-training (x0.1 at 30 and 60 of 90).
+    case step
+    /// Cosine annealing from the base rate to 0 over the epochs, as the paper's fine-tuning.
+    case cosine
+}
+
+extension LearningRateSchedule {
+    /// The milestones of the step schedule when none are given: half and three quarters of `epochs`.
+    public static func defaultMilestones(epochs: Int) -> [Int] { [max(1, epochs / 2), max(1, epochs * 3 / 4)] }
+
+    /// The schedule `name` over `epochs` epochs from `base`; `milestones` (nil: the defaults) and
+    /// `gamma` shape the step schedule, `warmupEpochs` adds a linear warm-up to any.
+    public static func named(
+        _ name: ScheduleName, base: Double, epochs: Int, milestones: [Int]? = nil, gamma: Double = 0.1,
+        warmupEpochs: Double = 0
+    ) -> LearningRateSchedule {
+        let kind: Kind
+        switch name {
+        case .constant: kind = .constant
+        case .step: kind = .multiStep(milestones: milestones ?? defaultMilestones(epochs: epochs), gamma: gamma)
+        case .cosine: kind = .cosine(totalEpochs: Double(epochs), minimum: 0)
+        }
+        return LearningRateSchedule(base: base, kind: kind, warmupEpochs: warmupEpochs)
+    }
+}

@@ -1,7 +1,10 @@
 import Foundation
+import TransferscopeAnalysis
 import TransferscopeData
+import TransferscopeOptimizers
+import TransferscopeTraining
 
-/// A study: a source, targets, a model, recipes, seeds and the analyses to run (MISSION.md).
+/// A study: a source, targets, a model, the transfer recipe, seeds and the analyses to run.
 /// Written by hand as YAML (see `StudyFile`); every field has a default so a study file names
 /// only what it changes.
 public struct Study: Codable, Sendable, Equatable {
@@ -14,8 +17,8 @@ public struct Study: Codable, Sendable, Equatable {
         public var epochs = 8
         public var batchSize = 128
         public var learningRate = 0.1
-        /// cosine, or step (x0.1 at `milestones`).
-        public var schedule = "cosine"
+        /// The learning-rate schedule (step: x0.1 at `milestones`).
+        public var schedule = ScheduleName.cosine
         public var milestones: [Int]?
         public var momentum = 0.9
         public var weightDecay = 1e-4
@@ -23,6 +26,21 @@ public struct Study: Codable, Sendable, Equatable {
         /// Source epochs whose checkpoint is kept (nil: every epoch).
         public var checkpointEpochs: [Int]?
         public init() {}
+
+        /// The setup of P's pre-training on this source with `threads` workers: the same builder
+        /// as `transferscope train`, so the same settings give the same config.json.
+        public func setup(threads: Int) -> TrainingSetup {
+            var setup = TrainingSetup(
+                start: .named(model: model, widths: widths), dataset: data, epochs: epochs,
+                learningRate: .named(schedule, base: learningRate, epochs: epochs, milestones: milestones),
+                threads: threads, batchSize: batchSize,
+                optimizer: SGD.Hyperparameters(momentum: Float(momentum), weightDecay: Float(weightDecay)),
+                augmentation: Augmentation(padding: 4, horizontalFlip: flip), seed: Study.sourceSeed,
+                checkpointEpochs: checkpointEpochs ?? Array(0...epochs),
+                selection: TrainingSelection(subsample: subsample, seed: 0))
+            setup.statistics = .dataset
+            return setup
+        }
     }
 
     /// One target dataset.
@@ -32,17 +50,10 @@ public struct Study: Codable, Sendable, Equatable {
         public var subsample: Int?
         public var flip = true
         public init(data: String) { self.data = data }
-    }
 
-    /// Training of P-T and RI-T on each target.
-    public struct Recipe: Codable, Sendable, Equatable {
-        public var epochs = 10
-        public var batchSize = 64
-        public var fineTuneLearningRate = 0.02
-        public var scratchLearningRate = 0.1
-        public var momentum = 0.9
-        public var weightDecay = 1e-4
-        public init() {}
+        /// The training images every run and analysis of the target uses: chosen with seed 0, so
+        /// all of them see the same images.
+        public var selection: TrainingSelection { TrainingSelection(perClass: perClass, subsample: subsample, seed: 0) }
     }
 
     public struct Shuffle: Codable, Sendable, Equatable {
@@ -57,8 +68,8 @@ public struct Study: Codable, Sendable, Equatable {
     public struct CKASettings: Codable, Sendable, Equatable {
         public var everyBlock = true
         public var images: Int?
-        /// linear or rbf.
-        public var kernel = "linear"
+        /// The kernel of the Gram matrices (rbf's width is `bandwidth`).
+        public var kernel = CKA.KernelName.linear
         public var bandwidth = 0.5
         public var debiased = true
         public init() {}
@@ -66,8 +77,8 @@ public struct Study: Codable, Sendable, Equatable {
 
     public struct InterpolationSettings: Codable, Sendable, Equatable {
         public var points = 21
-        /// reestimate, interpolate, first or second.
-        public var batchNorm = "reestimate"
+        /// How BatchNorm statistics are set at each point.
+        public var batchNorm = BatchNormMode.reestimate
         public var trainImages = 1000
         /// Batches of 256 training images that re-estimate BatchNorm statistics at each point.
         public var batchNormBatches = 5
@@ -105,7 +116,8 @@ public struct Study: Codable, Sendable, Equatable {
     public var name = "study"
     public var source = Source()
     public var targets: [Target] = []
-    public var recipe = Recipe()
+    /// How P-T and RI-T are trained on each target (a target's `flip` sets its augmentation).
+    public var recipe = TransferRecipe()
     public var seeds: [UInt64] = [0, 1, 2]
     public var analyses = Analyses()
 
@@ -113,6 +125,16 @@ public struct Study: Codable, Sendable, Equatable {
 }
 
 extension Study {
+    /// P's seed: outside the replicate seeds, so that no RI-T run starts from P's own initialization.
+    public static let sourceSeed: UInt64 = 1_000_003
+
+    /// The transfer recipe as it applies to `target` (its flip), for `epochs` if given (the experiments' shorter runs).
+    public func recipe(for target: Target, epochs: Int? = nil) -> TransferRecipe {
+        var recipe = epochs.map { self.recipe.running(epochs: $0) } ?? self.recipe
+        recipe.augmentation.horizontalFlip = target.flip
+        return recipe
+    }
+
     /// The data specifications of the source and the targets, each once, in order.
     public var dataSpecifications: [String] {
         var seen: Set<String> = []

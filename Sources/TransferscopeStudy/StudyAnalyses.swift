@@ -5,12 +5,24 @@ import TransferscopeData
 import TransferscopeNN
 import TransferscopeTraining
 
-/// One pair of models compared by an analysis, and the kind of pair (P/P-T, P-T/P-T, P-T/RI-T, RI-T/RI-T).
+/// One pair of models compared by an analysis, the kind of pair, and what it measured.
 public struct PairResult<Value: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
-    public var kind: String
+    /// What the pair compares.
+    public var kind: PairKind
+    /// The first run's id (`P` for the pre-trained model).
     public var a: String
+    /// The second run's id (`start` for the first run's own start).
     public var b: String
+    /// The analysis's result for the pair.
     public var value: Value
+
+    /// The result `value` of `pair`.
+    public init(_ pair: RunPair, _ value: Value) {
+        kind = pair.kind
+        a = pair.a
+        b = pair.b
+        self.value = value
+    }
 }
 
 /// The mistakes of one target: every pair's table, and the accuracy of each run.
@@ -21,31 +33,25 @@ public struct MistakesResult: Codable, Sendable, Equatable {
 
 /// The analyses of a study that read finished runs.
 enum StudyAnalyses {
-    /// The pairs of kinds the paper compares, from the run ids of one target (seed order).
-    static func pairs(pt: [String], rit: [String]) -> [(kind: String, a: String, b: String)] {
-        var result: [(String, String, String)] = []
-        for i in 0..<pt.count { for j in (i + 1)..<pt.count { result.append(("P-T/P-T", pt[i], pt[j])) } }
-        for (a, b) in zip(pt, rit) { result.append(("P-T/RI-T", a, b)) }
-        for i in 0..<rit.count { for j in (i + 1)..<rit.count { result.append(("RI-T/RI-T", rit[i], rit[j])) } }
-        return result
-    }
-
     static func run(_ node: StudyPlan.Node, runner: StudyRunner) throws {
-        let index = node.target!
+        guard let index = node.target else { preconditionFailure("an analysis node has a target") }
         let splits = try runner.targetData(index)
+        let pairs = RunPairs.paper(fineTuned: runner.runs(index, .fineTune), scratch: runner.runs(index, .fromScratch))
         let pt = runner.runs(index, .fineTune), rit = runner.runs(index, .fromScratch)
         let output = runner.resultDirectory(node.id)
         var models: [String: ResNet] = [:]
         func model(_ id: String) throws -> ResNet {
             if let cached = models[id] { return cached }
-            let loaded = try Checkpoint.loadModel(from: id == "P" ? runner.sourceCheckpoint : runner.checkpoint(id))
-            models[id] = loaded
-            return loaded
+            let loaded = try LoadedModel(id == "P" ? runner.sourceCheckpoint : runner.checkpoint(id))
+            guard loaded.preprocessing == (try runner.source().preprocessing) else {
+                throw StudyError.invalid(
+                    path: loaded.path, line: nil, message: "it records other inputs than P; remove the run and run the study again")
+            }
+            models[id] = loaded.model
+            return loaded.model
         }
-        func startModel(_ id: String) throws -> ResNet {
-            try Checkpoint.loadModel(from: runner.runDirectory(runner.plan.node(id)!) + "/checkpoints/epoch-0000.safetensors")
-        }
-        let preprocessing = try ModelInput.preprocessing(ofCheckpoint: runner.sourceCheckpoint)
+        func startModel(_ id: String) throws -> ResNet { try Checkpoint.loadModel(from: runner.startCheckpoint(id)) }
+        let preprocessing = try runner.source().preprocessing
         let test = preprocessing.prepare(splits.test)
         switch node.kind {
         case .mistakes:
@@ -57,21 +63,16 @@ enum StudyAnalyses {
                 accuracies[id] = evaluation.accuracy
             }
             let ambiguity = try Mistakes.ambiguity(of: probabilities)
-            let tables = try pairs(pt: pt, rit: rit).map { pair in
-                PairResult(kind: pair.kind, a: pair.a, b: pair.b,
-                           value: try Mistakes.compare(predictions[pair.a]!, predictions[pair.b]!, labels: test.labels, ambiguity: ambiguity))
+            let tables = try pairs.map { pair in
+                PairResult(pair, try Mistakes.compare(
+                    predictions[pair.a, default: []], predictions[pair.b, default: []], labels: test.labels, ambiguity: ambiguity))
             }
             try AnalysisFiles.writeJSON(MistakesResult(accuracies: accuracies, pairs: tables), to: output, name: "result.json")
             // Grids of the P-T/RI-T cells of the first seed, the most ambiguous samples first.
-            if let pair = tables.first(where: { $0.kind == "P-T/RI-T" }) {
-                let names = ["both-right", "only-PT-right", "only-RIT-right", "both-wrong"]
-                for (cell, members) in zip(names, pair.value.samples) where !members.isEmpty {
-                    let chosen = Array(members.sorted { ambiguity[$0] > ambiguity[$1] }.prefix(16))
-                    try ImageGrid.writeSamples(
-                        splits.test, indices: chosen,
-                        captions: chosen.map { "T\(test.labels[$0]) P\(predictions[pair.a]![$0]) R\(predictions[pair.b]![$0])" },
-                        to: output + "/\(cell).png", columns: 8)
-                }
+            if let pair = tables.first(where: { $0.kind == .fineTunedAndScratch }) {
+                try Mistakes.writeGrids(
+                    pair.value, of: splits.test, predictions: (predictions[pair.a, default: []], predictions[pair.b, default: []]),
+                    ambiguity: ambiguity, names: ("PT", "RIT"), letters: ("P", "R"), perCell: 16, to: output)
             }
         case .cka:
             guard let settings = runner.study.analyses.cka else { return }
@@ -79,50 +80,51 @@ enum StudyAnalyses {
             if let count = settings.images, count < splits.test.count {
                 images = preprocessing.prepare(Split.subsample(splits.test, count: count, seed: 0))
             }
-            let kernel: CKA.Kernel = settings.kernel == "rbf" ? .rbf(bandwidthFraction: settings.bandwidth) : .linear
+            let kernel = settings.kernel.kernel(bandwidth: settings.bandwidth)
             var results: [PairResult<FeatureSimilarity>] = []
-            let all = pt.map { ("P/P-T", "P", $0) } + pairs(pt: pt, rit: rit)
-            for (kind, a, b) in all {
-                let (modelA, modelB) = (try model(a), try model(b))
+            for pair in pt.map({ RunPair(.sourceAndFineTuned, "P", $0) }) + pairs {
+                let (modelA, modelB) = (try model(pair.a), try model(pair.b))
                 // P's head has the source's classes; the pool and stage outputs compare, its logits do not.
                 let layers = FeatureSimilarity.defaultLayers(of: modelA, everyBlock: settings.everyBlock)
                 let value = try FeatureSimilarity.compute(
                     modelA, modelB, images: images, layersA: layers, layersB: layers, kernel: kernel, debiased: settings.debiased)
-                results.append(PairResult(kind: kind, a: a, b: b, value: value))
+                results.append(PairResult(pair, value))
             }
             try AnalysisFiles.writeJSON(results, to: output, name: "result.json")
         case .distances:
             var results: [PairResult<ParameterDistance>] = []
-            for (kind, a, b) in pairs(pt: pt, rit: rit) {
-                results.append(PairResult(kind: kind, a: a, b: b, value: try ParameterDistance.between(try model(a), try model(b))))
+            for pair in pairs {
+                results.append(PairResult(pair, try ParameterDistance.between(try model(pair.a), try model(pair.b))))
             }
             // Each run to its own start (its epoch-0 checkpoint: P with the new head, or the random initialization).
-            for id in pt { results.append(PairResult(kind: "P-T/start", a: id, b: "start", value: try ParameterDistance.between(try model(id), try startModel(id)))) }
-            for id in rit { results.append(PairResult(kind: "RI-T/start", a: id, b: "start", value: try ParameterDistance.between(try model(id), try startModel(id)))) }
+            let starts = pt.map { RunPair(.fineTunedAndStart, $0, "start") } + rit.map { RunPair(.scratchAndStart, $0, "start") }
+            for pair in starts {
+                results.append(PairResult(pair, try ParameterDistance.between(try model(pair.a), try startModel(pair.a))))
+            }
             try AnalysisFiles.writeJSON(results, to: output, name: "result.json")
         case .interpolation:
             guard let settings = runner.study.analyses.interpolation else { return }
             let interpolation = Interpolation(
-                train: preprocessing.prepare(splits.train), test: test, trainSubset: settings.trainImages,
-                batchNorm: BatchNormMode(rawValue: settings.batchNorm) ?? .reestimate, estimationBatches: settings.batchNormBatches)
+                train: preprocessing.prepare(try runner.targetTrainImages(index)), test: test, trainSubset: settings.trainImages,
+                batchNorm: settings.batchNorm, estimationBatches: settings.batchNormBatches)
             var results: [PairResult<InterpolationCurve>] = []
-            for (kind, a, b) in pairs(pt: pt, rit: rit) {
-                results.append(PairResult(kind: kind, a: a, b: b, value: try interpolation.curve(
-                    try model(a), try model(b), lambdas: Interpolation.grid(count: settings.points))))
+            for pair in pairs {
+                results.append(PairResult(pair, try interpolation.curve(
+                    try model(pair.a), try model(pair.b), lambdas: Interpolation.grid(count: settings.points))))
             }
             try AnalysisFiles.writeJSON(results, to: output, name: "result.json")
         case .criticality:
             guard let settings = runner.study.analyses.criticality else { return }
-            let train = Split.subsample(splits.train, count: settings.trainImages, seed: 0)
+            let train = Split.subsample(try runner.targetTrainImages(index), count: settings.trainImages, seed: 0)
             let data = EvaluationSet(preprocessing.prepare(train))
             var results: [PairResult<ModuleCriticality>] = []
             // The start of each run is its epoch-0 checkpoint: P with the new head for P-T, the random initialization for RI-T.
-            for (kind, id) in [("P-T", pt.first), ("RI-T", rit.first)] {
-                guard let id else { continue }
+            for (kind, first) in [(PairKind.fineTuned, pt.first), (.scratch, rit.first)] {
+                guard let id = first else { continue }
                 let value = try ModuleCriticality.measure(
                     final: try model(id), start: try startModel(id), data: data, alphas: Interpolation.grid(count: settings.alphas),
                     sigmas: settings.sigmas, samples: settings.samples, tolerance: settings.tolerance)
-                results.append(PairResult(kind: kind, a: id, b: "start", value: value))
+                results.append(PairResult(RunPair(kind, id, "start"), value))
             }
             try AnalysisFiles.writeJSON(results, to: output, name: "result.json")
         default:

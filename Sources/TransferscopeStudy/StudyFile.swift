@@ -2,7 +2,10 @@ import Foundation
 import TransferscopeCore
 import TransferscopeData
 import TransferscopeIO
+import TransferscopeAnalysis
 import TransferscopeNN
+import TransferscopeOptimizers
+import TransferscopeTraining
 import Yams
 
 /// Reading a study from YAML. Unknown keys and bad values are errors with the line number and
@@ -80,7 +83,7 @@ public enum StudyFile {
         if let v = f["epochs"] { source.epochs = try v.integer(1...Limits.epochs) }
         if let v = f["batch_size"] { source.batchSize = try v.integer(2...Limits.images) }
         if let v = f["lr"] { source.learningRate = try v.number(above: 0) }
-        if let v = f["schedule"] { source.schedule = try v.string(oneOf: ["cosine", "step"]) }
+        if let v = f["schedule"] { source.schedule = try v.choice(ScheduleName.self) }
         if let v = f["milestones"] { source.milestones = try v.list().map { try $0.integer(1...Limits.epochs) } }
         if let v = f["momentum"] { source.momentum = try v.number(atLeast: 0, below: 1) }
         if let v = f["weight_decay"] { source.weightDecay = try v.number(atLeast: 0, atMost: 1) }
@@ -120,15 +123,15 @@ public enum StudyFile {
         return target
     }
 
-    static func readRecipe(_ reader: Reader) throws -> Study.Recipe {
-        var recipe = Study.Recipe()
+    static func readRecipe(_ reader: Reader) throws -> TransferRecipe {
+        var recipe = TransferRecipe()
         let f = try reader.mapping(allowed: ["epochs", "batch_size", "pt_lr", "rit_lr", "momentum", "weight_decay"])
-        if let v = f["epochs"] { recipe.epochs = try v.integer(1...Limits.epochs) }
+        if let v = f["epochs"] { recipe = recipe.running(epochs: try v.integer(1...Limits.epochs)) }
         if let v = f["batch_size"] { recipe.batchSize = try v.integer(2...Limits.images) }
         if let v = f["pt_lr"] { recipe.fineTuneLearningRate = try v.number(above: 0) }
         if let v = f["rit_lr"] { recipe.scratchLearningRate = try v.number(above: 0) }
-        if let v = f["momentum"] { recipe.momentum = try v.number(atLeast: 0, below: 1) }
-        if let v = f["weight_decay"] { recipe.weightDecay = try v.number(atLeast: 0, atMost: 1) }
+        if let v = f["momentum"] { recipe.optimizer.momentum = Float(try v.number(atLeast: 0, below: 1)) }
+        if let v = f["weight_decay"] { recipe.optimizer.weightDecay = Float(try v.number(atLeast: 0, atMost: 1)) }
         return recipe
     }
 
@@ -160,7 +163,7 @@ public enum StudyFile {
             var s = Study.CKASettings()
             if let v = fields["every_block"] { s.everyBlock = try v.bool() }
             if let v = fields["images"] { s.images = try v.integer(4...Limits.images) }
-            if let v = fields["kernel"] { s.kernel = try v.string(oneOf: ["linear", "rbf"]) }
+            if let v = fields["kernel"] { s.kernel = try v.choice(CKA.KernelName.self) }
             if let v = fields["bandwidth"] { s.bandwidth = try v.number(above: 0) }
             if let v = fields["debiased"] { s.debiased = try v.bool() }
             analyses.cka = s
@@ -171,7 +174,7 @@ public enum StudyFile {
         case let .some(fields?):
             var s = Study.InterpolationSettings()
             if let v = fields["points"] { s.points = try v.integer(3...Limits.gridPoints) }
-            if let v = fields["bn"] { s.batchNorm = try v.string(oneOf: ["reestimate", "interpolate", "first", "second"]) }
+            if let v = fields["bn"] { s.batchNorm = try v.choice(BatchNormMode.self) }
             if let v = fields["train_images"] { s.trainImages = try v.integer(10...Limits.images) }
             if let v = fields["bn_batches"] { s.batchNormBatches = try v.integer(1...Limits.statisticsBatches) }
             analyses.interpolation = s
@@ -244,6 +247,13 @@ struct Reader {
         let value = try string()
         guard allowed.contains(value) else { throw fail("\(context) is '\(value)'; allowed: \(allowed.joined(separator: ", "))") }
         return value
+    }
+
+    /// One of the cases of `Choice`, by its raw value; an error lists them.
+    func choice<Choice: RawRepresentable & CaseIterable>(_ type: Choice.Type) throws -> Choice where Choice.RawValue == String {
+        let value = try string(oneOf: Choice.allCases.map(\.rawValue))
+        guard let choice = Choice(rawValue: value) else { throw fail("\(context) is '\(value)'") }
+        return choice
     }
 
     func integer(_ range: ClosedRange<Int>) throws -> Int {

@@ -1,6 +1,7 @@
 import Foundation
 import TransferscopeCore
 import TransferscopeIO
+import TransferscopeTraining
 
 /// The work of a study as a graph: pre-training P, then per target and seed a P-T and an RI-T
 /// run, then the analyses. Every node has a cache key derived from what determines its result:
@@ -38,30 +39,36 @@ public struct StudyPlan: Sendable {
 
     /// The plan of `study` for tool version `version`, with the digests of its data as the
     /// files are now (`Study.dataDigests()`: a `stat` per file).
-    public init(_ study: Study, version: String) {
-        self.init(study, version: version, dataDigests: study.dataDigests())
+    public init(_ study: Study, version: String) throws {
+        try self.init(study, version: version, dataDigests: study.dataDigests())
     }
 
     /// The plan of `study` for tool version `version`; `dataDigests` holds the content digest of
     /// each of the study's data specifications (`Study.dataSpecifications`).
-    public init(_ study: Study, version: String, dataDigests: [String: String]) {
+    public init(_ study: Study, version: String, dataDigests: [String: String]) throws {
         var nodes: [Node] = []
         var keys: [String: String] = [:]
-        func add(_ id: String, _ kind: Kind, target: Int? = nil, seed: UInt64? = nil, dependencies: [String], settings: some Encodable) {
-            let text = Self.canonical(settings)
+        func add(
+            _ id: String, _ kind: Kind, target: Int? = nil, seed: UInt64? = nil, dependencies: [String], settings: some Encodable
+        ) throws {
+            let text = try Self.canonical(settings)
             let data = target.map { study.targets[$0].data } ?? study.source.data
             guard let dataDigest = dataDigests[data] else { preconditionFailure("no data digest for '\(data)' of node \(id)") }
-            let key = Self.digest([version, kind.rawValue, text, dataDigest] + dependencies.map { keys[$0]! })
+            let dependencyKeys = dependencies.map { dependency in
+                guard let key = keys[dependency] else { preconditionFailure("node \(id) depends on \(dependency), not added before it") }
+                return key
+            }
+            let key = Self.digest([version, kind.rawValue, text, dataDigest] + dependencyKeys)
             keys[id] = key
             nodes.append(Node(
                 id: id, kind: kind, target: target, seed: seed, dependencies: dependencies, settings: text, dataDigest: dataDigest, key: key))
         }
-        add("pretrain", .pretrain, dependencies: [], settings: [Self.canonical(study.source), "seed \(StudyRunner.sourceSeed)"])
+        try add("pretrain", .pretrain, dependencies: [], settings: [try Self.canonical(study.source), "seed \(Study.sourceSeed)"])
         for (index, target) in study.targets.enumerated() {
             let name = Self.targetName(study, index)
             struct RunSettings: Encodable {
                 var target: Study.Target
-                var recipe: Study.Recipe
+                var recipe: TransferRecipe
                 var seed: UInt64
                 var fineTune: Bool
             }
@@ -69,7 +76,7 @@ public struct StudyPlan: Sendable {
             for seed in study.seeds {
                 for fineTune in [true, false] {
                     let id = "\(name)/\(fineTune ? "PT" : "RIT")-s\(seed)"
-                    add(id, fineTune ? .fineTune : .fromScratch, target: index, seed: seed, dependencies: ["pretrain"],
+                    try add(id, fineTune ? .fineTune : .fromScratch, target: index, seed: seed, dependencies: ["pretrain"],
                         settings: RunSettings(target: target, recipe: study.recipe, seed: seed, fineTune: fineTune))
                     runs.append(id)
                 }
@@ -77,27 +84,27 @@ public struct StudyPlan: Sendable {
             let analyses = study.analyses
             struct WithTarget<T: Encodable>: Encodable {
                 var target: Study.Target
-                var recipe: Study.Recipe
+                var recipe: TransferRecipe
                 var settings: T
             }
             if let shuffle = analyses.shuffle {
-                add("\(name)/shuffle", .shuffleSweep, target: index, dependencies: ["pretrain"],
-                    settings: WithTarget(target: target, recipe: study.recipe, settings: [Self.canonical(shuffle), Self.canonical(shuffle.seeds ?? study.seeds)]))
+                try add("\(name)/shuffle", .shuffleSweep, target: index, dependencies: ["pretrain"],
+                    settings: WithTarget(target: target, recipe: study.recipe, settings: [try Self.canonical(shuffle), try Self.canonical(shuffle.seeds ?? study.seeds)]))
             }
-            if analyses.mistakes { add("\(name)/mistakes", .mistakes, target: index, dependencies: runs, settings: target) }
-            if let cka = analyses.cka { add("\(name)/cka", .cka, target: index, dependencies: ["pretrain"] + runs, settings: WithTarget(target: target, recipe: study.recipe, settings: cka)) }
-            if analyses.distances { add("\(name)/distances", .distances, target: index, dependencies: ["pretrain"] + runs, settings: target) }
+            if analyses.mistakes { try add("\(name)/mistakes", .mistakes, target: index, dependencies: runs, settings: target) }
+            if let cka = analyses.cka { try add("\(name)/cka", .cka, target: index, dependencies: ["pretrain"] + runs, settings: WithTarget(target: target, recipe: study.recipe, settings: cka)) }
+            if analyses.distances { try add("\(name)/distances", .distances, target: index, dependencies: ["pretrain"] + runs, settings: target) }
             if let interpolation = analyses.interpolation {
-                add("\(name)/interpolation", .interpolation, target: index, dependencies: runs,
+                try add("\(name)/interpolation", .interpolation, target: index, dependencies: runs,
                     settings: WithTarget(target: target, recipe: study.recipe, settings: interpolation))
             }
             if let criticality = analyses.criticality {
-                add("\(name)/criticality", .criticality, target: index, dependencies: ["pretrain"] + runs,
+                try add("\(name)/criticality", .criticality, target: index, dependencies: ["pretrain"] + runs,
                     settings: WithTarget(target: target, recipe: study.recipe, settings: criticality))
             }
             if let checkpoints = analyses.checkpoints {
-                add("\(name)/checkpoints", .checkpoints, target: index, dependencies: ["pretrain"],
-                    settings: WithTarget(target: target, recipe: study.recipe, settings: [Self.canonical(checkpoints), Self.canonical(study.seeds)]))
+                try add("\(name)/checkpoints", .checkpoints, target: index, dependencies: ["pretrain"],
+                    settings: WithTarget(target: target, recipe: study.recipe, settings: [try Self.canonical(checkpoints), try Self.canonical(study.seeds)]))
             }
         }
         self.nodes = nodes
@@ -115,11 +122,7 @@ public struct StudyPlan: Sendable {
     }
 
     /// Sorted-key JSON of `value`.
-    static func canonical(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
-    }
+    static func canonical(_ value: some Encodable) throws -> String { try JSONFile.string(value) }
 
     /// A 128-bit hex digest of the parts (`ContentDigest`; for cache keys, not security).
     static func digest(_ parts: [String]) -> String { ContentDigest.hex(parts) }

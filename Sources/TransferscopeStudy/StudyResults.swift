@@ -8,7 +8,7 @@ public struct StudyResults: Codable, Sendable {
     /// A test-accuracy learning curve of one run: (step, accuracy) after every epoch.
     public struct Curve: Codable, Sendable, Equatable {
         public var run: String
-        public var kind: String
+        public var kind: ModelRole
         public var points: [[Double]]
     }
 
@@ -45,7 +45,7 @@ public struct StudyResults: Codable, Sendable {
             guard let data = FileManager.default.contents(atPath: runner.resultDirectory(id) + "/result.json") else { return nil }
             return try? AnalysisFiles.decoder().decode(type, from: data)  // a NaN in a result must not read as "did not run"
         }
-        func curve(_ id: String, kind: String) throws -> Curve {
+        func curve(_ id: String, kind: ModelRole) throws -> Curve {
             let directory = runner.runDirectory(runner.plan.node(id)!)
             return Curve(run: id, kind: kind, points: try RunResults.epochs(of: directory).map { [Double($0.step), $0.testAccuracy] })
         }
@@ -54,7 +54,7 @@ public struct StudyResults: Codable, Sendable {
             let name = StudyPlan.targetName(runner.study, index)
             let splits = try runner.targetData(index)
             let runs = runner.plan.nodes.filter { $0.target == index && ($0.kind == .fineTune || $0.kind == .fromScratch) }
-            let curves = try runs.map { try curve($0.id, kind: $0.kind == .fineTune ? "P-T" : "RI-T") }
+            let curves = try runs.map { try curve($0.id, kind: $0.kind == .fineTune ? .fineTuned : .scratch) }
             var finals: [String: Double] = [:]
             for run in runs { finals[run.id] = try RunResults.summary(of: runner.runDirectory(run)).finalTestAccuracy }
             targets.append(Target(
@@ -66,7 +66,7 @@ public struct StudyResults: Codable, Sendable {
                 criticality: read([PairResult<ModuleCriticality>].self, name + "/criticality"),
                 checkpoints: read(ExperimentResult.self, name + "/checkpoints")))
         }
-        let source = try curve("pretrain", kind: "P")
+        let source = try curve("pretrain", kind: .source)
         let results = StudyResults(
             study: runner.study, version: TransferscopeVersion.current, machine: .current(), seconds: seconds, source: source,
             sourceFinalAccuracy: try RunResults.summary(of: runner.runDirectory(runner.plan.node("pretrain")!)).finalTestAccuracy,
@@ -85,4 +85,14 @@ public struct StudyResults: Codable, Sendable {
             throw StudyError.invalid(path: path, line: nil, message: "does not parse as study results (\(error)); run the study again")
         }
     }
+}
+
+/// The role of a model in a study: P, a P-T run or an RI-T run (the labels of curves and the report).
+public enum ModelRole: String, Codable, Sendable, CaseIterable {
+    /// P, the pre-trained model.
+    case source = "P"
+    /// A model fine-tuned from P.
+    case fineTuned = "P-T"
+    /// A model trained from a random initialization.
+    case scratch = "RI-T"
 }

@@ -25,9 +25,9 @@ public final class StudyRunner {
     /// Events of the training run in progress.
     public var onTraining: (TrainingEvent) -> Void = { _ in }
 
-    public init(study: Study, directory: String, threads: Int = Parallel.workerCount) {
+    public init(study: Study, directory: String, threads: Int = Parallel.workerCount) throws {
         self.study = study
-        self.plan = StudyPlan(study, version: TransferscopeVersion.current)
+        self.plan = try StudyPlan(study, version: TransferscopeVersion.current)
         self.directory = directory
         self.threads = threads
     }
@@ -61,7 +61,7 @@ public final class StudyRunner {
         try AnalysisFiles.writeJSON(study, to: directory, name: "study.json")
         try prepareBuiltInData()
         // The keys as the data is now, prepared: the runs below read it.
-        plan = StudyPlan(study, version: TransferscopeVersion.current)
+        plan = try StudyPlan(study, version: TransferscopeVersion.current)
         let clock = Date()
         for (index, node) in plan.nodes.enumerated() {
             if isDone(node) {
@@ -84,8 +84,8 @@ public final class StudyRunner {
             let key = (plan.nodes.first { $0.target == index }?.dataDigest ?? "") + " " + (plan.node("pretrain")?.key ?? "")
             let recorded = (try? String(contentsOfFile: keyPath, encoding: .utf8)) ?? ""
             if !FileManager.default.fileExists(atPath: path) || recorded != key {
-                let preprocessing = try ModelInput.preprocessing(ofCheckpoint: sourceCheckpoint)
-                try ImageGrid.write(preprocessing.converted(try targetData(index).train), to: path, perClass: 8, zoom: 2)
+                let preprocessing = try source().preprocessing
+                try ImageGrid.write(preprocessing.converted(try targetTrainImages(index)), to: path, perClass: 8, zoom: 2)
                 try AtomicFile.write(Data(key.utf8), to: keyPath)
             }
         }
@@ -129,37 +129,49 @@ public final class StudyRunner {
         return splits
     }
 
-    /// The target's data with its training subset applied (few-shot / subsample), seeded by 0 so
-    /// every run and analysis of the target sees the same images.
-    func targetData(_ index: Int) throws -> DatasetSplits {
-        let target = study.targets[index]
-        var splits = try data(target.data)
-        if let perClass = target.perClass { splits.train = Split.perClass(splits.train, count: perClass, seed: 0) }
-        if let count = target.subsample { splits.train = Split.subsample(splits.train, count: count, seed: 0) }
-        return splits
+    /// The target's data as read (runs get it whole, with the target's selection in their
+    /// configuration, so that a run's config.json reproduces it).
+    func targetData(_ index: Int) throws -> DatasetSplits { try data(study.targets[index].data) }
+
+    /// The target's training images that its runs train on (`Study.Target.selection`).
+    func targetTrainImages(_ index: Int) throws -> ImageDataset {
+        study.targets[index].selection.apply(to: try targetData(index).train)
     }
 
-    /// P's seed: outside the replicate seeds, so that no RI-T run starts from P's own initialization.
-    public static let sourceSeed: UInt64 = 1_000_003
+    /// The run directory of the pre-training.
+    var pretrainDirectory: String {
+        guard let node = plan.node("pretrain") else { preconditionFailure("a study plan always has the pre-training node") }
+        return runDirectory(node)
+    }
 
-    var pretrainDirectory: String { runDirectory(plan.node("pretrain")!) }
+    /// The path of P, the pre-trained model.
     public var sourceCheckpoint: String { pretrainDirectory + "/final.safetensors" }
 
+    private var sourceRecord: SourceCheckpoint?
+
+    /// P's checkpoint header, read once per run of the study (after the pre-training).
+    func source() throws -> SourceCheckpoint {
+        if let sourceRecord, sourceRecord.path == sourceCheckpoint { return sourceRecord }
+        let record = try SourceCheckpoint(sourceCheckpoint)
+        sourceRecord = record
+        return record
+    }
+
+    /// The run directory of the run node `id`.
+    func runDirectory(_ id: String) -> String {
+        guard let node = plan.node(id) else { preconditionFailure("no node \(id) in the study plan") }
+        return runDirectory(node)
+    }
+
     /// The final checkpoint of a target run node.
-    func checkpoint(_ id: String) -> String { runDirectory(plan.node(id)!) + "/final.safetensors" }
+    func checkpoint(_ id: String) -> String { runDirectory(id) + "/final.safetensors" }
+
+    /// The starting checkpoint (epoch 0) of a target run node: P with the new head, or the random initialization.
+    func startCheckpoint(_ id: String) -> String { runDirectory(id) + "/checkpoints/epoch-0000.safetensors" }
 
     /// The run node ids of target `index` by kind, in seed order.
     func runs(_ index: Int, _ kind: StudyPlan.Kind) -> [String] {
         plan.nodes.filter { $0.target == index && $0.kind == kind }.map(\.id)
-    }
-
-    func recipe(for target: Study.Target, epochs: Int? = nil) -> TransferRecipe {
-        let r = study.recipe
-        return TransferRecipe(
-            epochs: epochs ?? r.epochs, batchSize: r.batchSize, fineTuneLearningRate: r.fineTuneLearningRate,
-            scratchLearningRate: r.scratchLearningRate,
-            optimizer: SGD.Hyperparameters(momentum: Float(r.momentum), weightDecay: Float(r.weightDecay)),
-            augmentation: Augmentation(padding: 4, horizontalFlip: target.flip))
     }
 
     // MARK: Nodes
@@ -180,52 +192,39 @@ public final class StudyRunner {
     }
 
     func pretrain(_ node: StudyPlan.Node) throws {
-        let s = study.source
-        var splits = try data(s.data)
-        if let count = s.subsample { splits.train = Split.subsample(splits.train, count: count, seed: 0) }
-        let channels = splits.train.channels, side = max(splits.train.height, splits.train.width)
-        guard var architecture = ResNetConfiguration.named(s.model, inputChannels: channels, classes: splits.train.classNames.count, widths: s.widths) else {
-            throw StudyError.invalid(path: "study", line: nil, message: "source model \(s.model) does not take widths \(s.widths ?? [])")
-        }
-        architecture.classes = splits.train.classNames.count
-        let converted = Preprocessing(side: side, channels: channels, normalization: .identity(channels: channels)).converted(splits.train)
-        let schedule: LearningRateSchedule.Kind = s.schedule == "step"
-            ? .multiStep(milestones: s.milestones ?? [max(1, s.epochs / 2), max(1, s.epochs * 3 / 4)], gamma: 0.1)
-            : .cosine(totalEpochs: Double(s.epochs), minimum: 0)
-        let configuration = TrainingConfiguration(
-            architecture: architecture, dataset: s.data, preprocessing: Preprocessing(side: side, channels: channels, normalization: .statistics(of: converted)),
-            augmentation: Augmentation(padding: 4, horizontalFlip: s.flip), epochs: s.epochs, batchSize: s.batchSize,
-            learningRate: LearningRateSchedule(base: s.learningRate, kind: schedule),
-            optimizer: SGD.Hyperparameters(momentum: Float(s.momentum), weightDecay: Float(s.weightDecay)), seed: Self.sourceSeed,
-            checkpointEpochs: s.checkpointEpochs ?? Array(0...s.epochs), trainEvaluationSize: 2000, threads: threads)
-        try train(configuration, data: splits, directory: runDirectory(node))
+        let configuration = try study.source.setup(threads: threads).configuration(for: try data(study.source.data))
+        try train(configuration, data: try data(study.source.data), directory: runDirectory(node))
     }
 
     func trainTarget(_ node: StudyPlan.Node) throws {
-        let index = node.target!, target = study.targets[index]
+        guard let index = node.target, let seed = node.seed else { preconditionFailure("a run node has a target and a seed") }
+        let target = study.targets[index]
         let splits = try targetData(index)
-        let configuration = try recipe(for: target).configuration(
-            node.kind == .fineTune ? .fineTuned : .fromScratch, source: sourceCheckpoint, target: splits, dataset: target.data,
-            seed: node.seed!, threads: threads)
+        let configuration = try study.recipe(for: target).configuration(
+            node.kind == .fineTune ? .fineTuned : .fromScratch, source: try source(), target: splits, dataset: target.data,
+            seed: seed, selection: target.selection, threads: threads)
         try train(configuration, data: splits, directory: runDirectory(node))
     }
 
     func experiment(_ node: StudyPlan.Node) throws {
-        let index = node.target!, target = study.targets[index]
+        guard let index = node.target else { preconditionFailure("an experiment node has a target") }
+        let target = study.targets[index]
         let splits = try targetData(index)
         let outcomes: [RunOutcome]
         if node.kind == .shuffleSweep, let shuffle = study.analyses.shuffle {
-            let side = try ModelInput.preprocessing(ofCheckpoint: sourceCheckpoint).side
+            let source = try source()
             outcomes = try TransferExperiments.shuffleSweep(
-                source: sourceCheckpoint, target: splits, dataset: target.data, blockSizes: shuffle.blockSizes ?? BlockShuffle.blockSizes(side: side),
-                pixelShuffle: shuffle.pixel, seeds: shuffle.seeds ?? study.seeds, recipe: recipe(for: target, epochs: shuffle.epochs),
+                source: source, target: splits, dataset: target.data,
+                blockSizes: shuffle.blockSizes ?? BlockShuffle.blockSizes(side: source.preprocessing.side),
+                pixelShuffle: shuffle.pixel, seeds: shuffle.seeds ?? study.seeds,
+                recipe: study.recipe(for: target, epochs: shuffle.epochs), selection: target.selection,
                 directory: runDirectory(node), threads: threads) { [onTraining] _, event in onTraining(event) }
         } else if let settings = study.analyses.checkpoints {
             let kept = try RunResults.epochs(of: pretrainDirectory).filter { $0.checkpoint != nil }.map(\.epoch)
             outcomes = try TransferExperiments.checkpointChoice(
                 sourceRun: pretrainDirectory, epochs: settings.sourceEpochs ?? kept, target: splits, dataset: target.data,
-                seeds: study.seeds, recipe: recipe(for: target, epochs: settings.epochs), directory: runDirectory(node),
-                threads: threads) { [onTraining] _, event in onTraining(event) }
+                seeds: study.seeds, recipe: study.recipe(for: target, epochs: settings.epochs), selection: target.selection,
+                directory: runDirectory(node), threads: threads) { [onTraining] _, event in onTraining(event) }
         } else {
             return
         }

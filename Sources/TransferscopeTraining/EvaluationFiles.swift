@@ -29,7 +29,7 @@ public enum EvaluationFiles {
         let report = Report(
             checkpoint: checkpoint, data: data, split: split, images: evaluation.labels.count, accuracy: evaluation.accuracy,
             loss: evaluation.loss, classes: classNames, perClassAccuracy: evaluation.perClassAccuracy)
-        try AtomicFile.write(JSONFile.encode(report), to: directory + "/eval.json")
+        try JSONFile.write(report, to: directory + "/eval.json")
         let quoted = classNames.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         var confusion = "true\\predicted," + quoted.joined(separator: ",") + "\n"
         for (name, row) in zip(quoted, evaluation.confusion) { confusion += name + "," + row.map(String.init).joined(separator: ",") + "\n" }

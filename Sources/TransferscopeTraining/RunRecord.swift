@@ -58,20 +58,3 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     public var finalCheckpoint: String
     public var checkpoints: [String]
 }
-
-enum JSONFile {
-    static func encode<T: Encodable>(_ value: T) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)) ?? Data("{}".utf8)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, from path: String) -> T? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(type, from: data)
-    }
-
-    static func iso8601Now() -> String {
-        ISO8601DateFormatter().string(from: Date())
-    }
-}

@@ -7,7 +7,7 @@ public enum RunResults {
     public static func epochs(of directory: String) throws -> [EpochMetrics] {
         try lines(of: directory).compactMap { line in
             guard line.contains("\"kind\":\"epoch\"") else { return nil }
-            return try? JSONDecoder().decode(EpochMetrics.self, from: Data(line.utf8))
+            return try? JSONFile.decoder().decode(EpochMetrics.self, from: Data(line.utf8))
         }
     }
 
@@ -15,7 +15,7 @@ public enum RunResults {
     public static func steps(of directory: String) throws -> [StepMetrics] {
         try lines(of: directory).compactMap { line in
             guard line.contains("\"kind\":\"step\"") else { return nil }
-            return try? JSONDecoder().decode(StepMetrics.self, from: Data(line.utf8))
+            return try? JSONFile.decoder().decode(StepMetrics.self, from: Data(line.utf8))
         }
     }
 
@@ -23,10 +23,9 @@ public enum RunResults {
     public static func summary(of directory: String) throws -> TrainingSummary {
         let path = directory + "/summary.json"
         guard FileManager.default.fileExists(atPath: path) else { throw TrainingError.noFinishedRun(directory: directory, missing: "summary.json") }
-        guard let summary = JSONFile.decode(TrainingSummary.self, from: path) else {
-            throw TrainingError.corruptRunState(path: path, reason: "it does not decode as a run summary")
+        do { return try JSONFile.read(TrainingSummary.self, from: path) } catch let JSONFileError.unreadable(_, reason) {
+            throw TrainingError.corruptRunState(path: path, reason: "it does not decode as a run summary (\(reason))")
         }
-        return summary
     }
 
     static func lines(of directory: String) throws -> [String] {

@@ -23,7 +23,7 @@ extension Trainer {
         let manager = FileManager.default
         let configPath = directory + "/config.json"
         if manager.fileExists(atPath: configPath) {
-            let existing = JSONFile.decode(TrainingConfiguration.self, from: configPath)
+            let existing = try? JSONFile.read(TrainingConfiguration.self, from: configPath)
             if restart || existing != configuration {
                 guard restart else { throw TrainingError.differentConfiguration(directory: directory) }
                 for name in ["resume", "checkpoints", "metrics.jsonl", "summary.json", "final.safetensors", "run.json", "config.json"] {
@@ -33,16 +33,14 @@ extension Trainer {
         }
         try OutputDirectory.create(checkpointsFolder)
         try OutputDirectory.create(resumeFolder)
-        if !manager.fileExists(atPath: configPath) { try AtomicFile.write(configuration.json(), to: configPath) }
+        if !manager.fileExists(atPath: configPath) { try JSONFile.write(configuration, to: configPath) }
     }
 
     /// The training images after few-shot selection and subsampling, checked against the model
     /// and the batch size (before anything is written, so a refused run leaves no files).
     func selectTrainingImages(_ data: DatasetSplits) throws -> ImageDataset {
         let c = configuration
-        var train = data.train
-        if let perClass = c.trainPerClass { train = Split.perClass(train, count: perClass, seed: c.seed) }
-        if let count = c.trainSubsample { train = Split.subsample(train, count: count, seed: c.seed) }
+        let train = c.trainingImages(of: data.train)
         guard train.classNames.count == c.architecture.classes else {
             throw TrainingError.incompatibleData(
                 "the data has \(train.classNames.count) classes but the model's head has \(c.architecture.classes)")
@@ -88,8 +86,9 @@ extension Trainer {
     func restoreState(model: ResNet, optimizer: SGD) throws -> RunState {
         let path = resumeFolder + "/state.json"
         guard FileManager.default.fileExists(atPath: path) else { return RunState() }
-        guard let state = JSONFile.decode(RunState.self, from: path) else {
-            throw TrainingError.corruptRunState(path: path, reason: "it does not parse")
+        let state: RunState
+        do { state = try JSONFile.read(RunState.self, from: path) } catch let JSONFileError.unreadable(_, reason) {
+            throw TrainingError.corruptRunState(path: path, reason: "it does not parse (\(reason))")
         }
         guard (0...configuration.epochs).contains(state.epoch), state.step >= 0, state.step <= Int(Int32.max) * Limits.epochs,
               state.seconds.isFinite, state.seconds >= 0,
@@ -111,12 +110,12 @@ extension Trainer {
     /// commit point), then removes the previous pair; a kill at any moment leaves a usable state.
     func saveState(_ state: RunState, model: ResNet, optimizer: SGD) throws {
         var state = state
-        let previous = JSONFile.decode(RunState.self, from: resumeFolder + "/state.json")
+        let previous = try? JSONFile.read(RunState.self, from: resumeFolder + "/state.json")
         state.model = String(format: "model-%04d.safetensors", state.epoch)
         state.optimizer = String(format: "optimizer-%04d.safetensors", state.epoch)
         try save(model, to: resumeFolder + "/" + state.model, epoch: state.epoch)
         try OptimizerState.save(optimizer, to: resumeFolder + "/" + state.optimizer)
-        try AtomicFile.write(JSONFile.encode(state), to: resumeFolder + "/state.json")
+        try JSONFile.write(state, to: resumeFolder + "/state.json")
         if let previous, previous.model != state.model {
             try? FileManager.default.removeItem(atPath: resumeFolder + "/" + previous.model)
             try? FileManager.default.removeItem(atPath: resumeFolder + "/" + previous.optimizer)
@@ -133,7 +132,7 @@ extension Trainer {
     /// Saves `model` with the metadata that evaluation and fine-tuning read back.
     func save(_ model: ResNet, to path: String, epoch: Int) throws {
         let c = configuration
-        var metadata = ModelInput.metadata(c.preprocessing)
+        var metadata = try ModelInput.metadata(c.preprocessing)
         metadata["transferscope.seed"] = String(c.seed)
         metadata["transferscope.epoch"] = String(epoch)
         metadata["transferscope.dataset"] = c.dataset
@@ -146,11 +145,12 @@ extension Trainer {
     /// Appends this start to `run.json`.
     func recordStart(epoch: Int) throws {
         let path = directory + "/run.json"
-        var record = JSONFile.decode(RunRecord.self, from: path) ?? RunRecord(
+        // A run.json that does not parse (an interrupted older version) is started afresh.
+        var record = (try? JSONFile.read(RunRecord.self, from: path)) ?? RunRecord(
             version: TransferscopeVersion.current, executable: CommandLine.arguments.first ?? "", commandLine: CommandLine.arguments,
             seed: configuration.seed, machine: .current(), starts: [], startEpochs: [])
-        record.starts.append(JSONFile.iso8601Now())
+        record.starts.append(ISO8601DateFormatter().string(from: Date()))
         record.startEpochs.append(epoch)
-        try AtomicFile.write(JSONFile.encode(record), to: path)
+        try JSONFile.write(record, to: path)
     }
 }

@@ -49,7 +49,7 @@ public final class Trainer {
         let lock = try OutputDirectory.createAndLock(directory, purpose: "train")
         defer { lock.release() }
         try prepareDirectory(restart: restart)
-        if let summary = JSONFile.decode(TrainingSummary.self, from: summaryPath) {
+        if let summary = try? JSONFile.read(TrainingSummary.self, from: summaryPath) {
             onEvent(.alreadyComplete(summary))
             return summary
         }
@@ -161,7 +161,7 @@ public final class Trainer {
             seconds: state.seconds, finalCheckpoint: "final.safetensors",
             checkpoints: configuration.checkpointEpochs.sorted().map { ("checkpoints" as NSString).appendingPathComponent(
                 (checkpointPath(epoch: $0) as NSString).lastPathComponent) })
-        try AtomicFile.write(JSONFile.encode(summary), to: summaryPath)
+        try JSONFile.write(summary, to: summaryPath)
         try? FileManager.default.removeItem(atPath: resumeFolder)
         onEvent(.finished(summary))
         return summary

@@ -16,6 +16,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var trainPerClass: Int?
     /// Training images kept (stratified subsample), or nil for all.
     public var trainSubsample: Int?
+    /// The seed that picks those images (nil: `seed`; a study uses 0 so all its runs of a
+    /// target train on the same images).
+    public var trainSelectionSeed: UInt64?
     public var preprocessing: Preprocessing
     public var augmentation: Augmentation
     public var epochs: Int
@@ -61,6 +64,14 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         self.logEvery = logEvery
         self.threads = threads
     }
+
+    /// Which training images the run uses.
+    public var selection: TrainingSelection {
+        TrainingSelection(perClass: trainPerClass, subsample: trainSubsample, seed: trainSelectionSeed)
+    }
+
+    /// The training images of `train` this run uses (its selection applied).
+    public func trainingImages(of train: ImageDataset) -> ImageDataset { selection.apply(to: train, runSeed: seed) }
 
     /// Checks every value against sense and `Limits` (a configuration may come from flags, a
     /// study file or a run's config.json); the message names the setting.
@@ -108,10 +119,6 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         guard (1...Limits.threads).contains(threads) else { throw fail("the threads must lie in 1...\(Limits.threads), got \(threads)") }
     }
 
-    /// The configuration as pretty, sorted JSON.
-    public func json() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return (try? encoder.encode(self)) ?? Data()
-    }
+    /// The configuration as pretty, sorted JSON (what `config.json` holds).
+    public func json() throws -> Data { try JSONFile.encode(self) }
 }

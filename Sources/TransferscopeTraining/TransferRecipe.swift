@@ -1,5 +1,4 @@
 import Foundation
-import TransferscopeCheckpoints
 import TransferscopeData
 import TransferscopeNN
 import TransferscopeOptimizers
@@ -9,22 +8,36 @@ import TransferscopeOptimizers
 public enum TransferKind: String, Codable, Sendable, CaseIterable {
     case fineTuned = "PT"
     case fromScratch = "RIT"
+
+    /// The paper's name of the kind: P-T or RI-T.
+    public var label: String { self == .fineTuned ? "P-T" : "RI-T" }
 }
 
-/// A recipe for training targets from a source checkpoint: P-T and RI-T see the same inputs
-/// (the source's image size, channels and normalization), so that only the starting point differs.
+/// The one recipe of a transfer experiment: how P-T and RI-T are trained on a target from a
+/// source checkpoint. Both see the same inputs (the source's image size, channels and
+/// normalization), so that only the starting point (and the base learning rate) differs. The
+/// defaults here are the only ones: a study's `recipe:` and the CLI's experiment flags start from them.
 public struct TransferRecipe: Codable, Sendable, Equatable {
+    /// Epochs of each target run.
     public var epochs: Int
+    /// Images per batch.
     public var batchSize: Int
-    /// Base learning rates (the paper's code: 0.02 for P-T, 0.1 for RI-T), cosine to 0.
+    /// Base learning rate of P-T (the paper's code: 0.02), cosine to 0.
     public var fineTuneLearningRate: Double
+    /// Base learning rate of RI-T (the paper's code: 0.1), cosine to 0.
     public var scratchLearningRate: Double
+    /// SGD's momentum and weight decay.
     public var optimizer: SGD.Hyperparameters
+    /// Random crop and flip (off for digits and text: `horizontalFlip: false`).
     public var augmentation: Augmentation
+    /// Epochs whose checkpoint is kept (0 = the start: P with its new head, or the random initialization).
     public var checkpointEpochs: [Int]
+    /// Training images evaluated after every epoch (0: none).
     public var trainEvaluationSize: Int
+    /// A metrics line every this many steps.
     public var logEvery: Int
 
+    /// A recipe; every argument has the default a study and the CLI share.
     public init(
         epochs: Int = 10, batchSize: Int = 64, fineTuneLearningRate: Double = 0.02, scratchLearningRate: Double = 0.1,
         optimizer: SGD.Hyperparameters = .init(), augmentation: Augmentation = Augmentation(), checkpointEpochs: [Int]? = nil,
@@ -41,23 +54,45 @@ public struct TransferRecipe: Codable, Sendable, Equatable {
         self.logEvery = logEvery
     }
 
-    /// The training configuration of a `kind` run on `target` from the checkpoint `source`.
+    /// The recipe run for `epochs` instead (the kept checkpoints follow: the start and the end).
+    public func running(epochs: Int) -> TransferRecipe {
+        var copy = self
+        copy.epochs = epochs
+        copy.checkpointEpochs = [0, epochs]
+        return copy
+    }
+
+    /// The base learning rate of a `kind` run.
+    public func learningRate(_ kind: TransferKind) -> Double {
+        kind == .fineTuned ? fineTuneLearningRate : scratchLearningRate
+    }
+
+    /// The setup of a `kind` run on the target named `dataset` from `source`: P-T starts from
+    /// the checkpoint, RI-T from a random initialization of its architecture; both take its inputs.
+    public func setup(
+        _ kind: TransferKind, source: SourceCheckpoint, dataset: String, seed: UInt64, shuffle: BlockShuffle? = nil,
+        selection: TrainingSelection = TrainingSelection(), threads: Int
+    ) -> TrainingSetup {
+        var setup = TrainingSetup(
+            start: kind == .fineTuned ? .checkpoint(source) : .architecture(source.architecture), dataset: dataset,
+            epochs: epochs,
+            learningRate: .named(.cosine, base: learningRate(kind), epochs: epochs), threads: threads,
+            batchSize: batchSize, optimizer: optimizer, augmentation: augmentation, seed: seed,
+            checkpointEpochs: checkpointEpochs, selection: selection, trainEvaluationSize: trainEvaluationSize,
+            logEvery: logEvery)
+        setup.side = source.preprocessing.side
+        setup.channels = source.preprocessing.channels
+        setup.statistics = .checkpoint(source)
+        if let shuffle { setup.shuffle = { _, _ in shuffle } }
+        return setup
+    }
+
+    /// The training configuration of a `kind` run on `target` from `source` (see `setup`).
     public func configuration(
-        _ kind: TransferKind, source: String, target: DatasetSplits, dataset: String, seed: UInt64,
-        shuffle: BlockShuffle? = nil, threads: Int
+        _ kind: TransferKind, source: SourceCheckpoint, target: DatasetSplits, dataset: String, seed: UInt64,
+        shuffle: BlockShuffle? = nil, selection: TrainingSelection = TrainingSelection(), threads: Int
     ) throws -> TrainingConfiguration {
-        var architecture = try Checkpoint.architecture(at: source)
-        architecture.classes = target.train.classNames.count
-        var preprocessing = try ModelInput.preprocessing(ofCheckpoint: source)
-        preprocessing.shuffle = shuffle
-        return TrainingConfiguration(
-            architecture: architecture, dataset: dataset, preprocessing: preprocessing,
-            augmentation: shuffle == nil ? augmentation : .none, epochs: epochs, batchSize: batchSize,
-            learningRate: LearningRateSchedule(
-                base: kind == .fineTuned ? fineTuneLearningRate : scratchLearningRate,
-                kind: .cosine(totalEpochs: Double(epochs), minimum: 0)),
-            optimizer: optimizer, seed: seed, checkpointEpochs: checkpointEpochs,
-            initialization: kind == .fineTuned ? source : nil, trainEvaluationSize: trainEvaluationSize, logEvery: logEvery,
-            threads: threads)
+        try setup(kind, source: source, dataset: dataset, seed: seed, shuffle: shuffle, selection: selection, threads: threads)
+            .configuration(for: target)
     }
 }

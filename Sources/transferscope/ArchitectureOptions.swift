@@ -15,7 +15,7 @@ struct ArchitectureOptions: ParsableArguments {
     var inputChannels = 3
 
     @Option(parsing: .unconditional, help: "Comma-separated stage widths, e.g. 16,32,64 (CIFAR family) or 64,128,256,512.")
-    var widths: String?
+    var widths: CommaList<Int>?
 
     @Option(help: "Stem: small (3x3, stride 1, no max pool) or imagenet (7x7 stride 2 + max pool).")
     var stem: String?
@@ -25,7 +25,8 @@ struct ArchitectureOptions: ParsableArguments {
     }
 
     func configuration() throws -> ResNetConfiguration {
-        let parsedWidths = try widths.map { try parsePositiveList($0, flag: "--widths", upTo: Limits.width) }
+        try FlagCheck.require(widths, in: 1...Limits.width, "--widths")
+        let parsedWidths = widths?.values
         var parsedStem: ResNetConfiguration.Stem?
         if let stem {
             guard let value = ResNetConfiguration.Stem(rawValue: stem) else {
@@ -43,7 +44,7 @@ struct ArchitectureOptions: ParsableArguments {
             architecture, inputChannels: inputChannels, classes: classes, widths: parsedWidths, stem: parsedStem)
         else {
             throw ValidationError(
-                "--widths for \(architecture) needs \(["resnet18", "resnet34", "resnet50"].contains(architecture) ? 4 : 3) values (one per stage), got '\(widths ?? "")'")
+                "--widths for \(architecture) needs \(["resnet18", "resnet34", "resnet50"].contains(architecture) ? 4 : 3) values (one per stage), got '\(widths?.defaultValueDescription ?? "")'")
         }
         do { try configuration.validate() } catch { throw ValidationError(error.localizedDescription) }
         return configuration

@@ -60,7 +60,7 @@ struct DataCommand: ParsableCommand {
         var out: String
 
         @Option(help: "Split to show: train or test.")
-        var split = "train"
+        var split = SplitName.train
 
         @Option(parsing: .unconditional, help: "Images per class.")
         var perClass = 8
@@ -72,14 +72,13 @@ struct DataCommand: ParsableCommand {
         var seed: UInt64 = 0
 
         func validate() throws {
-            guard ["test", "train"].contains(split) else { throw ValidationError("--split must be test or train, got '\(split)'") }
             guard (1...64).contains(perClass) else { throw ValidationError("--per-class must lie in 1...64") }
             guard (1...16).contains(zoom) else { throw ValidationError("--zoom must lie in 1...16") }
         }
 
         func run() throws {
             let (_, splits) = try dataOptions.load()
-            var dataset = split == "train" ? splits.train : splits.test
+            var dataset = split == .train ? splits.train : splits.test
             if let permutation = try shuffle.shuffle(side: dataset.height, channels: dataset.channels) {
                 guard dataset.height == dataset.width else { throw RunError("shuffles need square images") }
                 dataset.pixels = (0..<dataset.count).flatMap { permutation.apply(Array(dataset.image(at: $0))) }

@@ -27,7 +27,7 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var shuffle: ShuffleOptions
 
     @Option(help: "Split to evaluate: test or train.")
-    var split = "test"
+    var split = SplitName.test
 
     @Option(help: "Directory for eval.json, confusion.csv and predictions.csv.")
     var out: String?
@@ -36,7 +36,6 @@ struct EvalCommand: ParsableCommand {
     var batchSize = 256
 
     func validate() throws {
-        guard ["test", "train"].contains(split) else { throw ValidationError("--split must be test or train, got '\(split)'") }
         try FlagCheck.require(batchSize, in: FlagCheck.images, "--batch-size")
     }
 
@@ -45,20 +44,20 @@ struct EvalCommand: ParsableCommand {
         var preprocessing = try ModelInput.preprocessing(ofCheckpoint: checkpoint)
         preprocessing.shuffle = try shuffle.shuffle(side: preprocessing.side, channels: preprocessing.channels)
         let (_, splits) = try dataOptions.load()
-        let dataset = split == "test" ? splits.test : splits.train
+        let dataset = split == .test ? splits.test : splits.train
         guard dataset.classNames.count == model.configuration.classes else {
             throw RunError("\(checkpoint) has \(model.configuration.classes) classes but \(dataOptions.data) has \(dataset.classNames.count)")
         }
         try preprocessing.checkSize(of: dataset)
         let images = preprocessing.prepare(dataset)
         let result = try Evaluator.evaluate(model, on: images, batchSize: batchSize, keepProbabilities: out != nil)
-        print(String(format: "%@ on %@ (%@, %d images): accuracy %.2f%%, loss %.4f", checkpoint, dataOptions.data, split,
+        print(String(format: "%@ on %@ (%@, %d images): accuracy %.2f%%, loss %.4f", checkpoint, dataOptions.data, split.rawValue,
                      images.count, 100 * result.accuracy, result.loss))
         for (name, accuracy) in zip(dataset.classNames, result.perClassAccuracy) {
             print(String(format: "  %@ %.2f%%", name.padded(to: 16), 100 * accuracy))
         }
         guard let out else { return }
-        try EvaluationFiles.write(result, classNames: dataset.classNames, to: out, checkpoint: checkpoint, data: dataOptions.data, split: split)
+        try EvaluationFiles.write(result, classNames: dataset.classNames, to: out, checkpoint: checkpoint, data: dataOptions.data, split: split.rawValue)
         print("wrote \(out)/eval.json, confusion.csv, predictions.csv")
     }
 }

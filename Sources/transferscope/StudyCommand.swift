@@ -30,7 +30,7 @@ struct StudyCommand: ParsableCommand {
             let study = try StudyFile.load(file)
             let missing = study.missingDataFiles
             guard missing.isEmpty else { throw RunError("\(file): data files that do not exist: \(missing.joined(separator: ", "))") }
-            let runner = StudyRunner(study: study, directory: out, threads: threads ?? Parallel.workerCount)
+            let runner = try StudyRunner(study: study, directory: out, threads: threads ?? Parallel.workerCount)
             let display = ProgressDisplay(label: "  ")
             runner.onTraining = display.handle
             runner.onProgress = { index, count, id, message in printError("[\(index)/\(count)] \(id): \(message)") }
@@ -46,7 +46,7 @@ struct StudyCommand: ParsableCommand {
         @Option(help: "The study's output directory.") var out: String
 
         func run() throws {
-            let runner = StudyRunner(study: try StudyFile.load(file), directory: out)
+            let runner = try StudyRunner(study: try StudyFile.load(file), directory: out)
             var remaining = 0
             for node in runner.plan.nodes {
                 let done = runner.isDone(node)
@@ -65,7 +65,7 @@ struct StudyCommand: ParsableCommand {
         @Option(help: "The study's output directory.") var out: String
 
         func run() throws {
-            let runner = StudyRunner(study: try StudyFile.load(file), directory: out)
+            let runner = try StudyRunner(study: try StudyFile.load(file), directory: out)
             print("wrote \(try runner.report())")
         }
     }

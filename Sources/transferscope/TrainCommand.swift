@@ -35,13 +35,13 @@ struct TrainCommand: ParsableCommand {
     var model = "resnet20"
 
     @Option(parsing: .unconditional, help: "Comma-separated stage widths (default: the architecture's).")
-    var widths: String?
+    var widths: CommaList<Int>?
 
     @Option(help: "Fine-tune from this checkpoint: all but the head is loaded; the head is re-initialized (seeded) for the data's classes.")
     var `init`: String?
 
     @Option(help: "Comma-separated modules whose parameters stay fixed (stem, layerS.B, fc), e.g. a linear probe freezes all but fc. Their BatchNorm running statistics still follow the target data, as in PyTorch train mode.")
-    var freeze: String?
+    var freeze: CommaList<String>?
 
     @Option(parsing: .unconditional, help: "Image side given to the model (default: the --init checkpoint's, else the data's).")
     var size: Int?
@@ -62,10 +62,10 @@ struct TrainCommand: ParsableCommand {
     var lr = 0.1
 
     @Option(help: "Learning-rate schedule: constant, step (x --gamma at --milestones) or cosine.")
-    var schedule = "cosine"
+    var schedule = ScheduleName.cosine
 
     @Option(parsing: .unconditional, help: "Comma-separated epochs where the step schedule multiplies the rate by --gamma (default: half and three quarters of --epochs).")
-    var milestones: String?
+    var milestones: CommaList<Int>?
 
     @Option(parsing: .unconditional, help: "Factor of the step schedule.")
     var gamma = 0.1
@@ -95,13 +95,16 @@ struct TrainCommand: ParsableCommand {
     var seed: UInt64 = 0
 
     @Option(parsing: .unconditional, help: "Epochs whose checkpoint is kept: comma-separated (0 = the starting point) or 'all'; the final model is always kept.")
-    var checkpointEpochs = "0"
+    var checkpointEpochs = ListOrAll<Int>.list([0])
 
     @Option(parsing: .unconditional, help: "Keep at most this many training images per class (few-shot).")
     var perClass: Int?
 
     @Option(parsing: .unconditional, help: "Keep this many training images (stratified).")
     var subsample: Int?
+
+    @Option(parsing: .unconditional, help: "Seed that picks the --per-class and --subsample images (default: --seed; a study uses 0 so all its runs of a target see the same images).")
+    var selectionSeed: UInt64?
 
     @Option(parsing: .unconditional, help: "Training images evaluated after each epoch (0: none).")
     var trainEvalSize = 2000
@@ -119,9 +122,6 @@ struct TrainCommand: ParsableCommand {
         try FlagCheck.require(epochs, in: FlagCheck.epochs, "--epochs")
         try FlagCheck.require(batchSize, in: 2...Limits.images, "--batch-size")
         try FlagCheck.requirePositive(lr, "--lr")
-        guard ["constant", "step", "cosine"].contains(schedule) else {
-            throw ValidationError("--schedule must be constant, step or cosine, got '\(schedule)'")
-        }
         try FlagCheck.require(gamma, in: 0...1_000, "--gamma", positive: true)
         try FlagCheck.require(warmupEpochs, in: 0...Double(epochs), "--warmup-epochs")
         try FlagCheck.require(momentum, in: 0...0.999_999, "--momentum")
@@ -134,79 +134,38 @@ struct TrainCommand: ParsableCommand {
         try FlagCheck.require(subsample, in: FlagCheck.images, "--subsample")
         try FlagCheck.require(trainEvalSize, in: 0...Limits.images, "--train-eval-size")
         try FlagCheck.require(logEvery, in: 1...Int(Int32.max), "--log-every")
-        if let milestones { _ = try parsePositiveList(milestones, flag: "--milestones", upTo: epochs) }
-        if let widths { _ = try parsePositiveList(widths, flag: "--widths", upTo: Limits.width) }
-        _ = try parsedCheckpointEpochs()
-    }
-
-    func parsedCheckpointEpochs() throws -> [Int] {
-        if checkpointEpochs == "all" { return Array(0...epochs) }
-        let values = checkpointEpochs.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil && (0...epochs).contains($0!) }) else {
-            throw ValidationError("--checkpoint-epochs must be 'all' or comma-separated epochs in 0...\(epochs), got '\(checkpointEpochs)'")
+        try FlagCheck.require(milestones, in: 1...epochs, "--milestones")
+        try FlagCheck.require(widths, in: 1...Limits.width, "--widths")
+        if case let .list(values) = checkpointEpochs {
+            try FlagCheck.require(CommaList(values), in: 0...epochs, "--checkpoint-epochs")
         }
-        return Array(Set(values.map { $0! })).sorted()
-    }
-
-    func learningRateSchedule() throws -> LearningRateSchedule {
-        let kind: LearningRateSchedule.Kind
-        switch schedule {
-        case "constant": kind = .constant
-        case "step":
-            let steps = try milestones.map { try parsePositiveList($0, flag: "--milestones", upTo: epochs) }
-                ?? [max(1, epochs / 2), max(1, epochs * 3 / 4)]
-            kind = .multiStep(milestones: steps, gamma: gamma)
-        default: kind = .cosine(totalEpochs: Double(epochs), minimum: 0)
-        }
-        return LearningRateSchedule(base: lr, kind: kind, warmupEpochs: warmupEpochs)
     }
 
     func run() throws {
-        let threadCount = threads ?? Parallel.workerCount
         let (_, splits) = try dataOptions.load()
-        let source = try `init`.map { try ModelInput.preprocessing(ofCheckpoint: $0) }
-        let side = size ?? source?.side ?? max(splits.train.height, splits.train.width)
-        let channelCount = channels ?? source?.channels ?? splits.train.channels
-        var architecture: ResNetConfiguration
-        if let initPath = `init` {
-            architecture = try Checkpoint.architecture(at: initPath)
-        } else {
-            let parsedWidths = try widths.map { try parsePositiveList($0, flag: "--widths", upTo: Limits.width) }
-            guard let named = ResNetConfiguration.named(model, inputChannels: channelCount, classes: 10, widths: parsedWidths) else {
-                throw ValidationError("unknown --model '\(model)' or wrong number of --widths; known: \(ResNetConfiguration.knownNames.joined(separator: ", "))")
-            }
-            architecture = named
+        let source = try `init`.map(SourceCheckpoint.init)
+        var setup = TrainingSetup(
+            start: source.map { .checkpoint($0) } ?? .named(model: model, widths: widths?.values), dataset: dataOptions.data,
+            epochs: epochs,
+            learningRate: .named(
+                schedule, base: lr, epochs: epochs, milestones: milestones?.values, gamma: gamma, warmupEpochs: warmupEpochs),
+            threads: threads ?? Parallel.workerCount, batchSize: batchSize,
+            optimizer: .init(momentum: momentum, weightDecay: weightDecay, nesterov: nesterov),
+            augmentation: Augmentation(padding: noCrop ? 0 : cropPadding, horizontalFlip: !noFlip), seed: seed,
+            checkpointEpochs: Array(Set(checkpointEpochs.values(all: Array(0...epochs)))).sorted(),
+            selection: TrainingSelection(perClass: perClass, subsample: subsample, seed: selectionSeed),
+            trainEvaluationSize: trainEvalSize, logEvery: logEvery)
+        setup.side = size
+        setup.channels = channels
+        setup.frozenModules = freeze?.values ?? []
+        switch normalization {
+        case nil: setup.statistics = nil
+        case "dataset"?: setup.statistics = .dataset
+        case "none"?: setup.statistics = TrainingSetup.InputStatistics.none
+        case let path?: setup.statistics = .checkpoint(try SourceCheckpoint(path))
         }
-        architecture.classes = splits.train.classNames.count
-        guard architecture.inputChannels == channelCount else {
-            throw ValidationError("--channels \(channelCount) differs from the \(architecture.inputChannels) input channels of \(`init` ?? model)")
-        }
-        let normalizationSource = normalization ?? (`init` != nil ? `init`! : "dataset")
-        let stats: Normalization
-        switch normalizationSource {
-        case "dataset":
-            let plain = Preprocessing(side: side, channels: channelCount, normalization: .identity(channels: channelCount))
-            try plain.checkSize(of: splits.train)
-            let converted = plain.converted(splits.train)
-            stats = Normalization.statistics(of: converted)
-        case "none": stats = .identity(channels: channelCount)
-        default:
-            stats = try ModelInput.preprocessing(ofCheckpoint: normalizationSource).normalization
-            guard stats.mean.count == channelCount else {
-                throw ValidationError("--normalization \(normalizationSource) has \(stats.mean.count)-channel statistics, the run uses \(channelCount) channels")
-            }
-        }
-        let preprocessing = Preprocessing(
-            side: side, channels: channelCount, normalization: stats, shuffle: try shuffle.shuffle(side: side, channels: channelCount))
-        let configuration = TrainingConfiguration(
-            architecture: architecture, dataset: dataOptions.data, trainPerClass: perClass, trainSubsample: subsample,
-            preprocessing: preprocessing,
-            augmentation: Augmentation(padding: noCrop ? 0 : cropPadding, horizontalFlip: !noFlip), epochs: epochs,
-            batchSize: batchSize, learningRate: try learningRateSchedule(),
-            optimizer: .init(momentum: momentum, weightDecay: weightDecay, nesterov: nesterov), seed: seed,
-            checkpointEpochs: try parsedCheckpointEpochs(), initialization: `init`,
-            frozenModules: freeze?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [],
-            trainEvaluationSize: trainEvalSize, logEvery: max(1, logEvery), threads: threadCount)
+        setup.shuffle = { side, channels in try shuffle.shuffle(side: side, channels: channels) }
+        let configuration = try setup.configuration(for: splits)
         let trainer = Trainer(configuration: configuration, directory: out)
         let display = ProgressDisplay()
         trainer.onEvent = display.handle

@@ -30,7 +30,7 @@ struct ExperimentTests {
         try Self.sourceRun(root + "/P")
         let recipe = TransferRecipe(epochs: 1, batchSize: 16, trainEvaluationSize: 16)
         let outcomes = try TransferExperiments.shuffleSweep(
-            source: root + "/P/final.safetensors", target: Self.target, dataset: "procedural", blockSizes: [8, 2], pixelShuffle: true,
+            source: try SourceCheckpoint(root + "/P/final.safetensors"), target: Self.target, dataset: "procedural", blockSizes: [8, 2], pixelShuffle: true,
             seeds: [3], recipe: recipe, directory: root + "/sweep", threads: Parallel.workerCount)
         #expect(outcomes.map(\.setting) == ["b8", "b8", "b2", "b2", "pixel", "pixel"])
         #expect(outcomes.map(\.kind) == [.fineTuned, .fromScratch, .fineTuned, .fromScratch, .fineTuned, .fromScratch])
@@ -60,7 +60,7 @@ struct ExperimentTests {
         // A second call finds every run complete and trains nothing.
         var trained = 0
         let again = try TransferExperiments.shuffleSweep(
-            source: root + "/P/final.safetensors", target: Self.target, dataset: "procedural", blockSizes: [8, 2], pixelShuffle: true,
+            source: try SourceCheckpoint(root + "/P/final.safetensors"), target: Self.target, dataset: "procedural", blockSizes: [8, 2], pixelShuffle: true,
             seeds: [3], recipe: recipe, directory: root + "/sweep", threads: Parallel.workerCount
         ) { _, event in if case .started = event { trained += 1 } }
         #expect(trained == 0 && again == outcomes)
@@ -68,7 +68,7 @@ struct ExperimentTests {
         #expect(summary.count == 6 && summary.allSatisfy { $0.accuracy.count == 1 })
         #expect(throws: DataError.self) {
             try TransferExperiments.shuffleSweep(
-                source: root + "/P/final.safetensors", target: Self.target, dataset: "procedural", blockSizes: [3], pixelShuffle: false,
+                source: try SourceCheckpoint(root + "/P/final.safetensors"), target: Self.target, dataset: "procedural", blockSizes: [3], pixelShuffle: false,
                 seeds: [0], recipe: recipe, directory: root + "/bad", threads: Parallel.workerCount)
         }
     }
@@ -82,7 +82,7 @@ struct ExperimentTests {
             sourceRun: root + "/P", epochs: [0, 1], target: Self.target, dataset: "procedural", seeds: [0],
             recipe: TransferRecipe(epochs: 1, batchSize: 16, trainEvaluationSize: 16), directory: root + "/choice", threads: Parallel.workerCount)
         #expect(outcomes.map(\.setting) == ["0", "1"] && outcomes.allSatisfy { $0.kind == .fineTuned })
-        #expect(throws: AnalysisError.self) {
+        #expect(throws: ExperimentError.self) {
             try TransferExperiments.checkpointChoice(
                 sourceRun: root + "/P", epochs: [5], target: Self.target, dataset: "procedural", seeds: [0],
                 recipe: TransferRecipe(epochs: 1), directory: root + "/choice", threads: Parallel.workerCount)

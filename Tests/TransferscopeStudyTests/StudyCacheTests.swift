@@ -24,11 +24,11 @@ struct StudyCacheTests {
         study.targets = [Study.Target(data: folder.path + "/shapes"), Study.Target(data: folder.path + "/letters"),
                          Study.Target(data: "procedural:side=8,shift=0.5")]
         study.seeds = [0, 1]
-        let before = StudyPlan(study, version: "1")
-        #expect(Self.changed(before, StudyPlan(study, version: "1")).isEmpty, "the same data gave other keys")
+        let before = try StudyPlan(study, version: "1")
+        #expect(try Self.changed(before, StudyPlan(study, version: "1")).isEmpty, "the same data gave other keys")
 
         try folder.write(try DataFolder.png(label: 1, index: 7), to: "letters/c1/7.png")
-        let after = StudyPlan(study, version: "1")
+        let after = try StudyPlan(study, version: "1")
         let letters = Self.ids(after, target: 1)
         #expect(letters.isSuperset(of: ["letters/PT-s0", "letters/RIT-s1", "letters/shuffle", "letters/cka", "letters/mistakes",
                                         "letters/interpolation", "letters/checkpoints"]))
@@ -46,16 +46,16 @@ struct StudyCacheTests {
         let digests = study.dataDigests()
         #expect(digests == ["procedural:side=8": "procedural:side=8", "procedural:side=8,seed=1": "procedural:seed=1,side=8",
                             "procedural:side=8,seed=2": "procedural:seed=2,side=8"])
-        let plan = StudyPlan(study, version: "1", dataDigests: digests)
-        #expect(plan.nodes == StudyPlan(study, version: "1").nodes)
+        let plan = try StudyPlan(study, version: "1", dataDigests: digests)
+        #expect(try plan.nodes == StudyPlan(study, version: "1").nodes)
 
         var source = digests
         source["procedural:side=8"] = "another source"
-        #expect(Self.changed(plan, StudyPlan(study, version: "1", dataDigests: source)) == Set(plan.nodes.map(\.id)))
+        #expect(try Self.changed(plan, StudyPlan(study, version: "1", dataDigests: source)) == Set(plan.nodes.map(\.id)))
         var target = digests
         target["procedural:side=8,seed=2"] = "another target"
         let second = Self.ids(plan, target: 1)
-        #expect(!second.isEmpty && Self.changed(plan, StudyPlan(study, version: "1", dataDigests: target)) == second)
+        #expect(try !second.isEmpty && Self.changed(plan, StudyPlan(study, version: "1", dataDigests: target)) == second)
     }
 
     /// A micro study: a procedural target and an image-folder target (`FOLDER`).
@@ -90,7 +90,7 @@ struct StudyCacheTests {
         let samplesKeyBefore = try String(contentsOfFile: samples, encoding: .utf8)
 
         try folder.write(try DataFolder.png(label: 2, index: 16), to: "shapes/c2/16.png")
-        let edited = StudyRunner(study: study, directory: out)
+        let edited = try StudyRunner(study: study, directory: out)
         let shapes = edited.plan.nodes.filter { $0.target == 1 }.map(\.id)
         #expect(shapes == ["shapes/PT-s0", "shapes/RIT-s0", "shapes/shuffle", "shapes/mistakes", "shapes/cka", "shapes/distances",
                            "shapes/interpolation", "shapes/criticality", "shapes/checkpoints"])

@@ -68,8 +68,8 @@ struct StudyRunTests {
         let target = try #require(results.targets.first)
         #expect(target.shuffle != nil && target.mistakes != nil && target.cka != nil && target.distances != nil)
         #expect(target.interpolation != nil && target.criticality != nil && target.checkpoints != nil)
-        #expect(target.curves.count == 4 && results.findings.count == Finding.claims.count)
-        #expect(target.cka!.map(\.kind) == ["P/P-T", "P/P-T", "P-T/P-T", "P-T/RI-T", "P-T/RI-T", "RI-T/RI-T"])
+        #expect(target.curves.count == 4 && results.findings.count == Finding.Claim.allCases.count)
+        #expect(target.cka!.map(\.kind.rawValue) == ["P/P-T", "P/P-T", "P-T/P-T", "P-T/RI-T", "P-T/RI-T", "RI-T/RI-T"])
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         for heading in ["Findings scorecard", "Setup", "Target: ", "Mistakes", "Feature similarity (CKA)", "Parameter distances",
                         "Performance barriers", "Module criticality", "Which source checkpoint"] {
@@ -79,7 +79,7 @@ struct StudyRunTests {
         #expect(html.components(separatedBy: "<svg").count > 10 && html.contains("data:image/png;base64,"))
         // Every scorecard row of results.json, with its verdict and evidence, is on the page.
         for finding in results.findings {
-            let row = "<tr><td>\(SVGChart.escape(finding.claim))</td><td>\(SVGChart.escape(finding.target))</td>"
+            let row = "<tr><td>\(SVGChart.escape(finding.claim.rawValue))</td><td>\(SVGChart.escape(finding.target))</td>"
             #expect(html.contains(row) && html.contains(SVGChart.escape(finding.evidence)), "\(finding.claim)")
             #expect(html.contains(">\(finding.verdict.rawValue)</td>"), "\(finding.claim): \(finding.verdict)")
         }
@@ -91,7 +91,7 @@ struct StudyRunTests {
         #expect(!html.contains("src=\"") || html.components(separatedBy: "src=\"").dropFirst().allSatisfy { $0.hasPrefix("data:") },
                 "every embedded source is inline data")
         var ran: [String] = []
-        let again = StudyRunner(study: study, directory: out)
+        let again = try StudyRunner(study: study, directory: out)
         again.onProgress = { _, _, id, message in if message == "running" { ran.append(id) } }
         try again.run()
         #expect(ran.isEmpty)
@@ -105,7 +105,7 @@ struct StudyRunTests {
             try? FileManager.default.removeItem(atPath: killed)
         }
         let study = try StudyFile.parse(Self.micro, path: "micro.yaml")
-        let reference = StudyRunner(study: study, directory: complete)
+        let reference = try StudyRunner(study: study, directory: complete)
         // Stop (as a kill would) when the interpolation node starts: copy the directory then.
         reference.onProgress = { _, _, id, message in
             if id.hasSuffix("/interpolation") && message == "running" { try? FileManager.default.copyItem(atPath: complete, toPath: killed) }
@@ -116,7 +116,7 @@ struct StudyRunTests {
         try FileManager.default.createDirectory(atPath: half, withIntermediateDirectories: true)
         try Data("{\"truncated".utf8).write(to: URL(fileURLWithPath: half + "/result.json"))
         var ran: [String] = []
-        let resumed = StudyRunner(study: study, directory: killed)
+        let resumed = try StudyRunner(study: study, directory: killed)
         resumed.onProgress = { _, _, id, message in if message == "running" { ran.append(id) } }
         try resumed.run()
         #expect(ran.map { $0.split(separator: "/").last.map(String.init) ?? $0 } == ["interpolation", "criticality", "checkpoints"])

@@ -62,7 +62,7 @@ struct StudyTests {
     @Test("The plan: P, then P-T and RI-T per target and seed, then the analyses that read them")
     func plan() throws {
         let study = try StudyFile.parse(Self.good, path: "good.yaml")
-        let plan = StudyPlan(study, version: "1")
+        let plan = try StudyPlan(study, version: "1")
         #expect(plan.nodes.first?.id == "pretrain")
         #expect(plan.nodes.filter { $0.kind == .fineTune }.map(\.id) == ["clipart/PT-s0", "clipart/PT-s1", "sketch-digits/PT-s0", "sketch-digits/PT-s1"])
         #expect(plan.node("clipart/mistakes")?.dependencies == ["clipart/PT-s0", "clipart/RIT-s0", "clipart/PT-s1", "clipart/RIT-s1"])
@@ -76,10 +76,10 @@ struct StudyTests {
 
     @Test("Changing a seed invalidates exactly the results that depend on it")
     func cacheKeys() throws {
-        let before = StudyPlan(try StudyFile.parse(Self.good, path: "a.yaml"), version: "1")
+        let before = try StudyPlan(try StudyFile.parse(Self.good, path: "a.yaml"), version: "1")
         var study = try StudyFile.parse(Self.good, path: "b.yaml")
         study.seeds = [0, 2]
-        let after = StudyPlan(study, version: "1")
+        let after = try StudyPlan(study, version: "1")
         func key(_ plan: StudyPlan, _ id: String) -> String? { plan.node(id)?.key }
         // Unchanged: P, the seed-0 runs, and what reads neither the seed list nor seed 1.
         for id in ["pretrain", "clipart/PT-s0", "clipart/RIT-s0", "sketch-digits/PT-s0"] { #expect(key(before, id) == key(after, id), "\(id)") }
@@ -90,14 +90,14 @@ struct StudyTests {
             #expect(key(before, id) != key(after, id), "\(id)")
         }
         // A new tool version or a new source recipe invalidates everything downstream.
-        let newVersion = StudyPlan(try StudyFile.parse(Self.good, path: "a.yaml"), version: "2")
+        let newVersion = try StudyPlan(try StudyFile.parse(Self.good, path: "a.yaml"), version: "2")
         #expect(zip(before.nodes, newVersion.nodes).allSatisfy { $0.key != $1.key })
         var longer = try StudyFile.parse(Self.good, path: "c.yaml")
         longer.source.epochs = 5
-        let retrained = StudyPlan(longer, version: "1")
+        let retrained = try StudyPlan(longer, version: "1")
         #expect(zip(before.nodes, retrained.nodes).allSatisfy { $0.key != $1.key })
         // The same study gives the same keys.
-        #expect(StudyPlan(try StudyFile.parse(Self.good, path: "d.yaml"), version: "1").nodes == before.nodes)
+        #expect(try StudyPlan(try StudyFile.parse(Self.good, path: "d.yaml"), version: "1").nodes == before.nodes)
     }
 }
 
@@ -110,7 +110,7 @@ struct PresetTests {
         let study = try StudyFile.load(path)
         #expect(study.name == name && !study.targets.isEmpty && study.seeds.count >= 2)
         // One P, then P-T and RI-T for every target and seed.
-        let plan = StudyPlan(study, version: "1")
+        let plan = try StudyPlan(study, version: "1")
         #expect(plan.nodes.filter { $0.kind == .pretrain }.count == 1)
         #expect(plan.nodes.filter { $0.kind == .fineTune }.count == study.targets.count * study.seeds.count)
         #expect(plan.nodes.filter { $0.kind == .fromScratch }.count == study.targets.count * study.seeds.count)

@@ -80,7 +80,7 @@ struct ReliabilityTests {
         let model = ResNet(Small.configuration().architecture, generator: &generator)
         let path = Small.temporaryDirectory() + ".safetensors"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var metadata = ModelInput.metadata(Small.configuration().preprocessing)
+        var metadata = try ModelInput.metadata(Small.configuration().preprocessing)
         metadata[change.0] = change.1
         try Checkpoint.save(model, to: path, inputShape: change.0 == Checkpoint.inputShapeKey ? nil : [12, 12, 1], metadata: metadata)
         let error = message { try ModelInput.preprocessing(ofCheckpoint: path) }
@@ -94,7 +94,7 @@ struct ReliabilityTests {
         let path = Small.temporaryDirectory() + ".safetensors"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let rgb = Preprocessing(side: 12, channels: 3, normalization: .identity(channels: 3))
-        try Checkpoint.save(model, to: path, inputShape: [12, 12, 3], metadata: ModelInput.metadata(rgb))
+        try Checkpoint.save(model, to: path, inputShape: [12, 12, 3], metadata: try ModelInput.metadata(rgb))
         let error = message { try ModelInput.preprocessing(ofCheckpoint: path) }
         #expect(error?.contains("its architecture takes 1") == true, "\(error ?? "accepted")")
     }

@@ -2,6 +2,7 @@ import Foundation
 import TransferscopeAnalysis
 import TransferscopeCheckpoints
 import TransferscopeIO
+import TransferscopeTraining
 
 /// The study report: one self-contained HTML file (inline SVG and CSS, images as data URIs, no
 /// network), drawn from `results.json` and the image grids in the results directory.
@@ -34,12 +35,25 @@ public enum HTMLReport {
             + rows.map { "<tr>" + $0.map { "<td>\(e($0))</td>" }.joined() + "</tr>" }.joined() + "</table>"
     }
 
-    static func colour(_ kind: String) -> String {
+    /// The colour of a model's role: P-T blue, RI-T orange, P green.
+    static func colour(_ role: ModelRole) -> String {
+        switch role {
+        case .fineTuned: return SVGChart.ptColour
+        case .scratch: return SVGChart.ritColour
+        case .source: return SVGChart.sourceColour
+        }
+    }
+
+    /// The colour of a kind of run.
+    static func colour(_ kind: TransferKind) -> String { colour(kind == .fineTuned ? ModelRole.fineTuned : .scratch) }
+
+    /// The colour of a kind of pair: that of its role when both sides share one, purple across.
+    static func colour(_ kind: PairKind) -> String {
         switch kind {
-        case "P-T", "P-T/P-T", "PT": return SVGChart.ptColour
-        case "RI-T", "RI-T/RI-T", "RIT": return SVGChart.ritColour
-        case "P/P-T", "P": return SVGChart.sourceColour
-        default: return SVGChart.crossColour
+        case .fineTuned, .fineTunedPair, .fineTunedAndStart: return colour(ModelRole.fineTuned)
+        case .scratch, .scratchPair, .scratchAndStart: return colour(ModelRole.scratch)
+        case .sourceAndFineTuned: return colour(ModelRole.source)
+        case .fineTunedAndScratch: return SVGChart.crossColour
         }
     }
 
@@ -83,7 +97,7 @@ public enum HTMLReport {
         html += "<table><tr><th>claim</th><th>target</th><th>verdict</th><th>evidence</th></tr>"
         for finding in r.findings {
             let css = finding.verdict == .holds ? "holds" : finding.verdict == .doesNotHold ? "doesnot" : "inconclusive"
-            html += "<tr><td>\(e(finding.claim))</td><td>\(e(finding.target))</td><td class=\"\(css)\">\(e(finding.verdict.rawValue))</td><td>\(e(finding.evidence))</td></tr>"
+            html += "<tr><td>\(e(finding.claim.rawValue))</td><td>\(e(finding.target))</td><td class=\"\(css)\">\(e(finding.verdict.rawValue))</td><td>\(e(finding.evidence))</td></tr>"
         }
         return html + "</table>"
     }
@@ -115,10 +129,10 @@ public enum HTMLReport {
         var html = "<h2>Target: \(e(t.name))</h2>"
         // Learning curves.
         var series: [SVGChart.Series] = []
-        for kind in ["P-T", "RI-T"] {
-            let curves = t.curves.filter { $0.kind == kind }.map { $0.points.map { ($0[0], $0[1]) } }
+        for role in [ModelRole.fineTuned, .scratch] {
+            let curves = t.curves.filter { $0.kind == role }.map { $0.points.map { ($0[0], $0[1]) } }
             let (points, band) = self.band(curves)
-            series.append(SVGChart.Series(label: kind, colour: colour(kind), points: points, band: band))
+            series.append(SVGChart.Series(label: role.rawValue, colour: colour(role), points: points, band: band))
         }
         html += figure(SVGChart.lines(series, xLabel: "training step", yLabel: "test accuracy"),
                        caption: "Learning curves on \(t.name): mean over seeds, band = range. P-T starting higher and rising faster than RI-T is what the pre-training buys.")
@@ -126,9 +140,9 @@ public enum HTMLReport {
         if let shuffle = t.shuffle {
             let settings = shuffle.summary.map(\.setting).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
             var lines: [SVGChart.Series] = []
-            for kind in ["PT", "RIT"] {
-                let entries = settings.enumerated().compactMap { i, s in shuffle.summary.first { $0.setting == s && $0.kind.rawValue == kind }.map { (Double(i), $0.accuracy) } }
-                lines.append(SVGChart.Series(label: kind == "PT" ? "P-T" : "RI-T", colour: colour(kind), points: entries.map { ($0.0, $0.1.mean) },
+            for kind in TransferKind.allCases {
+                let entries = settings.enumerated().compactMap { i, s in shuffle.summary.first { $0.setting == s && $0.kind == kind }.map { (Double(i), $0.accuracy) } }
+                lines.append(SVGChart.Series(label: kind.label, colour: colour(kind), points: entries.map { ($0.0, $0.1.mean) },
                                              band: entries.map { ($0.0, $0.1.minimum, $0.1.maximum) }))
             }
             html += figure(SVGChart.lines(lines, xLabel: "block size (\(settings.first ?? "") = no shuffle; pixel = all values permuted)", yLabel: "final test accuracy", categories: settings),
@@ -142,10 +156,14 @@ public enum HTMLReport {
         if let mistakes = t.mistakes {
             html += "<h3>Mistakes</h3>"
             html += table(["pair", "A", "B", "both right", "only A right", "only B right", "both wrong", "same wrong label", "mean ambiguity (cells in order)"], mistakes.pairs.map { p in
-                [p.kind, short(p.a), short(p.b), String(p.value.bothRight), String(p.value.onlyARight), String(p.value.onlyBRight), String(p.value.bothWrong), String(p.value.sameWrongLabel),
+                [p.kind.rawValue, short(p.a), short(p.b), String(p.value.bothRight), String(p.value.onlyARight), String(p.value.onlyBRight), String(p.value.bothWrong), String(p.value.sameWrongLabel),
                  p.value.meanAmbiguity.map { $0.map { String(format: "%.3f", $0) } ?? "-" }.joined(separator: " / ")]
             })
-            for (cell, caption) in [("only-RIT-right", "samples P-T gets wrong and RI-T right"), ("only-PT-right", "samples P-T gets right and RI-T wrong"), ("both-wrong", "samples both get wrong")] {
+            let cells: [(MistakeCell, String)] = [
+                (.onlyBRight, "samples P-T gets wrong and RI-T right"), (.onlyARight, "samples P-T gets right and RI-T wrong"),
+                (.bothWrong, "samples both get wrong"),
+            ]
+            for (cell, caption) in cells.map({ ($0.0.slug(a: "PT", b: "RIT"), $0.1) }) {
                 if let uri = image("\(directory)/results/\(t.name)/mistakes/\(cell).png") {
                     html += "<figure><img class=\"grid\" src=\"\(uri)\" alt=\"\(cell)\"><figcaption>The most ambiguous \(caption) (first P-T/RI-T pair). Captions: T true class, P the P-T prediction, R the RI-T prediction (class indices: \(e(t.classes.enumerated().map { "\($0.offset) \($0.element)" }.joined(separator: ", ")))).</figcaption></figure>"
                 }
@@ -156,36 +174,38 @@ public enum HTMLReport {
             html += "<h3>Feature similarity (CKA)</h3>"
             let layers = first.value.layersA
             var lines: [SVGChart.Series] = []
-            for kind in ["P/P-T", "P-T/P-T", "P-T/RI-T", "RI-T/RI-T"] {
+            for kind in [PairKind.sourceAndFineTuned, .fineTunedPair, .fineTunedAndScratch, .scratchPair] {
                 let curves = cka.filter { $0.kind == kind }.map { pair in pair.value.diagonal().enumerated().map { (Double($0.offset), $0.element.value) } }
                 guard !curves.isEmpty else { continue }
                 let (points, band) = self.band(curves)
-                lines.append(SVGChart.Series(label: kind, colour: colour(kind), points: points, band: band, dashed: kind == "P/P-T"))
+                lines.append(SVGChart.Series(
+                    label: kind.rawValue, colour: colour(kind), points: points, band: band, dashed: kind == .sourceAndFineTuned))
             }
             html += figure(SVGChart.lines(lines, xLabel: "layer", yLabel: "CKA", yRange: (0, 1), categories: layers),
                            caption: "CKA of the same layer in two models (\(first.value.kernel), \(first.value.debiased ? "unbiased" : "biased") HSIC, \(first.value.samples) test images). The paper finds P-T models alike (high P-T/P-T) and unlike RI-T models.")
-            for kind in ["P-T/P-T", "RI-T/RI-T", "P-T/RI-T"] {
+            for kind in [PairKind.fineTunedPair, .scratchPair, .fineTunedAndScratch] {
                 guard let pair = cka.first(where: { $0.kind == kind }) else { continue }
                 html += figure(SVGChart.heatmap(pair.value.values, rows: pair.value.layersA, columns: pair.value.layersB, low: 0, high: 1,
                                                 xLabel: short(pair.b), yLabel: short(pair.a), cell: 22),
-                               caption: "Every layer of \(short(pair.a)) against every layer of \(short(pair.b)) (\(kind)); dark = similar.")
+                               caption: "Every layer of \(short(pair.a)) against every layer of \(short(pair.b)) (\(kind.rawValue)); dark = similar.")
             }
         }
         // Distances.
         if let distances = t.distances {
             html += "<h3>Parameter distances</h3>"
             html += table(["pair", "A", "B", "L2 distance", "relative to B's norm"], distances.map {
-                [$0.kind, short($0.a), short($0.b), String(format: "%.3f", $0.value.total), String(format: "%.3f", $0.value.relative)]
+                [$0.kind.rawValue, short($0.a), short($0.b), String(format: "%.3f", $0.value.total), String(format: "%.3f", $0.value.relative)]
             })
-            let starts = distances.filter { $0.kind.hasSuffix("start") }
+            let starts = distances.filter { [.fineTunedAndStart, .scratchAndStart].contains($0.kind) }
             if let one = starts.first {
                 let modules = one.value.modules.map(\.name)
                 var lines: [SVGChart.Series] = []
-                for kind in ["P-T/start", "RI-T/start"] {
+                for kind in [PairKind.fineTunedAndStart, .scratchAndStart] {
                     let curves = starts.filter { $0.kind == kind }.map { $0.value.modules.enumerated().map { (Double($0.offset), $0.element.relative) } }
                     guard !curves.isEmpty else { continue }
                     let (points, band) = self.band(curves)
-                    lines.append(SVGChart.Series(label: kind == "P-T/start" ? "P-T" : "RI-T", colour: colour(kind == "P-T/start" ? "P-T" : "RI-T"), points: points, band: band))
+                    let role = kind == .fineTunedAndStart ? ModelRole.fineTuned : .scratch
+                    lines.append(SVGChart.Series(label: role.rawValue, colour: colour(role), points: points, band: band))
                 }
                 html += figure(SVGChart.lines(lines, xLabel: "module", yLabel: "distance to start / start norm", categories: modules),
                                caption: "How far training moved each module from where it started (P for P-T, the random initialization for RI-T), relative to the module's starting norm.")
@@ -195,12 +215,12 @@ public enum HTMLReport {
         if let curves = t.interpolation {
             html += "<h3>Performance barriers</h3>"
             let lines = curves.map { pair in
-                SVGChart.Series(label: pair.kind, colour: colour(pair.kind), points: pair.value.points.map { ($0.lambda, 1 - $0.testAccuracy) })
+                SVGChart.Series(label: pair.kind.rawValue, colour: colour(pair.kind), points: pair.value.points.map { ($0.lambda, 1 - $0.testAccuracy) })
             }
             html += figure(SVGChart.lines(lines, xLabel: "lambda (0 = first model, 1 = second)", yLabel: "test error"),
                            caption: "Test error along the straight line between two solutions, BatchNorm statistics \(curves.first?.value.batchNorm.rawValue ?? "") at every point. A bump is a barrier: the paper finds none between P-T solutions (one basin) and one between RI-T solutions.")
             html += table(["pair", "A", "B", "test loss barrier", "test error barrier", "train loss barrier"], curves.map {
-                [$0.kind, short($0.a), short($0.b), String(format: "%.4f", $0.value.testLossBarrier.height), pct($0.value.testErrorBarrier.height), String(format: "%.4f", $0.value.trainLossBarrier.height)]
+                [$0.kind.rawValue, short($0.a), short($0.b), String(format: "%.4f", $0.value.testLossBarrier.height), pct($0.value.testErrorBarrier.height), String(format: "%.4f", $0.value.trainLossBarrier.height)]
             })
         }
         // Criticality.
@@ -210,10 +230,10 @@ public enum HTMLReport {
                 let c = result.value
                 html += figure(SVGChart.heatmap(c.modules.map(\.errorAlongAlpha), rows: c.modules.map(\.name), columns: c.alphas.map { String(format: "%.1f", $0) },
                                                 low: 0, high: 1, xLabel: "alpha (0 = module rewound to its start, 1 = final)", yLabel: "module", cell: 24),
-                               caption: "\(result.kind) (\(short(result.a))): training error with one module moved back towards its start; dark = high error. Final error \(pct(c.finalError)).")
+                               caption: "\(result.kind.rawValue) (\(short(result.a))): training error with one module moved back towards its start; dark = high error. Final error \(pct(c.finalError)).")
             }
             html += table(["kind", "module", "rewind error", "distance", "criticality mu"], criticality.flatMap { result in
-                result.value.modules.map { [result.kind, $0.name, pct($0.rewindError), String(format: "%.3f", $0.distance), $0.criticality.map { String(format: "%.3g", $0) } ?? "none met epsilon"] }
+                result.value.modules.map { [result.kind.rawValue, $0.name, pct($0.rewindError), String(format: "%.3f", $0.distance), $0.criticality.map { String(format: "%.3g", $0) } ?? "none met epsilon"] }
             })
         }
         // Checkpoint choice.

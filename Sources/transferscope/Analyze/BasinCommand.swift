@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TransferscopeTraining
 import TransferscopeAnalysis
 import TransferscopeCore
 import TransferscopeIO
@@ -40,7 +41,7 @@ struct BasinCommand: ParsableCommand {
         let trainSet = EvaluationSet(interpolation.train, indices: interpolation.trainIndices, batchSize: path.batchSize)
         let start = Date()
         let result = try BasinWidth.randomDirections(
-            loaded.model, data: trainSet, statistics: path.bn == "reestimate" ? interpolation.train : nil, count: directions,
+            loaded.model, data: trainSet, statistics: path.bn == .reestimate ? interpolation.train : nil, count: directions,
             steps: Interpolation.grid(count: steps, from: -radius, to: radius), tolerance: tolerance, seed: seed,
             estimationBatches: path.bnBatches, batchSize: path.batchSize)
         try AnalysisFiles.writeJSON(result, to: out, name: "basin.json")

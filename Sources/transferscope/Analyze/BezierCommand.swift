@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TransferscopeTraining
 import TransferscopeAnalysis
 import TransferscopeCheckpoints
 import TransferscopeCore

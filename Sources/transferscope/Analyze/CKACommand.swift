@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TransferscopeTraining
 import TransferscopeAnalysis
 import TransferscopeCore
 import TransferscopeIO
@@ -20,14 +21,13 @@ struct CKACommand: ParsableCommand {
     @OptionGroup var data: AnalysisDataOptions
     @Option(help: "Comma-separated layers (stem, layerS, layerS.B, pool, fc); default stem, each stage and pool.") var layers: String?
     @Flag(help: "Use every block's output as a layer.") var everyBlock = false
-    @Option(help: "Kernel: linear or rbf.") var kernel = "linear"
+    @Option(help: "Kernel: linear or rbf.") var kernel = CKA.KernelName.linear
     @Option(parsing: .unconditional, help: "RBF bandwidth as a fraction of the median distance.") var bandwidth = 0.5
     @Flag(help: "Use the biased HSIC estimator instead of the unbiased one.") var biased = false
     @Option(parsing: .unconditional, help: "Images per minibatch (the Gram matrices cost batch^2 x features each).") var batchSize = 256
     @Option(help: "Directory for the results.") var out: String
 
     func validate() throws {
-        guard ["linear", "rbf"].contains(kernel) else { throw ValidationError("--kernel must be linear or rbf, got '\(kernel)'") }
         try FlagCheck.require(bandwidth, in: 0...1_000, "--bandwidth", positive: true)
         try FlagCheck.require(batchSize, in: 4...Limits.ckaBatch, "--batch-size")
     }
@@ -44,7 +44,7 @@ struct CKACommand: ParsableCommand {
             modelA.model, modelB.model, images: imagesA, imagesB: imagesB,
             layersA: names ?? FeatureSimilarity.defaultLayers(of: modelA.model, everyBlock: everyBlock),
             layersB: names ?? FeatureSimilarity.defaultLayers(of: modelB.model, everyBlock: everyBlock),
-            kernel: kernel == "rbf" ? .rbf(bandwidthFraction: bandwidth) : .linear, debiased: !biased, batchSize: batchSize)
+            kernel: kernel.kernel(bandwidth: bandwidth), debiased: !biased, batchSize: batchSize)
         try AnalysisFiles.writeJSON(result, to: out, name: "cka.json")
         try AnalysisFiles.writeCSV(
             header: ["layer"] + result.layersB, rows: zip(result.layersA, result.values).map { [$0] + $1.map { AnalysisFiles.number($0) } },

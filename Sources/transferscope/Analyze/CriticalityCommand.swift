@@ -1,4 +1,5 @@
 import ArgumentParser
+import TransferscopeTraining
 import TransferscopeCore
 import Foundation
 import TransferscopeAnalysis
@@ -20,7 +21,7 @@ struct CriticalityCommand: ParsableCommand {
     @Argument(help: "The final checkpoint.") var final: String
     @Option(help: "The checkpoint training started from.") var start: String
     @Option(parsing: .unconditional, help: "Points of alpha in [0, 1].") var alphas = 11
-    @Option(parsing: .unconditional, help: "Comma-separated relative noise levels sigma in (0, 1].") var sigmas = "0.05,0.1,0.2,0.5,1"
+    @Option(parsing: .unconditional, help: "Comma-separated relative noise levels sigma in (0, 1].") var sigmas = CommaList<Double>([0.05, 0.1, 0.2, 0.5, 1])
     @Option(parsing: .unconditional, help: "Monte Carlo draws of the noise per (alpha, sigma).") var samples = 2
     @Option(parsing: .unconditional, help: "epsilon = the final model's error + this.") var tolerance = 0.05
     @Option(parsing: .unconditional, help: "Training images the errors are measured on (seeded subset).") var trainImages = 500
@@ -33,8 +34,9 @@ struct CriticalityCommand: ParsableCommand {
         try FlagCheck.require(samples, in: 1...Limits.draws, "--samples")
         try FlagCheck.require(tolerance, in: 0...1, "--tolerance")
         try FlagCheck.require(trainImages, in: 4...Limits.images, "--train-images")
-        let values: [Double] = try parseList(sigmas, flag: "--sigmas")
-        guard values.allSatisfy({ $0 > 0 && $0 <= 1 }) else { throw ValidationError("--sigmas must lie in (0, 1], got '\(sigmas)'") }
+        guard sigmas.values.allSatisfy({ $0 > 0 && $0 <= 1 }) else {
+            throw ValidationError("--sigmas must lie in (0, 1], got '\(sigmas.defaultValueDescription)'")
+        }
     }
 
     func run() throws {
@@ -45,7 +47,7 @@ struct CriticalityCommand: ParsableCommand {
         let clock = Date()
         let result = try ModuleCriticality.measure(
             final: finalModel.model, start: startModel.model, data: set, alphas: Interpolation.grid(count: alphas),
-            sigmas: try parseList(sigmas, flag: "--sigmas"), samples: samples, tolerance: tolerance, seed: seed
+            sigmas: sigmas.values, samples: samples, tolerance: tolerance, seed: seed
         ) { note("  module \($0)") }
         try AnalysisFiles.writeJSON(result, to: out, name: "criticality.json")
         try AnalysisFiles.writeCSV(

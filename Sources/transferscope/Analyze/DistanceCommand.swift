@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TransferscopeTraining
 import TransferscopeAnalysis
 
 /// `transferscope analyze distance`.

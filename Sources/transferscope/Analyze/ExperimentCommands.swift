@@ -7,31 +7,39 @@ import TransferscopeExperiments
 import TransferscopeIO
 import TransferscopeTraining
 
-/// Options of the target training recipe shared by the experiments.
+/// Options of the target training recipe shared by the experiments; every default is
+/// `TransferRecipe`'s, the same a study starts from.
 struct RecipeOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Epochs of each target run.") var epochs = 10
-    @Option(parsing: .unconditional, help: "Images per batch.") var batchSize = 64
-    @Option(parsing: .unconditional, help: "Base learning rate of P-T (fine-tuning).") var ptLr = 0.02
-    @Option(parsing: .unconditional, help: "Base learning rate of RI-T (from scratch).") var ritLr = 0.1
-    @Option(parsing: .unconditional, help: "Comma-separated replicate seeds.") var seeds = "0,1"
+    @Option(parsing: .unconditional, help: "Epochs of each target run (default: \(TransferRecipe().epochs)).")
+    var epochs: Int?
+    @Option(parsing: .unconditional, help: "Images per batch (default: \(TransferRecipe().batchSize)).")
+    var batchSize: Int?
+    @Option(parsing: .unconditional, help: "Base learning rate of P-T, fine-tuning (default: \(TransferRecipe().fineTuneLearningRate)).")
+    var ptLr: Double?
+    @Option(parsing: .unconditional, help: "Base learning rate of RI-T, from scratch (default: \(TransferRecipe().scratchLearningRate)).")
+    var ritLr: Double?
+    @Option(parsing: .unconditional, help: "Comma-separated replicate seeds.") var seeds = CommaList<UInt64>([0, 1])
     @Flag(help: "No horizontal flip (e.g. for digits).") var noFlip = false
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads: Int?
 
     func validate() throws {
         try FlagCheck.require(epochs, in: FlagCheck.epochs, "--epochs")
         try FlagCheck.require(batchSize, in: 2...Limits.images, "--batch-size")
-        try FlagCheck.requirePositive(ptLr, "--pt-lr")
-        try FlagCheck.requirePositive(ritLr, "--rit-lr")
+        if let ptLr { try FlagCheck.requirePositive(ptLr, "--pt-lr") }
+        if let ritLr { try FlagCheck.requirePositive(ritLr, "--rit-lr") }
         try FlagCheck.require(threads, in: FlagCheck.threads, "--threads")
-        _ = try seedList()
     }
 
+    /// The recipe: `TransferRecipe`'s defaults with the options given.
     func recipe() -> TransferRecipe {
-        TransferRecipe(epochs: epochs, batchSize: batchSize, fineTuneLearningRate: ptLr, scratchLearningRate: ritLr,
-                       augmentation: Augmentation(padding: 4, horizontalFlip: !noFlip))
+        var recipe = TransferRecipe()
+        if let epochs { recipe = recipe.running(epochs: epochs) }
+        if let batchSize { recipe.batchSize = batchSize }
+        if let ptLr { recipe.fineTuneLearningRate = ptLr }
+        if let ritLr { recipe.scratchLearningRate = ritLr }
+        recipe.augmentation.horizontalFlip = !noFlip
+        return recipe
     }
-
-    func seedList() throws -> [UInt64] { try parseList(seeds, flag: "--seeds") }
 }
 
 /// Writes the outcomes of an experiment.
@@ -71,19 +79,20 @@ struct ShuffleSweepCommand: ParsableCommand {
 
     @Option(help: "The pre-trained checkpoint (P).") var source: String
     @OptionGroup var data: DataOptions
-    @Option(parsing: .unconditional, help: "Comma-separated block sizes, or 'all' (every divisor of the side).") var blockSizes = "all"
+    @Option(parsing: .unconditional, help: "Comma-separated block sizes, or 'all' (every divisor of the side).")
+    var blockSizes = ListOrAll<Int>.all
     @Flag(help: "Add the pixel shuffle (all C*H*W values permuted).") var pixel = false
     @OptionGroup var recipe: RecipeOptions
     @Option(help: "Directory for the runs and results.") var out: String
 
     func run() throws {
         let (_, splits) = try data.load()
-        let side = try ModelInput.preprocessing(ofCheckpoint: source).side
-        let sizes: [Int] = blockSizes == "all" ? BlockShuffle.blockSizes(side: side) : try parseList(blockSizes, flag: "--block-sizes")
+        let source = try SourceCheckpoint(self.source)
+        let sizes = blockSizes.values(all: BlockShuffle.blockSizes(side: source.preprocessing.side))
         let display = ProgressDisplay()
         let start = Date()
         let outcomes = try TransferExperiments.shuffleSweep(
-            source: source, target: splits, dataset: data.data, blockSizes: sizes, pixelShuffle: pixel, seeds: try recipe.seedList(),
+            source: source, target: splits, dataset: data.data, blockSizes: sizes, pixelShuffle: pixel, seeds: recipe.seeds.values,
             recipe: recipe.recipe(), directory: out, threads: recipe.threads ?? Parallel.workerCount
         ) { label, event in
             if case .started = event { note("run \(label)") }
@@ -106,7 +115,8 @@ struct CheckpointChoiceCommand: ParsableCommand {
             """)
 
     @Option(help: "The source's run directory.") var sourceRun: String
-    @Option(parsing: .unconditional, help: "Comma-separated source epochs to fine-tune from, or 'all' kept.") var sourceEpochs = "all"
+    @Option(parsing: .unconditional, help: "Comma-separated source epochs to fine-tune from, or 'all' kept.")
+    var sourceEpochs = ListOrAll<Int>.all
     @OptionGroup var data: DataOptions
     @OptionGroup var recipe: RecipeOptions
     @Option(help: "Directory for the runs and results.") var out: String
@@ -115,14 +125,14 @@ struct CheckpointChoiceCommand: ParsableCommand {
         let (_, splits) = try data.load()
         let sourceMetrics = try RunResults.epochs(of: sourceRun)
         let kept = sourceMetrics.filter { $0.checkpoint != nil }.map(\.epoch)
-        let epochs: [Int] = sourceEpochs == "all" ? kept : try parseList(sourceEpochs, flag: "--source-epochs")
+        let epochs = sourceEpochs.values(all: kept)
         if let bad = epochs.first(where: { $0 < 0 || $0 > Limits.epochs }) {
             throw ValidationError("--source-epochs must be epochs in 0...\(Limits.epochs) or 'all', got \(bad)")
         }
         let display = ProgressDisplay()
         let start = Date()
         let outcomes = try TransferExperiments.checkpointChoice(
-            sourceRun: sourceRun, epochs: epochs, target: splits, dataset: data.data, seeds: try recipe.seedList(),
+            sourceRun: sourceRun, epochs: epochs, target: splits, dataset: data.data, seeds: recipe.seeds.values,
             recipe: recipe.recipe(), directory: out, threads: recipe.threads ?? Parallel.workerCount
         ) { label, event in
             if case .started = event { note("run \(label)") }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TransferscopeTraining
 import TransferscopeCore
 import Foundation
 import TransferscopeAnalysis
@@ -9,15 +10,12 @@ import TransferscopeIO
 /// Options of paths in weight space evaluated on train and test images.
 struct PathOptions: ParsableArguments {
     @Option(help: "BatchNorm statistics at each point: reestimate (on training images; default), interpolate, first or second.")
-    var bn = "reestimate"
+    var bn = BatchNormMode.reestimate
     @Option(parsing: .unconditional, help: "Batches of training images that re-estimate BatchNorm statistics.") var bnBatches = 20
     @Option(parsing: .unconditional, help: "Training images evaluated at each point (a fixed, seeded subset).") var trainImages = 2000
     @Option(parsing: .unconditional, help: "Images per batch.") var batchSize = 256
 
     func validate() throws {
-        guard BatchNormMode(rawValue: bn) != nil else {
-            throw ValidationError("--bn must be one of \(BatchNormMode.allCases.map(\.rawValue).joined(separator: ", ")), got '\(bn)'")
-        }
         try FlagCheck.require(bnBatches, in: 1...Limits.statisticsBatches, "--bn-batches")
         try FlagCheck.require(trainImages, in: FlagCheck.images, "--train-images")
         try FlagCheck.require(batchSize, in: 2...Limits.images, "--batch-size")
@@ -26,7 +24,7 @@ struct PathOptions: ParsableArguments {
     func interpolation(_ loaded: LoadedModel, splits: DatasetSplits) throws -> Interpolation {
         Interpolation(
             train: try loaded.prepare(splits.train), test: try loaded.prepare(splits.test), trainSubset: trainImages,
-            batchNorm: BatchNormMode(rawValue: bn)!, estimationBatches: bnBatches, batchSize: batchSize)
+            batchNorm: bn, estimationBatches: bnBatches, batchSize: batchSize)
     }
 }
 
@@ -100,18 +98,16 @@ struct InterpolateCommand: ParsableCommand {
         let grid = lambdas()
         var pairs: [[String]] = [], curves: [InterpolationCurve] = []
         let start = Date()
-        for i in 0..<loaded.count {
-            for j in (i + 1)..<loaded.count {
-                let curve = try interpolation.curve(loaded[i].model, loaded[j].model, lambdas: grid) { done, total in
-                    if done % 5 == 0 || done == total { note("  pair \(i + 1)-\(j + 1): \(done)/\(total) points") }
-                }
-                try writeCurve(curve, to: out, name: "curve-\(i + 1)-\(j + 1)")
-                pairs.append([checkpoints[i], checkpoints[j]])
-                curves.append(curve)
-                print(String(format: "  %d-%d: test loss barrier %.4f at lambda %.2f, test error barrier %.2f%%, train loss barrier %.4f",
-                             i + 1, j + 1, curve.testLossBarrier.height, curve.testLossBarrier.lambda,
-                             100 * curve.testErrorBarrier.height, curve.trainLossBarrier.height))
+        for (i, j) in RunPairs.unordered(Array(loaded.indices)) {
+            let curve = try interpolation.curve(loaded[i].model, loaded[j].model, lambdas: grid) { done, total in
+                if done % 5 == 0 || done == total { note("  pair \(i + 1)-\(j + 1): \(done)/\(total) points") }
             }
+            try writeCurve(curve, to: out, name: "curve-\(i + 1)-\(j + 1)")
+            pairs.append([checkpoints[i], checkpoints[j]])
+            curves.append(curve)
+            print(String(format: "  %d-%d: test loss barrier %.4f at lambda %.2f, test error barrier %.2f%%, train loss barrier %.4f",
+                         i + 1, j + 1, curve.testLossBarrier.height, curve.testLossBarrier.lambda,
+                         100 * curve.testErrorBarrier.height, curve.trainLossBarrier.height))
         }
         let summary = Summary(
             pairs: pairs, testLossBarriers: curves.map(\.testLossBarrier.height), testErrorBarriers: curves.map(\.testErrorBarrier.height),

@@ -68,22 +68,18 @@ struct MistakesCommand: ParsableCommand {
         }
         let ambiguity = try Mistakes.ambiguity(of: probabilities)
         var pairs: [Pair] = []
-        let cells = ["both-right", "only-A-right", "only-B-right", "both-wrong"]
-        for i in 0..<named.count {
-            for j in (i + 1)..<named.count {
-                let table = try Mistakes.compare(predictions[i], predictions[j], labels: dataset.labels, ambiguity: ambiguity)
-                pairs.append(Pair(a: named[i].0, b: named[j].0, table: table))
-                for (cell, members) in zip(cells, table.samples) where !members.isEmpty {
-                    // The most ambiguous samples of the cell first.
-                    let chosen = members.sorted { ambiguity[$0] > ambiguity[$1] }.prefix(gridImages)
-                    try ImageGrid.writeSamples(
-                        dataset, indices: Array(chosen),
-                        captions: chosen.map { "T\(dataset.labels[$0]) A\(predictions[i][$0]) B\(predictions[j][$0])" },
-                        to: "\(out)/\(named[i].0)-vs-\(named[j].0)-\(cell).png")
-                }
-                let m = table.meanAmbiguity.map { $0.map { String(format: "%.3f", $0) } ?? "-" }
-                print("  \(named[i].0) vs \(named[j].0): both right \(table.bothRight), only \(named[i].0) \(table.onlyARight), only \(named[j].0) \(table.onlyBRight), both wrong \(table.bothWrong) (same label \(table.sameWrongLabel)); mean ambiguity \(m.joined(separator: " / "))")
-            }
+        let cells = MistakeCell.allCases.map { $0.slug(a: "A", b: "B") }
+        for (i, j) in RunPairs.unordered(Array(named.indices)) {
+            let (nameA, nameB) = (named[i].0, named[j].0)
+            let table = try Mistakes.compare(predictions[i], predictions[j], labels: dataset.labels, ambiguity: ambiguity)
+            pairs.append(Pair(a: nameA, b: nameB, table: table))
+            try Mistakes.writeGrids(
+                table, of: dataset, predictions: (predictions[i], predictions[j]), ambiguity: ambiguity, names: ("A", "B"),
+                letters: ("A", "B"), perCell: gridImages, to: out, prefix: "\(nameA)-vs-\(nameB)-")
+            let m = table.meanAmbiguity.map { $0.map { String(format: "%.3f", $0) } ?? "-" }
+            print("  \(nameA) vs \(nameB): both right \(table.bothRight), only \(nameA) \(table.onlyARight), only \(nameB) "
+                + "\(table.onlyBRight), both wrong \(table.bothWrong) (same label \(table.sameWrongLabel)); "
+                + "mean ambiguity \(m.joined(separator: " / "))")
         }
         try AnalysisFiles.writeJSON(Report(models: named.map(\.0), classes: dataset.classNames, accuracies: accuracies, pairs: pairs), to: out, name: "mistakes.json")
         try AnalysisFiles.writeCSV(
