@@ -78,7 +78,8 @@ public struct BasinWidth: Codable, Sendable, Equatable {
             guard value.shape.count >= 2 else { return nil }
             var d = (0..<value.count).map { _ in Float(generator.nextNormal()) }
             // Filters: the output-channel axis (last for HWIO convolutions, first for [out, in] linear).
-            let outputs = entry.parameter.layout == .convolutionHWIO ? value.shape.last! : value.shape[0]
+            let outputs =
+                entry.parameter.layout == .convolutionHWIO ? value.shape[value.shape.count - 1] : value.shape[0]
             let perFilter = value.count / outputs
             func index(_ filter: Int, _ j: Int) -> Int {
                 entry.parameter.layout == .convolutionHWIO ? j * outputs + filter : filter * perFilter + j

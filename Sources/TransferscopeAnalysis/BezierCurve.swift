@@ -83,8 +83,9 @@ public struct BezierCurve {
                 total += Double(lossAndControlGradient(at: t, work: work, inputs: inputs, labels: labels, logitsGradient: &dLogits))
                 optimizer.update(learningRate: Float(schedule.rate(atEpoch: Double(epoch) + Double(step) / Double(steps))))
             }
-            losses.append(total / Double(steps))
-            progress(epoch + 1, losses.last!)
+            let loss = total / Double(steps)
+            losses.append(loss)
+            progress(epoch + 1, loss)
         }
         return losses
     }

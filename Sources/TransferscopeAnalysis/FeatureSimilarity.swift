@@ -50,7 +50,7 @@ public struct FeatureSimilarity: Codable, Sendable, Equatable {
         var forward = 0.0, arithmetic = 0.0
         // The last batch joins the one before when it would be smaller than the estimator allows.
         var starts = Array(stride(from: 0, to: order.count, by: batchSize))
-        if starts.count > 1, order.count - starts.last! < CKA.minimumSamples { starts.removeLast() }
+        if starts.count > 1, let last = starts.last, order.count - last < CKA.minimumSamples { starts.removeLast() }
         for (number, start) in starts.enumerated() {
             let end = number == starts.count - 1 ? order.count : start + batchSize
             let batch = Array(order[start..<end])

@@ -36,16 +36,21 @@ public final class MinibatchCKA {
         let m = first.shape[0]
         guard m >= CKA.minimumSamples else { throw AnalysisError.tooFewSamples(count: m, needed: CKA.minimumSamples) }
         // Every layer's centered Gram matrix, the layers shared out across the workers.
-        let layers = layersA.map { ("A", $0, activationsA[$0]) } + layersB.map { ("B", $0, activationsB[$0]) }
-        for (model, name, tensor) in layers where tensor?.shape[0] != m {
-            throw AnalysisError.invalidArgument("model \(model) has no activation \(name) for this batch of \(m)")
+        var layers: [(model: String, name: String, tensor: Tensor)] = []
+        for (model, names, activations) in [("A", layersA, activationsA), ("B", layersB, activationsB)] {
+            for name in names {
+                guard let tensor = activations[name], tensor.shape[0] == m else {
+                    throw AnalysisError.invalidArgument(
+                        "model \(model) has no activation \(name) for this batch of \(m)")
+                }
+                layers.append((model, name, tensor))
+            }
         }
         let grams = SlotArray<Result<[Double], AnalysisError>>(count: layers.count, initial: .success([]))
         let (kernel, debiased) = (self.kernel, self.debiased)
         Parallel.forEachShare(of: layers.count) { _, range in
             for i in range {
-                let (model, name, tensor) = layers[i]
-                let t = tensor!
+                let (model, name, t) = layers[i]
                 let gram = CKA.gram(t.unsafePointer, samples: m, features: t.count / m, kernel: kernel)
                 do {
                     grams[i] = .success(try CKA.centered(gram, n: m, debiased: debiased, name: "\(model):\(name)"))

@@ -64,7 +64,8 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
                 if try feasible(grid[middle], sigma) { high = middle } else { low = middle + 1 }
             }
             let ratio = grid[high] * grid[high] * squared / (sigma * sigma)
-            if best == nil || ratio < best!.value { best = (ratio, grid[high], sigma) }
+            let improves = best.map { ratio < $0.value } ?? true
+            if improves { best = (ratio, grid[high], sigma) }
         }
         return best
     }
@@ -75,7 +76,7 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
         sigmas: [Double] = [0.05, 0.1, 0.2, 0.5, 1], samples: Int = 2, tolerance: Double = 0.05, seed: UInt64 = 0,
         progress: (String) -> Void = { _ in }
     ) throws -> ModuleCriticality {
-        guard alphas.contains(0), alphas.contains(1), alphas.allSatisfy({ (0...1).contains($0) }) else {
+        guard let rewindIndex = alphas.firstIndex(of: 0), alphas.contains(1), alphas.allSatisfy({ (0...1).contains($0) }) else {
             throw AnalysisError.invalidArgument("criticality: the alpha grid must lie in [0, 1] and include 0 and 1, got \(alphas)")
         }
         guard samples >= 1, sigmas.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
@@ -134,7 +135,7 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
             }
             let best = try Self.search(alphas: alphas, sigmas: sigmas, squaredDistance: squared, feasible: feasible)
             results.append(Module(
-                name: name, distance: squared.squareRoot(), rewindError: errors[alphas.firstIndex(of: 0)!],
+                name: name, distance: squared.squareRoot(), rewindError: errors[rewindIndex],
                 errorAlongAlpha: errors, criticality: best?.value, alpha: best?.alpha, sigma: best?.sigma))
             // Restore the module to its final value before the next one.
             place(alpha: 1, sigma: 0, draw: 0)

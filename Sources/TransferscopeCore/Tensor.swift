@@ -22,7 +22,7 @@ public struct Tensor: @unchecked Sendable {
             Tensor.elementCount(of: shape) == scalars.count,
             "Tensor: shape \(shape) needs \(Tensor.elementCount(of: shape)) scalars, got \(scalars.count)")
         self.init(uninitializedShape: shape)
-        scalars.withUnsafeBufferPointer { storage.pointer.update(from: $0.baseAddress!, count: $0.count) }
+        storage.pointer.update(from: scalars, count: scalars.count)
     }
 
     /// A tensor of `shape` whose elements are not initialized; every element must be written

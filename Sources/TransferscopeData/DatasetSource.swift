@@ -101,7 +101,7 @@ public enum DatasetSource: Equatable, Sendable {
     var describing: String {
         switch self {
         case let .builtIn(name): return name
-        case let .procedural(options): return "procedural:" + options.keys.sorted().map { "\($0)=\(options[$0]!)" }.joined(separator: ",")
+        case let .procedural(options): return "procedural:" + options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         case let .folder(path): return path
         case let .idx(paths): return "idx:" + paths.joined(separator: ",")
         case let .npy(paths): return "npy:" + paths.joined(separator: ",")

@@ -25,7 +25,9 @@ public struct ImageDataset: Sendable, Equatable {
     ) {
         precondition(height >= 1 && width >= 1 && pixels.count == labels.count * height * width * channels,
                      "ImageDataset: \(pixels.count) pixels for \(labels.count) images of \(height)x\(width)x\(channels)")
-        precondition(exactValues == nil || exactValues!.count == pixels.count, "ImageDataset: exact values and pixels differ in count")
+        if let exactValues {
+            precondition(exactValues.count == pixels.count, "ImageDataset: exact values and pixels differ in count")
+        }
         precondition(labels.allSatisfy { $0 >= 0 && $0 < classNames.count }, "ImageDataset: a label is outside the classes")
         self.name = name
         self.height = height

@@ -49,7 +49,7 @@ public final class BasicBlock: ResidualBlock {
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
         // bn2 applies the join's ReLU mask itself; the shortcut gets the masked gradient.
-        var dx = conv1.backward(bn1.backward(conv2.backward(bn2.backward(outputGradient))!))!
+        var dx = conv1.backwardToInput(bn1.backward(conv2.backwardToInput(bn2.backward(outputGradient))))
         let dShortcut = residualJoinBackward(outputGradient, output: savedOutput)
         savedOutput = Tensor()
         accumulate(&dx, downsample?.backward(dShortcut) ?? dShortcut)

@@ -55,8 +55,10 @@ public final class BatchNorm2d: StateContainer {
     public func forward(
         _ input: Tensor, training: Bool, relu: Bool = false, residual: Tensor? = nil, keepingForBackward: Bool = true
     ) -> Tensor {
-        precondition(residual == nil || residual!.shape == input.shape,
-                     "BatchNorm2d: residual \(residual!.shape) does not match input \(input.shape)")
+        if let residual {
+            precondition(residual.shape == input.shape,
+                         "BatchNorm2d: residual \(residual.shape) does not match input \(input.shape)")
+        }
         precondition(input.shape.last == channels, "BatchNorm2d: expected \(channels) channels, got \(input.shape)")
         let rows = input.count / channels
         var mean: [Float], variance: [Float]

@@ -58,8 +58,8 @@ public final class Bottleneck: ResidualBlock {
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
         // bn3 applies the join's ReLU mask itself; the shortcut gets the masked gradient.
-        let dB = conv3.backward(bn3.backward(outputGradient))!
-        var dx = conv1.backward(bn1.backward(conv2.backward(bn2.backward(dB))!))!
+        let dB = conv3.backwardToInput(bn3.backward(outputGradient))
+        var dx = conv1.backwardToInput(bn1.backward(conv2.backwardToInput(bn2.backward(dB))))
         let dShortcut = residualJoinBackward(outputGradient, output: savedOutput)
         savedOutput = Tensor()
         accumulate(&dx, downsample?.backward(dShortcut) ?? dShortcut)

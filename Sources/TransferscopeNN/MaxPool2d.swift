@@ -23,8 +23,11 @@ public final class MaxPool2d {
         var output = Tensor(uninitializedShape: [n, oh, ow, c])
         if savedArgmax.count != output.count { savedArgmax = [Int32](repeating: 0, count: output.count) }
         savedArgmax.withUnsafeMutableBufferPointer { argmax in
+            guard let argmax = argmax.baseAddress else {
+                preconditionFailure("MaxPool2d: no argmax storage for output \(output.shape)")
+            }
             Pooling.maxForward(
-                output: output.unsafeMutablePointer, argmax: argmax.baseAddress!, input: input.unsafePointer,
+                output: output.unsafeMutablePointer, argmax: argmax, input: input.unsafePointer,
                 batch: n, height: h, width: w, channels: c, kernelSize: kernelSize, stride: stride, padding: padding)
         }
         savedInputShape = input.shape
@@ -36,9 +39,12 @@ public final class MaxPool2d {
         var dx = Tensor(uninitializedShape: savedInputShape)
         let batch = savedInputShape[0]
         savedArgmax.withUnsafeBufferPointer { argmax in
+            guard let argmax = argmax.baseAddress else {
+                preconditionFailure("MaxPool2d.backward: no argmax saved for gradient \(outputGradient.shape)")
+            }
             Pooling.maxBackward(
                 inputGradient: dx.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
-                argmax: argmax.baseAddress!, batch: batch, inputImageSize: dx.count / batch,
+                argmax: argmax, batch: batch, inputImageSize: dx.count / batch,
                 outputImageSize: outputGradient.count / batch)
         }
         return dx

@@ -75,7 +75,12 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
     }
 
     /// Channels into the classifier head.
-    public var featureChannels: Int { widths.last! * (block == .bottleneck ? Bottleneck.expansion : 1) }
+    public var featureChannels: Int {
+        guard let last = widths.last else {
+            preconditionFailure("ResNetConfiguration \(name): no stages (widths is empty)")
+        }
+        return last * (block == .bottleneck ? Bottleneck.expansion : 1)
+    }
 
     /// Checks every number against `Limits` (and sense: positive widths, at least 2 classes). Everything read from a file or a flag goes through here before a
     /// model is built from it.

@@ -47,7 +47,7 @@ public final class Downsample: StateContainer {
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        conv.backward(norm.backward(outputGradient))!
+        conv.backwardToInput(norm.backward(outputGradient))
     }
 }
 

@@ -49,7 +49,9 @@ public final class SGD {
             }
             let isFirst = momentumBuffers[index] == nil
             if isFirst { momentumBuffers[index] = Tensor(uninitializedShape: parameter.value.shape) }
-            let buf = momentumBuffers[index]!.unsafeMutablePointer
+            guard let buf = momentumBuffers[index]?.unsafeMutablePointer else {
+                preconditionFailure("SGD.update: no momentum buffer for parameter \(index) after creating it")
+            }
             for i in 0..<count {
                 let g = grad[i] + wd * p[i]
                 let b = isFirst ? g : mu * buf[i] + g
@@ -65,8 +67,11 @@ public final class SGD {
         precondition(buffers.count == parameters.count,
                      "SGD.restore: \(buffers.count) buffers for \(parameters.count) parameters")
         for (buffer, (name, parameter)) in zip(buffers, parameters) {
-            precondition(buffer == nil || buffer!.shape == parameter.value.shape,
-                         "SGD.restore: buffer for \(name) has shape \(buffer!.shape), expected \(parameter.value.shape)")
+            if let buffer {
+                precondition(
+                    buffer.shape == parameter.value.shape,
+                    "SGD.restore: buffer for \(name) has shape \(buffer.shape), expected \(parameter.value.shape)")
+            }
         }
         momentumBuffers = buffers
         self.step = step

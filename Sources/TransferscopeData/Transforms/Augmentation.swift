@@ -39,7 +39,9 @@ public enum BatchLoader {
         var inputs = Tensor(uninitializedShape: [indices.count, side, side, channels])
         let out = UncheckedPointer(inputs.unsafeMutablePointer)
         images.values.withUnsafeBufferPointer { source in
-            let input = source.baseAddress!
+            guard let input = source.baseAddress else {
+                preconditionFailure("BatchLoader.batch: no storage for the values of \(images.count) images")
+            }
             Parallel.forEachShare(of: indices.count) { _, range in
                 for b in range {
                     let index = indices[b]

@@ -111,7 +111,10 @@ public struct Preprocessing: Codable, Sendable, Equatable {
         var values = [Float](repeating: 0, count: images.count * size)
         let permutation = shuffle?.permutation
         values.withUnsafeMutableBufferPointer { output in
-            let out = UncheckedPointer(output.baseAddress!)
+            guard let base = output.baseAddress else {
+                preconditionFailure("Preprocessing.prepare: no storage for the values of \(images.count) images")
+            }
+            let out = UncheckedPointer(base)
             Parallel.forEachShare(of: images.count) { _, range in
                 var normalized = [Float](repeating: 0, count: size)
                 for i in range {
