@@ -2,10 +2,15 @@ import TransferscopeCore
 
 /// A 2-D convolution layer on NHWC activations (PyTorch's `Conv2d`, square kernels).
 public final class Conv2d: StateContainer {
+    /// C_in: channels of the input.
     public let inputChannels: Int
+    /// C_out: channels of the output (the number of filters).
     public let outputChannels: Int
+    /// k: the kernel is k x k.
     public let kernelSize: Int
+    /// s: the kernel's step in pixels, along both axes.
     public let stride: Int
+    /// p: zero pixels added on each side of the input.
     public let padding: Int
     /// [kH, kW, C_in, C_out] (PyTorch: [C_out, C_in, kH, kW]).
     public let weight: Parameter
@@ -39,6 +44,7 @@ public final class Conv2d: StateContainer {
             : nil
     }
 
+    /// `weight` (HWIO here, [C_out, C_in, kH, kW] at the PyTorch boundary) and `bias` if there is one.
     public var namedState: NamedState {
         var state = NamedState()
         state.parameters.append(("weight", weight))

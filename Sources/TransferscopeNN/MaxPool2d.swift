@@ -2,12 +2,16 @@ import TransferscopeCore
 
 /// Max pooling over square windows of NHWC activations (PyTorch's `MaxPool2d`).
 public final class MaxPool2d {
+    /// k: the pooling window is k x k pixels.
     public let kernelSize: Int
+    /// s: the window's step in pixels, along both axes.
     public let stride: Int
+    /// p: padding on each side, counted as -infinity so it never wins the max (as PyTorch).
     public let padding: Int
     private var savedArgmax: [Int32] = []
     private var savedInputShape: [Int] = []
 
+    /// A k x k max pool with stride s and padding p (torchvision's ImageNet stem: 3, 2, 1).
     public init(kernelSize: Int, stride: Int, padding: Int = 0) {
         self.kernelSize = kernelSize
         self.stride = stride
@@ -55,6 +59,7 @@ public final class MaxPool2d {
 public final class GlobalAveragePool {
     private var savedInputShape: [Int] = []
 
+    /// A pool with no parameters and nothing saved yet.
     public init() {}
 
     /// input: [N, H, W, C] -> [N, C].

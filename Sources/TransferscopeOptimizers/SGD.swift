@@ -10,11 +10,16 @@ import TransferscopeNN
 ///     d = g + momentum * buf        (Nesterov)  or  d = buf
 ///     p = p - lr * d
 public final class SGD {
+    /// The constants of the update rule, as in `torch.optim.SGD`; `lr` comes with each `update`.
     public struct Hyperparameters: Equatable, Sendable, Codable {
+        /// mu: the factor on the previous momentum buffer; 0 turns momentum (and its buffers) off.
         public var momentum: Float
+        /// The L2 factor: weight_decay * p is added to the gradient before momentum (coupled, not AdamW).
         public var weightDecay: Float
+        /// Nesterov momentum: step along g + mu * buf instead of buf.
         public var nesterov: Bool
 
+        /// Defaults: momentum 0.9, weight decay 1e-4, no Nesterov (as He et al. 2016 trained ResNets).
         public init(momentum: Float = 0.9, weightDecay: Float = 1e-4, nesterov: Bool = false) {
             self.momentum = momentum
             self.weightDecay = weightDecay
@@ -24,12 +29,14 @@ public final class SGD {
 
     /// The parameters updated, with their state-dict names.
     public let parameters: [(name: String, parameter: Parameter)]
+    /// Momentum, weight decay and Nesterov; may change between steps (the buffers are kept).
     public var hyperparameters: Hyperparameters
     /// One momentum buffer per parameter; empty until the first step (as PyTorch).
     public private(set) var momentumBuffers: [Tensor?]
     /// Steps taken.
     public private(set) var step = 0
 
+    /// An optimizer over `parameters` with no momentum buffers and no step taken yet.
     public init(parameters: [(name: String, parameter: Parameter)], hyperparameters: Hyperparameters = .init()) {
         self.parameters = parameters
         self.hyperparameters = hyperparameters
