@@ -69,11 +69,15 @@ public enum DatasetSource: Equatable, Sendable {
     /// How to read and split: used when the source has no test split of its own, and for
     /// folders of images of different sizes.
     public struct Options: Sendable, Equatable {
+        /// Share of each class that goes to the test split, in (0, 1); default 0.2 (`--test-fraction`).
         public var testFraction: Double = 0.2
+        /// Seed of the stratified split's draw.
         public var splitSeed: UInt64 = 0
         /// Side of the square images read from folders.
         public var folderImageSide = 32
+        /// Leave out images of a folder that do not decode, instead of failing (`--skip-corrupt`).
         public var skipCorrupt = false
+        /// Defaults: 20% test, split seed 0, 32-pixel folder images, corrupt images an error.
         public init() {}
     }
 

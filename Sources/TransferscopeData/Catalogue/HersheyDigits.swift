@@ -11,6 +11,7 @@ public enum HersheyDigits {
         "cursive", "futural", "futuram", "gothgbt", "gothgrt", "gothiceng", "gothicger", "gothicita", "gothitt", "greek",
         "greekc", "rowmand", "rowmans", "rowmant", "scriptc", "scripts", "timesi", "timesib", "timesr", "timesrb",
     ]
+    /// The side of the square sketch-digit images, in pixels (as MNIST).
     public static let side = 28
     static let trainPerClass = 600
     static let testPerClass = 100

@@ -4,7 +4,9 @@ import TransferscopeCore
 
 /// A decoded image: 8-bit RGBA.
 public struct RGBAImage: Sendable {
+    /// Columns, in pixels.
     public var width: Int
+    /// Rows, in pixels.
     public var height: Int
     /// RGBA rows, top to bottom.
     public var pixels: [UInt8]
