@@ -18,6 +18,7 @@ public enum CKA {
         /// sigma as a fraction of the square root of the median squared distance.
         case rbf(bandwidthFraction: Double)
 
+        /// `linear` or `rbf(FRACTION)`, for reports and messages.
         public var description: String {
             switch self {
             case .linear: return "linear"

@@ -10,16 +10,23 @@ import TransferscopeCore
 /// <HKH, HLH> / (m - 1)^2). Each batch costs one m x m Gram matrix per layer (an sgemm) and one
 /// inner product per layer pair, so a whole layer-by-layer matrix comes from a single pass.
 public final class MinibatchCKA {
+    /// Model A's layers, by activation name (the rows of the result).
     public let layersA: [String]
+    /// Model B's layers, by activation name (the columns of the result).
     public let layersB: [String]
+    /// The kernel applied to each layer's activations (linear or RBF).
     public let kernel: CKA.Kernel
+    /// Whether each batch's HSIC is the unbiased estimator (m >= 4) rather than the biased one.
     public let debiased: Bool
     private var cross: [[Double]]
     private var selfA: [Double]
     private var selfB: [Double]
+    /// Inputs added so far, over all batches.
     public private(set) var samples = 0
+    /// Batches added so far.
     public private(set) var batches = 0
 
+    /// An empty accumulator for `layersA` x `layersB`; add batches with `add(_:_:)`.
     public init(layersA: [String], layersB: [String], kernel: CKA.Kernel = .linear, debiased: Bool = true) {
         self.layersA = layersA
         self.layersB = layersB

@@ -18,7 +18,9 @@ import TransferscopeNN
 /// so that sigma = 1 is noise as large as the weights. epsilon is the final model's error plus
 /// `tolerance`. alpha = 0 is the rewind test; mu_i = 0 when rewinding costs nothing.
 public struct ModuleCriticality: Codable, Sendable, Equatable {
+    /// The rewind and noise results of one module i.
     public struct Module: Codable, Sendable, Equatable {
+        /// The module's name: `stem`, `layerS.B` or `fc`.
         public var name: String
         /// ||theta_i^F - theta_i^0||.
         public var distance: Double
@@ -30,14 +32,21 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
         public var criticality: Double?
         /// The (alpha, sigma) attaining mu_i.
         public var alpha: Double?
+        /// The sigma attaining mu_i (relative noise, in (0, 1]); nil with `criticality`.
         public var sigma: Double?
     }
 
+    /// The alpha grid, in [0, 1] with 0 and 1 included.
     public var alphas: [Double]
+    /// The relative noise levels tried, in [0, 1].
     public var sigmas: [Double]
+    /// Monte Carlo noise draws per (alpha, sigma) in the expected error.
     public var samples: Int
+    /// The error threshold: the final model's error plus the tolerance.
     public var epsilon: Double
+    /// Error in [0, 1] of the final model, every module at theta_i^F.
     public var finalError: Double
+    /// One entry per module, in forward order.
     public var modules: [Module]
 
     /// The smallest alpha^2 ||theta_F - theta_0||^2 / sigma^2 over the feasible (alpha, sigma) of
