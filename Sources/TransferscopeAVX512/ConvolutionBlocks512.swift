@@ -103,11 +103,13 @@ public func convolutionBlock12x16AVX512(
 #else
 // Other architectures have no AVX-512: CPUFeatures.hasAVX512 is false there, so these are never
 // called; they exist so that callers compile everywhere.
+/// Stand-in for the 6-pixel x 32-channel AVX-512 block on other architectures; traps if called.
 public func convolutionBlock6x32AVX512(
     output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
     pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
 ) { preconditionFailure("AVX-512 kernel called on a processor without AVX-512") }
 
+/// Stand-in for the 12-pixel x 16-channel AVX-512 block on other architectures; traps if called.
 public func convolutionBlock12x16AVX512(
     output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
     pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int

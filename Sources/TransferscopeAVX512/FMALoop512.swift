@@ -21,6 +21,7 @@ public func fmaLoopAVX512(iterations: Int) -> Float {
     return sum.sum()
 }
 #else
+/// Stand-in for the AVX-512 FMA loop on other architectures; traps if called (`hasAVX512` is false there).
 public func fmaLoopAVX512(iterations: Int) -> Float {
     preconditionFailure("fmaLoopAVX512: no AVX-512 on this architecture")
 }

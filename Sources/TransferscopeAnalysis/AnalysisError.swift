@@ -7,6 +7,7 @@ public enum AnalysisError: Error, LocalizedError, Equatable {
     case shapeMismatch(String)
     case invalidArgument(String)
 
+    /// What stopped the analysis and what to do about it.
     public var errorDescription: String? {
         switch self {
         case let .tooFewSamples(count, needed):

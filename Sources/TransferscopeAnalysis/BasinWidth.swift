@@ -13,15 +13,23 @@ import TransferscopeTraining
 /// rescaled to the norm of the same filter of theta, and BatchNorm parameters and biases get no
 /// direction, so widths compare across models and layers of different scales.
 public struct BasinWidth: Codable, Sendable, Equatable {
+    /// The loss profile along one filter-normalized direction d and the basin's width along it.
     public struct Direction: Codable, Sendable, Equatable {
+        /// The step sizes t of the points theta + t d (0 is the solution itself).
         public var steps: [Double]
+        /// Mean cross-entropy at each step; +infinity where the outputs overflowed.
         public var losses: [Double]
+        /// Accuracy in [0, 1] at each step; NaN where the outputs overflowed.
         public var accuracies: [Double]
+        /// Length in t of the interval around 0 where the loss stays within `tolerance` of the loss at 0.
         public var width: Double
     }
 
+    /// The loss increase over the solution's own loss (absolute, in nats) that ends the basin; default 0.1.
     public var tolerance: Double
+    /// One profile per random direction, in the order of their seeds.
     public var directions: [Direction]
+    /// The mean of the directions' widths, in units of t.
     public var meanWidth: Double
 
     /// Widths of `model` along `count` random filter-normalized directions, at steps `steps`
@@ -78,7 +86,8 @@ public struct BasinWidth: Codable, Sendable, Equatable {
             guard value.shape.count >= 2 else { return nil }
             var d = (0..<value.count).map { _ in Float(generator.nextNormal()) }
             // Filters: the output-channel axis (last for HWIO convolutions, first for [out, in] linear).
-            let outputs = entry.parameter.layout == .convolutionHWIO ? value.shape.last! : value.shape[0]
+            let outputs =
+                entry.parameter.layout == .convolutionHWIO ? value.shape[value.shape.count - 1] : value.shape[0]
             let perFilter = value.count / outputs
             func index(_ filter: Int, _ j: Int) -> Int {
                 entry.parameter.layout == .convolutionHWIO ? j * outputs + filter : filter * perFilter + j

@@ -13,11 +13,14 @@ import TransferscopeOptimizers
 /// A low-loss curve between two solutions that a straight line separates by a barrier shows
 /// they lie in one connected valley.
 public struct BezierCurve {
+    /// theta_a: the curve's start (t = 0), not modified.
     public let a: ResNet
+    /// theta_b: the curve's end (t = 1), not modified.
     public let b: ResNet
     /// The control point's model (its BatchNorm statistics are not used).
     public let control: ResNet
 
+    /// A curve with its control point at the midpoint of `a` and `b`; throws if their architectures differ.
     public init(_ a: ResNet, _ b: ResNet) throws {
         var generator = RandomGenerator(seed: 0)
         control = ResNet(a.configuration, generator: &generator)
@@ -83,8 +86,9 @@ public struct BezierCurve {
                 total += Double(lossAndControlGradient(at: t, work: work, inputs: inputs, labels: labels, logitsGradient: &dLogits))
                 optimizer.update(learningRate: Float(schedule.rate(atEpoch: Double(epoch) + Double(step) / Double(steps))))
             }
-            losses.append(total / Double(steps))
-            progress(epoch + 1, losses.last!)
+            let loss = total / Double(steps)
+            losses.append(loss)
+            progress(epoch + 1, loss)
         }
         return losses
     }

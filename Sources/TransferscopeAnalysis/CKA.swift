@@ -29,6 +29,7 @@ public enum CKA {
         /// sigma as a fraction of the square root of the median squared distance.
         case rbf(bandwidthFraction: Double)
 
+        /// `linear` or `rbf(FRACTION)`, for reports and messages.
         public var description: String {
             switch self {
             case .linear: return "linear"
@@ -71,15 +72,18 @@ public enum CKA {
 
     /// The n x n kernel matrix of features X [n, p] (XX^T by ssyrk, then the RBF map if asked).
     public static func gram(_ x: [Float], samples n: Int, features p: Int, kernel: Kernel) -> [Double] {
-        x.withUnsafeBufferPointer { gram($0.baseAddress!, samples: n, features: p, kernel: kernel) }
+        x.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else {
+                preconditionFailure("CKA.gram: no storage for [\(n), \(p)] features")
+            }
+            return gram(base, samples: n, features: p, kernel: kernel)
+        }
     }
 
     /// The n x n kernel matrix of the features at `x` [n, p].
     public static func gram(_ x: UnsafePointer<Float>, samples n: Int, features p: Int, kernel: Kernel) -> [Double] {
         var product = [Float](repeating: 0, count: n * n)
-        product.withUnsafeMutableBufferPointer { c in
-            BLAS.symmetricRankK(n: n, k: p, a: x, lda: p, beta: 0, c: c.baseAddress!, ldc: n)
-        }
+        BLAS.symmetricRankK(n: n, k: p, a: x, lda: p, beta: 0, c: &product, ldc: n)
         var gram = product.map(Double.init)
         guard case let .rbf(fraction) = kernel else { return gram }
         let norms = (0..<n).map { gram[$0 * n + $0] }

@@ -7,7 +7,9 @@ import TransferscopeTraining
 /// A fixed set of images already cut into input batches, for analyses that evaluate many weight
 /// settings on the same data: the batches are built once and reused for every evaluation.
 public struct EvaluationSet: Sendable {
+    /// The input batches [B, side, side, C] and their labels, in order; the last may be smaller.
     public let batches: [(inputs: Tensor, labels: [Int])]
+    /// Number of images over all batches.
     public var count: Int { batches.reduce(0) { $0 + $1.labels.count } }
 
     /// The images at `indices` (all when nil), `batchSize` at a time.

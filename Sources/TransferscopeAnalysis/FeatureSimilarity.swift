@@ -6,15 +6,21 @@ import TransferscopeNN
 /// The CKA of every chosen layer of model A against every chosen layer of model B on the same
 /// images (analysis 3), from one forward pass of each model per batch.
 public struct FeatureSimilarity: Codable, Sendable, Equatable {
+    /// Model A's layers compared (rows of `values`), by activation name.
     public var layersA: [String]
+    /// Model B's layers compared (columns of `values`), by activation name.
     public var layersB: [String]
     /// values[i][j]: CKA of A's layer i and B's layer j.
     public var values: [[Double]]
+    /// The kernel applied to each layer's activations (linear or RBF).
     public var kernel: CKA.Kernel
+    /// Whether HSIC is the unbiased estimator (Song et al. 2012) rather than the biased one.
     public var debiased: Bool
+    /// Images the values were computed on, all batches together.
     public var samples: Int
     /// Seconds in forward passes, and in the CKA arithmetic (Gram matrices and their products).
     public var forwardSeconds: Double
+    /// Seconds in the CKA arithmetic: Gram matrices and their inner products.
     public var ckaSeconds: Double
 
     /// CKA of layer `name` with itself across the models (the diagonal), when both have it.
@@ -50,7 +56,7 @@ public struct FeatureSimilarity: Codable, Sendable, Equatable {
         var forward = 0.0, arithmetic = 0.0
         // The last batch joins the one before when it would be smaller than the estimator allows.
         var starts = Array(stride(from: 0, to: order.count, by: batchSize))
-        if starts.count > 1, order.count - starts.last! < CKA.minimumSamples { starts.removeLast() }
+        if starts.count > 1, let last = starts.last, order.count - last < CKA.minimumSamples { starts.removeLast() }
         for (number, start) in starts.enumerated() {
             let end = number == starts.count - 1 ? order.count : start + batchSize
             let batch = Array(order[start..<end])

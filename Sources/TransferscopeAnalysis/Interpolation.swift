@@ -18,10 +18,15 @@ public enum BatchNormMode: String, Codable, Sendable, CaseIterable {
 
 /// Loss and accuracy of one point of a path.
 public struct CurvePoint: Codable, Sendable, Equatable {
+    /// The path coordinate: 0 and 1 are the endpoints, outside [0, 1] extrapolates.
     public var lambda: Double
+    /// Mean cross-entropy on the training subset, in nats.
     public var trainLoss: Double
+    /// Accuracy on the training subset, in [0, 1].
     public var trainAccuracy: Double
+    /// Mean cross-entropy on the test set, in nats.
     public var testLoss: Double
+    /// Accuracy on the test set, in [0, 1].
     public var testAccuracy: Double
 }
 
@@ -32,9 +37,12 @@ public struct CurvePoint: Codable, Sendable, Equatable {
 ///
 /// taken over the grid points in [0, 1] (extrapolated points are left out).
 public struct Barrier: Codable, Sendable, Equatable {
+    /// B: the largest excess over the line between the endpoints' values (0 when none exceeds it).
     public var height: Double
+    /// The lambda where the excess is largest (0 when there is no barrier).
     public var lambda: Double
 
+    /// The barrier of `value` over `points`; zero when the points lack lambda 0 or 1.
     public static func of(_ points: [CurvePoint], value: (CurvePoint) -> Double) -> Barrier {
         guard let start = points.first(where: { $0.lambda == 0 }), let end = points.first(where: { $0.lambda == 1 }) else {
             return Barrier(height: 0, lambda: 0)
@@ -54,14 +62,18 @@ public struct InterpolationCurve: Codable, Sendable, Equatable {
     public var points: [CurvePoint]
     /// The two checkpoints evaluated as they are (their own running statistics), at lambda 0 and 1.
     public var endpoints: [CurvePoint]
+    /// How the points' BatchNorm statistics were set.
     public var batchNorm: BatchNormMode
+    /// Barrier in test loss.
     public var testLossBarrier: Barrier
+    /// Barrier in training loss (on the training subset).
     public var trainLossBarrier: Barrier
     /// Barrier in test error (1 - accuracy).
     public var testErrorBarrier: Barrier
     /// Where the time went.
     public var timing = PathTiming()
 
+    /// A curve from its points; the three barriers are computed from them.
     public init(points: [CurvePoint], endpoints: [CurvePoint], batchNorm: BatchNormMode) {
         self.points = points
         self.endpoints = endpoints
@@ -75,9 +87,13 @@ public struct InterpolationCurve: Codable, Sendable, Equatable {
 /// Seconds spent computing a path: setting weights, re-estimating BatchNorm statistics (forward
 /// passes in training mode) and evaluating (forward passes in inference mode).
 public struct PathTiming: Codable, Sendable, Equatable {
+    /// Seconds spent setting the weights of each point.
     public var weightSeconds = 0.0
+    /// Seconds in training-mode forward passes that re-estimate BatchNorm statistics.
     public var statisticsSeconds = 0.0
+    /// Seconds in inference-mode forward passes that evaluate the points.
     public var evaluationSeconds = 0.0
+    /// All times zero.
     public init() {}
     /// Seconds in forward passes.
     public var forwardSeconds: Double { statisticsSeconds + evaluationSeconds }
@@ -85,17 +101,22 @@ public struct PathTiming: Codable, Sendable, Equatable {
 
 /// Evaluation of models along straight lines in weight space.
 public struct Interpolation {
+    /// The training images; statistics are re-estimated on them and a subset is evaluated.
     public var train: PreparedImages
+    /// The test images, all evaluated at each point.
     public var test: PreparedImages
     /// Training images evaluated at each point (a fixed, seeded subset).
     public var trainIndices: [Int]
     let trainSet: EvaluationSet
     let testSet: EvaluationSet
+    /// How BatchNorm statistics are set along the path (default: re-estimated).
     public var batchNorm: BatchNormMode
     /// Batches (of `batchSize`) used to re-estimate BatchNorm statistics at each point.
     public var estimationBatches: Int
+    /// Images per batch, for evaluation and for re-estimation (default 256).
     public var batchSize: Int
 
+    /// Batches the evaluation sets once: `trainSubset` training images drawn by `seed`, and every test image.
     public init(
         train: PreparedImages, test: PreparedImages, trainSubset: Int = 2000, batchNorm: BatchNormMode = .reestimate,
         estimationBatches: Int = 20, batchSize: Int = 256, seed: UInt64 = 0

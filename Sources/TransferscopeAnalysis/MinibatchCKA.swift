@@ -10,16 +10,23 @@ import TransferscopeCore
 /// <HKH, HLH> / (m - 1)^2). Each batch costs one m x m Gram matrix per layer (an sgemm) and one
 /// inner product per layer pair, so a whole layer-by-layer matrix comes from a single pass.
 public final class MinibatchCKA {
+    /// Model A's layers, by activation name (the rows of the result).
     public let layersA: [String]
+    /// Model B's layers, by activation name (the columns of the result).
     public let layersB: [String]
+    /// The kernel applied to each layer's activations (linear or RBF).
     public let kernel: CKA.Kernel
+    /// Whether each batch's HSIC is the unbiased estimator (m >= 4) rather than the biased one.
     public let debiased: Bool
     private var cross: [[Double]]
     private var selfA: [Double]
     private var selfB: [Double]
+    /// Inputs added so far, over all batches.
     public private(set) var samples = 0
+    /// Batches added so far.
     public private(set) var batches = 0
 
+    /// An empty accumulator for `layersA` x `layersB`; add batches with `add(_:_:)`.
     public init(layersA: [String], layersB: [String], kernel: CKA.Kernel = .linear, debiased: Bool = true) {
         self.layersA = layersA
         self.layersB = layersB
@@ -36,16 +43,21 @@ public final class MinibatchCKA {
         let m = first.shape[0]
         guard m >= CKA.minimumSamples else { throw AnalysisError.tooFewSamples(count: m, needed: CKA.minimumSamples) }
         // Every layer's centered Gram matrix, the layers shared out across the workers.
-        let layers = layersA.map { ("A", $0, activationsA[$0]) } + layersB.map { ("B", $0, activationsB[$0]) }
-        for (model, name, tensor) in layers where tensor?.shape[0] != m {
-            throw AnalysisError.invalidArgument("model \(model) has no activation \(name) for this batch of \(m)")
+        var layers: [(model: String, name: String, tensor: Tensor)] = []
+        for (model, names, activations) in [("A", layersA, activationsA), ("B", layersB, activationsB)] {
+            for name in names {
+                guard let tensor = activations[name], tensor.shape[0] == m else {
+                    throw AnalysisError.invalidArgument(
+                        "model \(model) has no activation \(name) for this batch of \(m)")
+                }
+                layers.append((model, name, tensor))
+            }
         }
         let grams = SlotArray<Result<[Double], AnalysisError>>(count: layers.count, initial: .success([]))
         let (kernel, debiased) = (self.kernel, self.debiased)
         Parallel.forEachShare(of: layers.count) { _, range in
             for i in range {
-                let (model, name, tensor) = layers[i]
-                let t = tensor!
+                let (model, name, t) = layers[i]
                 let gram = CKA.gram(t.unsafePointer, samples: m, features: t.count / m, kernel: kernel)
                 do {
                     grams[i] = .success(try CKA.centered(gram, n: m, debiased: debiased, name: "\(model):\(name)"))

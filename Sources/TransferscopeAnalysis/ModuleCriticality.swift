@@ -18,7 +18,9 @@ import TransferscopeNN
 /// so that sigma = 1 is noise as large as the weights. epsilon is the final model's error plus
 /// `tolerance`. alpha = 0 is the rewind test; mu_i = 0 when rewinding costs nothing.
 public struct ModuleCriticality: Codable, Sendable, Equatable {
+    /// The rewind and noise results of one module i.
     public struct Module: Codable, Sendable, Equatable {
+        /// The module's name: `stem`, `layerS.B` or `fc`.
         public var name: String
         /// ||theta_i^F - theta_i^0||.
         public var distance: Double
@@ -30,14 +32,21 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
         public var criticality: Double?
         /// The (alpha, sigma) attaining mu_i.
         public var alpha: Double?
+        /// The sigma attaining mu_i (relative noise, in (0, 1]); nil with `criticality`.
         public var sigma: Double?
     }
 
+    /// The alpha grid, in [0, 1] with 0 and 1 included.
     public var alphas: [Double]
+    /// The relative noise levels tried, in [0, 1].
     public var sigmas: [Double]
+    /// Monte Carlo noise draws per (alpha, sigma) in the expected error.
     public var samples: Int
+    /// The error threshold: the final model's error plus the tolerance.
     public var epsilon: Double
+    /// Error in [0, 1] of the final model, every module at theta_i^F.
     public var finalError: Double
+    /// One entry per module, in forward order.
     public var modules: [Module]
 
     /// The smallest alpha^2 ||theta_F - theta_0||^2 / sigma^2 over the feasible (alpha, sigma) of
@@ -64,7 +73,8 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
                 if try feasible(grid[middle], sigma) { high = middle } else { low = middle + 1 }
             }
             let ratio = grid[high] * grid[high] * squared / (sigma * sigma)
-            if best == nil || ratio < best!.value { best = (ratio, grid[high], sigma) }
+            let improves = best.map { ratio < $0.value } ?? true
+            if improves { best = (ratio, grid[high], sigma) }
         }
         return best
     }
@@ -75,7 +85,7 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
         sigmas: [Double] = [0.05, 0.1, 0.2, 0.5, 1], samples: Int = 2, tolerance: Double = 0.05, seed: UInt64 = 0,
         progress: (String) -> Void = { _ in }
     ) throws -> ModuleCriticality {
-        guard alphas.contains(0), alphas.contains(1), alphas.allSatisfy({ (0...1).contains($0) }) else {
+        guard let rewindIndex = alphas.firstIndex(of: 0), alphas.contains(1), alphas.allSatisfy({ (0...1).contains($0) }) else {
             throw AnalysisError.invalidArgument("criticality: the alpha grid must lie in [0, 1] and include 0 and 1, got \(alphas)")
         }
         guard samples >= 1, sigmas.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
@@ -134,7 +144,7 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
             }
             let best = try Self.search(alphas: alphas, sigmas: sigmas, squaredDistance: squared, feasible: feasible)
             results.append(Module(
-                name: name, distance: squared.squareRoot(), rewindError: errors[alphas.firstIndex(of: 0)!],
+                name: name, distance: squared.squareRoot(), rewindError: errors[rewindIndex],
                 errorAlongAlpha: errors, criticality: best?.value, alpha: best?.alpha, sigma: best?.sigma))
             // Restore the module to its final value before the next one.
             place(alpha: 1, sigma: 0, draw: 0)

@@ -11,15 +11,23 @@ public struct ParameterDistance: Codable, Sendable, Equatable {
     /// One module's distance, and the norm of model B's module (so d / norm is the relative distance
     /// when B is the starting point).
     public struct Module: Codable, Sendable, Equatable {
+        /// The module's name: `stem`, `layerS.B` or `fc`.
         public var name: String
+        /// d_i = ||theta_i^A - theta_i^B||_2 over the module's parameters (and buffers if included).
         public var distance: Double
+        /// ||theta_i^B||_2, the reference module's norm over the same tensors.
         public var referenceNorm: Double
+        /// d_i / ||theta_i^B||, or 0 when the reference norm is 0.
         public var relative: Double { referenceNorm > 0 ? distance / referenceNorm : 0 }
     }
 
+    /// One entry per module, in forward order (the head left out when skipped).
     public var modules: [Module]
+    /// d(A, B) = sqrt(sum_i d_i^2) over the modules listed.
     public var total: Double
+    /// ||theta^B||_2 over the modules listed.
     public var referenceNorm: Double
+    /// d(A, B) / ||theta^B||, or 0 when the reference norm is 0.
     public var relative: Double { referenceNorm > 0 ? total / referenceNorm : 0 }
 
     /// The distances between `a` and `b` (the reference for relative distances); with

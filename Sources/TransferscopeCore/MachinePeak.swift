@@ -34,9 +34,9 @@ public enum MachinePeak {
         var generator = RandomGenerator(seed: 1)
         let a = Tensor.randomNormal(shape: [n, n], using: &generator)
         let b = Tensor.randomNormal(shape: [n, n], using: &generator)
-        let outputs = UnsafeMutableBufferPointer<Float>.allocate(capacity: threads * n * n)
+        let outputs = UnsafeMutablePointer<Float>.allocate(capacity: threads * n * n)
         defer { outputs.deallocate() }
-        let c = UncheckedSendable(outputs.baseAddress!)
+        let c = UncheckedSendable(outputs)
         var best = 0.0
         for _ in 0...rounds {  // the first round warms up (page faults, OpenBLAS buffers)
             let start = DispatchTime.now().uptimeNanoseconds

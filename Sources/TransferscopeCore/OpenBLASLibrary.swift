@@ -26,7 +26,9 @@ public final class OpenBLASLibrary: @unchecked Sendable {
 
     /// What went wrong loading OpenBLAS; the message says what to install or set.
     public struct LoadError: Error, LocalizedError, Sendable {
+        /// Why OpenBLAS could not be used (the path or symbol) and what to install or set.
         public let message: String
+        /// The message, unchanged.
         public var errorDescription: String? { message }
     }
 
@@ -36,6 +38,7 @@ public final class OpenBLASLibrary: @unchecked Sendable {
     public let coreType: String
     /// OpenBLAS's build description (`openblas_get_config()`), e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ...".
     public let configuration: String
+    /// How `coreType` was chosen: `OPENBLAS_CORETYPE` from the user, the processor's features, or OpenBLAS.
     public let coreTypeSource: CoreTypeSource
 
     typealias SgemmFunction = @convention(c) (

@@ -22,7 +22,7 @@ public struct Tensor: @unchecked Sendable {
             Tensor.elementCount(of: shape) == scalars.count,
             "Tensor: shape \(shape) needs \(Tensor.elementCount(of: shape)) scalars, got \(scalars.count)")
         self.init(uninitializedShape: shape)
-        scalars.withUnsafeBufferPointer { storage.pointer.update(from: $0.baseAddress!, count: $0.count) }
+        storage.pointer.update(from: scalars, count: scalars.count)
     }
 
     /// A tensor of `shape` whose elements are not initialized; every element must be written
@@ -112,6 +112,7 @@ extension Tensor: Equatable {
 }
 
 extension Tensor: CustomStringConvertible {
+    /// The shape and the first 8 elements (then "..."), for debugging; not every element.
     public var description: String {
         let head = scalars.prefix(8).map { "\($0)" }.joined(separator: ", ")
         return "Tensor(shape: \(shape), [\(head)\(count > 8 ? ", ..." : "")])"

@@ -26,6 +26,7 @@ public enum DataError: Error, LocalizedError, Equatable {
         }
     }
 
+    /// What went wrong, naming the file or dataset, and what to do about it.
     public var errorDescription: String? {
         switch self {
         case let .unreadable(path, reason):

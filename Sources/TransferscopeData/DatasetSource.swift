@@ -70,11 +70,15 @@ public enum DatasetSource: Equatable, Sendable {
     /// How to read and split: used when the source has no test split of its own, and for
     /// folders of images of different sizes.
     public struct Options: Sendable, Equatable {
+        /// Share of each class that goes to the test split, in (0, 1); default 0.2 (`--test-fraction`).
         public var testFraction: Double = 0.2
+        /// Seed of the stratified split's draw.
         public var splitSeed: UInt64 = 0
         /// Side of the square images read from folders.
         public var folderImageSide = 32
+        /// Leave out images of a folder that do not decode, instead of failing (`--skip-corrupt`).
         public var skipCorrupt = false
+        /// Defaults: 20% test, split seed 0, 32-pixel folder images, corrupt images an error.
         public init() {}
     }
 
@@ -102,7 +106,7 @@ public enum DatasetSource: Equatable, Sendable {
     var describing: String {
         switch self {
         case let .builtIn(name): return name
-        case let .procedural(options): return "procedural:" + options.keys.sorted().map { "\($0)=\(options[$0]!)" }.joined(separator: ",")
+        case let .procedural(options): return "procedural:" + options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         case let .folder(path): return path
         case let .idx(paths): return "idx:" + paths.joined(separator: ",")
         case let .npy(paths): return "npy:" + paths.joined(separator: ",")

@@ -6,10 +6,13 @@ import Foundation
 public struct ImageDataset: Sendable, Equatable {
     /// A short name for messages and reports (`fashion-mnist`, a folder name, ...).
     public var name: String
+    /// H: rows of every image, in pixels.
     public var height: Int
+    /// W: columns of every image, in pixels.
     public var width: Int
     /// 1 (gray) or 3 (RGB).
     public var channels: Int
+    /// The images as 8-bit values, [count, H, W, C] row-major (NHWC), 0...255.
     public var pixels: [UInt8]
     /// The exact values on the 0...255 scale when the source held floating-point images
     /// (float32 NPY); `pixels` is then their 8-bit rounding, for pictures and displays, while
@@ -17,15 +20,19 @@ public struct ImageDataset: Sendable, Equatable {
     public var exactValues: [Float]?
     /// Class index of each image, in `0..<classNames.count`.
     public var labels: [Int]
+    /// Name of each class, indexed by label (folder names, or the dataset's own names).
     public var classNames: [String]
 
+    /// A dataset as given; traps unless the pixel (and exact value) counts match the labels and every label is a class.
     public init(
         name: String, height: Int, width: Int, channels: Int, pixels: [UInt8], exactValues: [Float]? = nil, labels: [Int],
         classNames: [String]
     ) {
         precondition(height >= 1 && width >= 1 && pixels.count == labels.count * height * width * channels,
                      "ImageDataset: \(pixels.count) pixels for \(labels.count) images of \(height)x\(width)x\(channels)")
-        precondition(exactValues == nil || exactValues!.count == pixels.count, "ImageDataset: exact values and pixels differ in count")
+        if let exactValues {
+            precondition(exactValues.count == pixels.count, "ImageDataset: exact values and pixels differ in count")
+        }
         precondition(labels.allSatisfy { $0 >= 0 && $0 < classNames.count }, "ImageDataset: a label is outside the classes")
         self.name = name
         self.height = height
@@ -72,9 +79,12 @@ public struct ImageDataset: Sendable, Equatable {
 
 /// A dataset's training and test parts (both with the same classes and image shape).
 public struct DatasetSplits: Sendable, Equatable {
+    /// The part models are trained on.
     public var train: ImageDataset
+    /// The held-out part accuracy is measured on.
     public var test: ImageDataset
 
+    /// Two parts as given; traps when they differ in classes or image shape.
     public init(train: ImageDataset, test: ImageDataset) {
         precondition(train.classNames == test.classNames && train.imageShape == test.imageShape,
                      "DatasetSplits: train and test differ in classes or image shape")

@@ -11,16 +11,23 @@ import TransferscopeCore
 /// channels), so that a source (shift 0) and a target (shift > 0) share the classes but not the
 /// low-level statistics.
 public struct ProceduralDataset: Sendable {
+    /// All ten class names, shapes then textures; a dataset of k classes uses the first k.
     public static let classNames = [
         "disc", "square", "triangle", "cross", "ring", "h-stripes", "v-stripes", "d-stripes", "checker", "dots",
     ]
 
+    /// The side of the square images, in pixels (>= 8; default 28).
     public var side: Int
+    /// C: 1 (gray, the default) or 3 (RGB, with a colour tint when shifted).
     public var channels: Int
+    /// Number of classes, 2...10: the first `classes` of `classNames`.
     public var classes: Int
+    /// Domain shift in [0, 1] (clamped): 0 is the source domain, larger values move further from it.
     public var shift: Double
+    /// Seed of every draw; image i depends only on (seed, i).
     public var seed: UInt64
 
+    /// A generator; traps unless 2...10 classes, side >= 8 and 1 or 3 channels. `shift` is clamped to [0, 1].
     public init(side: Int = 28, channels: Int = 1, classes: Int = 10, shift: Double = 0, seed: UInt64 = 0) {
         precondition((2...10).contains(classes), "ProceduralDataset: 2...10 classes, got \(classes)")
         precondition(side >= 8 && (channels == 1 || channels == 3), "ProceduralDataset: side >= 8 and 1 or 3 channels")

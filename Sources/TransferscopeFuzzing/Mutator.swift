@@ -9,6 +9,7 @@ public struct Mutator {
     var generator: RandomGenerator
     let corpus: [[UInt8]]
 
+    /// A mutator over `corpus` (at least one file), whose edits are drawn from `seed`.
     public init(corpus: [[UInt8]], seed: UInt64) {
         precondition(!corpus.isEmpty, "Mutator: an empty corpus")
         self.corpus = corpus

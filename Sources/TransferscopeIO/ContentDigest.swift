@@ -7,6 +7,7 @@ public struct ContentDigest: Sendable {
     private var a: UInt64 = 0xcbf2_9ce4_8422_2325
     private var b: UInt64 = 0x8422_2325_cbf2_9ce4
 
+    /// An empty digest (the two FNV-1a offset bases); feed it with `add(_:)`.
     public init() {}
 
     /// Feeds `part` (its UTF-8 bytes, then a zero byte). O(bytes).

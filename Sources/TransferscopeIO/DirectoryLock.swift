@@ -13,8 +13,10 @@ import Darwin
 /// left by a killed run never blocks its restart. The file itself stays (removing it would let
 /// a third process lock a different file of the same name).
 public final class DirectoryLock: @unchecked Sendable {
+    /// The lock file's name inside the locked directory; the file is never removed.
     public static let fileName = ".transferscope.lock"
 
+    /// The locked directory, as given to `init`.
     public let directory: String
     private var descriptor: Int32
 

@@ -14,6 +14,7 @@ public enum OutputDirectoryError: Error, LocalizedError, Equatable {
     case busy(path: String, holder: String)
     case cannotLock(path: String, reason: String)
 
+    /// What went wrong with which directory, and what to do about it.
     public var errorDescription: String? {
         switch self {
         case .emptyPath:

@@ -8,6 +8,7 @@ import Darwin
 
 /// Why a path cannot be read as a data file; the reason is in words, for messages that name the path.
 public struct RegularFileError: Error, Equatable {
+    /// Why, in words without the path (e.g. "no such file", "it has N bytes, more than the M supported").
     public let reason: String
 }
 

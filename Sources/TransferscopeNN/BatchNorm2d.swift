@@ -6,8 +6,11 @@ import TransferscopeCore
 /// `momentum` nil, a cumulative average over the batches since `resetRunningStatistics()`, as
 /// PyTorch's `momentum=None`).
 public final class BatchNorm2d: StateContainer {
+    /// C: the channels normalized, the input's last axis.
     public let channels: Int
+    /// The batch statistic's weight in the running update (default 0.1); nil: a cumulative average.
     public var momentum: Float?
+    /// Added to the variance before the square root (default 1e-5, as PyTorch).
     public let epsilon: Float
     /// gamma: [C], initialized to 1.
     public let weight: Parameter
@@ -28,6 +31,7 @@ public final class BatchNorm2d: StateContainer {
     private var savedTraining = true
     private let scratch = Workspace()
 
+    /// gamma 1, beta 0, running mean 0 and running variance 1, as PyTorch initializes them.
     public init(channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
         self.channels = channels
         self.momentum = momentum
@@ -38,6 +42,7 @@ public final class BatchNorm2d: StateContainer {
         runningVariance = Buffer(Tensor(shape: [channels], repeating: 1))
     }
 
+    /// `weight`, `bias`, `running_mean`, `running_var` and `num_batches_tracked`, as PyTorch.
     public var namedState: NamedState {
         var state = NamedState()
         state.parameters = [("weight", weight), ("bias", bias)]
@@ -55,8 +60,10 @@ public final class BatchNorm2d: StateContainer {
     public func forward(
         _ input: Tensor, training: Bool, relu: Bool = false, residual: Tensor? = nil, keepingForBackward: Bool = true
     ) -> Tensor {
-        precondition(residual == nil || residual!.shape == input.shape,
-                     "BatchNorm2d: residual \(residual!.shape) does not match input \(input.shape)")
+        if let residual {
+            precondition(residual.shape == input.shape,
+                         "BatchNorm2d: residual \(residual.shape) does not match input \(input.shape)")
+        }
         precondition(input.shape.last == channels, "BatchNorm2d: expected \(channels) channels, got \(input.shape)")
         let rows = input.count / channels
         var mean: [Float], variance: [Float]

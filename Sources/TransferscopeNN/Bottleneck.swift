@@ -3,16 +3,25 @@ import TransferscopeCore
 /// 1x1 -> 3x3 (stride s) -> 1x1 (x4 channels) convolutions with a residual connection, as
 /// torchvision's `Bottleneck` (ResNet v1.5: the stride sits on the 3x3 convolution).
 public final class Bottleneck: ResidualBlock {
+    /// Output channels per `planes`: the last 1x1 convolution widens the block by 4.
     public static let expansion = 4
+    /// 1x1 convolution, C_in -> planes.
     public let conv1: Conv2d
+    /// BatchNorm after `conv1`, followed by ReLU.
     public let bn1: BatchNorm2d
+    /// 3x3 convolution, planes -> planes, stride s, padding 1: the block's only stride (ResNet v1.5).
     public let conv2: Conv2d
+    /// BatchNorm after `conv2`, followed by ReLU.
     public let bn2: BatchNorm2d
+    /// 1x1 convolution, planes -> 4 * planes.
     public let conv3: Conv2d
+    /// BatchNorm after `conv3`; its pass also adds the shortcut and applies the join's ReLU.
     public let bn3: BatchNorm2d
+    /// The projection shortcut when s != 1 or C_in != 4 * planes; nil for the identity shortcut.
     public let downsample: Downsample?
     private var savedOutput = Tensor()
 
+    /// A block from `inputChannels` to 4 * `planes` channels that subsamples by `stride`.
     public init(inputChannels: Int, planes: Int, stride: Int, generator: inout RandomGenerator) {
         let width = planes * Bottleneck.expansion
         conv1 = Conv2d(inputChannels: inputChannels, outputChannels: planes, kernelSize: 1, generator: &generator)
@@ -27,10 +36,14 @@ public final class Bottleneck: ResidualBlock {
             : nil
     }
 
+    /// Channels out: 4 * planes.
     public var outputChannels: Int { conv3.outputChannels }
+    /// `conv1`, `conv2`, `conv3`, then the shortcut's convolution if there is one.
     public var convolutions: [Conv2d] { [conv1, conv2, conv3] + (downsample.map { [$0.conv] } ?? []) }
+    /// `bn1`, `bn2`, `bn3`, then the shortcut's BatchNorm if there is one.
     public var batchNorms: [BatchNorm2d] { [bn1, bn2, bn3] + (downsample.map { [$0.norm] } ?? []) }
 
+    /// `conv1.weight`, `bn1.*` ... `bn3.*`, then `downsample.0.*` and `downsample.1.*`, as torchvision.
     public var namedState: NamedState {
         var state = NamedState()
         state.append(conv1.namedState, prefix: "conv1")
@@ -43,6 +56,7 @@ public final class Bottleneck: ResidualBlock {
         return state
     }
 
+    /// input: [N, H, W, C_in] -> [N, ceil(H/s), ceil(W/s), 4 * planes]; saves for `backward` only if `keep`.
     public func forward(_ input: Tensor, training: Bool, keepingForBackward keep: Bool) -> Tensor {
         let a = bn1.forward(conv1.forward(input, keepingForBackward: keep), training: training, relu: true,
                             keepingForBackward: keep)
@@ -56,10 +70,11 @@ public final class Bottleneck: ResidualBlock {
         return output
     }
 
+    /// Accumulates the gradients of every parameter of the block; returns d(loss)/d(input), [N, H, W, C_in].
     public func backward(_ outputGradient: Tensor) -> Tensor {
         // bn3 applies the join's ReLU mask itself; the shortcut gets the masked gradient.
-        let dB = conv3.backward(bn3.backward(outputGradient))!
-        var dx = conv1.backward(bn1.backward(conv2.backward(bn2.backward(dB))!))!
+        let dB = conv3.backwardToInput(bn3.backward(outputGradient))
+        var dx = conv1.backwardToInput(bn1.backward(conv2.backwardToInput(bn2.backward(dB))))
         let dShortcut = residualJoinBackward(outputGradient, output: savedOutput)
         savedOutput = Tensor()
         accumulate(&dx, downsample?.backward(dShortcut) ?? dShortcut)

@@ -2,10 +2,15 @@ import TransferscopeCore
 
 /// A 2-D convolution layer on NHWC activations (PyTorch's `Conv2d`, square kernels).
 public final class Conv2d: StateContainer {
+    /// C_in: channels of the input.
     public let inputChannels: Int
+    /// C_out: channels of the output (the number of filters).
     public let outputChannels: Int
+    /// k: the kernel is k x k.
     public let kernelSize: Int
+    /// s: the kernel's step in pixels, along both axes.
     public let stride: Int
+    /// p: zero pixels added on each side of the input.
     public let padding: Int
     /// [kH, kW, C_in, C_out] (PyTorch: [C_out, C_in, kH, kW]).
     public let weight: Parameter
@@ -39,6 +44,7 @@ public final class Conv2d: StateContainer {
             : nil
     }
 
+    /// `weight` (HWIO here, [C_out, C_in, kH, kW] at the PyTorch boundary) and `bias` if there is one.
     public var namedState: NamedState {
         var state = NamedState()
         state.parameters.append(("weight", weight))
@@ -74,17 +80,30 @@ public final class Conv2d: StateContainer {
     /// when `inputGradient` is false (the first layer of a model).
     @discardableResult
     public func backward(_ outputGradient: Tensor, inputGradient: Bool = true) -> Tensor? {
+        if inputGradient { return backwardToInput(outputGradient) }
+        accumulateGradients(outputGradient, inputGradient: nil)
+        return nil
+    }
+
+    /// `backward(_:)` for a layer inside a model, which always passes the gradient on:
+    /// accumulates the weight (and bias) gradients and returns d(loss)/d(input), [N, H, W, C_in].
+    func backwardToInput(_ outputGradient: Tensor) -> Tensor {
+        var dx = Tensor(uninitializedShape: savedInput.shape)
+        accumulateGradients(outputGradient, inputGradient: dx.unsafeMutablePointer)
+        return dx
+    }
+
+    /// Adds the weight (and bias) gradients for `outputGradient` [N, OH, OW, C_out], writes
+    /// d(loss)/d(input) to `inputGradient` when given, and releases the saved input.
+    private func accumulateGradients(_ outputGradient: Tensor, inputGradient: UnsafeMutablePointer<Float>?) {
         let g = geometry(for: savedInput)
         precondition(outputGradient.shape == [g.batch, g.outputHeight, g.outputWidth, outputChannels],
                      "Conv2d.backward: gradient \(outputGradient.shape) does not match the output")
-        var dx = inputGradient ? Tensor(uninitializedShape: savedInput.shape) : nil
-        let dxPointer = dx?.unsafeMutablePointer
         Convolution.backward(
-            inputGradient: dxPointer, weightGradient: weight.gradient.unsafeMutablePointer,
+            inputGradient: inputGradient, weightGradient: weight.gradient.unsafeMutablePointer,
             biasGradient: bias?.gradient.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
             input: savedInput.unsafePointer, weight: weight.value.unsafePointer, geometry: g,
             workspace: scratch.columns, gradientWorkspace: scratch.gradients)
         savedInput = Tensor()
-        return dx
     }
 }

@@ -2,7 +2,9 @@ import TransferscopeCore
 
 /// A fully connected layer y = x W^T + b (PyTorch's `Linear`, same layout).
 public final class Linear: StateContainer {
+    /// in: features of each input row.
     public let inputFeatures: Int
+    /// out: features of each output row (the class logits, for a ResNet's head).
     public let outputFeatures: Int
     /// [out, in].
     public let weight: Parameter
@@ -21,6 +23,7 @@ public final class Linear: StateContainer {
             shape: [outputFeatures], lowerBound: -bound, upperBound: bound, using: &generator))
     }
 
+    /// `weight` [out, in] and `bias` [out], the same layout as PyTorch.
     public var namedState: NamedState {
         var state = NamedState()
         state.parameters = [("weight", weight), ("bias", bias)]

@@ -2,12 +2,16 @@ import TransferscopeCore
 
 /// Max pooling over square windows of NHWC activations (PyTorch's `MaxPool2d`).
 public final class MaxPool2d {
+    /// k: the pooling window is k x k pixels.
     public let kernelSize: Int
+    /// s: the window's step in pixels, along both axes.
     public let stride: Int
+    /// p: padding on each side, counted as -infinity so it never wins the max (as PyTorch).
     public let padding: Int
     private var savedArgmax: [Int32] = []
     private var savedInputShape: [Int] = []
 
+    /// A k x k max pool with stride s and padding p (torchvision's ImageNet stem: 3, 2, 1).
     public init(kernelSize: Int, stride: Int, padding: Int = 0) {
         self.kernelSize = kernelSize
         self.stride = stride
@@ -23,8 +27,11 @@ public final class MaxPool2d {
         var output = Tensor(uninitializedShape: [n, oh, ow, c])
         if savedArgmax.count != output.count { savedArgmax = [Int32](repeating: 0, count: output.count) }
         savedArgmax.withUnsafeMutableBufferPointer { argmax in
+            guard let argmax = argmax.baseAddress else {
+                preconditionFailure("MaxPool2d: no argmax storage for output \(output.shape)")
+            }
             Pooling.maxForward(
-                output: output.unsafeMutablePointer, argmax: argmax.baseAddress!, input: input.unsafePointer,
+                output: output.unsafeMutablePointer, argmax: argmax, input: input.unsafePointer,
                 batch: n, height: h, width: w, channels: c, kernelSize: kernelSize, stride: stride, padding: padding)
         }
         savedInputShape = input.shape
@@ -36,9 +43,12 @@ public final class MaxPool2d {
         var dx = Tensor(uninitializedShape: savedInputShape)
         let batch = savedInputShape[0]
         savedArgmax.withUnsafeBufferPointer { argmax in
+            guard let argmax = argmax.baseAddress else {
+                preconditionFailure("MaxPool2d.backward: no argmax saved for gradient \(outputGradient.shape)")
+            }
             Pooling.maxBackward(
                 inputGradient: dx.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
-                argmax: argmax.baseAddress!, batch: batch, inputImageSize: dx.count / batch,
+                argmax: argmax, batch: batch, inputImageSize: dx.count / batch,
                 outputImageSize: outputGradient.count / batch)
         }
         return dx
@@ -49,6 +59,7 @@ public final class MaxPool2d {
 public final class GlobalAveragePool {
     private var savedInputShape: [Int] = []
 
+    /// A pool with no parameters and nothing saved yet.
     public init() {}
 
     /// input: [N, H, W, C] -> [N, C].

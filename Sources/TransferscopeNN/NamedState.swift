@@ -1,10 +1,14 @@
 /// A module's parameters, buffers and counters under their PyTorch state-dict names
 /// (`layer1.0.conv1.weight`, `bn1.running_mean`, `bn1.num_batches_tracked`), in PyTorch's order.
 public struct NamedState {
+    /// Trainable tensors, e.g. (`conv1.weight`, its `Parameter`), in PyTorch's order.
     public var parameters: [(name: String, parameter: Parameter)] = []
+    /// Non-trainable tensors, e.g. (`bn1.running_mean`, its `Buffer`).
     public var buffers: [(name: String, buffer: Buffer)] = []
+    /// Integer state, e.g. (`bn1.num_batches_tracked`, its `Counter`).
     public var counters: [(name: String, counter: Counter)] = []
 
+    /// Empty state, filled by assignment or `append(_:prefix:)`.
     public init() {}
 
     /// Every name, parameters first.

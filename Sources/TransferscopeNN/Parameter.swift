@@ -17,6 +17,7 @@ public final class Parameter {
     /// The internal layout, for conversion at the PyTorch boundary.
     public let layout: ParameterLayout
 
+    /// A parameter holding `value`, with a zero gradient of its shape; `layout` says how it maps to PyTorch.
     public init(_ value: Tensor, layout: ParameterLayout = .standard) {
         self.value = value
         self.gradient = Tensor(shape: value.shape)
@@ -32,6 +33,7 @@ public final class Buffer {
     /// The current value.
     public var value: Tensor
 
+    /// A buffer holding `value`.
     public init(_ value: Tensor) { self.value = value }
 }
 
@@ -40,5 +42,6 @@ public final class Counter {
     /// The current value.
     public var value: Int64
 
+    /// A counter starting at `value` (default 0).
     public init(_ value: Int64 = 0) { self.value = value }
 }

@@ -3,13 +3,19 @@ import TransferscopeCore
 /// A ResNet image classifier on NHWC input, with torchvision's module and state-dict names:
 /// `conv1`, `bn1`, (`maxpool`), `layer1` ... `layerK` of residual blocks, global average pool, `fc`.
 public final class ResNet: StateContainer {
+    /// The architecture the model was built from.
     public let configuration: ResNetConfiguration
+    /// The stem convolution, C_in -> stemWidth: 3x3 stride 1 (`.small`) or 7x7 stride 2 (`.imagenet`).
     public let conv1: Conv2d
+    /// The stem's BatchNorm over stemWidth channels, followed by ReLU.
     public let bn1: BatchNorm2d
+    /// The `.imagenet` stem's 3x3 stride-2 max pool (`maxpool`); nil for the `.small` stem.
     public let maxPool: MaxPool2d?
     /// stages[s][b] is `layer{s+1}.{b}`.
     public let stages: [[any ResidualBlock]]
+    /// Global average pool, [N, H, W, C] -> [N, C], between the last stage and `fc`.
     public let pool = GlobalAveragePool()
+    /// The classifier head: `featureChannels` -> `classes` logits.
     public let fc: Linear
 
     /// A freshly initialized model, as torchvision initializes ResNets: convolutions Kaiming
@@ -49,6 +55,7 @@ public final class ResNet: StateContainer {
     /// Every BatchNorm, in forward order.
     public var batchNorms: [BatchNorm2d] { [bn1] + blockNames.flatMap { $0.1.batchNorms } }
 
+    /// The whole model's state under torchvision's names, in module order (`conv1.weight` ... `fc.bias`).
     public var namedState: NamedState {
         var state = NamedState()
         for (_, module) in modules { state.append(module, prefix: "") }

@@ -16,17 +16,22 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
 
     /// A short name such as `resnet20` or `resnet18`.
     public var name: String
+    /// `.basic` (two 3x3 convolutions) or `.bottleneck` (1x1, 3x3, 1x1 with 4x wider output).
     public var block: BlockKind
     /// Blocks in each stage (`layer1`, `layer2`, ...).
     public var blocksPerStage: [Int]
     /// The `planes` of each stage; the first stage keeps the resolution, the others halve it.
     public var widths: [Int]
+    /// `.small` (3x3 convolution, no pool) or `.imagenet` (7x7 stride 2, then max pool).
     public var stem: Stem
     /// Channels of the stem's output (torchvision: 64; CIFAR family: the first width).
     public var stemWidth: Int
+    /// Channels of the input images (1 for grayscale, 3 for RGB).
     public var inputChannels: Int
+    /// Number of classes, the logits of the head (at least 2 once validated).
     public var classes: Int
 
+    /// A configuration as given; traps unless there is one width per stage. Values from a user go through `validate()`.
     public init(
         name: String, block: BlockKind, blocksPerStage: [Int], widths: [Int], stem: Stem, stemWidth: Int,
         inputChannels: Int = 3, classes: Int = 10
@@ -76,7 +81,12 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
     }
 
     /// Channels into the classifier head.
-    public var featureChannels: Int { widths.last! * (block == .bottleneck ? Bottleneck.expansion : 1) }
+    public var featureChannels: Int {
+        guard let last = widths.last else {
+            preconditionFailure("ResNetConfiguration \(name): no stages (widths is empty)")
+        }
+        return last * (block == .bottleneck ? Bottleneck.expansion : 1)
+    }
 
     /// Checks every number against `Limits` (and sense: positive widths, at least 2 classes). Everything read from a file or a flag goes through here before a
     /// model is built from it.
@@ -164,6 +174,7 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
 public enum ResNetConfigurationError: Error, LocalizedError, Equatable {
     case invalid(name: String, reason: String)
 
+    /// "architecture NAME: reason", naming the number that is wrong and what is allowed.
     public var errorDescription: String? {
         switch self {
         case let .invalid(name, reason): return "architecture \(name): \(reason)"

@@ -25,15 +25,19 @@ extension ResidualBlock {
 /// The projection shortcut of a block that changes shape: 1x1 conv (stride s) + BatchNorm,
 /// named `downsample.0` and `downsample.1` as in torchvision.
 public final class Downsample: StateContainer {
+    /// 1x1 convolution with stride s, C_in -> C_out, no bias (`downsample.0`).
     public let conv: Conv2d
+    /// BatchNorm over C_out after `conv`, no ReLU (`downsample.1`).
     public let norm: BatchNorm2d
 
+    /// A shortcut from `inputChannels` to `outputChannels` that subsamples by `stride`.
     public init(inputChannels: Int, outputChannels: Int, stride: Int, generator: inout RandomGenerator) {
         conv = Conv2d(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 1,
                       stride: stride, generator: &generator)
         norm = BatchNorm2d(channels: outputChannels)
     }
 
+    /// `0.weight` (the convolution) and `1.*` (the BatchNorm), as torchvision's `downsample` Sequential.
     public var namedState: NamedState {
         var state = NamedState()
         state.append(conv.namedState, prefix: "0")
@@ -41,13 +45,15 @@ public final class Downsample: StateContainer {
         return state
     }
 
+    /// input: [N, H, W, C_in] -> BN(conv(input)), [N, ceil(H/s), ceil(W/s), C_out].
     public func forward(_ input: Tensor, training: Bool, keepingForBackward: Bool) -> Tensor {
         norm.forward(conv.forward(input, keepingForBackward: keepingForBackward), training: training,
                      keepingForBackward: keepingForBackward)
     }
 
+    /// Accumulates the convolution and BatchNorm gradients; returns d(loss)/d(input), [N, H, W, C_in].
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        conv.backward(norm.backward(outputGradient))!
+        conv.backwardToInput(norm.backward(outputGradient))
     }
 }
 

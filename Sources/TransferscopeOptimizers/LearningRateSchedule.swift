@@ -13,13 +13,17 @@ public struct LearningRateSchedule: Equatable, Sendable, Codable {
         case cosine(totalEpochs: Double, minimum: Double)
     }
 
+    /// The peak learning rate: the rate once warm-up has ended and before any decay.
     public var base: Double
+    /// The decay after warm-up: constant, multi-step or cosine.
     public var kind: Kind
     /// Epochs of linear warm-up (0: none): the rate is multiplied by a factor rising linearly
     /// from `warmupStartFactor` at epoch 0 to 1 at `warmupEpochs`, as PyTorch's `LinearLR`.
     public var warmupEpochs: Double
+    /// The warm-up factor at epoch 0 (default 0.1), as `start_factor` of PyTorch's `LinearLR`.
     public var warmupStartFactor: Double
 
+    /// A schedule from `base`; with `warmupEpochs` 0 (the default) there is no warm-up.
     public init(base: Double, kind: Kind = .constant, warmupEpochs: Double = 0, warmupStartFactor: Double = 0.1) {
         self.base = base
         self.kind = kind

@@ -10,11 +10,16 @@ import TransferscopeNN
 ///     d = g + momentum * buf        (Nesterov)  or  d = buf
 ///     p = p - lr * d
 public final class SGD {
+    /// The constants of the update rule, as in `torch.optim.SGD`; `lr` comes with each `update`.
     public struct Hyperparameters: Equatable, Sendable, Codable {
+        /// mu: the factor on the previous momentum buffer; 0 turns momentum (and its buffers) off.
         public var momentum: Float
+        /// The L2 factor: weight_decay * p is added to the gradient before momentum (coupled, not AdamW).
         public var weightDecay: Float
+        /// Nesterov momentum: step along g + mu * buf instead of buf.
         public var nesterov: Bool
 
+        /// Defaults: momentum 0.9, weight decay 1e-4, no Nesterov (as He et al. 2016 trained ResNets).
         public init(momentum: Float = 0.9, weightDecay: Float = 1e-4, nesterov: Bool = false) {
             self.momentum = momentum
             self.weightDecay = weightDecay
@@ -24,12 +29,14 @@ public final class SGD {
 
     /// The parameters updated, with their state-dict names.
     public let parameters: [(name: String, parameter: Parameter)]
+    /// Momentum, weight decay and Nesterov; may change between steps (the buffers are kept).
     public var hyperparameters: Hyperparameters
     /// One momentum buffer per parameter; empty until the first step (as PyTorch).
     public private(set) var momentumBuffers: [Tensor?]
     /// Steps taken.
     public private(set) var step = 0
 
+    /// An optimizer over `parameters` with no momentum buffers and no step taken yet.
     public init(parameters: [(name: String, parameter: Parameter)], hyperparameters: Hyperparameters = .init()) {
         self.parameters = parameters
         self.hyperparameters = hyperparameters
@@ -49,7 +56,9 @@ public final class SGD {
             }
             let isFirst = momentumBuffers[index] == nil
             if isFirst { momentumBuffers[index] = Tensor(uninitializedShape: parameter.value.shape) }
-            let buf = momentumBuffers[index]!.unsafeMutablePointer
+            guard let buf = momentumBuffers[index]?.unsafeMutablePointer else {
+                preconditionFailure("SGD.update: no momentum buffer for parameter \(index) after creating it")
+            }
             for i in 0..<count {
                 let g = grad[i] + wd * p[i]
                 let b = isFirst ? g : mu * buf[i] + g
@@ -65,8 +74,11 @@ public final class SGD {
         precondition(buffers.count == parameters.count,
                      "SGD.restore: \(buffers.count) buffers for \(parameters.count) parameters")
         for (buffer, (name, parameter)) in zip(buffers, parameters) {
-            precondition(buffer == nil || buffer!.shape == parameter.value.shape,
-                         "SGD.restore: buffer for \(name) has shape \(buffer!.shape), expected \(parameter.value.shape)")
+            if let buffer {
+                precondition(
+                    buffer.shape == parameter.value.shape,
+                    "SGD.restore: buffer for \(name) has shape \(buffer.shape), expected \(parameter.value.shape)")
+            }
         }
         momentumBuffers = buffers
         self.step = step

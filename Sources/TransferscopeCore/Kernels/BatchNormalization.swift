@@ -15,7 +15,9 @@ public enum BatchNormalization {
         let workers = Parallel.activeWorkers(for: rows)
         var partials = [Double](repeating: 0, count: workers * 2 * channels)
         partials.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
+            guard let base = buffer.baseAddress else {
+                preconditionFailure("BatchNormalization: no storage for \(workers) x 2 x \(channels) partial sums")
+            }
             Parallel.forEachShare(of: rows) { worker, range in
                 let block = scratch.floats(worker: worker, count: 2 * channels)
                 let totals = base + worker * 2 * channels
@@ -47,7 +49,9 @@ public enum BatchNormalization {
     ) -> (mean: [Float], variance: [Float]) {
         let shift = Array(UnsafeBufferPointer(start: input, count: channels))
         let (s1, s2) = shift.withUnsafeBufferPointer { shiftBuffer in
-            let k = shiftBuffer.baseAddress!
+            guard let k = shiftBuffer.baseAddress else {
+                preconditionFailure("BatchNormalization.statistics: no storage for the shift of \(channels) channels")
+            }
             return pairedSums(rows: rows, channels: channels, scratch: scratch) { start, end, sums in
                 let squares = sums + channels
                 for row in start..<end {
@@ -115,7 +119,10 @@ public enum BatchNormalization {
         // scale = gamma * invstd, mean dy, mean dy * xhat.
         var constants = mean + inverseStandardDeviation + [Float](repeating: 0, count: 3 * channels)
         constants.withUnsafeMutableBufferPointer { buffer in
-            let m = buffer.baseAddress!, s = m + channels
+            guard let m = buffer.baseAddress else {
+                preconditionFailure("BatchNormalization.backward: no storage for the constants of \(channels) channels")
+            }
+            let s = m + channels
             let k = s + channels, a = k + channels, b = a + channels
             let (dyTotals, dyXhatTotals) = pairedSums(rows: rows, channels: channels, scratch: scratch) { start, end, sums in
                 let products = sums + channels

@@ -1,15 +1,25 @@
 /// The shapes of one 2-D convolution over an NHWC batch with HWIO weights.
 public struct ConvolutionGeometry: Equatable, Sendable {
+    /// N: images in the batch.
     public var batch: Int
+    /// H: input rows, before padding.
     public var inputHeight: Int
+    /// W: input columns, before padding.
     public var inputWidth: Int
+    /// C_in: channels of the input, the weight's I axis.
     public var inputChannels: Int
+    /// C_out: channels of the output, the weight's O axis.
     public var outputChannels: Int
+    /// kH: kernel rows.
     public var kernelHeight: Int
+    /// kW: kernel columns.
     public var kernelWidth: Int
+    /// s: the kernel's step in pixels, the same along both axes (>= 1).
     public var stride: Int
+    /// p: zero pixels added on each of the four sides of the input.
     public var padding: Int
 
+    /// The geometry as given; traps unless the kernel fits the padded input (OH, OW >= 1).
     public init(
         batch: Int, inputHeight: Int, inputWidth: Int, inputChannels: Int, outputChannels: Int,
         kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int

@@ -12,6 +12,7 @@ public struct ConvolutionKernels: Sendable, Equatable {
     /// The widest input the direct kernel takes.
     public var maximumDirectInputChannels: Int
 
+    /// A choice of kernels; traps when `avx512` is asked for on a processor without AVX-512.
     public init(direct: Bool = true, avx512: Bool = CPUFeatures.hasAVX512, maximumDirectInputChannels: Int = 16) {
         precondition(!avx512 || CPUFeatures.hasAVX512, "ConvolutionKernels: AVX-512 asked for on a processor without it")
         self.direct = direct

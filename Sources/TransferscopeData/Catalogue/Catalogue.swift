@@ -9,9 +9,11 @@ import Foundation
 public enum Catalogue {
     /// One built-in dataset.
     public struct Entry: Sendable {
+        /// The name given on the command line, e.g. `fashion-mnist`.
         public var name: String
         /// Its role in the default study: "source" or "target".
         public var role: String
+        /// A one-line description for `transferscope data list`.
         public var summary: String
         /// The package it comes from, and how.
         public var package: String
@@ -35,6 +37,7 @@ public enum Catalogue {
     static var packages: String { home + "/packages" }
     static let installScript = "bash scripts/install-data.sh"
 
+    /// Every built-in dataset, in the order they are listed.
     public static let entries: [Entry] = [
         Entry(
             name: "fashion-mnist", role: "source",

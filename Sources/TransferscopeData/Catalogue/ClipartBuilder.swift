@@ -13,6 +13,7 @@ import TransferscopeCore
 public enum ClipartBuilder {
     static let root = "/usr/share/openclipart/png"
     static let excluded: Set<String> = ["special", "unsorted"]
+    /// The side of the square clip-art images, in pixels.
     public static let side = 32
     static let classCount = 10
     static let maximumPerClass = 400

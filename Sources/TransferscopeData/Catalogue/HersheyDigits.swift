@@ -11,6 +11,7 @@ public enum HersheyDigits {
         "cursive", "futural", "futuram", "gothgbt", "gothgrt", "gothiceng", "gothicger", "gothicita", "gothitt", "greek",
         "greekc", "rowmand", "rowmans", "rowmant", "scriptc", "scripts", "timesi", "timesib", "timesr", "timesrb",
     ]
+    /// The side of the square sketch-digit images, in pixels (as MNIST).
     public static let side = 28
     static let trainPerClass = 600
     static let testPerClass = 100
@@ -88,8 +89,9 @@ public enum HersheyDigits {
     /// Draws `glyph` fitted into the centre 20x20 box, with random affine and elastic jitter.
     static func render(_ glyph: Glyph, generator: inout RandomGenerator) -> [UInt8] {
         let points = glyph.strokes.flatMap { $0 }
-        let minX = points.map(\.x).min()!, maxX = points.map(\.x).max()!
-        let minY = points.map(\.y).min()!, maxY = points.map(\.y).max()!
+        guard let minX = points.map(\.x).min(), let maxX = points.map(\.x).max(),
+              let minY = points.map(\.y).min(), let maxY = points.map(\.y).max()
+        else { preconditionFailure("HersheyDigits.render: a glyph without points (digitGlyphs keeps only drawn ones)") }
         let scale = 20 / max(maxX - minX, maxY - minY, 1)
         let angle = (generator.nextUniform() - 0.5) * 0.5
         let shear = (generator.nextUniform() - 0.5) * 0.5
@@ -112,7 +114,7 @@ public enum HersheyDigits {
         var segments: [(Double, Double, Double, Double)] = []
         for stroke in glyph.strokes {
             var previous: (Double, Double)?
-            for (a, b) in zip(stroke, stroke.dropFirst() + [stroke.last!]) {
+            for (a, b) in zip(stroke, stroke.dropFirst() + stroke.suffix(1)) {
                 let steps = max(1, Int((hypot(b.x - a.x, b.y - a.y) * scale / 1.5).rounded(.up)))
                 for s in 0..<steps {
                     let t = Double(s) / Double(steps)

@@ -5,7 +5,9 @@ import TransferscopeIO
 
 /// A decoded image: 8-bit RGBA.
 public struct RGBAImage: Sendable {
+    /// Columns, in pixels.
     public var width: Int
+    /// Rows, in pixels.
     public var height: Int
     /// RGBA rows, top to bottom.
     public var pixels: [UInt8]

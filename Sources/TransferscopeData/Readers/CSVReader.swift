@@ -9,6 +9,7 @@ import TransferscopeIO
 /// but digits, signs, points and separators is taken as a header. Images are square and gray
 /// unless `shape` says otherwise.
 public enum CSVReader {
+    /// Reads the CSV (optionally gzipped) at `path` as a dataset called `name`; the other arguments as `parse`.
     public static func read(
         _ path: String, name: String, labelFirst: Bool = false, shape: (height: Int, width: Int, channels: Int)? = nil,
         classNames: [String]? = nil

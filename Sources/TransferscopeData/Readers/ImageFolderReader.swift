@@ -10,10 +10,12 @@ import TransferscopeIO
 /// `side x side` square (aspect kept, padded with white). A corrupt image is an error naming the
 /// file, unless `skipCorrupt`, which leaves it out and records it in `skipped`.
 public enum ImageFolderReader {
+    /// File extensions read as images, compared in lowercase; other files are ignored.
     public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
 
     /// The result of reading a folder.
     public struct Result: Sendable {
+        /// The decoded images, labelled by their subfolder's index in sorted order.
         public var dataset: ImageDataset
         /// Files left out because they could not be decoded (only with `skipCorrupt`), with why.
         public var skipped: [(path: String, reason: String)]

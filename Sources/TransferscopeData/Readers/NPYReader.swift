@@ -5,6 +5,7 @@ import Foundation
 /// Header: `\x93NUMPY`, major and minor version bytes, a little-endian header length (2 bytes in
 /// v1, 4 in v2/v3), then a Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (N, H, W), }`.
 public enum NPYReader {
+    /// The array read: dtype code, shape and raw bytes.
     public typealias Array = RawArray
 
     /// Parses the `.npy` file at `path`.
@@ -151,10 +152,14 @@ public enum NPYReader {
 /// A NumPy array's dtype code (`u1`, `f4`, `i8`, ...), shape and raw little-endian bytes, as
 /// read from `.npy` files and from pickles.
 public struct RawArray: Sendable {
+    /// The dtype without its byte-order mark: `u1` (uint8), `f4` (float32), `i8` (int64), ...
     public var dtype: String
+    /// The dimensions, outermost first (C order), e.g. [N, H, W] for images.
     public var shape: [Int]
+    /// The elements' bytes, little-endian, in C order: product(shape) * itemsize bytes.
     public var data: [UInt8]
 
+    /// An array as given; the counts are checked by whoever reads it as images or labels.
     public init(dtype: String, shape: [Int], data: [UInt8]) {
         self.dtype = dtype
         self.shape = shape

@@ -10,8 +10,10 @@ import TransferscopeIO
 /// `__setstate__((1, shape, dtype, is_fortran, rawbytes))`. The shape is the last tuple of
 /// integers before the data whose product matches the data's length.
 public enum PickledArrayReader {
+    /// The array read: dtype code, shape and raw bytes.
     public typealias Array = RawArray
 
+    /// Reads the array from the (gzipped) pickle at `path`, without unpickling; throws `DataError` naming it.
     public static func read(_ path: String) throws -> Array {
         try parse(FileBytes.read(path), path: path)
     }

@@ -6,15 +6,19 @@ import TransferscopeCore
 public struct Augmentation: Codable, Sendable, Equatable {
     /// Pixels of padding on each side before the random crop (0: no crop).
     public var padding: Int
+    /// Whether each image is mirrored left-right with probability 1/2.
     public var horizontalFlip: Bool
 
+    /// Defaults: pad 4 then crop, and random flips (the usual CIFAR augmentation).
     public init(padding: Int = 4, horizontalFlip: Bool = true) {
         self.padding = padding
         self.horizontalFlip = horizontalFlip
     }
 
+    /// No padding, no crop, no flip: images go to the model unchanged.
     public static let none = Augmentation(padding: 0, horizontalFlip: false)
 
+    /// Whether any draw is made: a crop (padding > 0) or a flip.
     public var isEnabled: Bool { padding > 0 || horizontalFlip }
 
     /// The crop offset (dy, dx in 0...2*padding) and flip for one image.
@@ -39,7 +43,9 @@ public enum BatchLoader {
         var inputs = Tensor(uninitializedShape: [indices.count, side, side, channels])
         let out = UncheckedPointer(inputs.unsafeMutablePointer)
         images.values.withUnsafeBufferPointer { source in
-            let input = source.baseAddress!
+            guard let input = source.baseAddress else {
+                preconditionFailure("BatchLoader.batch: no storage for the values of \(images.count) images")
+            }
             Parallel.forEachShare(of: indices.count) { _, range in
                 for b in range {
                     let index = indices[b]

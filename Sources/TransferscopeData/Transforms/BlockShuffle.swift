@@ -6,14 +6,19 @@ import TransferscopeIO
 /// every image of the dataset, train and test alike. b = side is the unshuffled image; b = 1
 /// permutes pixels (all channels of a pixel move together); `pixel` permutes all C*H*W values.
 public struct BlockShuffle: Codable, Sendable, Equatable {
+    /// What is permuted: b x b blocks of pixels (`blocks(size: b)`), or every value alone (`pixel`).
     public enum Kind: Codable, Sendable, Equatable {
         case blocks(size: Int)
         case pixel
     }
 
+    /// Blocks of which size, or single values.
     public var kind: Kind
+    /// The side of the (square) images shuffled, in pixels; a block size must divide it.
     public var side: Int
+    /// C: channels of the images shuffled (1 or 3).
     public var channels: Int
+    /// Seed of the one permutation shared by every image.
     public var seed: UInt64
     /// Output value j is input value `permutation[j]` (indices into one HWC image).
     public let permutation: [Int]
@@ -76,6 +81,7 @@ public struct BlockShuffle: Codable, Sendable, Equatable {
     // The permutation is derived from the other fields; it is not stored in configurations.
     enum CodingKeys: String, CodingKey { case kind, side, channels, seed }
 
+    /// Reads kind, side, channels and seed, checks them and recomputes the permutation.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let kind = try container.decode(Kind.self, forKey: .kind)
@@ -92,6 +98,7 @@ public struct BlockShuffle: Codable, Sendable, Equatable {
         }
     }
 
+    /// Writes kind, side, channels and seed; the permutation follows from them and is not written.
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(kind, forKey: .kind)
@@ -100,6 +107,7 @@ public struct BlockShuffle: Codable, Sendable, Equatable {
         try container.encode(seed, forKey: .seed)
     }
 
+    /// Equal kind, side, channels and seed (and so equal permutations).
     public static func == (a: BlockShuffle, b: BlockShuffle) -> Bool {
         a.kind == b.kind && a.side == b.side && a.channels == b.channels && a.seed == b.seed
     }

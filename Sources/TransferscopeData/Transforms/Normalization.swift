@@ -2,9 +2,12 @@ import TransferscopeCore
 
 /// Per-channel normalization x -> (x / 255 - mean) / std, with statistics of a dataset.
 public struct Normalization: Codable, Sendable, Equatable {
+    /// Per-channel mean of the [0, 1]-scaled pixels, subtracted first.
     public var mean: [Float]
+    /// Per-channel standard deviation of the [0, 1]-scaled pixels, divided by after the mean.
     public var standardDeviation: [Float]
 
+    /// Statistics as given; traps when the counts differ. Values from a file go through `validate()`.
     public init(mean: [Float], standardDeviation: [Float]) {
         precondition(mean.count == standardDeviation.count, "Normalization: \(mean.count) means, \(standardDeviation.count) deviations")
         self.mean = mean

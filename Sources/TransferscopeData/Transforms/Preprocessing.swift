@@ -4,28 +4,40 @@ import TransferscopeIO
 /// Images converted to the model's input: one size and channel count, scaled and normalized,
 /// optionally block-shuffled; held as floats [N, side, side, C] so batches are plain copies.
 public struct PreparedImages: Sendable {
+    /// The side of every (square) image, in pixels.
     public var side: Int
+    /// C: channels of every image (1 or 3).
     public var channels: Int
+    /// The model inputs, [count, side, side, C] row-major, normalized (and block-shuffled if asked).
     public var values: [Float]
+    /// Class index of each image, in `0..<classNames.count`.
     public var labels: [Int]
+    /// Name of each class, indexed by label, as in the source dataset.
     public var classNames: [String]
     /// The value a pixel of raw 0 takes after normalization, per channel (the crop padding).
     public var paddingValues: [Float]
 
+    /// Number of images.
     public var count: Int { labels.count }
+    /// Values per image: side * side * C.
     public var imageSize: Int { side * side * channels }
 }
 
 /// How raw images become model inputs: gray <-> RGB, resize (area) or pad to `side`, scale to
 /// [0, 1], normalize, then (analysis 1) permute blocks with one fixed permutation.
 public struct Preprocessing: Codable, Sendable, Equatable {
+    /// The side every image is resized or padded to, in pixels.
     public var side: Int
+    /// C: the channel count images are converted to (1 gray, 3 RGB).
     public var channels: Int
+    /// Per-channel mean and deviation applied after scaling to [0, 1]; one entry per channel.
     public var normalization: Normalization
     /// Resize to `side` (true) or, when the image is smaller, pad it centred with zeros (false).
     public var resize: Bool
+    /// The block shuffle of analysis 1, applied last; nil for unshuffled images.
     public var shuffle: BlockShuffle?
 
+    /// A pipeline as given; traps unless `normalization` has one entry per channel (files: `validate()`).
     public init(side: Int, channels: Int, normalization: Normalization, resize: Bool = true, shuffle: BlockShuffle? = nil) {
         precondition(normalization.mean.count == channels, "Preprocessing: normalization for \(normalization.mean.count) channels, not \(channels)")
         self.side = side
@@ -112,7 +124,10 @@ public struct Preprocessing: Codable, Sendable, Equatable {
         var values = [Float](repeating: 0, count: images.count * size)
         let permutation = shuffle?.permutation
         values.withUnsafeMutableBufferPointer { output in
-            let out = UncheckedPointer(output.baseAddress!)
+            guard let base = output.baseAddress else {
+                preconditionFailure("Preprocessing.prepare: no storage for the values of \(images.count) images")
+            }
+            let out = UncheckedPointer(base)
             Parallel.forEachShare(of: images.count) { _, range in
                 var normalized = [Float](repeating: 0, count: size)
                 for i in range {
