@@ -147,7 +147,9 @@ public struct TrainingSetup {
             learningRate: learningRate, optimizer: optimizer, seed: seed, checkpointEpochs: checkpointEpochs,
             initialization: source?.path, frozenModules: frozenModules, trainEvaluationSize: trainEvaluationSize,
             logEvery: logEvery, threads: threads)
-        configuration.trainSelectionSeed = selection.seed
+        // The seed matters only when images are selected; unrecorded otherwise, so runs that keep
+        // every image have the same configuration whatever seed a caller would select with.
+        if selection.perClass != nil || selection.subsample != nil { configuration.trainSelectionSeed = selection.seed }
         return configuration
     }
 }

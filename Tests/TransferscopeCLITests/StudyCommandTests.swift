@@ -43,6 +43,26 @@ extension CLITests {
             #expect(Set(ids).count == ids.count && ids.count == 12)
             #expect(ids.first == "pretrain" && ids.contains(targetName + "/interpolation") && ids.contains(targetName + "/PT-s1"))
 
+            // `train` with the study's settings writes the study's config.json, for P and for a P-T run.
+            let runs = out + "/runs", manager = FileManager.default
+            let pretrain = try #require(try manager.contentsOfDirectory(atPath: runs).first { $0.hasPrefix("pretrain-") })
+            try CLI.run([
+                "train", "--data", "procedural:side=8,train=96,test=32,classes=4", "--model", "resnet8", "--widths", "4,4,4",
+                "--epochs", "1", "--batch-size", "32", "--seed", "1000003", "--checkpoint-epochs", "all", "--threads", "2",
+                "--out", directory + "/P",
+            ])
+            let studyP = try jsonObject(runs + "/" + pretrain + "/config.json") as NSDictionary
+            #expect(studyP == (try jsonObject(directory + "/P/config.json") as NSDictionary))
+            let fineTuned = try #require(try manager.contentsOfDirectory(atPath: runs + "/" + targetName).first { $0.hasPrefix("PT-s0-") })
+            try CLI.run([
+                "train", "--data", "procedural:side=8,train=48,test=24,classes=3,shift=0.6,seed=4",
+                "--init", runs + "/" + pretrain + "/final.safetensors", "--epochs", "1", "--batch-size", "16", "--lr", "0.02",
+                "--seed", "0", "--checkpoint-epochs", "0,1", "--train-eval-size", "1000", "--log-every", "10", "--threads", "2",
+                "--out", directory + "/PT",
+            ])
+            let studyPT = try jsonObject(runs + "/" + targetName + "/" + fineTuned + "/config.json") as NSDictionary
+            #expect(studyPT == (try jsonObject(directory + "/PT/config.json") as NSDictionary))
+
             let first = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
             try FileManager.default.removeItem(atPath: out + "/report.html")
             let printed = try CLI.output(["study", "report", file, "--out", out])
