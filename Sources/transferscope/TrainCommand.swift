@@ -161,6 +161,11 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        try Parallel.withWorkers(threads ?? Parallel.workerCount) { try perform() }
+    }
+
+    /// The command's work, under its worker count.
+    func perform() throws {
         let threadCount = threads ?? Parallel.workerCount
         let (_, splits) = try dataOptions.load()
         let source = try `init`.map { try ModelInput.preprocessing(ofCheckpoint: $0) }

@@ -75,6 +75,11 @@ struct ShuffleSweepCommand: ParsableCommand {
     @Option(help: "Directory for the runs and results.") var out: String
 
     func run() throws {
+        try Parallel.withWorkers(recipe.threads ?? Parallel.workerCount) { try perform() }
+    }
+
+    /// The command's work, under its worker count.
+    func perform() throws {
         let (_, splits) = try data.load()
         let side = try ModelInput.preprocessing(ofCheckpoint: source).side
         let sizes: [Int] = blockSizes == "all" ? BlockShuffle.blockSizes(side: side) : try parseList(blockSizes, flag: "--block-sizes")
@@ -110,6 +115,11 @@ struct CheckpointChoiceCommand: ParsableCommand {
     @Option(help: "Directory for the runs and results.") var out: String
 
     func run() throws {
+        try Parallel.withWorkers(recipe.threads ?? Parallel.workerCount) { try perform() }
+    }
+
+    /// The command's work, under its worker count.
+    func perform() throws {
         let (_, splits) = try data.load()
         let sourceMetrics = try RunResults.epochs(of: sourceRun)
         let kept = sourceMetrics.filter { $0.checkpoint != nil }.map(\.epoch)
