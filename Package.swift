@@ -53,7 +53,7 @@ let package = Package(
         // content stamps and the limits on what is read from outside. Foundation only.
         .target(name: "TransferscopeIO"),
         // Tensors, BLAS, threading, randomness: the engine's core.
-        .target(name: "TransferscopeCore", dependencies: ["TransferscopeAVX512"], swiftSettings: fastMath),
+        .target(name: "TransferscopeCore", dependencies: ["TransferscopeAVX512", "TransferscopeIO"], swiftSettings: fastMath),
         // Layers, models, initialization.
         .target(name: "TransferscopeNN", dependencies: ["TransferscopeCore", "TransferscopeIO"], swiftSettings: fastMath),
         // SGD and learning-rate schedules.
@@ -140,7 +140,7 @@ let package = Package(
             swiftSettings: simdFlags),
 
         .testTarget(
-            name: "TransferscopeCoreTests", dependencies: ["TransferscopeCore"],
+            name: "TransferscopeCoreTests", dependencies: ["TransferscopeCore", "TransferscopeIO"],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeNNTests",

@@ -78,28 +78,10 @@ func peakResidentMegabytes() -> Double {
     return 0
 }
 
-let options = Options(Array(CommandLine.arguments.dropFirst()))
-Parallel.setWorkerCount(options.threads)
-// TRANSFERSCOPE_DIRECT_CONV=0 and TRANSFERSCOPE_DIRECT_MAX_CHANNELS=N choose the convolution kernels
-// (ConvolutionKernels.automatic).
-if options.mode == "gemm" {
-    let path = ComputePath.current
-    let peak = MachinePeak.fmaGigaflops(threads: 1), peakAll = MachinePeak.fmaGigaflops(threads: options.threads)
-    let gemm = MachinePeak.sgemmGigaflops(size: 1024, threads: 1)
-    let gemmAll = MachinePeak.sgemmGigaflops(size: 1024, threads: options.threads)
-    let result: [String: Any] = [
-        "engine": "transferscope", "model": "machine", "mode": "gemm", "threads": options.threads,
-        "fma_peak_gflops": peak, "fma_peak_gflops_all": peakAll, "sgemm_gflops": gemm, "sgemm_gflops_all": gemmAll,
-        "blas": "\(path.blas) \(path.blasCoreType) (\(path.blasCoreTypeSource))", "vector_bits": MachinePeak.vectorBits,
-    ]
-    let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-    print(String(data: data, encoding: .utf8)!)
-    exit(0)
-}
-if options.mode.hasPrefix("conv") {
-    // conv-C-HW: one 3x3 stride-1 convolution C -> C channels on HWxHW images, forward and
-    // backward, with the direct kernel and with im2col + sgemm interleaved (best of 12 each),
-    // so that machine noise hits both alike.
+/// conv-C-HW: one 3x3 stride-1 convolution C -> C channels on HWxHW images, forward and
+/// backward, with the direct kernel and with im2col + sgemm interleaved (best of 12 each),
+/// so that machine noise hits both alike.
+func convolutionBenchmark(_ options: Options) {
     let parts = options.mode.split(separator: "-").compactMap { Int($0) }
     var g = RandomGenerator(seed: 1)
     let conv = Conv2d(inputChannels: parts[0], outputChannels: parts[0], kernelSize: 3, padding: 1, generator: &g)
@@ -123,50 +105,79 @@ if options.mode.hasPrefix("conv") {
         }
     }
     for key in best.keys.sorted() { print(options.mode, key, String(format: "%.1f", best[key]!)) }
+}
+
+/// One model's training or forward throughput, printed as one JSON line.
+func modelBenchmark(_ options: Options) throws {
+    let configuration: ResNetConfiguration
+    switch options.model {
+    case "resnet20": configuration = ResNetConfiguration.named("resnet20")!
+    case "resnet18": configuration = ResNetConfiguration.named("resnet18", stem: .small)!
+    default: fatalError("unknown model \(options.model)")
+    }
+    var generator = RandomGenerator(seed: 0)
+    let model = ResNet(configuration, generator: &generator)
+    let images = Tensor.randomNormal(shape: [options.batch, 32, 32, 3], using: &generator)
+    let labels = (0..<options.batch).map { $0 % configuration.classes }
+    let optimizer = SGD(parameters: model.namedState.parameters,
+                        hyperparameters: .init(momentum: 0.9, weightDecay: 5e-4))
+    var logitsGradient = Tensor(shape: [options.batch, configuration.classes])
+
+    func step() {
+        if options.mode == "train" {
+            model.zeroGradients()
+            let logits = model.forward(images, training: true)
+            _ = CrossEntropy.forwardBackward(logits: logits.unsafePointer, labels: labels, classes: configuration.classes,
+                                             logitsGradient: logitsGradient.unsafeMutablePointer)
+            model.backward(logitsGradient)
+            optimizer.update(learningRate: 0.01)
+        } else {
+            _ = model.inference(images)
+        }
+    }
+
+    for _ in 0..<2 { step() }  // warm-up: workspaces grow to size, caches fill
+    var steps = 0
+    let start = DispatchTime.now().uptimeNanoseconds
+    var elapsed = 0.0
+    while elapsed < options.seconds || steps < 3 {
+        step()
+        steps += 1
+        elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+    let imagesPerSecond = Double(steps * options.batch) / elapsed
+    let flopsPerImage = 2 * forwardMultiplyAdds(configuration, side: 32) * (options.mode == "train" ? 3 : 1)
+    let result: [String: Any] = [
+        "engine": "transferscope", "model": options.model, "mode": options.mode, "batch": options.batch,
+        "threads": options.threads, "images_per_second": imagesPerSecond,
+        "gflops": imagesPerSecond * flopsPerImage / 1e9, "peak_rss_mb": peakResidentMegabytes(), "steps": steps,
+    ]
+    let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+    print(String(data: data, encoding: .utf8)!)
+}
+
+let options = Options(Array(CommandLine.arguments.dropFirst()))
+// TRANSFERSCOPE_DIRECT_CONV=0 and TRANSFERSCOPE_DIRECT_MAX_CHANNELS=N choose the convolution kernels
+// (ConvolutionKernels.automatic).
+if options.mode == "gemm" {
+    let path = ComputePath.current
+    let peak = MachinePeak.fmaGigaflops(threads: 1), peakAll = MachinePeak.fmaGigaflops(threads: options.threads)
+    let gemm = MachinePeak.sgemmGigaflops(size: 1024, threads: 1)
+    let gemmAll = MachinePeak.sgemmGigaflops(size: 1024, threads: options.threads)
+    let result: [String: Any] = [
+        "engine": "transferscope", "model": "machine", "mode": "gemm", "threads": options.threads,
+        "fma_peak_gflops": peak, "fma_peak_gflops_all": peakAll, "sgemm_gflops": gemm, "sgemm_gflops_all": gemmAll,
+        "blas": "\(path.blas) \(path.blasCoreType) (\(path.blasCoreTypeSource))", "vector_bits": MachinePeak.vectorBits,
+    ]
+    let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+    print(String(data: data, encoding: .utf8)!)
     exit(0)
 }
-let configuration: ResNetConfiguration
-switch options.model {
-case "resnet20": configuration = ResNetConfiguration.named("resnet20")!
-case "resnet18": configuration = ResNetConfiguration.named("resnet18", stem: .small)!
-default: fatalError("unknown model \(options.model)")
-}
-var generator = RandomGenerator(seed: 0)
-let model = ResNet(configuration, generator: &generator)
-let images = Tensor.randomNormal(shape: [options.batch, 32, 32, 3], using: &generator)
-let labels = (0..<options.batch).map { $0 % configuration.classes }
-let optimizer = SGD(parameters: model.namedState.parameters,
-                    hyperparameters: .init(momentum: 0.9, weightDecay: 5e-4))
-var logitsGradient = Tensor(shape: [options.batch, configuration.classes])
-
-@MainActor func step() {
-    if options.mode == "train" {
-        model.zeroGradients()
-        let logits = model.forward(images, training: true)
-        _ = CrossEntropy.forwardBackward(logits: logits.unsafePointer, labels: labels, classes: configuration.classes,
-                                         logitsGradient: logitsGradient.unsafeMutablePointer)
-        model.backward(logitsGradient)
-        optimizer.update(learningRate: 0.01)
+// Kernels split their work across the given number of workers.
+try Parallel.withWorkers(options.threads) {
+    if options.mode.hasPrefix("conv") {
+        convolutionBenchmark(options)
     } else {
-        _ = model.inference(images)
+        try modelBenchmark(options)
     }
 }
-
-for _ in 0..<2 { step() }  // warm-up: workspaces grow to size, caches fill
-var steps = 0
-let start = DispatchTime.now().uptimeNanoseconds
-var elapsed = 0.0
-while elapsed < options.seconds || steps < 3 {
-    step()
-    steps += 1
-    elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-}
-let imagesPerSecond = Double(steps * options.batch) / elapsed
-let flopsPerImage = 2 * forwardMultiplyAdds(configuration, side: 32) * (options.mode == "train" ? 3 : 1)
-let result: [String: Any] = [
-    "engine": "transferscope", "model": options.model, "mode": options.mode, "batch": options.batch,
-    "threads": options.threads, "images_per_second": imagesPerSecond,
-    "gflops": imagesPerSecond * flopsPerImage / 1e9, "peak_rss_mb": peakResidentMegabytes(), "steps": steps,
-]
-let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-print(String(data: data, encoding: .utf8)!)

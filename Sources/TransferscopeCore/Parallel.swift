@@ -1,3 +1,5 @@
+import TransferscopeIO
+
 import Dispatch
 import Foundation
 
@@ -8,27 +10,31 @@ import Foundation
 /// the batch across workers and each worker calls sgemm on its own share, which avoids
 /// oversubscribing the cores.
 public enum Parallel {
-    nonisolated(unsafe) private static var configuredWorkers = defaultWorkerCount()
-
-    /// The number of workers kernels split their work across (default: the active cores,
-    /// or `TRANSFERSCOPE_THREADS`).
-    public static var workerCount: Int { configuredWorkers }
-
-    /// Sets the number of workers; call before any work starts (not thread-safe).
-    public static func setWorkerCount(_ count: Int) {
-        precondition(count >= 1, "Parallel.setWorkerCount: needs at least 1 worker, got \(count)")
-        configuredWorkers = count
-    }
-
-    private static func defaultWorkerCount() -> Int {
+    /// The number of workers when no scope sets one: `TRANSFERSCOPE_THREADS` (at most
+    /// `Limits.threads`; values above it are taken as `Limits.threads`), else the active cores.
+    /// Read once, when the engine is first used, and never changed.
+    public static let defaultWorkerCount: Int = {
         // Load OpenBLAS as early as the engine is used, on the calling thread and before work is
         // split across workers: loading sets OPENBLAS_CORETYPE for a moment (the CLI loads it
         // even earlier, on the main thread, for --version).
         _ = OpenBLASLibrary.loaded
-        if let text = ProcessInfo.processInfo.environment["TRANSFERSCOPE_THREADS"], let n = Int(text), n >= 1 {
-            return n
-        }
-        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let environment = ProcessInfo.processInfo.environment
+        if let text = environment["TRANSFERSCOPE_THREADS"], let n = Int(text), n >= 1 { return min(n, Limits.threads) }
+        return min(max(1, ProcessInfo.processInfo.activeProcessorCount), Limits.threads)
+    }()
+
+    /// The number of workers kernels started in this task split their work across (default:
+    /// `defaultWorkerCount`). Scoped, never assigned: set it for a piece of work with
+    /// `withWorkers(_:_:)`, so that work running elsewhere in the process keeps its own count.
+    /// Read on the calling thread only: inside `forEachShare`'s workers it reads 1 (see there).
+    @TaskLocal public static var workerCount = defaultWorkerCount
+
+    /// Runs `body` with `count` workers for the kernels it starts (in this task and the tasks
+    /// it creates), then restores the count it found.
+    public static func withWorkers<Result>(_ count: Int, _ body: () throws -> Result) rethrows -> Result {
+        precondition((1...Limits.threads).contains(count),
+                     "Parallel.withWorkers: needs 1...\(Limits.threads) workers, got \(count)")
+        return try $workerCount.withValue(count, operation: body)
     }
 
     /// The half-open range of `0..<total` that worker `worker` of `workers` owns.
@@ -38,18 +44,25 @@ public enum Parallel {
     }
 
     /// Runs `body(worker, range)` for each worker over its share of `0..<total`, in parallel;
-    /// uses fewer workers when there are fewer items than workers.
+    /// uses fewer workers when there are fewer items than workers. Inside `body` the worker count
+    /// is 1, so work nested in a share runs serially on its worker (a worker thread would not see
+    /// the caller's `withWorkers` scope, and would otherwise read the default).
     public static func forEachShare(of total: Int, _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
-        let workers = min(workerCount, max(total, 1))
+        // The count is read here, on the calling thread, where the caller's scope is visible.
+        let workers = activeWorkers(for: total)
         if workers == 1 {
-            body(0, 0..<total)
+            $workerCount.withValue(1) { body(0, 0..<total) }
             return
         }
         withoutActuallyEscaping(body) { escapable in
             // The workers only run while this call waits for them, and each touches its own share.
             let work = UncheckedSendable(escapable)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                work.value(worker, share(of: total, worker: worker, workers: workers))
+                // A worker thread does not see the caller's scope: work nested in a share runs
+                // on its worker alone, not with the default count.
+                $workerCount.withValue(1) {
+                    work.value(worker, share(of: total, worker: worker, workers: workers))
+                }
             }
         }
     }

@@ -47,17 +47,20 @@ public final class StudyRunner {
         return marker["key"] == node.key
     }
 
-    /// Runs every node that is not done, in order.
+    /// Runs every node that is not done, in order, with `threads` workers.
     public func run() throws {
+        // The analyses' sums are split across the workers, as training's are: a resumed study
+        // whose runs are all cached computes with the same count.
+        try Parallel.withWorkers(threads) { try runNodes() }
+    }
+
+    private func runNodes() throws {
         let missing = study.missingDataFiles
         guard missing.isEmpty else {
             throw StudyError.invalid(path: study.name, line: nil, message: "its data files do not exist: \(missing.joined(separator: ", "))")
         }
         let lock = try OutputDirectory.createAndLock(directory, purpose: "study run")
         defer { lock.release() }
-        // The analyses' sums are split across the workers: set their number here, as training
-        // does, so that a resumed study whose runs are all cached computes with the same count.
-        Parallel.setWorkerCount(threads)
         try AnalysisFiles.writeJSON(study, to: directory, name: "study.json")
         try prepareBuiltInData()
         // The keys as the data is now, prepared: the runs below read it.
@@ -97,6 +100,10 @@ public final class StudyRunner {
     /// Refuses when a node's result is missing or was made for another key (its data or
     /// settings changed since), naming the nodes.
     public func report() throws -> String {
+        try Parallel.withWorkers(threads) { try writeReport() }
+    }
+
+    private func writeReport() throws -> String {
         let stale = plan.nodes.filter { !isDone($0) }.map(\.id)
         guard stale.isEmpty else {
             let named = stale.prefix(8).joined(separator: ", ") + (stale.count > 8 ? " and \(stale.count - 8) more" : "")

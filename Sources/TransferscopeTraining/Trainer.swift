@@ -41,9 +41,14 @@ public final class Trainer {
     /// With `restart`, an earlier run in the directory is discarded first.
     @discardableResult
     public func run(data: DatasetSplits, restart: Bool = false) throws -> TrainingSummary {
+        try configuration.validate()
+        // The kernels split their sums across the run's workers: the count is part of its bits.
+        return try Parallel.withWorkers(configuration.threads) { try train(data: data, restart: restart) }
+    }
+
+    /// `run`'s work, once the configuration is validated, under the run's worker count.
+    private func train(data: DatasetSplits, restart: Bool) throws -> TrainingSummary {
         let c = configuration
-        try c.validate()
-        Parallel.setWorkerCount(c.threads)
         // Everything that can be refused is checked before anything is written to the directory.
         let trainImages = try selectTrainingImages(data)
         let lock = try OutputDirectory.createAndLock(directory, purpose: "train")

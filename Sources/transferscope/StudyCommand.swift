@@ -27,6 +27,11 @@ struct StudyCommand: ParsableCommand {
         func validate() throws { try FlagCheck.require(threads, in: FlagCheck.threads, "--threads") }
 
         func run() throws {
+            try Parallel.withWorkers(threads ?? Parallel.workerCount) { try perform() }
+        }
+
+        /// The command's work, under its worker count.
+        func perform() throws {
             let study = try StudyFile.load(file)
             let missing = study.missingDataFiles
             guard missing.isEmpty else { throw RunError("\(file): data files that do not exist: \(missing.joined(separator: ", "))") }

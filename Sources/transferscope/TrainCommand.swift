@@ -142,6 +142,11 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        try Parallel.withWorkers(threads ?? Parallel.workerCount) { try perform() }
+    }
+
+    /// The command's work, under its worker count.
+    func perform() throws {
         let (_, splits) = try dataOptions.load()
         let source = try `init`.map(SourceCheckpoint.init)
         var setup = TrainingSetup(

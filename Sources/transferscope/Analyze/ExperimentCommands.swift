@@ -86,6 +86,11 @@ struct ShuffleSweepCommand: ParsableCommand {
     @Option(help: "Directory for the runs and results.") var out: String
 
     func run() throws {
+        try Parallel.withWorkers(recipe.threads ?? Parallel.workerCount) { try perform() }
+    }
+
+    /// The command's work, under its worker count.
+    func perform() throws {
         let (_, splits) = try data.load()
         let source = try SourceCheckpoint(self.source)
         let sizes = blockSizes.values(all: BlockShuffle.blockSizes(side: source.preprocessing.side))
@@ -122,6 +127,11 @@ struct CheckpointChoiceCommand: ParsableCommand {
     @Option(help: "Directory for the runs and results.") var out: String
 
     func run() throws {
+        try Parallel.withWorkers(recipe.threads ?? Parallel.workerCount) { try perform() }
+    }
+
+    /// The command's work, under its worker count.
+    func perform() throws {
         let (_, splits) = try data.load()
         let sourceMetrics = try RunResults.epochs(of: sourceRun)
         let kept = sourceMetrics.filter { $0.checkpoint != nil }.map(\.epoch)
