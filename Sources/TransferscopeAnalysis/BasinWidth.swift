@@ -47,7 +47,8 @@ public struct BasinWidth: Codable, Sendable, Equatable {
         let work = ResNet(model.configuration, generator: &generator)
         var directions: [Direction] = []
         for k in 0..<count {
-            let direction = filterNormalizedDirection(for: model, seed: RandomGenerator(seed: seed).derived(UInt64(k)))
+            let stream = RandomGenerator(seed: seed).derived(.basinDirection(k))
+            let direction = filterNormalizedDirection(for: model, seed: stream)
             var losses: [Double] = [], accuracies: [Double] = []
             for t in steps {
                 WeightSpace.copy(model, into: work)

@@ -73,7 +73,7 @@ public struct BezierCurve {
         let optimizer = SGD(parameters: control.namedState.parameters, hyperparameters: hyperparameters)
         let schedule = LearningRateSchedule(base: learningRate, kind: .cosine(totalEpochs: Double(epochs), minimum: 0))
         let steps = max(1, images.count / batchSize)
-        var draws = RandomGenerator(seed: seed).derived(0xBE21E4)
+        var draws = RandomGenerator(seed: seed).derived(.bezierDraws)
         var dLogits = Tensor(shape: [batchSize, a.configuration.classes])
         var losses: [Double] = []
         for epoch in 0..<epochs {

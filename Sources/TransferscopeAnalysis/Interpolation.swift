@@ -123,7 +123,7 @@ public struct Interpolation {
     ) {
         self.train = train
         self.test = test
-        var generator = RandomGenerator(seed: seed).derived(0x1A7E)
+        var generator = RandomGenerator(seed: seed).derived(.interpolationTrainSubset)
         trainIndices = Array(Split.shuffle(Array(0..<train.count), generator: &generator).prefix(trainSubset)).sorted()
         trainSet = EvaluationSet(train, indices: trainIndices, batchSize: batchSize)
         testSet = EvaluationSet(test, batchSize: batchSize)

@@ -116,7 +116,9 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
                     var rms = 0.0
                     if sigma > 0 { for i in 0..<fv.count { rms += Double(fv[flat: i] * fv[flat: i]) } }
                     let deviation = sigma * (rms / Double(max(fv.count, 1))).squareRoot()
-                    var noise = RandomGenerator(seed: seed).derived(UInt64(index) << 40 ^ UInt64(draw) << 20 ^ UInt64(sigma * 1e6))
+                    let stream = RandomStream.criticalityDraw(
+                        module: index, draw: draw, sigmaMillionths: Int((sigma * 1e6).rounded()))
+                    var noise = RandomGenerator(seed: seed).derived(stream)
                     let (fp, sp, wp) = (fv.unsafePointer, sv.unsafePointer, w.parameter.value.unsafeMutablePointer)
                     for i in 0..<fv.count {
                         wp[i] = a * sp[i] + b * fp[i] + (sigma > 0 ? Float(deviation * noise.nextNormal()) : 0)

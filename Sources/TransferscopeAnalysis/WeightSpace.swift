@@ -53,7 +53,7 @@ public enum WeightSpace {
             norm.resetRunningStatistics()
             norm.momentum = nil
         }
-        var generator = RandomGenerator(seed: seed).derived(0xB40)
+        var generator = RandomGenerator(seed: seed).derived(.batchNormReestimation)
         let order = Split.shuffle(Array(0..<images.count), generator: &generator)
         let size = min(batchSize, images.count)
         for b in 0..<max(1, min(batches, images.count / max(size, 1))) {

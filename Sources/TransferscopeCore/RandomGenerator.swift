@@ -48,10 +48,11 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// A generator for a named sub-stream, so that adding draws in one place does not shift
-    /// the numbers drawn in another.
-    public func derived(_ stream: UInt64) -> RandomGenerator {
+    /// the numbers drawn in another. Distinct streams (`RandomStream.id`) give distinct seeds:
+    /// multiplying by an odd constant is a bijection of 64-bit words.
+    public func derived(_ stream: RandomStream) -> RandomGenerator {
         var copy = self
-        return RandomGenerator(seed: copy.next() ^ (stream &* 0x9E37_79B9_7F4A_7C15))
+        return RandomGenerator(seed: copy.next() ^ (stream.id &* 0x9E37_79B9_7F4A_7C15))
     }
 }
 

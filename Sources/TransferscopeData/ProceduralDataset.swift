@@ -44,7 +44,7 @@ public struct ProceduralDataset: Sendable {
         let pixels = SlotArray<[UInt8]>(count: count, initial: [])
         Parallel.forEachShare(of: count) { _, range in
             for i in range {
-                var generator = RandomGenerator(seed: seed).derived(UInt64(offset + i))
+                var generator = RandomGenerator(seed: seed).derived(.proceduralImage(offset + i))
                 pixels[i] = render(label: (offset + i) % classes, generator: &generator)
             }
         }

@@ -5,10 +5,19 @@ public enum Split {
     /// A stratified split: from every class, `testFraction` of its images (rounded, at least 1
     /// when the class has 2 or more) go to the test part, chosen by `seed`.
     public static func stratified(_ dataset: ImageDataset, testFraction: Double, seed: UInt64) -> DatasetSplits {
+        stratified(dataset, testFraction: testFraction, seed: seed, stream: RandomStream.testSplit(label:))
+    }
+
+    /// `stratified`, drawing each class's test images from `stream(label)`: the built-in
+    /// catalogue keeps its own streams (`RandomStream.catalogueClass`), so that its prepared
+    /// datasets stay as they were built.
+    static func stratified(
+        _ dataset: ImageDataset, testFraction: Double, seed: UInt64, stream: (_ label: Int) -> RandomStream
+    ) -> DatasetSplits {
         precondition(testFraction > 0 && testFraction < 1, "Split.stratified: testFraction in (0, 1), got \(testFraction)")
         var isTest = [Bool](repeating: false, count: dataset.count)
         for (label, members) in indicesByClass(dataset).enumerated() {
-            var generator = RandomGenerator(seed: seed).derived(UInt64(label))
+            var generator = RandomGenerator(seed: seed).derived(stream(label))
             let shuffled = shuffle(members, generator: &generator)
             var take = Int((Double(members.count) * testFraction).rounded())
             if members.count >= 2 { take = min(max(take, 1), members.count - 1) }
@@ -23,7 +32,7 @@ public enum Split {
     public static func perClass(_ dataset: ImageDataset, count perClass: Int, seed: UInt64) -> ImageDataset {
         var keep = [Bool](repeating: false, count: dataset.count)
         for (label, members) in indicesByClass(dataset).enumerated() {
-            var generator = RandomGenerator(seed: seed).derived(UInt64(label))
+            var generator = RandomGenerator(seed: seed).derived(.classSubset(label: label))
             for index in shuffle(members, generator: &generator).prefix(perClass) { keep[index] = true }
         }
         return dataset.subset((0..<dataset.count).filter { keep[$0] })
@@ -53,7 +62,7 @@ public enum Split {
             missing += 1
         }
         for (label, members) in classes.enumerated() {
-            var generator = RandomGenerator(seed: seed).derived(UInt64(label))
+            var generator = RandomGenerator(seed: seed).derived(.classSubset(label: label))
             for index in shuffle(members, generator: &generator).prefix(takes[label]) { keep[index] = true }
         }
         return dataset.subset((0..<dataset.count).filter { keep[$0] })

@@ -149,7 +149,7 @@ public final class Trainer {
 
     /// The fixed training images evaluated after each epoch.
     func evaluationSubset(count: Int) -> [Int] {
-        var generator = RandomGenerator(seed: configuration.seed).derived(0xE7A1)
+        var generator = RandomGenerator(seed: configuration.seed).derived(.trainingEvaluationSubset)
         return Split.shuffle(Array(0..<count), generator: &generator).prefix(configuration.trainEvaluationSize).sorted()
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TransferscopeCore
 
 /// The built-in datasets: real data shipped inside public Debian and PyPI packages, converted by
 /// `transferscope data prepare NAME` into a local cache (`DatasetCache` files) that loads in one read.
@@ -60,7 +61,8 @@ public enum Catalogue {
             sourceFiles: { [mnistFile] },
             build: {
                 let all = try CSVReader.read(mnistFile, name: "mnist-5k")
-                return Split.stratified(all, testFraction: 0.2, seed: 0)
+                return Split.stratified(
+                    all, testFraction: 0.2, seed: 0, stream: RandomStream.catalogueClass(label:))
             }),
         Entry(
             name: "animal-silhouettes", role: "target (far)",
@@ -85,7 +87,8 @@ public enum Catalogue {
                 let all = try LabelledArrays.dataset(
                     name: "animal-silhouettes", shape: images.shape, pixels: images.data, labels: values, classNames: names,
                     labelsPath: f[1])
-                return Split.stratified(all, testFraction: 0.2, seed: 0)
+                return Split.stratified(
+                    all, testFraction: 0.2, seed: 0, stream: RandomStream.catalogueClass(label:))
             }),
         Entry(
             name: "clipart", role: "target",

@@ -38,14 +38,14 @@ public enum ClipartBuilder {
         for (index, item) in kept.enumerated() { byClass[item.label].append(index) }
         var selected: [Int] = []
         for (label, members) in byClass.enumerated() {
-            var generator = RandomGenerator(seed: 0xC11A47).derived(UInt64(label))
+            var generator = RandomGenerator(seed: 0xC11A47).derived(.catalogueClass(label: label))
             selected += Split.shuffle(members, generator: &generator).prefix(maximumPerClass)
         }
         selected.sort()
         let dataset = ImageDataset(
             name: "clipart", height: side, width: side, channels: 3, pixels: selected.flatMap { kept[$0].pixels },
             labels: selected.map { kept[$0].label }, classNames: chosen.map { $0.className.replacingOccurrences(of: "_", with: " ") })
-        return Split.stratified(dataset, testFraction: 0.2, seed: 0)
+        return Split.stratified(dataset, testFraction: 0.2, seed: 0, stream: RandomStream.catalogueClass(label:))
     }
 
     /// The 16x16 average hash of a [side, side, 3] image (4 words): bit i set where block i is

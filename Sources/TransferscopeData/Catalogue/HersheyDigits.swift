@@ -69,12 +69,13 @@ public enum HersheyDigits {
         guard fontsDigits.count >= 4 else {
             throw DataError.malformed(path: root, reason: "fewer than 4 Hershey text fonts with digits were found")
         }
-        func generate(perClass: Int, stream: UInt64) -> ImageDataset {
+        func generate(perClass: Int, split: Int) -> ImageDataset {
             let count = perClass * 10
             let images = SlotArray<[UInt8]>(count: count, initial: [])
             Parallel.forEachShare(of: count) { _, range in
                 for i in range {
-                    var generator = RandomGenerator(seed: 0x5CE7C4).derived(stream << 32 | UInt64(i))
+                    let stream = RandomStream.catalogueSketchDigit(split: split, image: i)
+                    var generator = RandomGenerator(seed: 0x5CE7C4).derived(stream)
                     let font = Int(generator.next() % UInt64(fontsDigits.count))
                     images[i] = render(fontsDigits[font][i % 10], generator: &generator)
                 }
@@ -83,7 +84,8 @@ public enum HersheyDigits {
                 name: "sketch-digits", height: side, width: side, channels: 1, pixels: images.values.flatMap { $0 },
                 labels: (0..<count).map { $0 % 10 }, classNames: (0..<10).map(String.init))
         }
-        return DatasetSplits(train: generate(perClass: trainPerClass, stream: 1), test: generate(perClass: testPerClass, stream: 2))
+        return DatasetSplits(
+            train: generate(perClass: trainPerClass, split: 1), test: generate(perClass: testPerClass, split: 2))
     }
 
     /// Draws `glyph` fitted into the centre 20x20 box, with random affine and elastic jitter.

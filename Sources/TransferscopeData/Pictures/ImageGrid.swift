@@ -19,7 +19,7 @@ public enum ImageGrid {
         var canvas = [UInt8](repeating: 255, count: width * height * 3)
         var label = [UInt8](repeating: 255, count: width * height)
         for (row, members) in Split.indicesByClass(dataset).enumerated() {
-            var generator = RandomGenerator(seed: seed).derived(UInt64(row))
+            var generator = RandomGenerator(seed: seed).derived(.gridRow(row))
             let chosen = Split.shuffle(members, generator: &generator).prefix(perClass)
             let top = gap + row * (cell + gap)
             BitmapFont.draw(dataset.classNames[row], into: &label, canvasWidth: width, x: gap,

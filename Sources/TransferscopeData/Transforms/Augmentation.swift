@@ -23,7 +23,7 @@ public struct Augmentation: Codable, Sendable, Equatable {
 
     /// The crop offset (dy, dx in 0...2*padding) and flip for one image.
     public func draw(seed: UInt64, epoch: Int, index: Int) -> (dy: Int, dx: Int, flip: Bool) {
-        var generator = RandomGenerator(seed: seed).derived(UInt64(epoch) << 32 | UInt64(index))
+        var generator = RandomGenerator(seed: seed).derived(.augmentation(epoch: epoch, image: index))
         let range = UInt64(2 * padding + 1)
         let dy = padding > 0 ? Int(generator.next() % range) : padding
         let dx = padding > 0 ? Int(generator.next() % range) : padding
@@ -78,7 +78,7 @@ public enum BatchLoader {
 
     /// The order of the training images in `epoch`: a permutation fixed by (seed, epoch).
     public static func epochOrder(count: Int, seed: UInt64, epoch: Int) -> [Int] {
-        var generator = RandomGenerator(seed: seed).derived(0x0E90C4 &+ UInt64(epoch))
+        var generator = RandomGenerator(seed: seed).derived(.epochOrder(epoch: epoch))
         return Split.shuffle(Array(0..<count), generator: &generator)
     }
 }
