@@ -54,8 +54,8 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
 
     /// A preset by name: the CIFAR family `resnet{6n+2}` (BasicBlocks, 3 stages, widths
     /// 16/32/64 by default, 3x3 stem) or torchvision's `resnet18/34/50` (widths 64/128/256/512
-    /// by default, 7x7 stem with max pool unless `stem` says otherwise). `widthScale` scales
-    /// every width (e.g. 0.125 turns 64/128/256/512 into 8/16/32/64).
+    /// by default, 7x7 stem with max pool unless `stem` says otherwise). `widths` replaces the
+    /// stage widths (one per stage, e.g. 8/16/32/64 for a narrow ResNet-18); nil when they do not fit.
     public static func named(
         _ name: String, inputChannels: Int = 3, classes: Int = 10, widths: [Int]? = nil,
         stem: Stem? = nil

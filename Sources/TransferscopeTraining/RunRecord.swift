@@ -4,7 +4,7 @@ import TransferscopeIO
 
 /// The version of Transferscope recorded in every run.
 public enum TransferscopeVersion {
-    public static let current = "0.3.0"
+    public static let current = "0.4.0"
 }
 
 /// Facts about the machine a run used, so that a result can be traced.

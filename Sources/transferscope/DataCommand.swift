@@ -21,7 +21,7 @@ struct DataCommand: ParsableCommand {
         func run() throws {
             for entry in Catalogue.entries {
                 let status = Catalogue.isPrepared(entry.name) ? "prepared" : entry.isInstalled ? "installed (run: transferscope data prepare \(entry.name))" : "missing (install: \(entry.installCommand))"
-                print("\(entry.name.padded(to: 20)) \(entry.role.padded(to: 13)) \(status)")
+                print("\(entry.name.padded(to: 20)) \(entry.role.rawValue.padded(to: 13)) \(status)")
                 print("    \(entry.summary); from \(entry.package)")
             }
             print("procedural           any           always available: procedural[:shift=0.5,side=28,channels=1,classes=10,train=2000,test=500,seed=0]")

