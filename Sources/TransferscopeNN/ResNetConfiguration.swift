@@ -7,7 +7,7 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
     /// Which residual block the stages are made of.
     public enum BlockKind: String, Sendable, Codable { case basic, bottleneck }
     /// The first layers before the stages.
-    public enum Stem: String, Sendable, Codable {
+    public enum Stem: String, Sendable, Codable, CaseIterable {
         /// 3x3 convolution, stride 1, no max pool (CIFAR-style, for small images).
         case small
         /// 7x7 convolution, stride 2, then 3x3 max pool with stride 2 (torchvision/ImageNet).

@@ -65,13 +65,15 @@ extension Trainer {
         var generator = RandomGenerator(seed: c.seed)
         let model = ResNet(c.architecture, generator: &generator)
         if let source = c.initialization {
-            var sourceArchitecture = try Checkpoint.architecture(at: source)
+            // One parse of the file: its architecture is checked, then its weights loaded.
+            let file = try SafeTensors(contentsOf: source)
+            var sourceArchitecture = try Checkpoint.architecture(of: file, path: source)
             sourceArchitecture.classes = c.architecture.classes
             guard sourceArchitecture == c.architecture else {
                 throw TrainingError.incompatibleData(
                     "\(source) holds a \(sourceArchitecture.name) with widths \(sourceArchitecture.widths) and \(sourceArchitecture.inputChannels) input channels; the run asks for \(c.architecture.name) with \(c.architecture.widths) and \(c.architecture.inputChannels)")
             }
-            try Checkpoint.load(into: model, from: source, skipping: ["fc.weight", "fc.bias"])
+            try StateDict.load(file, into: model.namedState, path: source, skipping: ["fc.weight", "fc.bias"])
         }
         return model
     }

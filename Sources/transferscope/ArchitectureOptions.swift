@@ -18,7 +18,7 @@ struct ArchitectureOptions: ParsableArguments {
     var widths: CommaList<Int>?
 
     @Option(help: "Stem: small (3x3, stride 1, no max pool) or imagenet (7x7 stride 2 + max pool).")
-    var stem: String?
+    var stem: ResNetConfiguration.Stem?
 
     func validate() throws {
         _ = try configuration()
@@ -27,13 +27,6 @@ struct ArchitectureOptions: ParsableArguments {
     func configuration() throws -> ResNetConfiguration {
         try FlagCheck.require(widths, in: 1...Limits.width, "--widths")
         let parsedWidths = widths?.values
-        var parsedStem: ResNetConfiguration.Stem?
-        if let stem {
-            guard let value = ResNetConfiguration.Stem(rawValue: stem) else {
-                throw ValidationError("--stem must be 'small' or 'imagenet', got '\(stem)'")
-            }
-            parsedStem = value
-        }
         try FlagCheck.require(classes, in: 2...Limits.classes, "--classes")
         try FlagCheck.require(inputChannels, in: 1...Limits.inputChannels, "--input-channels")
         guard ResNetConfiguration.knownNames.contains(architecture) else {
@@ -41,7 +34,7 @@ struct ArchitectureOptions: ParsableArguments {
                 "unknown architecture '\(architecture)'; known: \(ResNetConfiguration.knownNames.joined(separator: ", "))")
         }
         guard let configuration = ResNetConfiguration.named(
-            architecture, inputChannels: inputChannels, classes: classes, widths: parsedWidths, stem: parsedStem)
+            architecture, inputChannels: inputChannels, classes: classes, widths: parsedWidths, stem: stem)
         else {
             throw ValidationError(
                 "--widths for \(architecture) needs \(["resnet18", "resnet34", "resnet50"].contains(architecture) ? 4 : 3) values (one per stage), got '\(widths?.defaultValueDescription ?? "")'")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TransferscopeAnalysis
+import TransferscopeNN
 import TransferscopeOptimizers
 
 /// A comma-separated list given as one option value (`--seeds 0,1,2`), parsed by the argument
@@ -66,6 +67,7 @@ enum SplitName: String, ExpressibleByArgument, CaseIterable, Sendable {
 }
 
 extension ScheduleName: ExpressibleByArgument {}
+extension ResNetConfiguration.Stem: ExpressibleByArgument {}
 extension BatchNormMode: ExpressibleByArgument {}
 extension CKA.KernelName: ExpressibleByArgument {}
 
