@@ -125,16 +125,19 @@ public enum TransferExperiments {
 
     /// The outcomes grouped by (setting, kind): the spread of final accuracy and of steps to 90%.
     public static func summarize(_ outcomes: [RunOutcome]) -> [SettingSummary] {
-        var order: [String] = []
-        var groups: [String: [RunOutcome]] = [:]
+        var groupIndex: [String: Int] = [:]
+        var groups: [[RunOutcome]] = []  // in order of first appearance
         for outcome in outcomes {
             let key = outcome.setting + "|" + outcome.kind.rawValue
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(outcome)
+            if let index = groupIndex[key] {
+                groups[index].append(outcome)
+            } else {
+                groupIndex[key] = groups.count
+                groups.append([outcome])
+            }
         }
-        return order.map { key in
-            let group = groups[key]!
-            return SettingSummary(
+        return groups.map { group in
+            SettingSummary(
                 setting: group[0].setting, kind: group[0].kind, accuracy: Spread(group.map(\.finalTestAccuracy)),
                 stepsToFraction: Spread(group.compactMap(\.stepsToFraction).map(Double.init)))
         }

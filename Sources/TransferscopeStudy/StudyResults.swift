@@ -45,16 +45,16 @@ public struct StudyResults: Codable, Sendable {
             guard let data = FileManager.default.contents(atPath: runner.resultDirectory(id) + "/result.json") else { return nil }
             return try? AnalysisFiles.decoder().decode(type, from: data)  // a NaN in a result must not read as "did not run"
         }
-        func curve(_ id: String, kind: ModelRole) throws -> Curve {
-            let directory = runner.runDirectory(runner.plan.node(id)!)
-            return Curve(run: id, kind: kind, points: try RunResults.epochs(of: directory).map { [Double($0.step), $0.testAccuracy] })
+        func curve(_ node: StudyPlan.Node, kind: ModelRole) throws -> Curve {
+            let directory = runner.runDirectory(node)
+            return Curve(run: node.id, kind: kind, points: try RunResults.epochs(of: directory).map { [Double($0.step), $0.testAccuracy] })
         }
         var targets: [Target] = []
         for (index, target) in runner.study.targets.enumerated() {
             let name = StudyPlan.targetName(runner.study, index)
             let splits = try runner.targetData(index)
             let runs = runner.plan.nodes.filter { $0.target == index && ($0.kind == .fineTune || $0.kind == .fromScratch) }
-            let curves = try runs.map { try curve($0.id, kind: $0.kind == .fineTune ? .fineTuned : .scratch) }
+            let curves = try runs.map { try curve($0, kind: $0.kind == .fineTune ? .fineTuned : .scratch) }
             var finals: [String: Double] = [:]
             for run in runs { finals[run.id] = try RunResults.summary(of: runner.runDirectory(run)).finalTestAccuracy }
             targets.append(Target(
@@ -66,10 +66,13 @@ public struct StudyResults: Codable, Sendable {
                 criticality: read([PairResult<ModuleCriticality>].self, name + "/criticality"),
                 checkpoints: read(ExperimentResult.self, name + "/checkpoints")))
         }
-        let source = try curve("pretrain", kind: .source)
+        guard let pretrain = runner.plan.node("pretrain") else {
+            preconditionFailure("the plan of study \(runner.study.name) has no \"pretrain\" node; StudyPlan always adds one")
+        }
+        let source = try curve(pretrain, kind: .source)
         let results = StudyResults(
             study: runner.study, version: TransferscopeVersion.current, machine: .current(), seconds: seconds, source: source,
-            sourceFinalAccuracy: try RunResults.summary(of: runner.runDirectory(runner.plan.node("pretrain")!)).finalTestAccuracy,
+            sourceFinalAccuracy: try RunResults.summary(of: runner.runDirectory(pretrain)).finalTestAccuracy,
             targets: targets, findings: Finding.assess(targets))
         try AnalysisFiles.writeJSON(results, to: runner.directory, name: "results.json")
         return results
