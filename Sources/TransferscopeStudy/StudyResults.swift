@@ -7,35 +7,61 @@ import TransferscopeTraining
 public struct StudyResults: Codable, Sendable {
     /// A test-accuracy learning curve of one run: (step, accuracy) after every epoch.
     public struct Curve: Codable, Sendable, Equatable {
+        /// The run's node id (`pretrain`, `clipart/PT-s0`, ...).
         public var run: String
+        /// P, P-T or RI-T.
         public var kind: ModelRole
+        /// [step, test accuracy in [0, 1]] after every epoch, from epoch 0.
         public var points: [[Double]]
     }
 
+    /// What was measured on one target: its data, the runs' curves and every analysis that ran.
     public struct Target: Codable, Sendable {
+        /// The target's name in the study (`StudyPlan.targetName`, e.g. `clipart`).
         public var name: String
+        /// The target's data specification, as the study file gives it.
         public var data: String
+        /// The target's class names, in label order.
         public var classes: [String]
+        /// Images in the target's training split, before few-shot selection or subsampling.
         public var trainImages: Int
+        /// Images in the target's test split.
         public var testImages: Int
+        /// Test-accuracy curves of the target's P-T and RI-T runs.
         public var curves: [Curve]
+        /// Final test accuracy of each P-T and RI-T run, by node id, in [0, 1].
         public var finalAccuracy: [String: Double]
+        /// The block-shuffle sweep (analysis 1), or nil if it did not run.
         public var shuffle: ExperimentResult?
+        /// The mistake tables (analysis 2), or nil if they were not computed.
         public var mistakes: MistakesResult?
+        /// CKA feature similarity per pair of models (analysis 3), or nil if not computed.
         public var cka: [PairResult<FeatureSimilarity>]?
+        /// Parameter distances per pair of models (analysis 4), or nil if not computed.
         public var distances: [PairResult<ParameterDistance>]?
+        /// Loss and accuracy along the line between two runs (analysis 5), or nil if not computed.
         public var interpolation: [PairResult<InterpolationCurve>]?
+        /// Module criticality of a P-T and an RI-T run (analysis 6), or nil if not computed.
         public var criticality: [PairResult<ModuleCriticality>]?
+        /// P-T from earlier source checkpoints (analysis 7), or nil if it did not run.
         public var checkpoints: ExperimentResult?
     }
 
+    /// The study as it was run.
     public var study: Study
+    /// The Transferscope version that gathered the results.
     public var version: String
+    /// The machine the results were gathered on.
     public var machine: MachineDescription
+    /// Wall-clock seconds of the last `study run` (kept when only the report is redrawn; 0 if unknown).
     public var seconds: Double
+    /// P's test-accuracy curve on the source.
     public var source: Curve
+    /// P's test accuracy on the source after pre-training, in [0, 1].
     public var sourceFinalAccuracy: Double
+    /// One entry per target, in the study's order.
     public var targets: [Target]
+    /// The verdict on each of the paper's claims, per target.
     public var findings: [Finding]
 
     /// Reads the results of `runner`'s study and writes `results.json` (atomically).
