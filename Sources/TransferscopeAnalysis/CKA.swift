@@ -12,7 +12,6 @@ import TransferscopeCore
 /// the grand-mean correction, zero the diagonal again. Kernels: linear k(X) = XX^T, and RBF
 /// k(X)_ij = exp(-||x_i - x_j||^2 / (2 sigma^2)) with sigma = fraction * sqrt(median ||x_i - x_j||^2).
 public enum CKA {
-    /// The kernel applied to each representation.
     /// The kernels a user names (a `--kernel` flag, a study's `kernel:`).
     public enum KernelName: String, Codable, Sendable, CaseIterable {
         /// k(x, y) = x . y
@@ -24,6 +23,7 @@ public enum CKA {
         public func kernel(bandwidth: Double) -> Kernel { self == .rbf ? .rbf(bandwidthFraction: bandwidth) : .linear }
     }
 
+    /// The kernel applied to each representation, with its parameters.
     public enum Kernel: Codable, Sendable, Equatable, CustomStringConvertible {
         case linear
         /// sigma as a fraction of the square root of the median squared distance.

@@ -3,9 +3,13 @@ import Foundation
 /// Where two models err on the same test set (analysis 2): the 2 x 2 table of right/wrong, how
 /// often they agree on the wrong label, and how ambiguous the samples of each cell are.
 public struct MistakeTable: Codable, Sendable, Equatable {
+    /// Samples both A and B classified correctly.
     public var bothRight: Int
+    /// Samples A classified correctly and B did not.
     public var onlyARight: Int
+    /// Samples B classified correctly and A did not.
     public var onlyBRight: Int
+    /// Samples both A and B misclassified.
     public var bothWrong: Int
     /// Of the samples both got wrong, how many got the same wrong label.
     public var sameWrongLabel: Int
@@ -14,6 +18,7 @@ public struct MistakeTable: Codable, Sendable, Equatable {
     /// Sample indices of each cell, in the order above.
     public var samples: [[Int]]
 
+    /// All samples compared: the sum of the four cells.
     public var total: Int { bothRight + onlyARight + onlyBRight + bothWrong }
 }
 

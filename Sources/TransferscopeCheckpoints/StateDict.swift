@@ -12,6 +12,7 @@ public enum StateDictError: Error, LocalizedError, Equatable {
     case nonFinite(path: String, key: String, count: Int)
     case negativeVariance(path: String, key: String)
 
+    /// The message for the user: the checkpoint, the key, and how it differs from the model.
     public var errorDescription: String? {
         switch self {
         case let .missingKeys(path, keys):

@@ -81,6 +81,7 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 public final class SlotArray<Element>: @unchecked Sendable {
     private let storage: UnsafeMutableBufferPointer<Element>
 
+    /// `count` slots, each holding `initial`.
     public init(count: Int, initial: Element) {
         storage = .allocate(capacity: count)
         storage.initialize(repeating: initial)
@@ -91,6 +92,7 @@ public final class SlotArray<Element>: @unchecked Sendable {
         storage.deallocate()
     }
 
+    /// The value of slot `index` (in 0..<count); only its own worker may write it.
     public subscript(index: Int) -> Element {
         get { storage[index] }
         set { storage[index] = newValue }

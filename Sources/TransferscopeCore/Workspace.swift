@@ -6,6 +6,7 @@ public final class ScratchBuffer: @unchecked Sendable {
     private var pointer: UnsafeMutablePointer<Float>?
     private var capacity = 0
 
+    /// An empty buffer; the first `floats(_:)` call allocates.
     public init() {}
 
     /// At least `count` floats; the contents are unspecified.

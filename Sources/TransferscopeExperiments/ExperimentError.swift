@@ -5,6 +5,7 @@ public enum ExperimentError: Error, LocalizedError, Equatable {
     /// The source run did not keep the checkpoint of an epoch asked for.
     case missingSourceCheckpoint(path: String)
 
+    /// What went wrong and what to do about it, for the user.
     public var errorDescription: String? {
         switch self {
         case let .missingSourceCheckpoint(path):

@@ -6,11 +6,16 @@ import TransferscopeTraining
 
 /// Mean, smallest and largest of replicate values (over seeds).
 public struct Spread: Codable, Sendable, Equatable {
+    /// Arithmetic mean of the values; 0 when there are none.
     public var mean: Double
+    /// Smallest value; 0 when there are none.
     public var minimum: Double
+    /// Largest value; 0 when there are none.
     public var maximum: Double
+    /// Number of values (replicates) summarised.
     public var count: Int
 
+    /// Summarises `values`; an empty list gives count 0 and mean, minimum and maximum 0.
     public init(_ values: [Double]) {
         count = values.count
         mean = values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
@@ -21,11 +26,15 @@ public struct Spread: Codable, Sendable, Equatable {
 
 /// One training run of an experiment and what it reached.
 public struct RunOutcome: Codable, Sendable, Equatable {
+    /// Whether this run fine-tuned the source or trained from random initialization.
     public var kind: TransferKind
+    /// The run's random seed (initialization, shuffling, augmentation).
     public var seed: UInt64
     /// The setting this run belongs to (a block size, a source epoch, ...).
     public var setting: String
+    /// The run's directory (`config.json`, `metrics.jsonl`, `summary.json`, checkpoints).
     public var directory: String
+    /// Test accuracy after the last epoch, in [0, 1].
     public var finalTestAccuracy: Double
     /// (step, test accuracy) after every epoch, from epoch 0.
     public var curve: [[Double]]
@@ -125,16 +134,19 @@ public enum TransferExperiments {
 
     /// The outcomes grouped by (setting, kind): the spread of final accuracy and of steps to 90%.
     public static func summarize(_ outcomes: [RunOutcome]) -> [SettingSummary] {
-        var order: [String] = []
-        var groups: [String: [RunOutcome]] = [:]
+        var groupIndex: [String: Int] = [:]
+        var groups: [[RunOutcome]] = []  // in order of first appearance
         for outcome in outcomes {
             let key = outcome.setting + "|" + outcome.kind.rawValue
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(outcome)
+            if let index = groupIndex[key] {
+                groups[index].append(outcome)
+            } else {
+                groupIndex[key] = groups.count
+                groups.append([outcome])
+            }
         }
-        return order.map { key in
-            let group = groups[key]!
-            return SettingSummary(
+        return groups.map { group in
+            SettingSummary(
                 setting: group[0].setting, kind: group[0].kind, accuracy: Spread(group.map(\.finalTestAccuracy)),
                 stepsToFraction: Spread(group.compactMap(\.stepsToFraction).map(Double.init)))
         }
@@ -143,8 +155,12 @@ public enum TransferExperiments {
 
 /// The spread over seeds of one (setting, kind) of an experiment.
 public struct SettingSummary: Codable, Sendable, Equatable {
+    /// The setting the runs share (a block size, a source epoch, ...).
     public var setting: String
+    /// Fine-tuned or trained from scratch.
     public var kind: TransferKind
+    /// Final test accuracy over seeds, in [0, 1].
     public var accuracy: Spread
+    /// Steps to reach `TransferExperiments.speedFraction` (90%) of the final accuracy, over the seeds that did.
     public var stepsToFraction: Spread
 }

@@ -5,6 +5,7 @@ public enum FileWriteError: Error, LocalizedError, Equatable {
     /// The file could not be written (a missing or read-only directory, a full disk).
     case unwritable(path: String, reason: String)
 
+    /// The message for the user: the file that could not be written and what to check.
     public var errorDescription: String? {
         switch self {
         case let .unwritable(path, reason):

@@ -7,6 +7,7 @@ public enum JSONFileError: Error, LocalizedError, Equatable {
     /// The file is missing, unreadable, or does not decode as the expected type.
     case unreadable(path: String, reason: String)
 
+    /// The message for the user: the file or value, and why it does not encode or decode.
     public var errorDescription: String? {
         switch self {
         case let .unencodable(what, reason): return "cannot encode \(what) as JSON: \(reason)"

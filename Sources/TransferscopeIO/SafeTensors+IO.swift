@@ -164,15 +164,14 @@ extension SafeTensors {
 
     /// The file's bytes: tensors sorted by name, data aligned to 8 bytes, header padded with spaces.
     public func serialized() -> [UInt8] {
-        let names = entries.keys.sorted()
+        let sortedEntries = entries.sorted { $0.key < $1.key }
         var offset = 0
         var headerItems: [String] = []
         if !metadata.isEmpty {
-            let items = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            let items = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
             headerItems.append("\"__metadata__\":{\(items.joined(separator: ","))}")
         }
-        for name in names {
-            let entry = entries[name]!
+        for (name, entry) in sortedEntries {
             let size = Tensor_elementCount(entry.shape) * entry.width
             let shape = entry.shape.map(String.init).joined(separator: ",")
             headerItems.append("\(jsonString(name)):{\"dtype\":\"\(entry.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + size)]}")
@@ -184,8 +183,8 @@ extension SafeTensors {
         bytes.reserveCapacity(8 + header.count + offset)
         for i in 0..<8 { bytes.append(UInt8((header.count >> (8 * i)) & 0xff)) }
         bytes += header
-        for name in names {
-            switch entries[name]! {
+        for (_, entry) in sortedEntries {
+            switch entry {
             case let .float32(_, values):
                 for v in values { let b = v.bitPattern; for i in 0..<4 { bytes.append(UInt8((b >> (8 * UInt32(i))) & 0xff)) } }
             case let .int64(_, values):

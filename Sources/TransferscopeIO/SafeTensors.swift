@@ -12,6 +12,7 @@ public struct SafeTensors: Equatable, Sendable {
         case int64(shape: [Int], values: [Int64])
         case uint8(shape: [Int], values: [UInt8])
 
+        /// The tensor's dimensions, outermost first (row-major).
         public var shape: [Int] {
             switch self {
             case let .float32(shape, _), let .int64(shape, _), let .uint8(shape, _): return shape
@@ -36,9 +37,12 @@ public struct SafeTensors: Equatable, Sendable {
         }
     }
 
+    /// The tensors, by name (e.g. `layer1.0.conv1.weight`).
     public var entries: [String: Entry]
+    /// The header's `__metadata__` strings, by key.
     public var metadata: [String: String]
 
+    /// A file's contents from its tensors and metadata; both empty by default.
     public init(entries: [String: Entry] = [:], metadata: [String: String] = [:]) {
         self.entries = entries
         self.metadata = metadata
@@ -68,6 +72,7 @@ public enum SafeTensorsError: Error, LocalizedError, Equatable {
     case unreadable(path: String, reason: String)
     case malformed(path: String, reason: String)
 
+    /// The message for the user: the file, what is wrong with it, and what to check.
     public var errorDescription: String? {
         switch self {
         case let .unreadable(path, reason):

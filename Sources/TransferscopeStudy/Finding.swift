@@ -7,11 +7,16 @@ import TransferscopeTraining
 /// honest verdict. "Inconclusive" when the analysis did not run, or the difference is smaller
 /// than the spread over seeds.
 public struct Finding: Codable, Sendable, Equatable {
+    /// Whether the claim held on this target; the raw value is the report's wording.
     public enum Verdict: String, Codable, Sendable { case holds, doesNotHold = "does not hold", inconclusive }
 
+    /// The paper's claim checked.
     public var claim: Claim
+    /// The target's name in the study (`StudyPlan.targetName`, e.g. `clipart`).
     public var target: String
+    /// The numbers behind the verdict, as one sentence for the report.
     public var evidence: String
+    /// Holds, does not hold, or inconclusive (not run, or the difference within the seed spread).
     public var verdict: Verdict
 
     /// The paper's claims, in the order of the scorecard; the raw value is the claim as the report states it.

@@ -10,21 +10,33 @@ import TransferscopeTraining
 public struct Study: Codable, Sendable, Equatable {
     /// Pre-training of P.
     public struct Source: Codable, Sendable, Equatable {
+        /// The source dataset: a built-in name, a folder or `FORMAT:PATHS` (default Fashion-MNIST).
         public var data = "fashion-mnist"
+        /// The architecture: resnet8/14/20/32/56 (CIFAR style) or resnet18/34/50.
         public var model = "resnet20"
+        /// Channel widths of the stages, or nil for the model's own.
         public var widths: [Int]?
+        /// Training images kept (a stratified subsample drawn with seed 0), or nil for all.
         public var subsample: Int?
+        /// Pre-training epochs (default 8).
         public var epochs = 8
+        /// Images per SGD step (default 128).
         public var batchSize = 128
+        /// The base (peak) learning rate of the schedule (default 0.1).
         public var learningRate = 0.1
         /// The learning-rate schedule (step: x0.1 at `milestones`).
         public var schedule = ScheduleName.cosine
+        /// Epochs at which the step schedule multiplies the rate by 0.1 (nil: half and three quarters).
         public var milestones: [Int]?
+        /// SGD momentum, in [0, 1) (default 0.9).
         public var momentum = 0.9
+        /// L2 weight decay coefficient, in [0, 1] (default 1e-4).
         public var weightDecay = 1e-4
+        /// Whether training images are mirrored left-right with probability 1/2.
         public var flip = true
         /// Source epochs whose checkpoint is kept (nil: every epoch).
         public var checkpointEpochs: [Int]?
+        /// The default source: ResNet-20 pre-trained on Fashion-MNIST for 8 epochs, cosine from 0.1.
         public init() {}
 
         /// The setup of P's pre-training on this source with `threads` workers: the same builder
@@ -45,10 +57,15 @@ public struct Study: Codable, Sendable, Equatable {
 
     /// One target dataset.
     public struct Target: Codable, Sendable, Equatable {
+        /// The target dataset: a built-in name, a folder or `FORMAT:PATHS`.
         public var data: String
+        /// Training images kept per class (few-shot), or nil for all.
         public var perClass: Int?
+        /// Training images kept (a stratified subsample drawn with seed 0), or nil for all.
         public var subsample: Int?
+        /// Whether the target's training images are mirrored left-right with probability 1/2.
         public var flip = true
+        /// The target `data` with all its training images and flipping on.
         public init(data: String) { self.data = data }
 
         /// The training images every run and analysis of the target uses: chosen with seed 0, so
@@ -56,71 +73,110 @@ public struct Study: Codable, Sendable, Equatable {
         public var selection: TrainingSelection { TrainingSelection(perClass: perClass, subsample: subsample, seed: 0) }
     }
 
+    /// The block-shuffle sweep (analysis 1): P-T and RI-T on targets shuffled in b x b blocks.
     public struct Shuffle: Codable, Sendable, Equatable {
         /// Block sizes (nil: every divisor of the image side).
         public var blockSizes: [Int]?
+        /// Whether the sweep also trains on images with every pixel value permuted.
         public var pixel = true
+        /// Epochs of each run of the sweep (default 6, shorter than the recipe's).
         public var epochs = 6
+        /// Seeds of the sweep's runs (nil: the study's `seeds`).
         public var seeds: [UInt64]?
+        /// The default sweep: every divisor of the side plus the pixel shuffle, 6 epochs, the study's seeds.
         public init() {}
     }
 
+    /// Feature similarity by CKA (analysis 3) between P, the P-T and the RI-T runs.
     public struct CKASettings: Codable, Sendable, Equatable {
+        /// Whether every block's output is compared, not only the stem, stage and pool outputs.
         public var everyBlock = true
+        /// Test images the features are computed on (a subsample drawn with seed 0), or nil for all.
         public var images: Int?
         /// The kernel of the Gram matrices (rbf's width is `bandwidth`).
         public var kernel = CKA.KernelName.linear
+        /// The RBF kernel's sigma as a fraction of the median distance (default 0.5; unused when linear).
         public var bandwidth = 0.5
+        /// Whether to use the debiased (U-statistic) HSIC estimator of Song et al. (2012).
         public var debiased = true
+        /// The default: every block, all test images, linear kernel, debiased.
         public init() {}
     }
 
+    /// The loss along the straight line between two runs' weights (analysis 5).
     public struct InterpolationSettings: Codable, Sendable, Equatable {
+        /// Evenly spaced points lambda in [0, 1] on the line, ends included (default 21).
         public var points = 21
         /// How BatchNorm statistics are set at each point.
         public var batchNorm = BatchNormMode.reestimate
+        /// Training images (a fixed subset) on which each point's training loss and accuracy are measured.
         public var trainImages = 1000
         /// Batches of 256 training images that re-estimate BatchNorm statistics at each point.
         public var batchNormBatches = 5
+        /// The default: 21 points, BatchNorm re-estimated on 5 batches, 1000 training images.
         public init() {}
     }
 
+    /// Module criticality (analysis 6): how far each module can be rewound towards its start.
     public struct CriticalitySettings: Codable, Sendable, Equatable {
+        /// Points of the alpha grid over [0, 1] (default 11).
         public var alphas = 11
+        /// Relative noise levels sigma, each a fraction of a tensor's root-mean-square final value.
         public var sigmas: [Double] = [0.05, 0.1, 0.2, 0.5, 1]
+        /// Monte Carlo noise draws per (alpha, sigma) (default 2).
         public var samples = 2
+        /// Error allowed above the final model's, in [0, 1]: epsilon = final error + tolerance.
         public var tolerance = 0.05
+        /// Training images (a subsample drawn with seed 0) the error is measured on (default 500).
         public var trainImages = 500
+        /// The default: 11 alphas, sigmas 0.05 to 1, 2 draws, tolerance 0.05, 500 training images.
         public init() {}
     }
 
+    /// The choice of source checkpoint (analysis 7): P-T from several epochs of the pre-training.
     public struct CheckpointSettings: Codable, Sendable, Equatable {
         /// Source epochs to fine-tune from (nil: every kept one).
         public var sourceEpochs: [Int]?
+        /// Epochs of each fine-tuning run (default 6).
         public var epochs = 6
+        /// The default: fine-tune from every kept source epoch, 6 epochs each.
         public init() {}
     }
 
     /// Which analyses run (nil: not run), with their settings.
     public struct Analyses: Codable, Sendable, Equatable {
+        /// The block-shuffle sweep (analysis 1), or nil to skip it.
         public var shuffle: Shuffle? = Shuffle()
+        /// Whether to compare where the runs err (analysis 2).
         public var mistakes = true
+        /// Feature similarity (analysis 3), or nil to skip it.
         public var cka: CKASettings? = CKASettings()
+        /// Whether to measure parameter distances between runs and to their starts (analysis 4).
         public var distances = true
+        /// Loss along the line between runs (analysis 5), or nil to skip it.
         public var interpolation: InterpolationSettings? = InterpolationSettings()
+        /// Module criticality (analysis 6), or nil to skip it.
         public var criticality: CriticalitySettings? = CriticalitySettings()
+        /// Fine-tuning from earlier source checkpoints (analysis 7), or nil to skip it.
         public var checkpoints: CheckpointSettings? = CheckpointSettings()
+        /// Every analysis, each with its default settings.
         public init() {}
     }
 
+    /// The study's name, shown in the report's title and in messages (default "study").
     public var name = "study"
+    /// The source dataset and P's pre-training.
     public var source = Source()
+    /// The target datasets, in the order of the report; a study file needs at least one.
     public var targets: [Target] = []
     /// How P-T and RI-T are trained on each target (a target's `flip` sets its augmentation).
     public var recipe = TransferRecipe()
+    /// Replicate seeds: one P-T and one RI-T run per target and seed (default 0, 1, 2).
     public var seeds: [UInt64] = [0, 1, 2]
+    /// The analyses to run, with their settings.
     public var analyses = Analyses()
 
+    /// The default study: the default source, no targets yet, seeds 0 to 2, every analysis.
     public init() {}
 }
 

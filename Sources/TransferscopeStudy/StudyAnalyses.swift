@@ -27,7 +27,9 @@ public struct PairResult<Value: Codable & Sendable & Equatable>: Codable, Sendab
 
 /// The mistakes of one target: every pair's table, and the accuracy of each run.
 public struct MistakesResult: Codable, Sendable, Equatable {
+    /// Test accuracy of each run, by node id (e.g. `clipart/PT-s0`), in [0, 1].
     public var accuracies: [String: Double]
+    /// The mistake table of each compared pair of runs.
     public var pairs: [PairResult<MistakeTable>]
 }
 

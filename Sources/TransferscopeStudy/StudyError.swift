@@ -5,6 +5,7 @@ public enum StudyError: Error, LocalizedError, Equatable {
     case unreadable(path: String, reason: String)
     case invalid(path: String, line: Int?, message: String)
 
+    /// The message for the user: the study file (and line where known) and what is allowed there.
     public var errorDescription: String? {
         switch self {
         case let .unreadable(path, reason):

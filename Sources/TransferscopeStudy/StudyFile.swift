@@ -93,8 +93,9 @@ public enum StudyFile {
         }
         if let v = f["checkpoint_epochs"] {
             if (try? v.string()) == "all" { source.checkpointEpochs = nil } else {
-                source.checkpointEpochs = try v.list().map { try $0.integer(0...Limits.epochs) }
-                if let bad = source.checkpointEpochs!.first(where: { $0 > source.epochs }) {
+                let checkpointEpochs = try v.list().map { try $0.integer(0...Limits.epochs) }
+                source.checkpointEpochs = checkpointEpochs
+                if let bad = checkpointEpochs.first(where: { $0 > source.epochs }) {
                     throw v.fail("checkpoint epoch \(bad) is beyond the source's \(source.epochs) epochs")
                 }
             }

@@ -10,16 +10,20 @@ import TransferscopeTraining
 /// reads. A result is reused exactly when none of these changed: a changed target invalidates
 /// that target's runs and analyses, a changed source everything.
 public struct StudyPlan: Sendable {
+    /// What a node does: a training run (P, P-T, RI-T) or one of the analyses.
     public enum Kind: String, Codable, Sendable {
         case pretrain, fineTune, fromScratch, shuffleSweep, mistakes, cka, distances, interpolation, criticality, checkpoints
     }
 
+    /// One unit of work of the study, with the cache key that decides whether its result is reused.
     public struct Node: Codable, Sendable, Equatable {
         /// A readable identity: `pretrain`, `clipart/PT-s0`, `clipart/cka`, ...
         public var id: String
+        /// What the node does.
         public var kind: Kind
         /// Index into the study's targets (nil for the pre-training).
         public var target: Int?
+        /// The seed of a P-T or RI-T run; nil for the pre-training and the analyses.
         public var seed: UInt64?
         /// Ids of the nodes whose results this one reads.
         public var dependencies: [String]
@@ -33,8 +37,10 @@ public struct StudyPlan: Sendable {
         public var key: String
     }
 
+    /// The nodes in dependency order: each after the nodes it reads.
     public let nodes: [Node]
 
+    /// The node with identity `id`, or nil if the plan has none.
     public func node(_ id: String) -> Node? { nodes.first { $0.id == id } }
 
     /// The plan of `study` for tool version `version`, with the digests of its data as the

@@ -7,35 +7,61 @@ import TransferscopeTraining
 public struct StudyResults: Codable, Sendable {
     /// A test-accuracy learning curve of one run: (step, accuracy) after every epoch.
     public struct Curve: Codable, Sendable, Equatable {
+        /// The run's node id (`pretrain`, `clipart/PT-s0`, ...).
         public var run: String
+        /// P, P-T or RI-T.
         public var kind: ModelRole
+        /// [step, test accuracy in [0, 1]] after every epoch, from epoch 0.
         public var points: [[Double]]
     }
 
+    /// What was measured on one target: its data, the runs' curves and every analysis that ran.
     public struct Target: Codable, Sendable {
+        /// The target's name in the study (`StudyPlan.targetName`, e.g. `clipart`).
         public var name: String
+        /// The target's data specification, as the study file gives it.
         public var data: String
+        /// The target's class names, in label order.
         public var classes: [String]
+        /// Images in the target's training split, before few-shot selection or subsampling.
         public var trainImages: Int
+        /// Images in the target's test split.
         public var testImages: Int
+        /// Test-accuracy curves of the target's P-T and RI-T runs.
         public var curves: [Curve]
+        /// Final test accuracy of each P-T and RI-T run, by node id, in [0, 1].
         public var finalAccuracy: [String: Double]
+        /// The block-shuffle sweep (analysis 1), or nil if it did not run.
         public var shuffle: ExperimentResult?
+        /// The mistake tables (analysis 2), or nil if they were not computed.
         public var mistakes: MistakesResult?
+        /// CKA feature similarity per pair of models (analysis 3), or nil if not computed.
         public var cka: [PairResult<FeatureSimilarity>]?
+        /// Parameter distances per pair of models (analysis 4), or nil if not computed.
         public var distances: [PairResult<ParameterDistance>]?
+        /// Loss and accuracy along the line between two runs (analysis 5), or nil if not computed.
         public var interpolation: [PairResult<InterpolationCurve>]?
+        /// Module criticality of a P-T and an RI-T run (analysis 6), or nil if not computed.
         public var criticality: [PairResult<ModuleCriticality>]?
+        /// P-T from earlier source checkpoints (analysis 7), or nil if it did not run.
         public var checkpoints: ExperimentResult?
     }
 
+    /// The study as it was run.
     public var study: Study
+    /// The Transferscope version that gathered the results.
     public var version: String
+    /// The machine the results were gathered on.
     public var machine: MachineDescription
+    /// Wall-clock seconds of the last `study run` (kept when only the report is redrawn; 0 if unknown).
     public var seconds: Double
+    /// P's test-accuracy curve on the source.
     public var source: Curve
+    /// P's test accuracy on the source after pre-training, in [0, 1].
     public var sourceFinalAccuracy: Double
+    /// One entry per target, in the study's order.
     public var targets: [Target]
+    /// The verdict on each of the paper's claims, per target.
     public var findings: [Finding]
 
     /// Reads the results of `runner`'s study and writes `results.json` (atomically).
@@ -45,16 +71,16 @@ public struct StudyResults: Codable, Sendable {
             guard let data = FileManager.default.contents(atPath: runner.resultDirectory(id) + "/result.json") else { return nil }
             return try? AnalysisFiles.decoder().decode(type, from: data)  // a NaN in a result must not read as "did not run"
         }
-        func curve(_ id: String, kind: ModelRole) throws -> Curve {
-            let directory = runner.runDirectory(runner.plan.node(id)!)
-            return Curve(run: id, kind: kind, points: try RunResults.epochs(of: directory).map { [Double($0.step), $0.testAccuracy] })
+        func curve(_ node: StudyPlan.Node, kind: ModelRole) throws -> Curve {
+            let directory = runner.runDirectory(node)
+            return Curve(run: node.id, kind: kind, points: try RunResults.epochs(of: directory).map { [Double($0.step), $0.testAccuracy] })
         }
         var targets: [Target] = []
         for (index, target) in runner.study.targets.enumerated() {
             let name = StudyPlan.targetName(runner.study, index)
             let splits = try runner.targetData(index)
             let runs = runner.plan.nodes.filter { $0.target == index && ($0.kind == .fineTune || $0.kind == .fromScratch) }
-            let curves = try runs.map { try curve($0.id, kind: $0.kind == .fineTune ? .fineTuned : .scratch) }
+            let curves = try runs.map { try curve($0, kind: $0.kind == .fineTune ? .fineTuned : .scratch) }
             var finals: [String: Double] = [:]
             for run in runs { finals[run.id] = try RunResults.summary(of: runner.runDirectory(run)).finalTestAccuracy }
             targets.append(Target(
@@ -66,10 +92,13 @@ public struct StudyResults: Codable, Sendable {
                 criticality: read([PairResult<ModuleCriticality>].self, name + "/criticality"),
                 checkpoints: read(ExperimentResult.self, name + "/checkpoints")))
         }
-        let source = try curve("pretrain", kind: .source)
+        guard let pretrain = runner.plan.node("pretrain") else {
+            preconditionFailure("the plan of study \(runner.study.name) has no \"pretrain\" node; StudyPlan always adds one")
+        }
+        let source = try curve(pretrain, kind: .source)
         let results = StudyResults(
             study: runner.study, version: TransferscopeVersion.current, machine: .current(), seconds: seconds, source: source,
-            sourceFinalAccuracy: try RunResults.summary(of: runner.runDirectory(runner.plan.node("pretrain")!)).finalTestAccuracy,
+            sourceFinalAccuracy: try RunResults.summary(of: runner.runDirectory(pretrain)).finalTestAccuracy,
             targets: targets, findings: Finding.assess(targets))
         try AnalysisFiles.writeJSON(results, to: runner.directory, name: "results.json")
         return results

@@ -16,15 +16,20 @@ import TransferscopeTraining
 /// training run inside it at its last epoch); a half-written result is never taken. The keys
 /// cover the data's content digests, taken when the runner is made and again when `run` starts.
 public final class StudyRunner {
+    /// The study being run.
     public let study: Study
+    /// The study's plan, made again when `run` starts so that its keys reflect the data as it is then.
     public private(set) var plan: StudyPlan
+    /// The study's output directory (`runs/`, `results/`, `results.json`).
     public let directory: String
+    /// Worker threads for training and analyses (default `Parallel.workerCount`).
     public let threads: Int
     /// Progress: (node index, node count, node id, a message).
     public var onProgress: (Int, Int, String, String) -> Void = { _, _, _, _ in }
     /// Events of the training run in progress.
     public var onTraining: (TrainingEvent) -> Void = { _ in }
 
+    /// A runner for `study` into `directory`, its plan made from the data as it is now.
     public init(study: Study, directory: String, threads: Int = Parallel.workerCount) throws {
         self.study = study
         self.plan = try StudyPlan(study, version: TransferscopeVersion.current)
@@ -248,6 +253,8 @@ public final class StudyRunner {
 
 /// The result of the shuffle sweep or the checkpoint choice.
 public struct ExperimentResult: Codable, Sendable, Equatable {
+    /// Every training run of the experiment, with run directories relative to the study directory.
     public var runs: [RunOutcome]
+    /// The runs' spread over seeds, per (setting, kind).
     public var summary: [SettingSummary]
 }

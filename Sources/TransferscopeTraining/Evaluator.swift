@@ -7,6 +7,7 @@ import TransferscopeNN
 public struct Evaluation: Sendable {
     /// Mean cross-entropy.
     public var loss: Double
+    /// Fraction of images whose predicted class is the label, in [0, 1].
     public var accuracy: Double
     /// Accuracy on each class's images (NaN-free: 0 for a class with no images).
     public var perClassAccuracy: [Double]
@@ -14,6 +15,7 @@ public struct Evaluation: Sendable {
     public var confusion: [[Int]]
     /// Predicted class per image.
     public var predictions: [Int]
+    /// True class per image, in 0..<classes.
     public var labels: [Int]
     /// Softmax probabilities per image, [count][classes] (empty unless asked for).
     public var probabilities: [[Float]]
@@ -23,6 +25,7 @@ public struct Evaluation: Sendable {
 public enum EvaluationError: Error, LocalizedError, Equatable {
     case nonFiniteLoss(images: Int)
 
+    /// The message for the user: the batch size whose loss was not finite, and the likely causes.
     public var errorDescription: String? {
         switch self {
         case let .nonFiniteLoss(images):

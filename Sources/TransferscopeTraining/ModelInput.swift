@@ -7,6 +7,7 @@ import TransferscopeIO
 /// What a checkpoint records about its inputs, so that evaluation and fine-tuning preprocess
 /// images exactly as training did: side, channels and normalization.
 public enum ModelInput {
+    /// Checkpoint metadata key whose value is the JSON of the training normalization.
     public static let normalizationKey = "transferscope.normalization"
 
     /// Metadata entries for `preprocessing`.

@@ -14,12 +14,14 @@ public final class ProgressDisplay {
     private var totalSteps = 1
     private var epochs = 1
 
+    /// A display prefixing lines with `label`, at most one plain line per `interval` seconds off a terminal.
     public init(label: String = "", interval: TimeInterval = 10, isTerminal: Bool = isatty(2) == 1) {
         self.label = label.isEmpty ? "" : label + " "
         self.interval = interval
         self.isTerminal = isTerminal
     }
 
+    /// Shows `event`: a step redraws the bar (off a terminal, a line per `interval`); other events write a line.
     public func handle(_ event: TrainingEvent) {
         switch event {
         case let .started(epoch, epochs, stepsPerEpoch, totalSteps, images):

@@ -16,13 +16,16 @@ import TransferscopeOptimizers
 /// as an uninterrupted run (same seed and thread count): the data order, augmentation and head
 /// initialization are functions of (seed, epoch, index), not of a generator's history.
 public final class Trainer {
+    /// The run's settings; a resumed run must have the same (see `config.json`).
     public let configuration: TrainingConfiguration
+    /// The run's directory, holding every file listed above.
     public let directory: String
     /// Called with progress events (on the training thread).
     public var onEvent: (TrainingEvent) -> Void = { _ in }
     /// The class names of the data, recorded in checkpoints.
     var classNames: [String]?
 
+    /// A trainer for one run in `directory`; nothing is read or written until `run(data:restart:)`.
     public init(configuration: TrainingConfiguration, directory: String) {
         self.configuration = configuration
         self.directory = directory
@@ -32,6 +35,7 @@ public final class Trainer {
     var resumeFolder: String { directory + "/resume" }
     var metricsPath: String { directory + "/metrics.jsonl" }
     var summaryPath: String { directory + "/summary.json" }
+    /// `final.safetensors` in the run's directory: the model after the last epoch.
     public var finalCheckpointPath: String { directory + "/final.safetensors" }
 
     /// The checkpoint path kept for `epoch`.

@@ -19,12 +19,19 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// The seed that picks those images (nil: `seed`; a study uses 0 so all its runs of a
     /// target train on the same images).
     public var trainSelectionSeed: UInt64?
+    /// How images are resized, converted and normalized before the model sees them.
     public var preprocessing: Preprocessing
+    /// Random crop and flip applied to training images (none at evaluation).
     public var augmentation: Augmentation
+    /// Passes over the training images, at least 1.
     public var epochs: Int
+    /// Images per SGD step (default 128).
     public var batchSize: Int
+    /// The learning rate for each step: base rate, warm-up and decay.
     public var learningRate: LearningRateSchedule
+    /// SGD momentum, weight decay and whether the momentum is Nesterov.
     public var optimizer: SGD.Hyperparameters
+    /// Seeds initialization, data order and augmentation (default 0).
     public var seed: UInt64
     /// Epochs after which a checkpoint is kept (0 = the starting point); the last is always kept.
     public var checkpointEpochs: [Int]
@@ -39,6 +46,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Worker threads (part of the configuration: the same seed and thread count give the same bits).
     public var threads: Int
 
+    /// A configuration; defaults: batch 128, SGD momentum 0.9 and weight decay 1e-4, seed 0, log every 50 steps.
     public init(
         architecture: ResNetConfiguration, dataset: String, trainPerClass: Int? = nil, trainSubsample: Int? = nil,
         preprocessing: Preprocessing, augmentation: Augmentation = Augmentation(), epochs: Int, batchSize: Int = 128,

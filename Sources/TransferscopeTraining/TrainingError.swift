@@ -9,6 +9,7 @@ public enum TrainingError: Error, LocalizedError, Equatable {
     case incompatibleData(String)
     case noFinishedRun(directory: String, missing: String)
 
+    /// The message for the user: what stopped the run and what to do next.
     public var errorDescription: String? {
         switch self {
         case let .invalidConfiguration(message):

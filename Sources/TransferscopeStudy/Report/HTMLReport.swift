@@ -63,8 +63,11 @@ public enum HTMLReport {
         var points: [(Double, Double)] = [], band: [(Double, Double, Double)] = []
         for (i, (x, _)) in first.enumerated() {
             let ys = curves.compactMap { i < $0.count ? $0[i].1 : nil }
+            guard let low = ys.min(), let high = ys.max() else {
+                preconditionFailure("band: no curve has a point \(i), yet the first curve does")
+            }
             points.append((x, ys.reduce(0, +) / Double(ys.count)))
-            band.append((x, ys.min()!, ys.max()!))
+            band.append((x, low, high))
         }
         return (points, band)
     }

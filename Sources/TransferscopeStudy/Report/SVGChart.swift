@@ -3,18 +3,28 @@ import Foundation
 /// Small, dependency-free SVG charts for the report: line charts with optional bands and
 /// heatmaps, with labelled axes. Colours are the Okabe-Ito palette (readable with colour blindness).
 public enum SVGChart {
+    /// Okabe-Ito blue, for P-T (fine-tuned) curves.
     public static let ptColour = "#0072B2"  // blue: P-T
+    /// Okabe-Ito orange, for RI-T (random initialization) curves.
     public static let ritColour = "#E69F00"  // orange: RI-T
+    /// Okabe-Ito bluish green, for the pre-trained source P.
     public static let sourceColour = "#009E73"  // green: P
+    /// Okabe-Ito reddish purple, for comparisons between a P-T and an RI-T run.
     public static let crossColour = "#CC79A7"  // purple: P-T/RI-T
 
     /// One line of a chart, with an optional band (low, high) at the same x values.
     public struct Series {
+        /// The series' name in the legend.
         public var label: String
+        /// Stroke colour, as CSS text (e.g. `SVGChart.ptColour`).
         public var colour: String
+        /// (x, y) points in data units, in drawing order.
         public var points: [(Double, Double)]
+        /// (x, low, high) of a shaded band behind the line, or nil for none.
         public var band: [(Double, Double, Double)]?
+        /// Whether the line is drawn dashed.
         public var dashed: Bool
+        /// A solid line with no band unless `band` or `dashed` is given.
         public init(label: String, colour: String, points: [(Double, Double)], band: [(Double, Double, Double)]? = nil, dashed: Bool = false) {
             self.label = label
             self.colour = colour
