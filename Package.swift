@@ -4,15 +4,18 @@ import PackageDescription
 // Swift emits FMA/AVX2 SIMD code only when clang is told the target has them; without
 // `-mfma`, `SIMD.addProduct` lowers to a scalar libm call (~100x slower).
 #if arch(x86_64)
-let simdFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
-// Only the TransferscopeAVX512 target is compiled for AVX-512; its kernels run only where the
-// processor reports avx512f (CPUFeatures.hasAVX512), so the package still runs on AVX2 machines.
-let avx512Flags: [SwiftSetting] = [.unsafeFlags([
-    "-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mavx512f", "-Xcc", "-mavx512vl", "-enforce-exclusivity=unchecked",
-])]
+    let simdFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
+    // Only the TransferscopeAVX512 target is compiled for AVX-512; its kernels run only where the
+    // processor reports avx512f (CPUFeatures.hasAVX512), so the package still runs on AVX2 machines.
+    let avx512Flags: [SwiftSetting] = [
+        .unsafeFlags([
+            "-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mavx512f", "-Xcc", "-mavx512vl",
+            "-enforce-exclusivity=unchecked",
+        ])
+    ]
 #else
-let simdFlags: [SwiftSetting] = []
-let avx512Flags: [SwiftSetting] = []
+    let simdFlags: [SwiftSetting] = []
+    let avx512Flags: [SwiftSetting] = []
 #endif
 let fastMath: [SwiftSetting] = simdFlags + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 
@@ -53,9 +56,12 @@ let package = Package(
         // content stamps and the limits on what is read from outside. Foundation only.
         .target(name: "TransferscopeIO"),
         // Tensors, BLAS, threading, randomness: the engine's core.
-        .target(name: "TransferscopeCore", dependencies: ["TransferscopeAVX512", "TransferscopeIO"], swiftSettings: fastMath),
+        .target(
+            name: "TransferscopeCore", dependencies: ["TransferscopeAVX512", "TransferscopeIO"], swiftSettings: fastMath
+        ),
         // Layers, models, initialization.
-        .target(name: "TransferscopeNN", dependencies: ["TransferscopeCore", "TransferscopeIO"], swiftSettings: fastMath),
+        .target(
+            name: "TransferscopeNN", dependencies: ["TransferscopeCore", "TransferscopeIO"], swiftSettings: fastMath),
         // SGD and learning-rate schedules.
         .target(
             name: "TransferscopeOptimizers", dependencies: ["TransferscopeCore", "TransferscopeNN"],
@@ -115,8 +121,10 @@ let package = Package(
         // Fuzz targets for the file readers and a seeded mutation engine (tests, transferscope-fuzz).
         .target(
             name: "TransferscopeFuzzing",
-            dependencies: ["TransferscopeIO", 
-                "TransferscopeCore", "TransferscopeNN", "TransferscopeCheckpoints", "TransferscopeData", "TransferscopeTraining",
+            dependencies: [
+                "TransferscopeIO",
+                "TransferscopeCore", "TransferscopeNN", "TransferscopeCheckpoints", "TransferscopeData",
+                "TransferscopeTraining",
                 "TransferscopeStudy",
             ],
             swiftSettings: simdFlags),
@@ -144,12 +152,18 @@ let package = Package(
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeNNTests",
-            dependencies: ["TransferscopeIO", "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints"],
+            dependencies: [
+                "TransferscopeIO", "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers",
+                "TransferscopeCheckpoints",
+            ],
             exclude: ["Fixtures"],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeCheckpointsTests",
-            dependencies: ["TransferscopeIO", "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints"],
+            dependencies: [
+                "TransferscopeIO", "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers",
+                "TransferscopeCheckpoints",
+            ],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeDataTests",
@@ -158,14 +172,16 @@ let package = Package(
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeTrainingTests",
-            dependencies: ["TransferscopeIO", 
+            dependencies: [
+                "TransferscopeIO",
                 "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers", "TransferscopeCheckpoints",
                 "TransferscopeData", "TransferscopeTraining",
             ],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeAnalysisTests",
-            dependencies: ["TransferscopeOptimizers", "TransferscopeExperiments", 
+            dependencies: [
+                "TransferscopeOptimizers", "TransferscopeExperiments",
                 "TransferscopeCore", "TransferscopeNN", "TransferscopeCheckpoints", "TransferscopeData",
                 "TransferscopeTraining", "TransferscopeAnalysis",
             ],
@@ -173,7 +189,10 @@ let package = Package(
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeStudyTests",
-            dependencies: ["TransferscopeIO", "TransferscopeStudy", "TransferscopeCore", "TransferscopeData", "TransferscopeAnalysis", "TransferscopeTraining"],
+            dependencies: [
+                "TransferscopeIO", "TransferscopeStudy", "TransferscopeCore", "TransferscopeData",
+                "TransferscopeAnalysis", "TransferscopeTraining",
+            ],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeFuzzingTests", dependencies: ["TransferscopeFuzzing"],
@@ -181,8 +200,10 @@ let package = Package(
         // The commands run through the argument parser on procedural data, their files checked.
         .testTarget(
             name: "TransferscopeCLITests",
-            dependencies: ["TransferscopeIO", "TransferscopeExperiments", 
-                "transferscope", "TransferscopeCore", "TransferscopeNN", "TransferscopeCheckpoints", "TransferscopeData",
+            dependencies: [
+                "TransferscopeIO", "TransferscopeExperiments",
+                "transferscope", "TransferscopeCore", "TransferscopeNN", "TransferscopeCheckpoints",
+                "TransferscopeData",
                 "TransferscopeTraining", "TransferscopeAnalysis", "TransferscopeStudy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -12,7 +12,10 @@ import TransferscopeNN
 // Data: procedural images (nothing to install). Prints one JSON line per measurement.
 // usage: AnalysisBenchmarks cka|interpolation [--threads 2] [--images 10000]
 
-var mode = "cka", threads = 2, images = 10_000, batch = 256
+var mode = "cka"
+var threads = 2
+var images = 10_000
+var batch = 256
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let a = arguments.removeFirst()
@@ -31,7 +34,8 @@ func model(seed: UInt64) -> ResNet {
 
 // Kernels and the analyses' sums split their work across `threads` workers.
 try Parallel.withWorkers(threads) {
-    let data = ProceduralDataset(side: 32, channels: 3, seed: 1).splits(train: mode == "cka" ? 16 : 6000, test: mode == "cka" ? images : 2000)
+    let data = ProceduralDataset(side: 32, channels: 3, seed: 1).splits(
+        train: mode == "cka" ? 16 : 6000, test: mode == "cka" ? images : 2000)
     let preprocessing = Preprocessing(side: 32, channels: 3, normalization: .statistics(of: data.train))
     let (a, b) = (model(seed: 1), model(seed: 2))
     let start = Date()
@@ -39,24 +43,33 @@ try Parallel.withWorkers(threads) {
     case "cka":
         let test = preprocessing.prepare(data.test)
         let layers = FeatureSimilarity.defaultLayers(of: a, everyBlock: true)
-        let result = try FeatureSimilarity.compute(a, b, images: test, layersA: layers, layersB: layers, batchSize: batch)
+        let result = try FeatureSimilarity.compute(
+            a, b, images: test, layersA: layers, layersB: layers, batchSize: batch)
         let total = Date().timeIntervalSince(start)
-        print(String(format: #"{"benchmark":"cka","pairs":%d,"images":%d,"batch":\#(batch),"threads":%d,"seconds":%.2f,"forward_seconds":%.2f,"cka_seconds":%.2f,"cka_fraction":%.3f}"#,
-                     layers.count * layers.count, result.samples, threads, total, result.forwardSeconds, result.ckaSeconds,
-                     result.ckaSeconds / total))
+        print(
+            String(
+                format:
+                    #"{"benchmark":"cka","pairs":%d,"images":%d,"batch":\#(batch),"threads":%d,"seconds":%.2f,"forward_seconds":%.2f,"cka_seconds":%.2f,"cka_fraction":%.3f}"#,
+                layers.count * layers.count, result.samples, threads, total, result.forwardSeconds, result.ckaSeconds,
+                result.ckaSeconds / total))
     case "interpolation":
         let interpolation = Interpolation(
-            train: preprocessing.prepare(data.train), test: preprocessing.prepare(data.test), trainSubset: 2000, batchNorm: .reestimate,
+            train: preprocessing.prepare(data.train), test: preprocessing.prepare(data.test), trainSubset: 2000,
+            batchNorm: .reestimate,
             estimationBatches: 20, batchSize: 256)
         let prepared = Date().timeIntervalSince(start)
         let curve = try interpolation.curve(a, b, lambdas: Interpolation.grid(count: 21))
         let total = Date().timeIntervalSince(start) - prepared
         let t = curve.timing
-        print(String(format: #"{"benchmark":"interpolation","points":21,"threads":%d,"seconds":%.2f,"forward_seconds":%.2f,"statistics_seconds":%.2f,"evaluation_seconds":%.2f,"weight_seconds":%.3f,"other_fraction":%.3f}"#,
-                     threads, total, t.forwardSeconds, t.statisticsSeconds, t.evaluationSeconds, t.weightSeconds,
-                     (total - t.forwardSeconds) / total))
+        print(
+            String(
+                format:
+                    #"{"benchmark":"interpolation","points":21,"threads":%d,"seconds":%.2f,"forward_seconds":%.2f,"statistics_seconds":%.2f,"evaluation_seconds":%.2f,"weight_seconds":%.3f,"other_fraction":%.3f}"#,
+                threads, total, t.forwardSeconds, t.statisticsSeconds, t.evaluationSeconds, t.weightSeconds,
+                (total - t.forwardSeconds) / total))
     default:
-        FileHandle.standardError.write(Data("usage: AnalysisBenchmarks cka|interpolation [--threads T] [--images N]\n".utf8))
+        FileHandle.standardError.write(
+            Data("usage: AnalysisBenchmarks cka|interpolation [--threads T] [--images N]\n".utf8))
         exit(2)
     }
 }

@@ -59,8 +59,8 @@ func forwardMultiplyAdds(_ c: ResNetConfiguration, side: Int) -> Double {
             let stride = (b == 0 && s > 0) ? 2 : 1
             let out = (h - 1) / stride + 1
             precondition(c.block == .basic, "benchmark counts BasicBlock models only")
-            total += Double(out * out * 9 * channels * planes)   // conv1
-            total += Double(out * out * 9 * planes * planes)     // conv2
+            total += Double(out * out * 9 * channels * planes)  // conv1
+            total += Double(out * out * 9 * planes * planes)  // conv2
             if stride != 1 || channels != planes { total += Double(out * out * channels * planes) }
             channels = planes
             h = out
@@ -119,16 +119,18 @@ func modelBenchmark(_ options: Options) throws {
     let model = ResNet(configuration, generator: &generator)
     let images = Tensor.randomNormal(shape: [options.batch, 32, 32, 3], using: &generator)
     let labels = (0..<options.batch).map { $0 % configuration.classes }
-    let optimizer = SGD(parameters: model.namedState.parameters,
-                        hyperparameters: .init(momentum: 0.9, weightDecay: 5e-4))
+    let optimizer = SGD(
+        parameters: model.namedState.parameters,
+        hyperparameters: .init(momentum: 0.9, weightDecay: 5e-4))
     var logitsGradient = Tensor(shape: [options.batch, configuration.classes])
 
     func step() {
         if options.mode == "train" {
             model.zeroGradients()
             let logits = model.forward(images, training: true)
-            _ = CrossEntropy.forwardBackward(logits: logits.unsafePointer, labels: labels, classes: configuration.classes,
-                                             logitsGradient: logitsGradient.unsafeMutablePointer)
+            _ = CrossEntropy.forwardBackward(
+                logits: logits.unsafePointer, labels: labels, classes: configuration.classes,
+                logitsGradient: logitsGradient.unsafeMutablePointer)
             model.backward(logitsGradient)
             optimizer.update(learningRate: 0.01)
         } else {
@@ -161,7 +163,8 @@ let options = Options(Array(CommandLine.arguments.dropFirst()))
 // (ConvolutionKernels.automatic).
 if options.mode == "gemm" {
     let path = ComputePath.current
-    let peak = MachinePeak.fmaGigaflops(threads: 1), peakAll = MachinePeak.fmaGigaflops(threads: options.threads)
+    let peak = MachinePeak.fmaGigaflops(threads: 1)
+    let peakAll = MachinePeak.fmaGigaflops(threads: options.threads)
     let gemm = MachinePeak.sgemmGigaflops(size: 1024, threads: 1)
     let gemmAll = MachinePeak.sgemmGigaflops(size: 1024, threads: options.threads)
     let result: [String: Any] = [

@@ -4,114 +4,146 @@
 // first, so the rest of the engine runs anywhere.
 
 #if arch(x86_64)
-/// 6 output pixels x 32 output channels of a stride-1 convolution, in 512-bit registers:
-/// out[j, 0..<32] = sum over kernel rows r and t in 0..<rowLength of
-/// padded[r * rowStride + j * pixelStride + t] * weight[(r * rowLength + t) * weightStride, 0..<32].
-/// 12 accumulators; per step 2 weight loads and 6 broadcasts feed 12 FMAs.
-@inline(never)
-public func convolutionBlock6x32AVX512(
-    output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
-    pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
-) {
-    typealias V = SIMD16<Float>
-    var a0 = V(), a1 = V(), b0 = V(), b1 = V(), c0 = V(), c1 = V()
-    var d0 = V(), d1 = V(), e0 = V(), e1 = V(), f0 = V(), f1 = V()
-    let wStride = weightStride &* 4
-    let q = pixelStride
-    for r in 0..<rows {
-        var p = padded + r &* rowStride
-        let end = p + rowLength
-        var w = UnsafeRawPointer(weight + r &* rowLength &* weightStride)
-        repeat {
-            let w0 = w.loadUnaligned(as: V.self)
-            let w1 = w.loadUnaligned(fromByteOffset: 64, as: V.self)
-            var x = V(repeating: p[0])
-            a0 = a0.addingProduct(x, w0); a1 = a1.addingProduct(x, w1)
-            x = V(repeating: p[q])
-            b0 = b0.addingProduct(x, w0); b1 = b1.addingProduct(x, w1)
-            x = V(repeating: p[2 &* q])
-            c0 = c0.addingProduct(x, w0); c1 = c1.addingProduct(x, w1)
-            x = V(repeating: p[3 &* q])
-            d0 = d0.addingProduct(x, w0); d1 = d1.addingProduct(x, w1)
-            x = V(repeating: p[4 &* q])
-            e0 = e0.addingProduct(x, w0); e1 = e1.addingProduct(x, w1)
-            x = V(repeating: p[5 &* q])
-            f0 = f0.addingProduct(x, w0); f1 = f1.addingProduct(x, w1)
-            w += wStride
-            p += 1
-        } while p < end
+    /// 6 output pixels x 32 output channels of a stride-1 convolution, in 512-bit registers:
+    /// out[j, 0..<32] = sum over kernel rows r and t in 0..<rowLength of
+    /// padded[r * rowStride + j * pixelStride + t] * weight[(r * rowLength + t) * weightStride, 0..<32].
+    /// 12 accumulators; per step 2 weight loads and 6 broadcasts feed 12 FMAs.
+    @inline(never)
+    public func convolutionBlock6x32AVX512(
+        output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
+        pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
+    ) {
+        typealias V = SIMD16<Float>
+        var a0 = V()
+        var a1 = V()
+        var b0 = V()
+        var b1 = V()
+        var c0 = V()
+        var c1 = V()
+        var d0 = V()
+        var d1 = V()
+        var e0 = V()
+        var e1 = V()
+        var f0 = V()
+        var f1 = V()
+        let wStride = weightStride &* 4
+        let q = pixelStride
+        for r in 0..<rows {
+            var p = padded + r &* rowStride
+            let end = p + rowLength
+            var w = UnsafeRawPointer(weight + r &* rowLength &* weightStride)
+            repeat {
+                let w0 = w.loadUnaligned(as: V.self)
+                let w1 = w.loadUnaligned(fromByteOffset: 64, as: V.self)
+                var x = V(repeating: p[0])
+                a0 = a0.addingProduct(x, w0)
+                a1 = a1.addingProduct(x, w1)
+                x = V(repeating: p[q])
+                b0 = b0.addingProduct(x, w0)
+                b1 = b1.addingProduct(x, w1)
+                x = V(repeating: p[2 &* q])
+                c0 = c0.addingProduct(x, w0)
+                c1 = c1.addingProduct(x, w1)
+                x = V(repeating: p[3 &* q])
+                d0 = d0.addingProduct(x, w0)
+                d1 = d1.addingProduct(x, w1)
+                x = V(repeating: p[4 &* q])
+                e0 = e0.addingProduct(x, w0)
+                e1 = e1.addingProduct(x, w1)
+                x = V(repeating: p[5 &* q])
+                f0 = f0.addingProduct(x, w0)
+                f1 = f1.addingProduct(x, w1)
+                w += wStride
+                p += 1
+            } while p < end
+        }
+        let raw = UnsafeMutableRawPointer(output)
+        let step = outputStride &* 4
+        raw.storeBytes(of: a0, as: V.self)
+        raw.storeBytes(of: a1, toByteOffset: 64, as: V.self)
+        raw.storeBytes(of: b0, toByteOffset: step, as: V.self)
+        raw.storeBytes(of: b1, toByteOffset: step &+ 64, as: V.self)
+        raw.storeBytes(of: c0, toByteOffset: 2 &* step, as: V.self)
+        raw.storeBytes(of: c1, toByteOffset: 2 &* step &+ 64, as: V.self)
+        raw.storeBytes(of: d0, toByteOffset: 3 &* step, as: V.self)
+        raw.storeBytes(of: d1, toByteOffset: 3 &* step &+ 64, as: V.self)
+        raw.storeBytes(of: e0, toByteOffset: 4 &* step, as: V.self)
+        raw.storeBytes(of: e1, toByteOffset: 4 &* step &+ 64, as: V.self)
+        raw.storeBytes(of: f0, toByteOffset: 5 &* step, as: V.self)
+        raw.storeBytes(of: f1, toByteOffset: 5 &* step &+ 64, as: V.self)
     }
-    let raw = UnsafeMutableRawPointer(output)
-    let step = outputStride &* 4
-    raw.storeBytes(of: a0, as: V.self); raw.storeBytes(of: a1, toByteOffset: 64, as: V.self)
-    raw.storeBytes(of: b0, toByteOffset: step, as: V.self); raw.storeBytes(of: b1, toByteOffset: step &+ 64, as: V.self)
-    raw.storeBytes(of: c0, toByteOffset: 2 &* step, as: V.self); raw.storeBytes(of: c1, toByteOffset: 2 &* step &+ 64, as: V.self)
-    raw.storeBytes(of: d0, toByteOffset: 3 &* step, as: V.self); raw.storeBytes(of: d1, toByteOffset: 3 &* step &+ 64, as: V.self)
-    raw.storeBytes(of: e0, toByteOffset: 4 &* step, as: V.self); raw.storeBytes(of: e1, toByteOffset: 4 &* step &+ 64, as: V.self)
-    raw.storeBytes(of: f0, toByteOffset: 5 &* step, as: V.self); raw.storeBytes(of: f1, toByteOffset: 5 &* step &+ 64, as: V.self)
-}
 
-/// 12 output pixels x 16 output channels (for layers with 16 output channels); per step one
-/// weight load and 12 broadcasts feed 12 FMAs.
-@inline(never)
-public func convolutionBlock12x16AVX512(
-    output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
-    pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
-) {
-    typealias V = SIMD16<Float>
-    var a = V(), b = V(), c = V(), d = V(), e = V(), f = V()
-    var g = V(), h = V(), i = V(), j = V(), k = V(), l = V()
-    let wStride = weightStride &* 4
-    let q = pixelStride
-    for r in 0..<rows {
-        var p = padded + r &* rowStride
-        let end = p + rowLength
-        var w = UnsafeRawPointer(weight + r &* rowLength &* weightStride)
-        repeat {
-            let wv = w.loadUnaligned(as: V.self)
-            a = a.addingProduct(V(repeating: p[0]), wv)
-            b = b.addingProduct(V(repeating: p[q]), wv)
-            c = c.addingProduct(V(repeating: p[2 &* q]), wv)
-            d = d.addingProduct(V(repeating: p[3 &* q]), wv)
-            e = e.addingProduct(V(repeating: p[4 &* q]), wv)
-            f = f.addingProduct(V(repeating: p[5 &* q]), wv)
-            g = g.addingProduct(V(repeating: p[6 &* q]), wv)
-            h = h.addingProduct(V(repeating: p[7 &* q]), wv)
-            i = i.addingProduct(V(repeating: p[8 &* q]), wv)
-            j = j.addingProduct(V(repeating: p[9 &* q]), wv)
-            k = k.addingProduct(V(repeating: p[10 &* q]), wv)
-            l = l.addingProduct(V(repeating: p[11 &* q]), wv)
-            w += wStride
-            p += 1
-        } while p < end
+    /// 12 output pixels x 16 output channels (for layers with 16 output channels); per step one
+    /// weight load and 12 broadcasts feed 12 FMAs.
+    @inline(never)
+    public func convolutionBlock12x16AVX512(
+        output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
+        pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
+    ) {
+        typealias V = SIMD16<Float>
+        var a = V()
+        var b = V()
+        var c = V()
+        var d = V()
+        var e = V()
+        var f = V()
+        var g = V()
+        var h = V()
+        var i = V()
+        var j = V()
+        var k = V()
+        var l = V()
+        let wStride = weightStride &* 4
+        let q = pixelStride
+        for r in 0..<rows {
+            var p = padded + r &* rowStride
+            let end = p + rowLength
+            var w = UnsafeRawPointer(weight + r &* rowLength &* weightStride)
+            repeat {
+                let wv = w.loadUnaligned(as: V.self)
+                a = a.addingProduct(V(repeating: p[0]), wv)
+                b = b.addingProduct(V(repeating: p[q]), wv)
+                c = c.addingProduct(V(repeating: p[2 &* q]), wv)
+                d = d.addingProduct(V(repeating: p[3 &* q]), wv)
+                e = e.addingProduct(V(repeating: p[4 &* q]), wv)
+                f = f.addingProduct(V(repeating: p[5 &* q]), wv)
+                g = g.addingProduct(V(repeating: p[6 &* q]), wv)
+                h = h.addingProduct(V(repeating: p[7 &* q]), wv)
+                i = i.addingProduct(V(repeating: p[8 &* q]), wv)
+                j = j.addingProduct(V(repeating: p[9 &* q]), wv)
+                k = k.addingProduct(V(repeating: p[10 &* q]), wv)
+                l = l.addingProduct(V(repeating: p[11 &* q]), wv)
+                w += wStride
+                p += 1
+            } while p < end
+        }
+        let raw = UnsafeMutableRawPointer(output)
+        let step = outputStride &* 4
+        raw.storeBytes(of: a, as: V.self)
+        raw.storeBytes(of: b, toByteOffset: step, as: V.self)
+        raw.storeBytes(of: c, toByteOffset: 2 &* step, as: V.self)
+        raw.storeBytes(of: d, toByteOffset: 3 &* step, as: V.self)
+        raw.storeBytes(of: e, toByteOffset: 4 &* step, as: V.self)
+        raw.storeBytes(of: f, toByteOffset: 5 &* step, as: V.self)
+        raw.storeBytes(of: g, toByteOffset: 6 &* step, as: V.self)
+        raw.storeBytes(of: h, toByteOffset: 7 &* step, as: V.self)
+        raw.storeBytes(of: i, toByteOffset: 8 &* step, as: V.self)
+        raw.storeBytes(of: j, toByteOffset: 9 &* step, as: V.self)
+        raw.storeBytes(of: k, toByteOffset: 10 &* step, as: V.self)
+        raw.storeBytes(of: l, toByteOffset: 11 &* step, as: V.self)
     }
-    let raw = UnsafeMutableRawPointer(output)
-    let step = outputStride &* 4
-    raw.storeBytes(of: a, as: V.self)
-    raw.storeBytes(of: b, toByteOffset: step, as: V.self)
-    raw.storeBytes(of: c, toByteOffset: 2 &* step, as: V.self)
-    raw.storeBytes(of: d, toByteOffset: 3 &* step, as: V.self)
-    raw.storeBytes(of: e, toByteOffset: 4 &* step, as: V.self)
-    raw.storeBytes(of: f, toByteOffset: 5 &* step, as: V.self)
-    raw.storeBytes(of: g, toByteOffset: 6 &* step, as: V.self)
-    raw.storeBytes(of: h, toByteOffset: 7 &* step, as: V.self)
-    raw.storeBytes(of: i, toByteOffset: 8 &* step, as: V.self)
-    raw.storeBytes(of: j, toByteOffset: 9 &* step, as: V.self)
-    raw.storeBytes(of: k, toByteOffset: 10 &* step, as: V.self)
-    raw.storeBytes(of: l, toByteOffset: 11 &* step, as: V.self)
-}
 #else
-// Other architectures have no AVX-512: CPUFeatures.hasAVX512 is false there, so these are never
-// called; they exist so that callers compile everywhere.
-/// Stand-in for the 6-pixel x 32-channel AVX-512 block on other architectures; traps if called.
-public func convolutionBlock6x32AVX512(
-    output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
-    pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
-) { preconditionFailure("AVX-512 kernel called on a processor without AVX-512") }
+    // Other architectures have no AVX-512: CPUFeatures.hasAVX512 is false there, so these are never
+    // called; they exist so that callers compile everywhere.
+    /// Stand-in for the 6-pixel x 32-channel AVX-512 block on other architectures; traps if called.
+    public func convolutionBlock6x32AVX512(
+        output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
+        pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
+    ) { preconditionFailure("AVX-512 kernel called on a processor without AVX-512") }
 
-/// Stand-in for the 12-pixel x 16-channel AVX-512 block on other architectures; traps if called.
-public func convolutionBlock12x16AVX512(
-    output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
-    pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
-) { preconditionFailure("AVX-512 kernel called on a processor without AVX-512") }
+    /// Stand-in for the 12-pixel x 16-channel AVX-512 block on other architectures; traps if called.
+    public func convolutionBlock12x16AVX512(
+        output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
+        pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
+    ) { preconditionFailure("AVX-512 kernel called on a processor without AVX-512") }
 #endif

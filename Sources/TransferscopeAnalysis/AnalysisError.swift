@@ -10,11 +10,13 @@ public enum AnalysisError: Error, LocalizedError, Equatable {
     /// What stopped the analysis and what to do about it.
     public var errorDescription: String? {
         switch self {
-        case let .tooFewSamples(count, needed):
-            return "CKA needs at least \(needed) samples (and batches of at least \(needed)), got \(count); use more images or a larger --batch-size."
-        case let .constantFeatures(layer):
-            return "the activations of \(layer) are constant over these inputs, so their similarity is undefined; pick other layers or inputs."
-        case let .shapeMismatch(message), let .invalidArgument(message):
+        case .tooFewSamples(let count, let needed):
+            return
+                "CKA needs at least \(needed) samples (and batches of at least \(needed)), got \(count); use more images or a larger --batch-size."
+        case .constantFeatures(let layer):
+            return
+                "the activations of \(layer) are constant over these inputs, so their similarity is undefined; pick other layers or inputs."
+        case .shapeMismatch(let message), .invalidArgument(let message):
             return message
         }
     }

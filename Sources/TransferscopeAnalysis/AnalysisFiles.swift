@@ -9,7 +9,8 @@ public enum AnalysisFiles {
     /// A decoder for what `writeJSON` writes: "nan", "inf" and "-inf" read back as numbers.
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return decoder
     }
 
@@ -18,7 +19,8 @@ public enum AnalysisFiles {
         try OutputDirectory.create(directory)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         try AtomicFile.write(try encoder.encode(value), to: directory + "/" + name)
     }
 
@@ -26,7 +28,8 @@ public enum AnalysisFiles {
     public static func writeCSV(header: [String], rows: [[String]], to directory: String, name: String) throws {
         try OutputDirectory.create(directory)
         func field(_ text: String) -> String {
-            text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+            text.contains(where: { ",\"\n".contains($0) })
+                ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
         let text = ([header] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\n") + "\n"
         try AtomicFile.write(Data(text.utf8), to: directory + "/" + name)

@@ -41,7 +41,8 @@ public struct BasinWidth: Codable, Sendable, Equatable {
         estimationBatches: Int = 20, batchSize: Int = 256
     ) throws -> BasinWidth {
         guard steps.contains(0), count >= 1 else {
-            throw AnalysisError.invalidArgument("basin: the steps must include 0 and there must be at least one direction")
+            throw AnalysisError.invalidArgument(
+                "basin: the steps must include 0 and there must be at least one direction")
         }
         var generator = RandomGenerator(seed: 0)
         let work = ResNet(model.configuration, generator: &generator)
@@ -49,7 +50,8 @@ public struct BasinWidth: Codable, Sendable, Equatable {
         for k in 0..<count {
             let stream = RandomGenerator(seed: seed).derived(.basinDirection(k))
             let direction = filterNormalizedDirection(for: model, seed: stream)
-            var losses: [Double] = [], accuracies: [Double] = []
+            var losses: [Double] = []
+            var accuracies: [Double] = []
             for t in steps {
                 WeightSpace.copy(model, into: work)
                 for (index, entry) in work.namedState.parameters.enumerated() {
@@ -58,7 +60,8 @@ public struct BasinWidth: Codable, Sendable, Equatable {
                     for i in 0..<d.count { p[i] += Float(t) * d[i] }
                 }
                 if let statistics, t != 0 {
-                    WeightSpace.reestimateBatchNorm(work, images: statistics, batches: estimationBatches, batchSize: batchSize)
+                    WeightSpace.reestimateBatchNorm(
+                        work, images: statistics, batches: estimationBatches, batchSize: batchSize)
                 }
                 // Far along a direction the outputs may overflow: that point is outside any
                 // basin, recorded as an infinite loss (and no accuracy), not an error. At t = 0
@@ -72,10 +75,14 @@ public struct BasinWidth: Codable, Sendable, Equatable {
                     accuracies.append(.nan)
                 }
             }
-            directions.append(Direction(steps: steps, losses: losses, accuracies: accuracies,
-                                        width: width(steps: steps, values: losses, tolerance: tolerance)))
+            directions.append(
+                Direction(
+                    steps: steps, losses: losses, accuracies: accuracies,
+                    width: width(steps: steps, values: losses, tolerance: tolerance)))
         }
-        return BasinWidth(tolerance: tolerance, directions: directions, meanWidth: directions.reduce(0) { $0 + $1.width } / Double(count))
+        return BasinWidth(
+            tolerance: tolerance, directions: directions,
+            meanWidth: directions.reduce(0) { $0 + $1.width } / Double(count))
     }
 
     /// One random Gaussian direction per parameter tensor, filter-normalized; nil for 1-D
@@ -94,7 +101,8 @@ public struct BasinWidth: Codable, Sendable, Equatable {
                 entry.parameter.layout == .convolutionHWIO ? j * outputs + filter : filter * perFilter + j
             }
             for filter in 0..<outputs {
-                var normD = 0.0, normW = 0.0
+                var normD = 0.0
+                var normW = 0.0
                 for j in 0..<perFilter {
                     let i = index(filter, j)
                     normD += Double(d[i] * d[i])
@@ -130,7 +138,8 @@ public struct BasinWidth: Codable, Sendable, Equatable {
     /// The width of the basin around each endpoint of an interpolation curve, along the line
     /// towards the other endpoint, in units of lambda (multiply by the distance for weight units).
     public static func alongLine(_ curve: InterpolationCurve, tolerance: Double) -> (first: Double, second: Double) {
-        let steps = curve.points.map(\.lambda), losses = curve.points.map(\.trainLoss)
+        let steps = curve.points.map(\.lambda)
+        let losses = curve.points.map(\.trainLoss)
         let first = width(steps: steps, values: losses, tolerance: tolerance)
         let mirrored = steps.map { 1 - $0 }
         return (first, width(steps: mirrored, values: losses, tolerance: tolerance))

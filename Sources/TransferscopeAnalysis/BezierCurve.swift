@@ -35,8 +35,10 @@ public struct BezierCurve {
         let (ca, cc, cb) = (Float((1 - t) * (1 - t)), Float(2 * t * (1 - t)), Float(t * t))
         let (sa, sb, sc, sw) = (a.namedState, b.namedState, control.namedState, work.namedState)
         for i in 0..<sw.parameters.count {
-            let (pa, pb, pc) = (sa.parameters[i].parameter.value.unsafePointer, sb.parameters[i].parameter.value.unsafePointer,
-                                sc.parameters[i].parameter.value.unsafePointer)
+            let (pa, pb, pc) = (
+                sa.parameters[i].parameter.value.unsafePointer, sb.parameters[i].parameter.value.unsafePointer,
+                sc.parameters[i].parameter.value.unsafePointer
+            )
             let pw = sw.parameters[i].parameter.value.unsafeMutablePointer
             for j in 0..<sw.parameters[i].parameter.value.count { pw[j] = ca * pa[j] + cc * pc[j] + cb * pb[j] }
         }
@@ -44,7 +46,9 @@ public struct BezierCurve {
 
     /// The training-mode loss of the batch at theta(t), with d loss / d theta_c = 2 t (1 - t)
     /// d loss / d theta(t) written into the control point's gradients. `work` is set to theta(t).
-    func lossAndControlGradient(at t: Double, work: ResNet, inputs: Tensor, labels: [Int], logitsGradient: inout Tensor) -> Float {
+    func lossAndControlGradient(at t: Double, work: ResNet, inputs: Tensor, labels: [Int], logitsGradient: inout Tensor)
+        -> Float
+    {
         point(into: work, t: t)
         work.zeroGradients()
         let logits = work.forward(inputs, training: true)
@@ -82,9 +86,12 @@ public struct BezierCurve {
             for step in 0..<steps {
                 let t = draws.nextUniform()
                 let indices = Array(order[(step * batchSize)..<((step + 1) * batchSize)])
-                let (inputs, labels) = BatchLoader.batch(images, indices: indices, augmentation: augmentation, seed: seed, epoch: epoch)
-                total += Double(lossAndControlGradient(at: t, work: work, inputs: inputs, labels: labels, logitsGradient: &dLogits))
-                optimizer.update(learningRate: Float(schedule.rate(atEpoch: Double(epoch) + Double(step) / Double(steps))))
+                let (inputs, labels) = BatchLoader.batch(
+                    images, indices: indices, augmentation: augmentation, seed: seed, epoch: epoch)
+                total += Double(
+                    lossAndControlGradient(at: t, work: work, inputs: inputs, labels: labels, logitsGradient: &dLogits))
+                optimizer.update(
+                    learningRate: Float(schedule.rate(atEpoch: Double(epoch) + Double(step) / Double(steps))))
             }
             let loss = total / Double(steps)
             losses.append(loss)
@@ -104,7 +111,8 @@ public struct BezierCurve {
             point(into: work, t: t)
             if interpolation.batchNorm == .reestimate {
                 WeightSpace.reestimateBatchNorm(
-                    work, images: interpolation.train, batches: interpolation.estimationBatches, batchSize: interpolation.batchSize)
+                    work, images: interpolation.train, batches: interpolation.estimationBatches,
+                    batchSize: interpolation.batchSize)
             }
             return try interpolation.evaluate(work, lambda: t)
         }

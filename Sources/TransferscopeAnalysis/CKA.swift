@@ -33,7 +33,7 @@ public enum CKA {
         public var description: String {
             switch self {
             case .linear: return "linear"
-            case let .rbf(fraction): return "rbf(\(fraction))"
+            case .rbf(let fraction): return "rbf(\(fraction))"
             }
         }
     }
@@ -48,7 +48,8 @@ public enum CKA {
     ) throws -> Double {
         let n = x.count / max(p, 1)
         guard y.count / max(q, 1) == n, x.count == n * p, y.count == n * q else {
-            throw AnalysisError.shapeMismatch("CKA: X has \(x.count / max(p, 1)) rows, Y has \(y.count / max(q, 1)); both need the same inputs")
+            throw AnalysisError.shapeMismatch(
+                "CKA: X has \(x.count / max(p, 1)) rows, Y has \(y.count / max(q, 1)); both need the same inputs")
         }
         guard n >= minimumSamples else { throw AnalysisError.tooFewSamples(count: n, needed: minimumSamples) }
         if kernel == .linear && !debiased && max(p, q) < n {
@@ -61,7 +62,9 @@ public enum CKA {
 
     /// <K, L>_F / (||K||_F ||L||_F) of two centered Gram matrices.
     static func alignment(_ k: [Double], _ l: [Double]) -> Double {
-        var kl = 0.0, kk = 0.0, ll = 0.0
+        var kl = 0.0
+        var kk = 0.0
+        var ll = 0.0
         for i in 0..<k.count {
             kl += k[i] * l[i]
             kk += k[i] * k[i]
@@ -85,7 +88,7 @@ public enum CKA {
         var product = [Float](repeating: 0, count: n * n)
         BLAS.symmetricRankK(n: n, k: p, a: x, lda: p, beta: 0, c: &product, ldc: n)
         var gram = product.map(Double.init)
-        guard case let .rbf(fraction) = kernel else { return gram }
+        guard case .rbf(let fraction) = kernel else { return gram }
         let norms = (0..<n).map { gram[$0 * n + $0] }
         var distances = [Double](repeating: 0, count: n * n)
         for i in 0..<n {
@@ -132,12 +135,16 @@ public enum CKA {
 
     /// Linear, biased CKA from p x q cross-products instead of n x n Gram matrices (cheaper when
     /// p, q < n): ||Xc^T Yc||_F^2 / (||Xc^T Xc||_F ||Yc^T Yc||_F), Xc the column-centered features.
-    static func linearFeatureForm(_ x: [Float], p: Int, _ y: [Float], q: Int, n: Int, names: (String, String)) throws -> Double {
-        let xc = centeredColumns(x, n: n, p: p), yc = centeredColumns(y, n: n, p: q)
+    static func linearFeatureForm(_ x: [Float], p: Int, _ y: [Float], q: Int, n: Int, names: (String, String)) throws
+        -> Double
+    {
+        let xc = centeredColumns(x, n: n, p: p)
+        let yc = centeredColumns(y, n: n, p: q)
         let xy = crossProduct(xc, p: p, yc, q: q, n: n)
         let xx = crossProduct(xc, p: p, xc, q: p, n: n)
         let yy = crossProduct(yc, p: q, yc, q: q, n: n)
-        let normXX = xx.reduce(0) { $0 + $1 * $1 }.squareRoot(), normYY = yy.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let normXX = xx.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let normYY = yy.reduce(0) { $0 + $1 * $1 }.squareRoot()
         guard normXX > 0 else { throw AnalysisError.constantFeatures(layer: names.0) }
         guard normYY > 0 else { throw AnalysisError.constantFeatures(layer: names.1) }
         return xy.reduce(0) { $0 + $1 * $1 } / (normXX * normYY)

@@ -23,10 +23,13 @@ public struct EvaluationSet: Sendable {
     /// Mean cross-entropy and accuracy of `model` in inference mode.
     public func evaluate(_ model: ResNet) throws -> (loss: Double, accuracy: Double) {
         let classes = model.configuration.classes
-        var loss = 0.0, correct = 0, total = 0
+        var loss = 0.0
+        var correct = 0
+        var total = 0
         for (inputs, labels) in batches {
             let logits = model.inference(inputs)
-            let batchLoss = CrossEntropy.forwardBackward(logits: logits.unsafePointer, labels: labels, classes: classes, logitsGradient: nil)
+            let batchLoss = CrossEntropy.forwardBackward(
+                logits: logits.unsafePointer, labels: labels, classes: classes, logitsGradient: nil)
             guard batchLoss.isFinite else { throw EvaluationError.nonFiniteLoss(images: labels.count) }
             loss += Double(batchLoss) * Double(labels.count)
             for (n, label) in labels.enumerated()

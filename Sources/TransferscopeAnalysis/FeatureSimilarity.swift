@@ -38,22 +38,28 @@ public struct FeatureSimilarity: Codable, Sendable, Equatable {
     /// Computes the matrix over the images at `indices` (all when nil), `batchSize` at a time.
     /// `imagesB` gives model B its own preparation of the same images (its normalization) when it differs.
     public static func compute(
-        _ a: ResNet, _ b: ResNet, images: PreparedImages, imagesB: PreparedImages? = nil, indices: [Int]? = nil, layersA: [String]? = nil,
+        _ a: ResNet, _ b: ResNet, images: PreparedImages, imagesB: PreparedImages? = nil, indices: [Int]? = nil,
+        layersA: [String]? = nil,
         layersB: [String]? = nil, kernel: CKA.Kernel = .linear, debiased: Bool = true, batchSize: Int = 256,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> FeatureSimilarity {
-        let namesA = layersA ?? defaultLayers(of: a), namesB = layersB ?? defaultLayers(of: b)
+        let namesA = layersA ?? defaultLayers(of: a)
+        let namesB = layersB ?? defaultLayers(of: b)
         for (model, names, label) in [(a, namesA, "A"), (b, namesB, "B")] {
             let unknown = names.filter { !model.activationNames.contains($0) }
             guard unknown.isEmpty else {
                 throw AnalysisError.invalidArgument(
-                    "model \(label) has no layer \(unknown.joined(separator: ", ")); its layers are \(model.activationNames.joined(separator: ", "))")
+                    "model \(label) has no layer \(unknown.joined(separator: ", ")); its layers are \(model.activationNames.joined(separator: ", "))"
+                )
             }
         }
         let order = indices ?? Array(0..<images.count)
-        guard order.count >= CKA.minimumSamples else { throw AnalysisError.tooFewSamples(count: order.count, needed: CKA.minimumSamples) }
+        guard order.count >= CKA.minimumSamples else {
+            throw AnalysisError.tooFewSamples(count: order.count, needed: CKA.minimumSamples)
+        }
         let accumulator = MinibatchCKA(layersA: namesA, layersB: namesB, kernel: kernel, debiased: debiased)
-        var forward = 0.0, arithmetic = 0.0
+        var forward = 0.0
+        var arithmetic = 0.0
         // The last batch joins the one before when it would be smaller than the estimator allows.
         var starts = Array(stride(from: 0, to: order.count, by: batchSize))
         if starts.count > 1, let last = starts.last, order.count - last < CKA.minimumSamples { starts.removeLast() }
@@ -63,8 +69,10 @@ public struct FeatureSimilarity: Codable, Sendable, Equatable {
             let inputs = BatchLoader.batch(images, indices: batch).inputs
             let inputsB = imagesB.map { BatchLoader.batch($0, indices: batch).inputs } ?? inputs
             let clock = Date()
-            let activationsA = a.forward(inputs, training: false, capturing: Set(namesA), keepingForBackward: false).activations
-            let activationsB = b.forward(inputsB, training: false, capturing: Set(namesB), keepingForBackward: false).activations
+            let activationsA = a.forward(inputs, training: false, capturing: Set(namesA), keepingForBackward: false)
+                .activations
+            let activationsB = b.forward(inputsB, training: false, capturing: Set(namesB), keepingForBackward: false)
+                .activations
             let middle = Date()
             try accumulator.add(activationsA, activationsB)
             forward += middle.timeIntervalSince(clock)

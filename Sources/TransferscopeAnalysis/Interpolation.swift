@@ -44,7 +44,8 @@ public struct Barrier: Codable, Sendable, Equatable {
 
     /// The barrier of `value` over `points`; zero when the points lack lambda 0 or 1.
     public static func of(_ points: [CurvePoint], value: (CurvePoint) -> Double) -> Barrier {
-        guard let start = points.first(where: { $0.lambda == 0 }), let end = points.first(where: { $0.lambda == 1 }) else {
+        guard let start = points.first(where: { $0.lambda == 0 }), let end = points.first(where: { $0.lambda == 1 })
+        else {
             return Barrier(height: 0, lambda: 0)
         }
         var best = Barrier(height: 0, lambda: 0)
@@ -145,8 +146,9 @@ public struct Interpolation {
     public func evaluate(_ model: ResNet, lambda: Double) throws -> CurvePoint {
         let onTrain = try trainSet.evaluate(model)
         let onTest = try testSet.evaluate(model)
-        return CurvePoint(lambda: lambda, trainLoss: onTrain.loss, trainAccuracy: onTrain.accuracy, testLoss: onTest.loss,
-                          testAccuracy: onTest.accuracy)
+        return CurvePoint(
+            lambda: lambda, trainLoss: onTrain.loss, trainAccuracy: onTrain.accuracy, testLoss: onTest.loss,
+            testAccuracy: onTest.accuracy)
     }
 
     /// The curve between `a` and `b` at `lambdas`. Every point, the endpoints included, sets its
@@ -157,7 +159,8 @@ public struct Interpolation {
     {
         guard lambdas.contains(0), lambdas.contains(1), lambdas.contains(where: { $0 > 0 && $0 < 1 }) else {
             throw AnalysisError.invalidArgument(
-                "interpolation: the grid must include 0, 1 and a point between them (the barrier compares the path with its endpoints), got \(lambdas)")
+                "interpolation: the grid must include 0, 1 and a point between them (the barrier compares the path with its endpoints), got \(lambdas)"
+            )
         }
         var generator = RandomGenerator(seed: 0)
         let work = ResNet(a.configuration, generator: &generator)
@@ -179,7 +182,8 @@ public struct Interpolation {
                 setWeights(into: work, a, b, lambda: lambda)
                 lap(\.weightSeconds)
                 if batchNorm == .reestimate {
-                    WeightSpace.reestimateBatchNorm(work, images: train, batches: estimationBatches, batchSize: batchSize)
+                    WeightSpace.reestimateBatchNorm(
+                        work, images: train, batches: estimationBatches, batchSize: batchSize)
                     lap(\.statisticsSeconds)
                 }
                 points.append(try evaluate(work, lambda: lambda))

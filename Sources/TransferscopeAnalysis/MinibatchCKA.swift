@@ -39,7 +39,9 @@ public final class MinibatchCKA {
 
     /// Adds one batch: the activations [m, ...] of every layer of A and of B on the same m inputs.
     public func add(_ activationsA: [String: Tensor], _ activationsB: [String: Tensor]) throws {
-        guard let first = activationsA[layersA[0]] else { throw AnalysisError.invalidArgument("no activation for \(layersA[0])") }
+        guard let first = activationsA[layersA[0]] else {
+            throw AnalysisError.invalidArgument("no activation for \(layersA[0])")
+        }
         let m = first.shape[0]
         guard m >= CKA.minimumSamples else { throw AnalysisError.tooFewSamples(count: m, needed: CKA.minimumSamples) }
         // Every layer's centered Gram matrix, the layers shared out across the workers.
@@ -69,7 +71,8 @@ public final class MinibatchCKA {
             }
         }
         let centered = try grams.values.map { try $0.get() }
-        let k = Array(centered[..<layersA.count]), l = Array(centered[layersA.count...])
+        let k = Array(centered[..<layersA.count])
+        let l = Array(centered[layersA.count...])
         let scale = debiased ? 1 / Double(m * (m - 3)) : 1 / Double((m - 1) * (m - 1))
         func dot(_ u: [Double], _ v: [Double]) -> Double {
             var s = 0.0
@@ -92,8 +95,14 @@ public final class MinibatchCKA {
     /// The CKA matrix [layersA.count][layersB.count].
     public func result() throws -> [[Double]] {
         guard batches > 0 else { throw AnalysisError.tooFewSamples(count: 0, needed: CKA.minimumSamples) }
-        for (a, value) in selfA.enumerated() where !(value > 0) { throw AnalysisError.constantFeatures(layer: "A:" + layersA[a]) }
-        for (b, value) in selfB.enumerated() where !(value > 0) { throw AnalysisError.constantFeatures(layer: "B:" + layersB[b]) }
-        return cross.enumerated().map { a, row in row.enumerated().map { b, value in value / (selfA[a] * selfB[b]).squareRoot() } }
+        for (a, value) in selfA.enumerated() where !(value > 0) {
+            throw AnalysisError.constantFeatures(layer: "A:" + layersA[a])
+        }
+        for (b, value) in selfB.enumerated() where !(value > 0) {
+            throw AnalysisError.constantFeatures(layer: "B:" + layersB[b])
+        }
+        return cross.enumerated().map { a, row in
+            row.enumerated().map { b, value in value / (selfA[a] * selfB[b]).squareRoot() }
+        }
     }
 }

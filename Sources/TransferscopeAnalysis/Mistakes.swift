@@ -28,7 +28,8 @@ public enum Mistakes {
     public static func compare(_ a: [Int], _ b: [Int], labels: [Int], ambiguity: [Double]) throws -> MistakeTable {
         guard a.count == labels.count, b.count == labels.count, ambiguity.count == labels.count else {
             throw AnalysisError.shapeMismatch(
-                "mistakes: \(a.count) and \(b.count) predictions, \(labels.count) labels and \(ambiguity.count) ambiguities must match")
+                "mistakes: \(a.count) and \(b.count) predictions, \(labels.count) labels and \(ambiguity.count) ambiguities must match"
+            )
         }
         var cells = [[Int]](repeating: [], count: 4)
         var sameWrong = 0
@@ -42,7 +43,8 @@ public enum Mistakes {
             cell.isEmpty ? nil : cell.reduce(0) { $0 + ambiguity[$1] } / Double(cell.count)
         }
         return MistakeTable(
-            bothRight: cells[0].count, onlyARight: cells[1].count, onlyBRight: cells[2].count, bothWrong: cells[3].count,
+            bothRight: cells[0].count, onlyARight: cells[1].count, onlyBRight: cells[2].count,
+            bothWrong: cells[3].count,
             sameWrongLabel: sameWrong, meanAmbiguity: means, samples: cells)
     }
 
@@ -51,7 +53,8 @@ public enum Mistakes {
     /// disagree.
     public static func ambiguity(of probabilities: [[[Float]]]) throws -> [Double] {
         guard let first = probabilities.first, probabilities.allSatisfy({ $0.count == first.count }) else {
-            throw AnalysisError.invalidArgument("ambiguity needs the probabilities of at least one model, all on the same samples")
+            throw AnalysisError.invalidArgument(
+                "ambiguity needs the probabilities of at least one model, all on the same samples")
         }
         return (0..<first.count).map { sample in
             let classes = first[sample].count

@@ -55,7 +55,8 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
     /// premise that feasibility only improves as alpha nears 1; alphas whose ratio cannot beat
     /// the best so far are not evaluated.
     static func search(
-        alphas: [Double], sigmas: [Double], squaredDistance squared: Double, feasible: (_ alpha: Double, _ sigma: Double) throws -> Bool
+        alphas: [Double], sigmas: [Double], squaredDistance squared: Double,
+        feasible: (_ alpha: Double, _ sigma: Double) throws -> Bool
     ) rethrows -> (value: Double, alpha: Double, sigma: Double)? {
         let grid = alphas.sorted()
         var best: (value: Double, alpha: Double, sigma: Double)?
@@ -85,8 +86,11 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
         sigmas: [Double] = [0.05, 0.1, 0.2, 0.5, 1], samples: Int = 2, tolerance: Double = 0.05, seed: UInt64 = 0,
         progress: (String) -> Void = { _ in }
     ) throws -> ModuleCriticality {
-        guard let rewindIndex = alphas.firstIndex(of: 0), alphas.contains(1), alphas.allSatisfy({ (0...1).contains($0) }) else {
-            throw AnalysisError.invalidArgument("criticality: the alpha grid must lie in [0, 1] and include 0 and 1, got \(alphas)")
+        guard let rewindIndex = alphas.firstIndex(of: 0), alphas.contains(1),
+            alphas.allSatisfy({ (0...1).contains($0) })
+        else {
+            throw AnalysisError.invalidArgument(
+                "criticality: the alpha grid must lie in [0, 1] and include 0 and 1, got \(alphas)")
         }
         guard samples >= 1, sigmas.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
             throw AnalysisError.invalidArgument("criticality: sigmas must lie in [0, 1] and samples be at least 1")
@@ -125,7 +129,9 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
                     }
                 }
                 for ((w, f), s) in zip(zip(workState.buffers, finalState.buffers), startState.buffers) {
-                    let (fp, sp, wp) = (f.buffer.value.unsafePointer, s.buffer.value.unsafePointer, w.buffer.value.unsafeMutablePointer)
+                    let (fp, sp, wp) = (
+                        f.buffer.value.unsafePointer, s.buffer.value.unsafePointer, w.buffer.value.unsafeMutablePointer
+                    )
                     for i in 0..<f.buffer.value.count { wp[i] = a * sp[i] + b * fp[i] }
                 }
             }
@@ -145,12 +151,15 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
                 return total / Double(samples) <= epsilon
             }
             let best = try Self.search(alphas: alphas, sigmas: sigmas, squaredDistance: squared, feasible: feasible)
-            results.append(Module(
-                name: name, distance: squared.squareRoot(), rewindError: errors[rewindIndex],
-                errorAlongAlpha: errors, criticality: best?.value, alpha: best?.alpha, sigma: best?.sigma))
+            results.append(
+                Module(
+                    name: name, distance: squared.squareRoot(), rewindError: errors[rewindIndex],
+                    errorAlongAlpha: errors, criticality: best?.value, alpha: best?.alpha, sigma: best?.sigma))
             // Restore the module to its final value before the next one.
             place(alpha: 1, sigma: 0, draw: 0)
         }
-        return ModuleCriticality(alphas: alphas, sigmas: sigmas, samples: samples, epsilon: epsilon, finalError: finalError, modules: results)
+        return ModuleCriticality(
+            alphas: alphas, sigmas: sigmas, samples: samples, epsilon: epsilon, finalError: finalError, modules: results
+        )
     }
 }

@@ -32,14 +32,16 @@ public struct ParameterDistance: Codable, Sendable, Equatable {
 
     /// The distances between `a` and `b` (the reference for relative distances); with
     /// `skippingHead` the head (`fc`) is left out, so models with different class counts compare.
-    public static func between(_ a: ResNet, _ b: ResNet, includeBuffers: Bool = false, skippingHead: Bool = false) throws
+    public static func between(_ a: ResNet, _ b: ResNet, includeBuffers: Bool = false, skippingHead: Bool = false)
+        throws
         -> ParameterDistance
     {
         var (ca, cb) = (a.configuration, b.configuration)
         if skippingHead { (ca.classes, cb.classes) = (0, 0) }
         guard ca == cb else {
             throw AnalysisError.shapeMismatch(
-                "the models differ in architecture (\(a.configuration.name) \(a.configuration.widths), \(a.configuration.classes) classes vs \(b.configuration.name) \(b.configuration.widths), \(b.configuration.classes) classes); distances need the same one")
+                "the models differ in architecture (\(a.configuration.name) \(a.configuration.widths), \(a.configuration.classes) classes vs \(b.configuration.name) \(b.configuration.widths), \(b.configuration.classes) classes); distances need the same one"
+            )
         }
         var modules: [Module] = []
         for ((name, stateA), (_, stateB)) in zip(a.modules, b.modules) where !(skippingHead && name == "fc") {
@@ -49,7 +51,8 @@ public struct ParameterDistance: Codable, Sendable, Equatable {
                 tensorsA += stateA.buffers.map(\.buffer.value)
                 tensorsB += stateB.buffers.map(\.buffer.value)
             }
-            var squared = 0.0, norm = 0.0
+            var squared = 0.0
+            var norm = 0.0
             for (x, y) in zip(tensorsA, tensorsB) {
                 let (p, q) = (x.unsafePointer, y.unsafePointer)
                 for i in 0..<x.count {

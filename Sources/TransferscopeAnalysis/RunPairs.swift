@@ -19,7 +19,9 @@ public enum PairKind: String, Codable, Sendable, CaseIterable {
     case scratch = "RI-T"
 
     /// Whether the pair (or run) involves only P-T models and P.
-    public var isFineTunedOnly: Bool { [.sourceAndFineTuned, .fineTunedPair, .fineTunedAndStart, .fineTuned].contains(self) }
+    public var isFineTunedOnly: Bool {
+        [.sourceAndFineTuned, .fineTunedPair, .fineTunedAndStart, .fineTuned].contains(self)
+    }
 }
 
 /// Two runs compared by an analysis, and the kind of the pair.

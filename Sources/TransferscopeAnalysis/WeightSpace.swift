@@ -9,7 +9,8 @@ public enum WeightSpace {
     static func requireSameArchitecture(_ work: ResNet, _ models: [ResNet]) throws {
         for model in models where model.configuration != work.configuration {
             throw AnalysisError.shapeMismatch(
-                "the models differ in architecture: \(model.configuration.differences(from: work.configuration)); give checkpoints of one architecture")
+                "the models differ in architecture: \(model.configuration.differences(from: work.configuration)); give checkpoints of one architecture"
+            )
         }
     }
 
@@ -23,7 +24,9 @@ public enum WeightSpace {
             for i in 0..<x.count { r[i] = wa * p[i] + wb * q[i] }
         }
         for i in 0..<sw.parameters.count {
-            mix(sa.parameters[i].parameter.value, sb.parameters[i].parameter.value, into: &sw.parameters[i].parameter.value)
+            mix(
+                sa.parameters[i].parameter.value, sb.parameters[i].parameter.value,
+                into: &sw.parameters[i].parameter.value)
         }
         for i in 0..<sw.buffers.count where buffers {
             mix(sa.buffers[i].buffer.value, sb.buffers[i].buffer.value, into: &sw.buffers[i].buffer.value)
@@ -58,7 +61,9 @@ public enum WeightSpace {
         let size = min(batchSize, images.count)
         for b in 0..<max(1, min(batches, images.count / max(size, 1))) {
             let indices = Array(order[(b * size)..<((b + 1) * size)])
-            _ = model.forward(BatchLoader.batch(images, indices: indices).inputs, training: true, capturing: [], keepingForBackward: false)
+            _ = model.forward(
+                BatchLoader.batch(images, indices: indices).inputs, training: true, capturing: [],
+                keepingForBackward: false)
         }
         for (norm, momentum) in zip(norms, momenta) { norm.momentum = momentum }
         for (counter, value) in zip(model.namedState.counters, counters) { counter.counter.value = value }

@@ -30,7 +30,9 @@ public enum Checkpoint {
     }
 
     /// Loads the weights at `path` into an existing model (strict by default).
-    public static func load(into model: ResNet, from path: String, strict: Bool = true, skipping: Set<String> = []) throws {
+    public static func load(into model: ResNet, from path: String, strict: Bool = true, skipping: Set<String> = [])
+        throws
+    {
         let file = try SafeTensors(contentsOf: path)
         try StateDict.load(file, into: model.namedState, path: path, strict: strict, skipping: skipping)
     }
@@ -49,7 +51,10 @@ public enum Checkpoint {
     public static func architecture(metadata: [String: String], path: String) throws -> ResNetConfiguration {
         guard let text = metadata[architectureKey] else {
             throw SafeTensorsError.malformed(
-                path: path, reason: "its metadata has no \(architectureKey), so it is not a checkpoint written by Transferscope (train, model init); only those can be loaded")
+                path: path,
+                reason:
+                    "its metadata has no \(architectureKey), so it is not a checkpoint written by Transferscope (train, model init); only those can be loaded"
+            )
         }
         do {
             return try JSONDecoder().decode(ResNetConfiguration.self, from: Data(text.utf8))
@@ -57,7 +62,9 @@ public enum Checkpoint {
             throw SafeTensorsError.malformed(path: path, reason: "its recorded \(error.localizedDescription)")
         } catch {
             throw SafeTensorsError.malformed(
-                path: path, reason: "its \(architectureKey) metadata is not a readable architecture (\(describeDecodingError(error)))")
+                path: path,
+                reason:
+                    "its \(architectureKey) metadata is not a readable architecture (\(describeDecodingError(error)))")
         }
     }
 
@@ -67,11 +74,14 @@ public enum Checkpoint {
         let configuration = try architecture(of: file, path: path)
         // A small file claiming a huge architecture is refused before the model is allocated.
         let stored = file.entries.values.reduce(0) { total, entry in
-            if case let .float32(_, values) = entry { return total + values.count } else { return total }
+            if case .float32(_, let values) = entry { return total + values.count } else { return total }
         }
         guard stored >= configuration.parameterCount else {
             throw SafeTensorsError.malformed(
-                path: path, reason: "its architecture has \(configuration.parameterCount) parameters but it holds only \(stored) float values")
+                path: path,
+                reason:
+                    "its architecture has \(configuration.parameterCount) parameters but it holds only \(stored) float values"
+            )
         }
         var generator = RandomGenerator(seed: 0)
         let model = ResNet(configuration, generator: &generator)

@@ -35,7 +35,8 @@ public enum OptimizerState {
             }
             let expected = StateDict.pytorchShape(parameter.value.shape, layout: parameter.layout)
             guard shape == expected else {
-                throw StateDictError.shapeMismatch(path: path, key: "momentum_buffer." + name, expected: expected, found: shape)
+                throw StateDictError.shapeMismatch(
+                    path: path, key: "momentum_buffer." + name, expected: expected, found: shape)
             }
             buffers.append(StateDict.internalLayout(Tensor(shape: shape, scalars: values), layout: parameter.layout))
         }

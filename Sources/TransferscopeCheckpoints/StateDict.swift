@@ -15,18 +15,23 @@ public enum StateDictError: Error, LocalizedError, Equatable {
     /// The message for the user: the checkpoint, the key, and how it differs from the model.
     public var errorDescription: String? {
         switch self {
-        case let .missingKeys(path, keys):
-            return "\(path) lacks \(keys.count) key(s) the model needs: \(keys.prefix(8).joined(separator: ", "))\(keys.count > 8 ? ", ..." : ""). Is it a checkpoint of the same architecture?"
-        case let .unexpectedKeys(path, keys):
-            return "\(path) has \(keys.count) key(s) the model does not have: \(keys.prefix(8).joined(separator: ", "))\(keys.count > 8 ? ", ..." : ""). Is it a checkpoint of the same architecture?"
-        case let .shapeMismatch(path, key, expected, found):
-            return "\(path): \(key) has shape \(found) but the model expects \(expected). Check the architecture, widths, input channels and classes."
-        case let .wrongType(path, key, expected):
+        case .missingKeys(let path, let keys):
+            return
+                "\(path) lacks \(keys.count) key(s) the model needs: \(keys.prefix(8).joined(separator: ", "))\(keys.count > 8 ? ", ..." : ""). Is it a checkpoint of the same architecture?"
+        case .unexpectedKeys(let path, let keys):
+            return
+                "\(path) has \(keys.count) key(s) the model does not have: \(keys.prefix(8).joined(separator: ", "))\(keys.count > 8 ? ", ..." : ""). Is it a checkpoint of the same architecture?"
+        case .shapeMismatch(let path, let key, let expected, let found):
+            return
+                "\(path): \(key) has shape \(found) but the model expects \(expected). Check the architecture, widths, input channels and classes."
+        case .wrongType(let path, let key, let expected):
             return "\(path): \(key) should be \(expected)."
-        case let .nonFinite(path, key, count):
-            return "\(path): \(key) holds \(count) NaN or infinite value(s); the model it came from diverged or the file is damaged. Use a checkpoint from before the divergence (checkpoints/epoch-NNNN.safetensors) or train again with a lower --lr."
-        case let .negativeVariance(path, key):
-            return "\(path): \(key) holds a negative variance; the file is damaged. Re-create it or point to another checkpoint."
+        case .nonFinite(let path, let key, let count):
+            return
+                "\(path): \(key) holds \(count) NaN or infinite value(s); the model it came from diverged or the file is damaged. Use a checkpoint from before the divergence (checkpoints/epoch-NNNN.safetensors) or train again with a lower --lr."
+        case .negativeVariance(let path, let key):
+            return
+                "\(path): \(key) holds a negative variance; the file is damaged. Re-create it or point to another checkpoint."
         }
     }
 }
@@ -85,7 +90,7 @@ public enum StateDict {
         var floatUpdates: [(Tensor, (Tensor) -> Void)] = []
         func floats(_ name: String, expected: [Int]) throws -> Tensor? {
             guard wanted.contains(name), let entry = file.entries[name] else { return nil }
-            guard case let .float32(shape, values) = entry else {
+            guard case .float32(let shape, let values) = entry else {
                 throw StateDictError.wrongType(path: path, key: name, expected: "F32")
             }
             guard shape == expected else {
@@ -106,12 +111,14 @@ public enum StateDict {
             }
         }
         for (name, buffer) in state.buffers {
-            if let t = try floats(name, expected: buffer.value.shape) { floatUpdates.append((t, { buffer.value = $0 })) }
+            if let t = try floats(name, expected: buffer.value.shape) {
+                floatUpdates.append((t, { buffer.value = $0 }))
+            }
         }
         var counterUpdates: [(Counter, Int64)] = []
         for (name, counter) in state.counters where wanted.contains(name) {
             guard let entry = file.entries[name] else { continue }
-            guard case let .int64(shape, values) = entry, values.count == 1, shape.isEmpty || shape == [1] else {
+            guard case .int64(let shape, let values) = entry, values.count == 1, shape.isEmpty || shape == [1] else {
                 throw StateDictError.wrongType(path: path, key: name, expected: "an I64 scalar")
             }
             counterUpdates.append((counter, values[0]))

@@ -20,12 +20,14 @@ public enum BLAS {
     /// C = alpha * A A^T + beta * C for A [n, k] (row-major), filling both triangles of C [n, n]
     /// (ssyrk computes the upper one; half the work of sgemm).
     public static func symmetricRankK(
-        n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+        n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, beta: Float,
+        c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if n == 0 { return }
         typealias CBLAS = OpenBLASLibrary.CBLAS
         OpenBLASLibrary.shared.ssyrk(
-            CBLAS.rowMajor, CBLAS.upper, CBLAS.noTranspose, Int32(n), Int32(k), alpha, a, Int32(lda), beta, c, Int32(ldc))
+            CBLAS.rowMajor, CBLAS.upper, CBLAS.noTranspose, Int32(n), Int32(k), alpha, a, Int32(lda), beta, c,
+            Int32(ldc))
         for i in 0..<n {
             for j in 0..<i { c[i * ldc + j] = c[j * ldc + i] }
         }

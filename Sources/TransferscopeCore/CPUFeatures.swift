@@ -24,9 +24,9 @@ public enum CPUFeatures {
     /// Whether the processor has AVX-512F with VL, what the `TransferscopeAVX512` kernels need.
     public static var processorHasAVX512: Bool {
         #if arch(x86_64)
-        return flags.contains("avx512f") && flags.contains("avx512vl")
+            return flags.contains("avx512f") && flags.contains("avx512vl")
         #else
-        return false
+            return false
         #endif
     }
 
@@ -38,10 +38,10 @@ public enum CPUFeatures {
     /// The lines of `/proc/cpuinfo` (empty where there is none); fields come from the first processor.
     private static let cpuinfo: [Substring] = {
         #if os(Linux)
-        let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        return text.split(separator: "\n")
+            let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+            return text.split(separator: "\n")
         #else
-        return []
+            return []
         #endif
     }()
 

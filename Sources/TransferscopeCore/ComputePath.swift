@@ -20,10 +20,12 @@ public struct ComputePath: Codable, Sendable, Equatable {
         if CPUFeatures.hasAVX512Family { features.append("AVX-512") }
         if CPUFeatures.hasAVX2 { features.append("AVX2+FMA") }
         return ComputePath(
-            blas: library.map { $0.configuration.split(separator: " ").prefix(2).joined(separator: " ") } ?? "not loaded",
+            blas: library.map { $0.configuration.split(separator: " ").prefix(2).joined(separator: " ") }
+                ?? "not loaded",
             blasCoreType: library?.coreType ?? "none",
             blasCoreTypeSource: library?.coreTypeSource.rawValue ?? "",
-            convolutionKernels: !ConvolutionKernels.current.direct ? "im2col + sgemm"
+            convolutionKernels: !ConvolutionKernels.current.direct
+                ? "im2col + sgemm"
                 : ConvolutionKernels.current.avx512 ? "AVX-512" : (CPUFeatures.hasAVX2 ? "AVX2+FMA" : "portable"),
             processorFeatures: features)
     }

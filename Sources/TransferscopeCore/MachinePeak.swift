@@ -41,8 +41,9 @@ public enum MachinePeak {
         for _ in 0...rounds {  // the first round warms up (page faults, OpenBLAS buffers)
             let start = DispatchTime.now().uptimeNanoseconds
             DispatchQueue.concurrentPerform(iterations: threads) { t in
-                BLAS.sgemm(transposeA: false, transposeB: false, m: n, n: n, k: n, a: a.unsafePointer, lda: n,
-                           b: b.unsafePointer, ldb: n, beta: 0, c: c.value + t * n * n, ldc: n)
+                BLAS.sgemm(
+                    transposeA: false, transposeB: false, m: n, n: n, k: n, a: a.unsafePointer, lda: n,
+                    b: b.unsafePointer, ldb: n, beta: 0, c: c.value + t * n * n, ldc: n)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             best = max(best, 2 * Double(threads * n * n * n) / seconds / 1e9)
@@ -56,15 +57,33 @@ public enum MachinePeak {
 @inline(never) @_optimize(speed)
 func fmaLoopAVX2(iterations: Int) -> Float {
     typealias V = SIMD8<Float>
-    let x = V(repeating: 0.999_999), y = V(repeating: 1e-7)
-    var a0 = V(repeating: 1), a1 = V(repeating: 2), a2 = V(repeating: 3), a3 = V(repeating: 4)
-    var a4 = V(repeating: 5), a5 = V(repeating: 6), a6 = V(repeating: 7), a7 = V(repeating: 8)
-    var a8 = V(repeating: 9), a9 = V(repeating: 10), a10 = V(repeating: 11), a11 = V(repeating: 12)
+    let x = V(repeating: 0.999_999)
+    let y = V(repeating: 1e-7)
+    var a0 = V(repeating: 1)
+    var a1 = V(repeating: 2)
+    var a2 = V(repeating: 3)
+    var a3 = V(repeating: 4)
+    var a4 = V(repeating: 5)
+    var a5 = V(repeating: 6)
+    var a6 = V(repeating: 7)
+    var a7 = V(repeating: 8)
+    var a8 = V(repeating: 9)
+    var a9 = V(repeating: 10)
+    var a10 = V(repeating: 11)
+    var a11 = V(repeating: 12)
     for _ in 0..<iterations {
-        a0 = y.addingProduct(a0, x); a1 = y.addingProduct(a1, x); a2 = y.addingProduct(a2, x)
-        a3 = y.addingProduct(a3, x); a4 = y.addingProduct(a4, x); a5 = y.addingProduct(a5, x)
-        a6 = y.addingProduct(a6, x); a7 = y.addingProduct(a7, x); a8 = y.addingProduct(a8, x)
-        a9 = y.addingProduct(a9, x); a10 = y.addingProduct(a10, x); a11 = y.addingProduct(a11, x)
+        a0 = y.addingProduct(a0, x)
+        a1 = y.addingProduct(a1, x)
+        a2 = y.addingProduct(a2, x)
+        a3 = y.addingProduct(a3, x)
+        a4 = y.addingProduct(a4, x)
+        a5 = y.addingProduct(a5, x)
+        a6 = y.addingProduct(a6, x)
+        a7 = y.addingProduct(a7, x)
+        a8 = y.addingProduct(a8, x)
+        a9 = y.addingProduct(a9, x)
+        a10 = y.addingProduct(a10, x)
+        a11 = y.addingProduct(a11, x)
     }
     let sum = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11))
     return sum.sum()

@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// OpenBLAS, loaded at run time with its kernels chosen from the processor's features.
@@ -41,14 +41,16 @@ public final class OpenBLASLibrary: @unchecked Sendable {
     /// How `coreType` was chosen: `OPENBLAS_CORETYPE` from the user, the processor's features, or OpenBLAS.
     public let coreTypeSource: CoreTypeSource
 
-    typealias SgemmFunction = @convention(c) (
-        Int32, Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32,
-        UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32
-    ) -> Void
-    typealias SsyrkFunction = @convention(c) (
-        Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32, Float,
-        UnsafeMutablePointer<Float>?, Int32
-    ) -> Void
+    typealias SgemmFunction =
+        @convention(c) (
+            Int32, Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32,
+            UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32
+        ) -> Void
+    typealias SsyrkFunction =
+        @convention(c) (
+            Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32, Float,
+            UnsafeMutablePointer<Float>?, Int32
+        ) -> Void
     typealias SetThreadsFunction = @convention(c) (Int32) -> Void
     typealias NameFunction = @convention(c) () -> UnsafeMutablePointer<CChar>?
 
@@ -85,8 +87,8 @@ public final class OpenBLASLibrary: @unchecked Sendable {
     /// Commands call `OpenBLASLibrary.loaded` first to report that error as an error instead.
     public static var shared: OpenBLASLibrary {
         switch loaded {
-        case let .success(library): return library
-        case let .failure(error): fatalError(error.message)
+        case .success(let library): return library
+        case .failure(let error): fatalError(error.message)
         }
     }
 
@@ -94,17 +96,19 @@ public final class OpenBLASLibrary: @unchecked Sendable {
     /// fastest, or nil to leave the choice to OpenBLAS (no AVX2, or not x86-64).
     public static func coreType(forFlags flags: Set<String>, vendor: String) -> String? {
         #if arch(x86_64)
-        if CPUFeatures.avx512FamilyFlags.allSatisfy(flags.contains) {
-            return "SkylakeX"
-        }
-        if flags.contains("avx2") && flags.contains("fma") {
-            return vendor == "AuthenticAMD" || vendor == "HygonGenuine" ? "Zen" : "Haswell"
-        }
+            if CPUFeatures.avx512FamilyFlags.allSatisfy(flags.contains) {
+                return "SkylakeX"
+            }
+            if flags.contains("avx2") && flags.contains("fma") {
+                return vendor == "AuthenticAMD" || vendor == "HygonGenuine" ? "Zen" : "Haswell"
+            }
         #endif
         return nil
     }
 
-    static let candidatePaths = ["libopenblas.so.0", "libopenblas.so", "libopenblas.dylib", "/opt/homebrew/opt/openblas/lib/libopenblas.dylib"]
+    static let candidatePaths = [
+        "libopenblas.so.0", "libopenblas.so", "libopenblas.dylib", "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+    ]
 
     private static func load() throws -> OpenBLASLibrary {
         let environment = ProcessInfo.processInfo.environment
@@ -121,31 +125,38 @@ public final class OpenBLASLibrary: @unchecked Sendable {
         var failures: [String] = []
         for candidate in paths {
             handle = dlopen(candidate, RTLD_NOW | RTLD_LOCAL)
-            if handle != nil { path = candidate; break }
+            if handle != nil {
+                path = candidate
+                break
+            }
             failures.append(dlerror().map { String(cString: $0) } ?? candidate)
         }
         guard let handle else {
-            throw LoadError(message: """
-                OpenBLAS could not be loaded (\(failures.joined(separator: "; "))). \
-                Install it (Debian/Ubuntu: apt-get install libopenblas0-pthread, or run scripts/install-deps.sh), \
-                or set TRANSFERSCOPE_OPENBLAS to the path of libopenblas.so.
-                """)
+            throw LoadError(
+                message: """
+                    OpenBLAS could not be loaded (\(failures.joined(separator: "; "))). \
+                    Install it (Debian/Ubuntu: apt-get install libopenblas0-pthread, or run scripts/install-deps.sh), \
+                    or set TRANSFERSCOPE_OPENBLAS to the path of libopenblas.so.
+                    """)
         }
         func symbol<T>(_ name: String, as type: T.Type) throws -> T {
             guard let address = dlsym(handle, name) else {
-                throw LoadError(message: "\(path) has no symbol \(name): it is not an OpenBLAS build Transferscope can use")
+                throw LoadError(
+                    message: "\(path) has no symbol \(name): it is not an OpenBLAS build Transferscope can use")
             }
             return unsafeBitCast(address, to: type)
         }
         let configuration = try symbol("openblas_get_config", as: NameFunction.self)().map { String(cString: $0) } ?? ""
         if configuration.contains("USE64BITINT") {
-            throw LoadError(message: """
-                \(path) is built with 64-bit integers (\(configuration)); Transferscope calls the 32-bit interface. \
-                Point TRANSFERSCOPE_OPENBLAS at the 32-bit library (Debian: libopenblas0-pthread, not libopenblas64-0).
-                """)
+            throw LoadError(
+                message: """
+                    \(path) is built with 64-bit integers (\(configuration)); Transferscope calls the 32-bit interface. \
+                    Point TRANSFERSCOPE_OPENBLAS at the 32-bit library (Debian: libopenblas0-pthread, not libopenblas64-0).
+                    """)
         }
         try symbol("openblas_set_num_threads", as: SetThreadsFunction.self)(1)
-        let coreName = try symbol("openblas_get_corename", as: NameFunction.self)().map { String(cString: $0) } ?? "unknown"
+        let coreName =
+            try symbol("openblas_get_corename", as: NameFunction.self)().map { String(cString: $0) } ?? "unknown"
         return OpenBLASLibrary(
             path: path, coreType: coreName, configuration: configuration,
             coreTypeSource: userCoreType != nil ? .user : (chosen != nil ? .processorFeatures : .library),

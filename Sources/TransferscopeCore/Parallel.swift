@@ -1,7 +1,6 @@
-import TransferscopeIO
-
 import Dispatch
 import Foundation
+import TransferscopeIO
 
 /// The engine's one level of threading: a fixed number of workers, each given a fixed,
 /// contiguous share of the work, so that the same thread count gives the same bits.
@@ -32,8 +31,9 @@ public enum Parallel {
     /// Runs `body` with `count` workers for the kernels it starts (in this task and the tasks
     /// it creates), then restores the count it found.
     public static func withWorkers<Result>(_ count: Int, _ body: () throws -> Result) rethrows -> Result {
-        precondition((1...Limits.threads).contains(count),
-                     "Parallel.withWorkers: needs 1...\(Limits.threads) workers, got \(count)")
+        precondition(
+            (1...Limits.threads).contains(count),
+            "Parallel.withWorkers: needs 1...\(Limits.threads) workers, got \(count)")
         return try $workerCount.withValue(count, operation: body)
     }
 

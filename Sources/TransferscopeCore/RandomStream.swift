@@ -90,33 +90,33 @@ public enum RandomStream: Hashable, Sendable {
     /// The case's fields packed into the low 56 bits (each checked against its width).
     private var payload: UInt64 {
         switch self {
-        case let .epochOrder(epoch):
+        case .epochOrder(let epoch):
             return Self.field(epoch, bits: 56, "epochOrder epoch (Limits.epochs)")
-        case let .augmentation(epoch, image):
+        case .augmentation(let epoch, let image):
             return Self.field(epoch, bits: 24, "augmentation epoch (Limits.epochs)") << 32
                 | Self.field(image, bits: 32, "augmentation image (Limits.images)")
         case .trainingEvaluationSubset, .interpolationTrainSubset, .batchNormReestimation, .bezierDraws:
             return 0
-        case let .classSubset(label):
+        case .classSubset(let label):
             return Self.field(label, bits: 56, "classSubset label (Limits.classes)")
-        case let .testSplit(label):
+        case .testSplit(let label):
             return Self.field(label, bits: 56, "testSplit label (Limits.classes)")
-        case let .proceduralImage(index):
+        case .proceduralImage(let index):
             return Self.field(index, bits: 56, "proceduralImage index (Limits.images)")
-        case let .gridRow(row):
+        case .gridRow(let row):
             return Self.field(row, bits: 56, "gridRow row (Limits.classes)")
-        case let .basinDirection(index):
+        case .basinDirection(let index):
             return Self.field(index, bits: 56, "basinDirection index (Limits.draws)")
-        case let .criticalityDraw(module, draw, sigmaMillionths):
+        case .criticalityDraw(let module, let draw, let sigmaMillionths):
             // A ResNet within Limits.stages and Limits.blocksPerStage has far fewer than 2^20
             // modules; sigma lies in [0, 1], so at most 1,000,000 millionths < 2^20.
             return Self.field(module, bits: 20, "criticalityDraw module (Limits.stages x Limits.blocksPerStage)") << 36
                 | Self.field(draw, bits: 16, "criticalityDraw draw (Limits.draws)") << 20
                 | Self.field(sigmaMillionths, bits: 20, "criticalityDraw sigma (in [0, 1])")
-        case let .catalogueClass(label):
+        case .catalogueClass(let label):
             // Below 2^32, so apart from the sketch digits' ids (2^32 and up).
             return Self.field(label, bits: 32, "catalogueClass label (Limits.classes)")
-        case let .catalogueSketchDigit(split, image):
+        case .catalogueSketchDigit(let split, let image):
             precondition(split == 1 || split == 2, "RandomStream.catalogueSketchDigit: split 1 or 2, got \(split)")
             return UInt64(split) << 32 | Self.field(image, bits: 32, "catalogueSketchDigit image (Limits.images)")
         }

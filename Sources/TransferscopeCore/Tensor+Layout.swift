@@ -4,11 +4,14 @@ extension Tensor {
     ///
     /// Used at the PyTorch boundary: NCHW <-> NHWC and OIHW <-> HWIO.
     public func permuted(_ permutation: [Int]) -> Tensor {
-        precondition(shape.count == 4 && permutation.sorted() == [0, 1, 2, 3],
-                     "Tensor.permuted: needs a 4-D tensor and a permutation of 0...3, got \(shape), \(permutation)")
+        precondition(
+            shape.count == 4 && permutation.sorted() == [0, 1, 2, 3],
+            "Tensor.permuted: needs a 4-D tensor and a permutation of 0...3, got \(shape), \(permutation)")
         let newShape = permutation.map { shape[$0] }
         var sourceStrides = [1, 1, 1, 1]
-        for axis in stride(from: 2, through: 0, by: -1) { sourceStrides[axis] = sourceStrides[axis + 1] * shape[axis + 1] }
+        for axis in stride(from: 2, through: 0, by: -1) {
+            sourceStrides[axis] = sourceStrides[axis + 1] * shape[axis + 1]
+        }
         let s = permutation.map { sourceStrides[$0] }
         var result = Tensor(uninitializedShape: newShape)
         let source = unsafePointer

@@ -20,7 +20,8 @@ public enum DataError: Error, LocalizedError, Equatable {
     /// The reason alone, for messages that name the file themselves.
     public var reason: String {
         switch self {
-        case let .unreadable(_, reason), let .malformed(_, reason), let .corruptImage(_, reason), let .unsupported(_, reason):
+        case .unreadable(_, let reason), .malformed(_, let reason), .corruptImage(_, let reason),
+            .unsupported(_, let reason):
             return reason
         default: return errorDescription ?? "\(self)"
         }
@@ -29,27 +30,30 @@ public enum DataError: Error, LocalizedError, Equatable {
     /// What went wrong, naming the file or dataset, and what to do about it.
     public var errorDescription: String? {
         switch self {
-        case let .unreadable(path, reason):
+        case .unreadable(let path, let reason):
             return "cannot read \(path): \(reason). Check that the path exists and is readable."
-        case let .malformed(path, reason):
+        case .malformed(let path, let reason):
             return "\(path) is not valid: \(reason). Re-create or re-download the file."
-        case let .corruptImage(path, reason):
-            return "\(path) is not a readable image: \(reason). Re-create or remove it, or pass --skip-corrupt to leave such images out."
-        case let .unsupported(path, reason):
+        case .corruptImage(let path, let reason):
+            return
+                "\(path) is not a readable image: \(reason). Re-create or remove it, or pass --skip-corrupt to leave such images out."
+        case .unsupported(let path, let reason):
             return "\(path): \(reason)."
-        case let .notInstalled(dataset, howToInstall):
+        case .notInstalled(let dataset, let howToInstall):
             return "the built-in dataset \(dataset) is not installed on this machine. Install it with: \(howToInstall)"
-        case let .notPrepared(dataset):
+        case .notPrepared(let dataset):
             return "the built-in dataset \(dataset) has not been prepared. Run: transferscope data prepare \(dataset)"
-        case let .unknownDataset(name, known):
-            return "unknown dataset '\(name)'. Use one of \(known.joined(separator: ", ")), 'procedural', a folder of class subfolders, or FORMAT:PATH (see transferscope data --help)."
-        case let .invalidSpecification(message):
+        case .unknownDataset(let name, let known):
+            return
+                "unknown dataset '\(name)'. Use one of \(known.joined(separator: ", ")), 'procedural', a folder of class subfolders, or FORMAT:PATH (see transferscope data --help)."
+        case .invalidSpecification(let message):
             return message
-        case let .unwritable(path, reason):
-            return "cannot write \(path): \(reason). Check that the directory exists and is writable, and that the disk has room."
-        case let .empty(path):
+        case .unwritable(let path, let reason):
+            return
+                "cannot write \(path): \(reason). Check that the directory exists and is writable, and that the disk has room."
+        case .empty(let path):
             return "\(path) holds no images."
-        case let .emptyFolder(path):
+        case .emptyFolder(let path):
             return "\(path) holds no images. Point to a folder with one subfolder of PNG/JPEG images per class."
         }
     }

@@ -19,11 +19,11 @@ extension DatasetSource {
         switch self {
         case .procedural:
             return describing
-        case let .builtIn(name):
+        case .builtIn(let name):
             return Self.preparedDigest(name: name, folder: Catalogue.preparedFolder(name))
-        case let .idx(paths), let .npy(paths), let .csv(paths):
+        case .idx(let paths), .npy(let paths), .csv(let paths):
             return Self.filesDigest(paths)
-        case let .folder(path):
+        case .folder(let path):
             var digest = ContentDigest()
             for root in Self.splitFolders(path).map({ [$0.train, $0.test] }) ?? [path] {
                 digest.add(root)

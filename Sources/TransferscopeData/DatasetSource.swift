@@ -44,7 +44,8 @@ public enum DatasetSource: Equatable, Sendable {
         case "idx", "npy":
             guard parts.count == 2 || parts.count == 4 else {
                 throw DataError.invalidSpecification(
-                    "\(scheme): needs TRAIN_IMAGES,TRAIN_LABELS or TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS, got '\(rest)'")
+                    "\(scheme): needs TRAIN_IMAGES,TRAIN_LABELS or TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS, got '\(rest)'"
+                )
             }
             self = scheme == "idx" ? .idx(parts) : .npy(parts)
         case "csv":
@@ -59,7 +60,8 @@ public enum DatasetSource: Equatable, Sendable {
                 self = .builtIn(text)
             } else {
                 var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory), isDirectory.boolValue else {
+                guard FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory), isDirectory.boolValue
+                else {
                     throw DataError.unknownDataset(name: text, known: Catalogue.entries.map(\.name))
                 }
                 self = .folder(text)
@@ -84,7 +86,9 @@ public enum DatasetSource: Equatable, Sendable {
 
     /// The train and test splits, and the files skipped as corrupt. The training split must
     /// hold images of at least two classes and of every class it names.
-    public func load(options: Options = Options()) throws -> (splits: DatasetSplits, skipped: [(path: String, reason: String)]) {
+    public func load(options: Options = Options()) throws -> (
+        splits: DatasetSplits, skipped: [(path: String, reason: String)]
+    ) {
         let loaded = try loadSplits(options: options)
         let train = loaded.splits.train
         guard train.classNames.count >= 2 else {
@@ -94,10 +98,12 @@ public enum DatasetSource: Equatable, Sendable {
         let missing = train.classCounts.indices.filter { train.classCounts[$0] == 0 }.map { train.classNames[$0] }
         guard missing.isEmpty else {
             throw DataError.invalidSpecification(
-                "\(describing): the training split has no image of class(es) \(missing.prefix(8).joined(separator: ", ")); every class needs training images")
+                "\(describing): the training split has no image of class(es) \(missing.prefix(8).joined(separator: ", ")); every class needs training images"
+            )
         }
         guard !loaded.splits.test.labels.isEmpty else {
-            throw DataError.invalidSpecification("\(describing): the test split is empty; give more images or a larger --test-fraction")
+            throw DataError.invalidSpecification(
+                "\(describing): the test split is empty; give more images or a larger --test-fraction")
         }
         return loaded
     }
@@ -105,12 +111,14 @@ public enum DatasetSource: Equatable, Sendable {
     /// The source as the user wrote it, for messages.
     var describing: String {
         switch self {
-        case let .builtIn(name): return name
-        case let .procedural(options): return "procedural:" + options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-        case let .folder(path): return path
-        case let .idx(paths): return "idx:" + paths.joined(separator: ",")
-        case let .npy(paths): return "npy:" + paths.joined(separator: ",")
-        case let .csv(paths): return "csv:" + paths.joined(separator: ",")
+        case .builtIn(let name): return name
+        case .procedural(let options):
+            return "procedural:"
+                + options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        case .folder(let path): return path
+        case .idx(let paths): return "idx:" + paths.joined(separator: ",")
+        case .npy(let paths): return "npy:" + paths.joined(separator: ",")
+        case .csv(let paths): return "csv:" + paths.joined(separator: ",")
         }
     }
 
@@ -120,44 +128,56 @@ public enum DatasetSource: Equatable, Sendable {
         }
         func name(_ path: String) -> String {
             var base = (path as NSString).lastPathComponent
-            for suffix in [".gz", ".csv", ".npy", "-images-idx3-ubyte"] where base.hasSuffix(suffix) { base.removeLast(suffix.count) }
+            for suffix in [".gz", ".csv", ".npy", "-images-idx3-ubyte"] where base.hasSuffix(suffix) {
+                base.removeLast(suffix.count)
+            }
             return base
         }
         switch self {
-        case let .builtIn(dataset):
+        case .builtIn(let dataset):
             return (try Catalogue.load(dataset), [])
-        case let .procedural(options):
+        case .procedural(let options):
             let generator = try Self.proceduralGenerator(options)
-            let (train, test) = (try Self.proceduralCount(options, "train", 2000), try Self.proceduralCount(options, "test", 500))
-            for count in [train, test] where Limits.product([count, generator.side, generator.side, generator.channels]).map({ $0 > Limits.elements }) ?? true {
+            let (train, test) = (
+                try Self.proceduralCount(options, "train", 2000), try Self.proceduralCount(options, "test", 500)
+            )
+            for count in [train, test]
+            where Limits.product([count, generator.side, generator.side, generator.channels]).map({
+                $0 > Limits.elements
+            }) ?? true {
                 throw DataError.invalidSpecification(
-                    "procedural: \(count) images of \(generator.side)x\(generator.side)x\(generator.channels) exceed the \(Limits.elements) values supported")
+                    "procedural: \(count) images of \(generator.side)x\(generator.side)x\(generator.channels) exceed the \(Limits.elements) values supported"
+                )
             }
             let shift = options["shift"].map { "-shift\($0)" } ?? ""
             return (generator.splits(train: train, test: test, name: "procedural" + shift), [])
-        case let .folder(path):
+        case .folder(let path):
             if let (train, test) = Self.splitFolders(path) {
-                let a = try ImageFolderReader.read(train, name: name(path), side: options.folderImageSide, skipCorrupt: options.skipCorrupt)
+                let a = try ImageFolderReader.read(
+                    train, name: name(path), side: options.folderImageSide, skipCorrupt: options.skipCorrupt)
                 let b = try ImageFolderReader.read(
-                    test, name: name(path), side: options.folderImageSide, channels: a.dataset.channels, skipCorrupt: options.skipCorrupt)
+                    test, name: name(path), side: options.folderImageSide, channels: a.dataset.channels,
+                    skipCorrupt: options.skipCorrupt)
                 guard a.dataset.classNames == b.dataset.classNames else {
                     throw DataError.malformed(path: test, reason: "its class folders differ from those of \(train)")
                 }
                 return (DatasetSplits(train: a.dataset, test: b.dataset), a.skipped + b.skipped)
             }
-            let all = try ImageFolderReader.read(path, name: name(path), side: options.folderImageSide, skipCorrupt: options.skipCorrupt)
+            let all = try ImageFolderReader.read(
+                path, name: name(path), side: options.folderImageSide, skipCorrupt: options.skipCorrupt)
             return (split(all.dataset), all.skipped)
-        case let .idx(paths), let .npy(paths):
+        case .idx(let paths), .npy(let paths):
             let isIDX = { if case .idx = self { return true } else { return false } }()
             func read(_ images: String, _ labels: String, classes: [String]?) throws -> ImageDataset {
-                isIDX ? try IDXReader.read(images: images, labels: labels, name: name(images), classNames: classes)
+                isIDX
+                    ? try IDXReader.read(images: images, labels: labels, name: name(images), classNames: classes)
                     : try NPYReader.read(images: images, labels: labels, name: name(images), classNames: classes)
             }
             let train = try read(paths[0], paths[1], classes: nil)
             guard paths.count == 4 else { return (split(train), []) }
             let test = try read(paths[2], paths[3], classes: train.classNames)
             return (try matched(train, test, testPath: paths[2]), [])
-        case let .csv(paths):
+        case .csv(let paths):
             let train = try CSVReader.read(paths[0], name: name(paths[0]))
             guard paths.count == 2 else { return (split(train), []) }
             let test = try CSVReader.read(paths[1], name: name(paths[0]), classNames: train.classNames)
@@ -167,9 +187,11 @@ public enum DatasetSource: Equatable, Sendable {
 
     /// The `train/` and `test/` folders inside `path`, when it has both (they are then the splits).
     static func splitFolders(_ path: String) -> (train: String, test: String)? {
-        let train = path + "/train", test = path + "/test"
+        let train = path + "/train"
+        let test = path + "/test"
         var isDirectory: ObjCBool = false
-        let hasSplits = FileManager.default.fileExists(atPath: train, isDirectory: &isDirectory) && isDirectory.boolValue
+        let hasSplits =
+            FileManager.default.fileExists(atPath: train, isDirectory: &isDirectory) && isDirectory.boolValue
             && FileManager.default.fileExists(atPath: test, isDirectory: &isDirectory) && isDirectory.boolValue
         return hasSplits ? (train, test) : nil
     }
@@ -179,7 +201,8 @@ public enum DatasetSource: Equatable, Sendable {
         func integer(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
             guard let text = options[key] else { return fallback }
             guard let value = Int(text), range.contains(value) else {
-                throw DataError.invalidSpecification("procedural: \(key)=\(text) must be an integer in \(range.lowerBound)...\(range.upperBound)")
+                throw DataError.invalidSpecification(
+                    "procedural: \(key)=\(text) must be an integer in \(range.lowerBound)...\(range.upperBound)")
             }
             return value
         }
@@ -208,14 +231,16 @@ public enum DatasetSource: Equatable, Sendable {
     static func proceduralCount(_ options: [String: String], _ key: String, _ fallback: Int) throws -> Int {
         guard let text = options[key] else { return fallback }
         guard let value = Int(text), (1...Limits.images).contains(value) else {
-            throw DataError.invalidSpecification("procedural: \(key)=\(text) must be an integer in 1...\(Limits.images)")
+            throw DataError.invalidSpecification(
+                "procedural: \(key)=\(text) must be an integer in 1...\(Limits.images)")
         }
         return value
     }
 
     func matched(_ train: ImageDataset, _ test: ImageDataset, testPath: String) throws -> DatasetSplits {
         guard train.imageShape == test.imageShape else {
-            throw DataError.malformed(path: testPath, reason: "test images are \(test.imageShape), train images \(train.imageShape)")
+            throw DataError.malformed(
+                path: testPath, reason: "test images are \(test.imageShape), train images \(train.imageShape)")
         }
         return DatasetSplits(train: train, test: test)
     }

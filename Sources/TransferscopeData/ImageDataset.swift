@@ -25,15 +25,18 @@ public struct ImageDataset: Sendable, Equatable {
 
     /// A dataset as given; traps unless the pixel (and exact value) counts match the labels and every label is a class.
     public init(
-        name: String, height: Int, width: Int, channels: Int, pixels: [UInt8], exactValues: [Float]? = nil, labels: [Int],
+        name: String, height: Int, width: Int, channels: Int, pixels: [UInt8], exactValues: [Float]? = nil,
+        labels: [Int],
         classNames: [String]
     ) {
-        precondition(height >= 1 && width >= 1 && pixels.count == labels.count * height * width * channels,
-                     "ImageDataset: \(pixels.count) pixels for \(labels.count) images of \(height)x\(width)x\(channels)")
+        precondition(
+            height >= 1 && width >= 1 && pixels.count == labels.count * height * width * channels,
+            "ImageDataset: \(pixels.count) pixels for \(labels.count) images of \(height)x\(width)x\(channels)")
         if let exactValues {
             precondition(exactValues.count == pixels.count, "ImageDataset: exact values and pixels differ in count")
         }
-        precondition(labels.allSatisfy { $0 >= 0 && $0 < classNames.count }, "ImageDataset: a label is outside the classes")
+        precondition(
+            labels.allSatisfy { $0 >= 0 && $0 < classNames.count }, "ImageDataset: a label is outside the classes")
         self.name = name
         self.height = height
         self.width = width
@@ -86,8 +89,9 @@ public struct DatasetSplits: Sendable, Equatable {
 
     /// Two parts as given; traps when they differ in classes or image shape.
     public init(train: ImageDataset, test: ImageDataset) {
-        precondition(train.classNames == test.classNames && train.imageShape == test.imageShape,
-                     "DatasetSplits: train and test differ in classes or image shape")
+        precondition(
+            train.classNames == test.classNames && train.imageShape == test.imageShape,
+            "DatasetSplits: train and test differ in classes or image shape")
         self.train = train
         self.test = test
     }

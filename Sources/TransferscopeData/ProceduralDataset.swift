@@ -82,10 +82,14 @@ public struct ProceduralDataset: Sendable {
         for y in 0..<side {
             for x in 0..<side {
                 // Coordinates relative to the centre, rotated, in units of the radius.
-                let dx = Double(x) + 0.5 - centreX, dy = Double(y) + 0.5 - centreY
-                let u = (cosA * dx + sinA * dy) / radius, v = (-sinA * dx + cosA * dy) / radius
-                let ink = Self.ink(label: label, u: u, v: v, x: Double(x), y: Double(y), period: period, phase: phase, angle: angle)
-                let background = shift * 0.25 * (1 + sin(2 * .pi * (Double(x) + Double(y) * 0.5) / backgroundPeriod)) / 2
+                let dx = Double(x) + 0.5 - centreX
+                let dy = Double(y) + 0.5 - centreY
+                let u = (cosA * dx + sinA * dy) / radius
+                let v = (-sinA * dx + cosA * dy) / radius
+                let ink = Self.ink(
+                    label: label, u: u, v: v, x: Double(x), y: Double(y), period: period, phase: phase, angle: angle)
+                let background =
+                    shift * 0.25 * (1 + sin(2 * .pi * (Double(x) + Double(y) * 0.5) / backgroundPeriod)) / 2
                 var value = background + (ink ? contrast * (1 - background) : 0)
                 if inverted { value = 1 - value }
                 for c in 0..<channels {
@@ -98,7 +102,9 @@ public struct ProceduralDataset: Sendable {
     }
 
     /// Whether the pixel at shape coordinates (u, v) / image coordinates (x, y) is drawn.
-    static func ink(label: Int, u: Double, v: Double, x: Double, y: Double, period: Double, phase: Double, angle: Double) -> Bool {
+    static func ink(
+        label: Int, u: Double, v: Double, x: Double, y: Double, period: Double, phase: Double, angle: Double
+    ) -> Bool {
         let r = (u * u + v * v).squareRoot()
         let wave = { (t: Double) in sin(2 * .pi * t / period + phase) > 0 }
         switch label {
@@ -112,8 +118,10 @@ public struct ProceduralDataset: Sendable {
         case 7: return wave((x + y) / 1.414)
         case 8: return wave(x) != wave(y)
         default:
-            let cellX = (x / period).rounded(.down), cellY = (y / period).rounded(.down)
-            let fx = x / period - cellX - 0.5, fy = y / period - cellY - 0.5
+            let cellX = (x / period).rounded(.down)
+            let cellY = (y / period).rounded(.down)
+            let fx = x / period - cellX - 0.5
+            let fy = y / period - cellY - 0.5
             return fx * fx + fy * fy < 0.09
         }
     }

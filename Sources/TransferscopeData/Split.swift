@@ -14,7 +14,8 @@ public enum Split {
     static func stratified(
         _ dataset: ImageDataset, testFraction: Double, seed: UInt64, stream: (_ label: Int) -> RandomStream
     ) -> DatasetSplits {
-        precondition(testFraction > 0 && testFraction < 1, "Split.stratified: testFraction in (0, 1), got \(testFraction)")
+        precondition(
+            testFraction > 0 && testFraction < 1, "Split.stratified: testFraction in (0, 1), got \(testFraction)")
         var isTest = [Bool](repeating: false, count: dataset.count)
         for (label, members) in indicesByClass(dataset).enumerated() {
             var generator = RandomGenerator(seed: seed).derived(stream(label))
@@ -44,7 +45,8 @@ public enum Split {
     /// so that exactly `count` are kept. Training runs use the rounded shares (what earlier
     /// versions chose, so their runs resume on the same images); analyses that promise a number
     /// of images (`--images`) use `exact`.
-    public static func subsample(_ dataset: ImageDataset, count: Int, seed: UInt64, exact: Bool = false) -> ImageDataset {
+    public static func subsample(_ dataset: ImageDataset, count: Int, seed: UInt64, exact: Bool = false) -> ImageDataset
+    {
         guard count < dataset.count else { return dataset }
         var keep = [Bool](repeating: false, count: dataset.count)
         let fraction = Double(count) / Double(dataset.count)
@@ -52,7 +54,9 @@ public enum Split {
         let quotas = classes.map { Double($0.count) * fraction }
         var takes = quotas.map { Int($0.rounded()) }
         var missing = exact ? count - takes.reduce(0, +) : 0
-        let byRemainder = quotas.indices.sorted { (quotas[$0] - Double(takes[$0]), $1) > (quotas[$1] - Double(takes[$1]), $0) }
+        let byRemainder = quotas.indices.sorted {
+            (quotas[$0] - Double(takes[$0]), $1) > (quotas[$1] - Double(takes[$1]), $0)
+        }
         for label in byRemainder where missing > 0 && takes[label] < classes[label].count {
             takes[label] += 1
             missing -= 1

@@ -8,7 +8,7 @@ public enum ExperimentError: Error, LocalizedError, Equatable {
     /// What went wrong and what to do about it, for the user.
     public var errorDescription: String? {
         switch self {
-        case let .missingSourceCheckpoint(path):
+        case .missingSourceCheckpoint(let path):
             return "\(path) does not exist; the source run keeps the epochs given by its --checkpoint-epochs "
                 + "(train it with --checkpoint-epochs all, or pick kept epochs)"
         }

@@ -54,7 +54,8 @@ public enum TransferExperiments {
         let epochs = try RunResults.epochs(of: directory)
         let target = speedFraction * summary.finalTestAccuracy
         return RunOutcome(
-            kind: kind, seed: seed, setting: setting, directory: directory, finalTestAccuracy: summary.finalTestAccuracy,
+            kind: kind, seed: seed, setting: setting, directory: directory,
+            finalTestAccuracy: summary.finalTestAccuracy,
             curve: epochs.map { [Double($0.step), $0.testAccuracy] },
             stepsToFraction: epochs.first { $0.testAccuracy >= target }?.step)
     }
@@ -85,9 +86,14 @@ public enum TransferExperiments {
         let (side, channels) = (source.preprocessing.side, source.preprocessing.channels)
         var settings: [(String, (UInt64) throws -> BlockShuffle?)] = try blockSizes.map { b in
             _ = try BlockShuffle(blockSize: b, side: side, channels: channels, seed: 0)  // validates b
-            return ("b\(b)", { seed in b == side ? nil : try BlockShuffle(blockSize: b, side: side, channels: channels, seed: seed) })
+            return (
+                "b\(b)",
+                { seed in b == side ? nil : try BlockShuffle(blockSize: b, side: side, channels: channels, seed: seed) }
+            )
         }
-        if pixelShuffle { settings.append(("pixel", { BlockShuffle(pixelShuffleSide: side, channels: channels, seed: $0) })) }
+        if pixelShuffle {
+            settings.append(("pixel", { BlockShuffle(pixelShuffleSide: side, channels: channels, seed: $0) }))
+        }
         var outcomes: [RunOutcome] = []
         for (setting, shuffle) in settings {
             for seed in seeds {
@@ -97,7 +103,9 @@ public enum TransferExperiments {
                         kind, source: source, target: target, dataset: dataset, seed: seed, shuffle: try shuffle(seed),
                         selection: selection, threads: threads)
                     configuration.augmentation = .none
-                    try train(configuration, data: target, directory: runDirectory, label: "\(setting) \(kind.rawValue) s\(seed)", onEvent: onEvent)
+                    try train(
+                        configuration, data: target, directory: runDirectory,
+                        label: "\(setting) \(kind.rawValue) s\(seed)", onEvent: onEvent)
                     outcomes.append(try outcome(kind: kind, seed: seed, setting: setting, directory: runDirectory))
                 }
             }
@@ -107,7 +115,8 @@ public enum TransferExperiments {
 
     /// Analysis 7: P-T from each kept checkpoint `epochs` of the source run in `sourceRun`, with seeds.
     public static func checkpointChoice(
-        sourceRun: String, epochs: [Int], target: DatasetSplits, dataset: String, seeds: [UInt64], recipe: TransferRecipe,
+        sourceRun: String, epochs: [Int], target: DatasetSplits, dataset: String, seeds: [UInt64],
+        recipe: TransferRecipe,
         selection: TrainingSelection = TrainingSelection(), directory: String, threads: Int,
         onEvent: (String, TrainingEvent) -> Void = { _, _ in }
     ) throws -> [RunOutcome] {
@@ -125,7 +134,9 @@ public enum TransferExperiments {
                 let configuration = try recipe.configuration(
                     .fineTuned, source: source, target: target, dataset: dataset, seed: seed, selection: selection,
                     threads: threads)
-                try train(configuration, data: target, directory: runDirectory, label: "epoch \(epoch) PT s\(seed)", onEvent: onEvent)
+                try train(
+                    configuration, data: target, directory: runDirectory, label: "epoch \(epoch) PT s\(seed)",
+                    onEvent: onEvent)
                 outcomes.append(try outcome(kind: .fineTuned, seed: seed, setting: "\(epoch)", directory: runDirectory))
             }
         }

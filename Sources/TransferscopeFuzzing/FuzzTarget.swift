@@ -42,15 +42,24 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             case .safetensors:
                 let file = try SafeTensors(bytes: bytes, path: path)
                 var accepted = false
-                if let architecture = try? Checkpoint.architecture(of: file, path: path) { accepted = architecture.parameterCount > 0 }
-                if let preprocessing = try? ModelInput.preprocessing(of: file, path: path) { accepted = preprocessing.side > 0 || accepted }
-                if (try? StateDict.load(file, into: Self.smallModel().namedState, path: path, strict: false)) != nil { accepted = true }
-                if let dataset = try? DatasetCache.dataset(in: file, path: path) { accepted = dataset.count > 0 || accepted }
+                if let architecture = try? Checkpoint.architecture(of: file, path: path) {
+                    accepted = architecture.parameterCount > 0
+                }
+                if let preprocessing = try? ModelInput.preprocessing(of: file, path: path) {
+                    accepted = preprocessing.side > 0 || accepted
+                }
+                if (try? StateDict.load(file, into: Self.smallModel().namedState, path: path, strict: false)) != nil {
+                    accepted = true
+                }
+                if let dataset = try? DatasetCache.dataset(in: file, path: path) {
+                    accepted = dataset.count > 0 || accepted
+                }
                 return accepted
             case .idx:
                 let array = try IDXReader.parse(bytes, path: path)
                 return Self.asImagesAndLabels(array.shape, values: array.values) { images, labels in
-                    try IDXReader.dataset(images: images, labels: labels, imagesPath: path, labelsPath: path, name: "fuzz")
+                    try IDXReader.dataset(
+                        images: images, labels: labels, imagesPath: path, labelsPath: path, name: "fuzz")
                 }
             case .npy:
                 return Self.asDataset(try NPYReader.parse(bytes, path: path))
@@ -76,7 +85,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let path = "fuzz-input"
             if images.shape == array.shape {
                 let made = RawArray(dtype: "u1", shape: labels.shape, data: labels.values)
-                return try NPYReader.dataset(images: array, labels: made, imagesPath: path, labelsPath: path, name: "fuzz")
+                return try NPYReader.dataset(
+                    images: array, labels: made, imagesPath: path, labelsPath: path, name: "fuzz")
             }
             let made = RawArray(dtype: "u1", shape: images.shape, data: images.values)
             return try NPYReader.dataset(images: made, labels: array, imagesPath: path, labelsPath: path, name: "fuzz")
@@ -88,7 +98,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// only built when the shape's count is small, as a reader would check.
     static func asImagesAndLabels(
         _ shape: [Int], values: [UInt8],
-        _ build: (_ images: (shape: [Int], values: [UInt8]), _ labels: (shape: [Int], values: [UInt8])) throws -> ImageDataset
+        _ build: (_ images: (shape: [Int], values: [UInt8]), _ labels: (shape: [Int], values: [UInt8])) throws ->
+            ImageDataset
     ) -> Bool {
         guard let count = shape.first, count <= 1 << 16 else { return false }
         if shape.count == 1 {

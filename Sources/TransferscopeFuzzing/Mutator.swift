@@ -17,14 +17,17 @@ public struct Mutator {
     }
 
     static let edgeIntegers: [UInt64] = [
-        0, 1, 2, 3, 4, 7, 8, 16, 255, 256, 0x7fff, 0x8000, 0xffff, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 1 << 32, 1 << 40,
+        0, 1, 2, 3, 4, 7, 8, 16, 255, 256, 0x7fff, 0x8000, 0xffff, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 1 << 32,
+        1 << 40,
         1 << 62, UInt64(Int64.max), UInt64(bitPattern: Int64.min), UInt64.max, UInt64(bitPattern: -2),
     ]
 
     static let edgeNumbers: [String] = [
-        "0", "-0", "1", "-1", "2", "3", "-5", "255", "256", "4096", "4097", "65535", "100000", "2147483648", "4294967296",
+        "0", "-0", "1", "-1", "2", "3", "-5", "255", "256", "4096", "4097", "65535", "100000", "2147483648",
+        "4294967296",
         "9223372036854775807", "9223372036854775808", "-9223372036854775808", "18446744073709551616",
-        "99999999999999999999", "1e300", "-1e300", "1e-300", "nan", "NaN", ".nan", "inf", "-inf", ".inf", "0.5", "1.5", "",
+        "99999999999999999999", "1e300", "-1e300", "1e-300", "nan", "NaN", ".nan", "inf", "-inf", ".inf", "0.5", "1.5",
+        "",
     ]
 
     mutating func below(_ bound: Int) -> Int { bound <= 1 ? 0 : Int(generator.next() % UInt64(bound)) }
@@ -38,13 +41,17 @@ public struct Mutator {
 
     mutating func mutate(_ bytes: inout [UInt8]) {
         let choice = below(9)
-        if bytes.isEmpty && choice != 8 { bytes = [UInt8(truncatingIfNeeded: generator.next())]; return }
+        if bytes.isEmpty && choice != 8 {
+            bytes = [UInt8(truncatingIfNeeded: generator.next())]
+            return
+        }
         switch choice {
         case 0:  // flip a bit
             let i = below(bytes.count)
             bytes[i] ^= 1 << UInt8(below(8))
         case 1:  // an edge byte
-            bytes[below(bytes.count)] = [0, 1, 0x7f, 0x80, 0xff, 0x2d, 0x30, 0x39, 0x2c, 0x5b, 0x5d, 0x22, 0x0a][below(13)]
+            bytes[below(bytes.count)] =
+                [0, 1, 0x7f, 0x80, 0xff, 0x2d, 0x30, 0x39, 0x2c, 0x5b, 0x5d, 0x22, 0x0a][below(13)]
         case 2:  // an edge integer of 2, 4 or 8 bytes, either byte order
             let width = [2, 4, 8][below(3)]
             guard bytes.count >= width else { return }
@@ -58,7 +65,8 @@ public struct Mutator {
         case 3, 4:  // a run of digits replaced by an edge number (text: JSON headers, YAML, CSV, NPY dicts)
             let digits = bytes.indices.filter { (0x30...0x39).contains(bytes[$0]) }
             guard !digits.isEmpty else { return }
-            var start = digits[below(digits.count)], end = start + 1
+            var start = digits[below(digits.count)]
+            var end = start + 1
             while start > 0 && (0x30...0x39).contains(bytes[start - 1]) { start -= 1 }
             while end < bytes.count && (0x30...0x39).contains(bytes[end]) { end += 1 }
             bytes.replaceSubrange(start..<end, with: Array(Self.edgeNumbers[below(Self.edgeNumbers.count)].utf8))

@@ -8,7 +8,7 @@ public enum FileWriteError: Error, LocalizedError, Equatable {
     /// The message for the user: the file that could not be written and what to check.
     public var errorDescription: String? {
         switch self {
-        case let .unwritable(path, reason):
+        case .unwritable(let path, let reason):
             return "cannot write \(path): \(reason). "
                 + "Check that the directory exists and is writable, and that the disk has room."
         }

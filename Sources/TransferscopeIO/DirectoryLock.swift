@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An advisory lock on an output directory, held until `release()` or until the process ends:
@@ -25,7 +25,8 @@ public final class DirectoryLock: @unchecked Sendable {
     public init(directory: String, purpose: String) throws {
         self.directory = directory
         let path = directory + "/" + Self.fileName
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)  // never truncate what a planted link points to
+        // Never truncate what a planted link points to.
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard descriptor >= 0 else {
             throw OutputDirectoryError.cannotLock(path: path, reason: String(cString: strerror(errno)))
         }
@@ -39,7 +40,9 @@ public final class DirectoryLock: @unchecked Sendable {
             }
             close(descriptor)
             descriptor = -1
-            if busy { throw OutputDirectoryError.busy(path: directory, holder: holder.isEmpty ? "holder unknown" : holder) }
+            if busy {
+                throw OutputDirectoryError.busy(path: directory, holder: holder.isEmpty ? "holder unknown" : holder)
+            }
             throw OutputDirectoryError.cannotLock(path: path, reason: reason)
         }
         let host = ProcessInfo.processInfo.hostName
@@ -52,7 +55,8 @@ public final class DirectoryLock: @unchecked Sendable {
     private static func holder(_ descriptor: Int32) -> String {
         var buffer = [UInt8](repeating: 0, count: 512)
         let count = pread(descriptor, &buffer, buffer.count, 0)
-        return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
+        return count > 0
+            ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
     }
 
     /// Releases the lock (also done when the object goes away or the process ends).

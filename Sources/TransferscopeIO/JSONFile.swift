@@ -10,8 +10,8 @@ public enum JSONFileError: Error, LocalizedError, Equatable {
     /// The message for the user: the file or value, and why it does not encode or decode.
     public var errorDescription: String? {
         switch self {
-        case let .unencodable(what, reason): return "cannot encode \(what) as JSON: \(reason)"
-        case let .unreadable(path, reason): return "cannot read \(path): \(reason)"
+        case .unencodable(let what, let reason): return "cannot encode \(what) as JSON: \(reason)"
+        case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
         }
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What can go wrong creating or locking an output directory; each message names the directory.
@@ -19,14 +19,15 @@ public enum OutputDirectoryError: Error, LocalizedError, Equatable {
         switch self {
         case .emptyPath:
             return "the output directory is empty text; give a directory path (e.g. --out runs/my-run)."
-        case let .notADirectory(path):
+        case .notADirectory(let path):
             return "\(path) is a file, not a directory. Give a directory (new or earlier) for the output."
-        case let .cannotCreate(path, reason):
+        case .cannotCreate(let path, let reason):
             return "cannot create the directory \(path): \(reason). Check that its parent exists and is writable."
-        case let .cannotLock(path, reason):
+        case .cannotLock(let path, let reason):
             return "cannot take the lock \(path): \(reason). If it is a symbolic link or not a regular file, remove it."
-        case let .busy(path, holder):
-            return "\(path) is in use by another Transferscope process (\(holder)). Wait for it to finish, stop it, or use another output directory."
+        case .busy(let path, let holder):
+            return
+                "\(path) is in use by another Transferscope process (\(holder)). Wait for it to finish, stop it, or use another output directory."
         }
     }
 }

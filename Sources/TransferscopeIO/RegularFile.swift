@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Why a path cannot be read as a data file; the reason is in words, for messages that name the path.
@@ -25,14 +25,18 @@ public enum RegularFile {
             throw RegularFileError(reason: "it is not a regular file (a folder, device or pipe?)")
         }
         let size = Int(status.st_size)
-        guard size <= limit else { throw RegularFileError(reason: "it has \(size) bytes, more than the \(limit) supported") }
+        guard size <= limit else {
+            throw RegularFileError(reason: "it has \(size) bytes, more than the \(limit) supported")
+        }
         return size
     }
 
     /// The contents of the regular file at `path` (at most `limit` bytes), checked before reading.
     public static func contents(atPath path: String, limit: Int) throws -> Data {
         _ = try size(atPath: path, limit: limit)
-        guard let data = FileManager.default.contents(atPath: path) else { throw RegularFileError(reason: "permission denied") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RegularFileError(reason: "permission denied")
+        }
         return data
     }
 
@@ -43,11 +47,12 @@ public enum RegularFile {
         var status = stat()
         guard stat(path, &status) == 0 else { return errno == ENOENT ? "absent" : String(cString: strerror(errno)) }
         #if canImport(Darwin)
-        let modified = status.st_mtimespec
+            let modified = status.st_mtimespec
         #else
-        let modified = status.st_mtim
+            let modified = status.st_mtim
         #endif
         let kind = status.st_mode & S_IFMT == S_IFREG ? "" : "not a regular file, "
-        return "\(kind)\(status.st_size) bytes, modified \(modified.tv_sec).\(String(format: "%09ld", Int(modified.tv_nsec)))"
+        return
+            "\(kind)\(status.st_size) bytes, modified \(modified.tv_sec).\(String(format: "%09ld", Int(modified.tv_nsec)))"
     }
 }

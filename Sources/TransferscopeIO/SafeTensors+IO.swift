@@ -17,14 +17,17 @@ extension SafeTensors {
     /// The length of the JSON header given the file's first 8 bytes, checked against the file size.
     static func headerLength(_ prefix: some Collection<UInt8>, fileSize: Int, path: String) throws -> Int {
         guard prefix.count >= 8, fileSize >= 8 else {
-            throw SafeTensorsError.malformed(path: path, reason: "it has \(fileSize) bytes, fewer than the 8-byte header length")
+            throw SafeTensorsError.malformed(
+                path: path, reason: "it has \(fileSize) bytes, fewer than the 8-byte header length")
         }
         var headerLength = 0
         for (i, byte) in prefix.prefix(8).enumerated() { headerLength |= Int(byte) << (8 * i) }
         guard headerLength > 0, headerLength <= SafeTensors.maximumHeaderLength, 8 + headerLength <= fileSize else {
             throw SafeTensorsError.malformed(
                 path: path,
-                reason: "the header length \(headerLength) does not fit a file of \(fileSize) bytes (truncated, or not a safetensors file)")
+                reason:
+                    "the header length \(headerLength) does not fit a file of \(fileSize) bytes (truncated, or not a safetensors file)"
+            )
         }
         return headerLength
     }
@@ -36,7 +39,7 @@ extension SafeTensors {
     {
         func fail(_ reason: String) -> SafeTensorsError { .malformed(path: path, reason: reason) }
         guard let object = try? JSONSerialization.jsonObject(with: headerData),
-              let header = object as? [String: Any]
+            let header = object as? [String: Any]
         else { throw fail("the JSON header does not parse") }
         var metadata: [String: String] = [:]
         var entries: [HeaderEntry] = []
@@ -50,8 +53,8 @@ extension SafeTensors {
                 continue
             }
             guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
-                  let shapeValues = info["shape"] as? [Any], let offsetValues = info["data_offsets"] as? [Any],
-                  offsetValues.count == 2
+                let shapeValues = info["shape"] as? [Any], let offsetValues = info["data_offsets"] as? [Any],
+                offsetValues.count == 2
             else { throw fail("tensor \(name) lacks dtype, shape or data_offsets") }
             let shape = try shapeValues.map { item -> Int in
                 guard let number = item as? NSNumber, let n = Int(exactly: number.doubleValue), n >= 0 else {
@@ -66,12 +69,18 @@ extension SafeTensors {
                 return n
             }
             let (begin, end) = (offsets[0], offsets[1])
-            guard begin <= end else { throw fail("tensor \(name) has data_offsets [\(begin), \(end)] that end before they begin") }
+            guard begin <= end else {
+                throw fail("tensor \(name) has data_offsets [\(begin), \(end)] that end before they begin")
+            }
             guard end <= dataLength else {
-                throw fail("tensor \(name) spans bytes \(begin)..<\(end) but the data has \(dataLength) bytes (truncated: was it fully written?)")
+                throw fail(
+                    "tensor \(name) spans bytes \(begin)..<\(end) but the data has \(dataLength) bytes (truncated: was it fully written?)"
+                )
             }
             guard shape.count <= 8, let count = Limits.product(shape), count <= Limits.elements else {
-                throw fail("tensor \(name) has shape \(shape), beyond the \(Limits.elements) values and 8 dimensions supported")
+                throw fail(
+                    "tensor \(name) has shape \(shape), beyond the \(Limits.elements) values and 8 dimensions supported"
+                )
             }
             let width: Int
             switch dtype {
@@ -107,7 +116,8 @@ extension SafeTensors {
                 var values = [Float](repeating: 0, count: count)
                 for i in 0..<count {
                     let j = base + 4 * i
-                    let bits = UInt32(bytes[j]) | UInt32(bytes[j + 1]) << 8 | UInt32(bytes[j + 2]) << 16
+                    let bits =
+                        UInt32(bytes[j]) | UInt32(bytes[j + 1]) << 8 | UInt32(bytes[j + 2]) << 16
                         | UInt32(bytes[j + 3]) << 24
                     values[i] = Float(bitPattern: bits)
                 }
@@ -130,7 +140,9 @@ extension SafeTensors {
     /// itself costs one small read, not a parse of every weight.
     public static func header(ofFileAt path: String) throws -> (metadata: [String: String], floatCount: Int) {
         let fileSize: Int
-        do { fileSize = try RegularFile.size(atPath: path, limit: 8 * Limits.elements) } catch let error as RegularFileError {
+        do { fileSize = try RegularFile.size(atPath: path, limit: 8 * Limits.elements) } catch let error
+            as RegularFileError
+        {
             throw SafeTensorsError.unreadable(path: path, reason: error.reason)
         }
         guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -156,7 +168,9 @@ extension SafeTensors {
     /// Reads and parses the file at `path`.
     public init(contentsOf path: String) throws {
         let data: Data
-        do { data = try RegularFile.contents(atPath: path, limit: 8 * Limits.elements) } catch let error as RegularFileError {
+        do { data = try RegularFile.contents(atPath: path, limit: 8 * Limits.elements) } catch let error
+            as RegularFileError
+        {
             throw SafeTensorsError.unreadable(path: path, reason: error.reason)
         }
         try self.init(bytes: [UInt8](data), path: path)
@@ -172,9 +186,11 @@ extension SafeTensors {
             headerItems.append("\"__metadata__\":{\(items.joined(separator: ","))}")
         }
         for (name, entry) in sortedEntries {
-            let size = Tensor_elementCount(entry.shape) * entry.width
+            let size = elementCount(of: entry.shape) * entry.width
             let shape = entry.shape.map(String.init).joined(separator: ",")
-            headerItems.append("\(jsonString(name)):{\"dtype\":\"\(entry.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + size)]}")
+            headerItems.append(
+                "\(jsonString(name)):{\"dtype\":\"\(entry.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + size)]}"
+            )
             offset += size
         }
         var header = Array("{\(headerItems.joined(separator: ","))}".utf8)
@@ -185,11 +201,17 @@ extension SafeTensors {
         bytes += header
         for (_, entry) in sortedEntries {
             switch entry {
-            case let .float32(_, values):
-                for v in values { let b = v.bitPattern; for i in 0..<4 { bytes.append(UInt8((b >> (8 * UInt32(i))) & 0xff)) } }
-            case let .int64(_, values):
-                for v in values { let b = UInt64(bitPattern: v); for i in 0..<8 { bytes.append(UInt8((b >> (8 * UInt64(i))) & 0xff)) } }
-            case let .uint8(_, values):
+            case .float32(_, let values):
+                for v in values {
+                    let b = v.bitPattern
+                    for i in 0..<4 { bytes.append(UInt8((b >> (8 * UInt32(i))) & 0xff)) }
+                }
+            case .int64(_, let values):
+                for v in values {
+                    let b = UInt64(bitPattern: v)
+                    for i in 0..<8 { bytes.append(UInt8((b >> (8 * UInt64(i))) & 0xff)) }
+                }
+            case .uint8(_, let values):
                 bytes += values
             }
         }
@@ -203,7 +225,8 @@ extension SafeTensors {
     }
 }
 
-private func Tensor_elementCount(_ shape: [Int]) -> Int { shape.reduce(1, *) }
+/// The number of values of a tensor of `shape`.
+private func elementCount(of shape: [Int]) -> Int { shape.reduce(1, *) }
 
 /// A JSON string literal for `text`.
 func jsonString(_ text: String) -> String {
@@ -216,7 +239,11 @@ func jsonString(_ text: String) -> String {
         case "\r": result += "\\r"
         case "\t": result += "\\t"
         default:
-            if scalar.value < 0x20 { result += String(format: "\\u%04x", scalar.value) } else { result.unicodeScalars.append(scalar) }
+            if scalar.value < 0x20 {
+                result += String(format: "\\u%04x", scalar.value)
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
         }
     }
     return result + "\""

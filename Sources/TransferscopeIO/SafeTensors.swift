@@ -15,7 +15,7 @@ public struct SafeTensors: Equatable, Sendable {
         /// The tensor's dimensions, outermost first (row-major).
         public var shape: [Int] {
             switch self {
-            case let .float32(shape, _), let .int64(shape, _), let .uint8(shape, _): return shape
+            case .float32(let shape, _), .int64(let shape, _), .uint8(let shape, _): return shape
             }
         }
 
@@ -50,19 +50,19 @@ public struct SafeTensors: Equatable, Sendable {
 
     /// The F32 tensor called `name`, or nil.
     public func floats(_ name: String) -> (shape: [Int], values: [Float])? {
-        if case let .float32(shape, values)? = entries[name] { return (shape, values) }
+        if case .float32(let shape, let values)? = entries[name] { return (shape, values) }
         return nil
     }
 
     /// The U8 tensor called `name`, or nil.
     public func bytes(_ name: String) -> (shape: [Int], values: [UInt8])? {
-        if case let .uint8(shape, values)? = entries[name] { return (shape, values) }
+        if case .uint8(let shape, let values)? = entries[name] { return (shape, values) }
         return nil
     }
 
     /// The I64 tensor called `name`, or nil.
     public func integers(_ name: String) -> (shape: [Int], values: [Int64])? {
-        if case let .int64(shape, values)? = entries[name] { return (shape, values) }
+        if case .int64(let shape, let values)? = entries[name] { return (shape, values) }
         return nil
     }
 }
@@ -75,9 +75,9 @@ public enum SafeTensorsError: Error, LocalizedError, Equatable {
     /// The message for the user: the file, what is wrong with it, and what to check.
     public var errorDescription: String? {
         switch self {
-        case let .unreadable(path, reason):
+        case .unreadable(let path, let reason):
             return "cannot read \(path): \(reason). Check that the path exists and is readable."
-        case let .malformed(path, reason):
+        case .malformed(let path, let reason):
             return "\(path) is not a valid safetensors file: \(reason). Re-create it or point to another file."
         }
     }

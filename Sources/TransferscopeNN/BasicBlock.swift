@@ -19,12 +19,14 @@ public final class BasicBlock: ResidualBlock {
 
     /// A block from `inputChannels` to `planes` channels that subsamples by `stride`.
     public init(inputChannels: Int, planes: Int, stride: Int, generator: inout RandomGenerator) {
-        conv1 = Conv2d(inputChannels: inputChannels, outputChannels: planes, kernelSize: 3, stride: stride,
-                       padding: 1, generator: &generator)
+        conv1 = Conv2d(
+            inputChannels: inputChannels, outputChannels: planes, kernelSize: 3, stride: stride,
+            padding: 1, generator: &generator)
         bn1 = BatchNorm2d(channels: planes)
         conv2 = Conv2d(inputChannels: planes, outputChannels: planes, kernelSize: 3, padding: 1, generator: &generator)
         bn2 = BatchNorm2d(channels: planes)
-        downsample = stride != 1 || inputChannels != planes
+        downsample =
+            stride != 1 || inputChannels != planes
             ? Downsample(inputChannels: inputChannels, outputChannels: planes, stride: stride, generator: &generator)
             : nil
     }
@@ -49,12 +51,14 @@ public final class BasicBlock: ResidualBlock {
 
     /// input: [N, H, W, C_in] -> [N, ceil(H/s), ceil(W/s), planes]; saves for `backward` only if `keep`.
     public func forward(_ input: Tensor, training: Bool, keepingForBackward keep: Bool) -> Tensor {
-        let hidden = bn1.forward(conv1.forward(input, keepingForBackward: keep), training: training, relu: true,
-                                 keepingForBackward: keep)
+        let hidden = bn1.forward(
+            conv1.forward(input, keepingForBackward: keep), training: training, relu: true,
+            keepingForBackward: keep)
         let shortcut = downsample?.forward(input, training: training, keepingForBackward: keep) ?? input
         // relu(bn2(conv2(hidden)) + shortcut) in one pass; bn2 keeps the output as its ReLU mask.
-        let output = bn2.forward(conv2.forward(hidden, keepingForBackward: keep), training: training, relu: true,
-                                 residual: shortcut, keepingForBackward: keep)
+        let output = bn2.forward(
+            conv2.forward(hidden, keepingForBackward: keep), training: training, relu: true,
+            residual: shortcut, keepingForBackward: keep)
         savedOutput = keep ? output : Tensor()
         return output
     }

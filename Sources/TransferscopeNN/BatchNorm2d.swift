@@ -61,12 +61,14 @@ public final class BatchNorm2d: StateContainer {
         _ input: Tensor, training: Bool, relu: Bool = false, residual: Tensor? = nil, keepingForBackward: Bool = true
     ) -> Tensor {
         if let residual {
-            precondition(residual.shape == input.shape,
-                         "BatchNorm2d: residual \(residual.shape) does not match input \(input.shape)")
+            precondition(
+                residual.shape == input.shape,
+                "BatchNorm2d: residual \(residual.shape) does not match input \(input.shape)")
         }
         precondition(input.shape.last == channels, "BatchNorm2d: expected \(channels) channels, got \(input.shape)")
         let rows = input.count / channels
-        var mean: [Float], variance: [Float]
+        var mean: [Float]
+        var variance: [Float]
         if training {
             precondition(rows > 1, "BatchNorm2d: training needs more than one value per channel, got \(input.shape)")
             (mean, variance) = BatchNormalization.statistics(
@@ -77,7 +79,8 @@ public final class BatchNorm2d: StateContainer {
             variance = runningVariance.value.scalars
         }
         let invstd = variance.map { 1 / ($0 + epsilon).squareRoot() }
-        let gamma = weight.value.scalars, beta = bias.value.scalars
+        let gamma = weight.value.scalars
+        let beta = bias.value.scalars
         let scale = (0..<channels).map { gamma[$0] * invstd[$0] }
         let shift = (0..<channels).map { beta[$0] - mean[$0] * scale[$0] }
         var output = Tensor(uninitializedShape: input.shape)
@@ -94,7 +97,8 @@ public final class BatchNorm2d: StateContainer {
 
     private func updateRunningStatistics(mean: [Float], variance: [Float], rows: Int) {
         let unbiasing = Float(rows) / Float(rows - 1)
-        let m = runningMean.value.unsafeMutablePointer, v = runningVariance.value.unsafeMutablePointer
+        let m = runningMean.value.unsafeMutablePointer
+        let v = runningVariance.value.unsafeMutablePointer
         batchesTracked.value += 1
         let factor = momentum ?? 1 / Float(batchesTracked.value)
         for c in 0..<channels {
@@ -112,14 +116,16 @@ public final class BatchNorm2d: StateContainer {
 
     /// Accumulates the gamma and beta gradients and returns d(loss)/d(input).
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        precondition(outputGradient.shape == savedInput.shape,
-                     "BatchNorm2d.backward: gradient \(outputGradient.shape) does not match input \(savedInput.shape)")
+        precondition(
+            outputGradient.shape == savedInput.shape,
+            "BatchNorm2d.backward: gradient \(outputGradient.shape) does not match input \(savedInput.shape)")
         let rows = savedInput.count / channels
         var dx = Tensor(uninitializedShape: savedInput.shape)
         BatchNormalization.backward(
             inputGradient: dx.unsafeMutablePointer, gammaGradient: weight.gradient.unsafeMutablePointer,
             betaGradient: bias.gradient.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
-            reluOutput: savedReluOutput?.unsafePointer, input: savedInput.unsafePointer, mean: savedMean, inverseStandardDeviation: savedInverseStandardDeviation,
+            reluOutput: savedReluOutput?.unsafePointer, input: savedInput.unsafePointer, mean: savedMean,
+            inverseStandardDeviation: savedInverseStandardDeviation,
             gamma: weight.value.unsafePointer, rows: rows, channels: channels, batchStatistics: savedTraining,
             scratch: scratch)
         savedInput = Tensor()

@@ -26,12 +26,14 @@ public final class Bottleneck: ResidualBlock {
         let width = planes * Bottleneck.expansion
         conv1 = Conv2d(inputChannels: inputChannels, outputChannels: planes, kernelSize: 1, generator: &generator)
         bn1 = BatchNorm2d(channels: planes)
-        conv2 = Conv2d(inputChannels: planes, outputChannels: planes, kernelSize: 3, stride: stride, padding: 1,
-                       generator: &generator)
+        conv2 = Conv2d(
+            inputChannels: planes, outputChannels: planes, kernelSize: 3, stride: stride, padding: 1,
+            generator: &generator)
         bn2 = BatchNorm2d(channels: planes)
         conv3 = Conv2d(inputChannels: planes, outputChannels: width, kernelSize: 1, generator: &generator)
         bn3 = BatchNorm2d(channels: width)
-        downsample = stride != 1 || inputChannels != width
+        downsample =
+            stride != 1 || inputChannels != width
             ? Downsample(inputChannels: inputChannels, outputChannels: width, stride: stride, generator: &generator)
             : nil
     }
@@ -58,14 +60,17 @@ public final class Bottleneck: ResidualBlock {
 
     /// input: [N, H, W, C_in] -> [N, ceil(H/s), ceil(W/s), 4 * planes]; saves for `backward` only if `keep`.
     public func forward(_ input: Tensor, training: Bool, keepingForBackward keep: Bool) -> Tensor {
-        let a = bn1.forward(conv1.forward(input, keepingForBackward: keep), training: training, relu: true,
-                            keepingForBackward: keep)
-        let b = bn2.forward(conv2.forward(a, keepingForBackward: keep), training: training, relu: true,
-                            keepingForBackward: keep)
+        let a = bn1.forward(
+            conv1.forward(input, keepingForBackward: keep), training: training, relu: true,
+            keepingForBackward: keep)
+        let b = bn2.forward(
+            conv2.forward(a, keepingForBackward: keep), training: training, relu: true,
+            keepingForBackward: keep)
         let shortcut = downsample?.forward(input, training: training, keepingForBackward: keep) ?? input
         // relu(bn3(conv3(b)) + shortcut) in one pass; bn3 keeps the output as its ReLU mask.
-        let output = bn3.forward(conv3.forward(b, keepingForBackward: keep), training: training, relu: true,
-                                 residual: shortcut, keepingForBackward: keep)
+        let output = bn3.forward(
+            conv3.forward(b, keepingForBackward: keep), training: training, relu: true,
+            residual: shortcut, keepingForBackward: keep)
         savedOutput = keep ? output : Tensor()
         return output
     }

@@ -35,12 +35,16 @@ public final class Conv2d: StateContainer {
         self.padding = padding
         let bound = 1 / Float(inputChannels * kernelSize * kernelSize).squareRoot()
         weight = Parameter(
-            Tensor.randomUniform(shape: [kernelSize, kernelSize, inputChannels, outputChannels],
-                                 lowerBound: -bound, upperBound: bound, using: &generator),
+            Tensor.randomUniform(
+                shape: [kernelSize, kernelSize, inputChannels, outputChannels],
+                lowerBound: -bound, upperBound: bound, using: &generator),
             layout: .convolutionHWIO)
-        self.bias = bias
-            ? Parameter(Tensor.randomUniform(shape: [outputChannels], lowerBound: -bound, upperBound: bound,
-                                             using: &generator))
+        self.bias =
+            bias
+            ? Parameter(
+                Tensor.randomUniform(
+                    shape: [outputChannels], lowerBound: -bound, upperBound: bound,
+                    using: &generator))
             : nil
     }
 
@@ -53,8 +57,9 @@ public final class Conv2d: StateContainer {
     }
 
     func geometry(for input: Tensor) -> ConvolutionGeometry {
-        precondition(input.shape.count == 4 && input.shape[3] == inputChannels,
-                     "Conv2d: expected input [N, H, W, \(inputChannels)], got \(input.shape)")
+        precondition(
+            input.shape.count == 4 && input.shape[3] == inputChannels,
+            "Conv2d: expected input [N, H, W, \(inputChannels)], got \(input.shape)")
         return ConvolutionGeometry(
             batch: input.shape[0], inputHeight: input.shape[1], inputWidth: input.shape[2],
             inputChannels: inputChannels, outputChannels: outputChannels,
@@ -97,8 +102,9 @@ public final class Conv2d: StateContainer {
     /// d(loss)/d(input) to `inputGradient` when given, and releases the saved input.
     private func accumulateGradients(_ outputGradient: Tensor, inputGradient: UnsafeMutablePointer<Float>?) {
         let g = geometry(for: savedInput)
-        precondition(outputGradient.shape == [g.batch, g.outputHeight, g.outputWidth, outputChannels],
-                     "Conv2d.backward: gradient \(outputGradient.shape) does not match the output")
+        precondition(
+            outputGradient.shape == [g.batch, g.outputHeight, g.outputWidth, outputChannels],
+            "Conv2d.backward: gradient \(outputGradient.shape) does not match the output")
         Convolution.backward(
             inputGradient: inputGradient, weightGradient: weight.gradient.unsafeMutablePointer,
             biasGradient: bias?.gradient.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,

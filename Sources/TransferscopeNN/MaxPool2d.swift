@@ -22,7 +22,8 @@ public final class MaxPool2d {
     public func forward(_ input: Tensor) -> Tensor {
         precondition(input.shape.count == 4, "MaxPool2d: expected [N, H, W, C], got \(input.shape)")
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        let oh = (h + 2 * padding - kernelSize) / stride + 1, ow = (w + 2 * padding - kernelSize) / stride + 1
+        let oh = (h + 2 * padding - kernelSize) / stride + 1
+        let ow = (w + 2 * padding - kernelSize) / stride + 1
         precondition(oh > 0 && ow > 0, "MaxPool2d: window \(kernelSize) does not fit input \(input.shape)")
         var output = Tensor(uninitializedShape: [n, oh, ow, c])
         if savedArgmax.count != output.count { savedArgmax = [Int32](repeating: 0, count: output.count) }
@@ -67,8 +68,9 @@ public final class GlobalAveragePool {
         precondition(input.shape.count == 4, "GlobalAveragePool: expected [N, H, W, C], got \(input.shape)")
         let (n, c) = (input.shape[0], input.shape[3])
         var output = Tensor(uninitializedShape: [n, c])
-        Pooling.averageForward(output: output.unsafeMutablePointer, input: input.unsafePointer,
-                               batch: n, pixels: input.shape[1] * input.shape[2], channels: c)
+        Pooling.averageForward(
+            output: output.unsafeMutablePointer, input: input.unsafePointer,
+            batch: n, pixels: input.shape[1] * input.shape[2], channels: c)
         savedInputShape = input.shape
         return output
     }

@@ -24,8 +24,9 @@ public final class ResNet: StateContainer {
         self.configuration = configuration
         let c = configuration
         let stemKernel = c.stem == .small ? 3 : 7
-        conv1 = Conv2d(inputChannels: c.inputChannels, outputChannels: c.stemWidth, kernelSize: stemKernel,
-                       stride: c.stem == .small ? 1 : 2, padding: stemKernel / 2, generator: &generator)
+        conv1 = Conv2d(
+            inputChannels: c.inputChannels, outputChannels: c.stemWidth, kernelSize: stemKernel,
+            stride: c.stem == .small ? 1 : 2, padding: stemKernel / 2, generator: &generator)
         bn1 = BatchNorm2d(channels: c.stemWidth)
         maxPool = c.stem == .imagenet ? MaxPool2d(kernelSize: 3, stride: 2, padding: 1) : nil
         var channels = c.stemWidth
@@ -34,7 +35,8 @@ public final class ResNet: StateContainer {
             var stage: [any ResidualBlock] = []
             for b in 0..<blocks {
                 let stride = (b == 0 && index > 0) ? 2 : 1
-                let block: any ResidualBlock = c.block == .basic
+                let block: any ResidualBlock =
+                    c.block == .basic
                     ? BasicBlock(inputChannels: channels, planes: planes, stride: stride, generator: &generator)
                     : Bottleneck(inputChannels: channels, planes: planes, stride: stride, generator: &generator)
                 channels = block.outputChannels
@@ -88,9 +90,10 @@ public final class ResNet: StateContainer {
     /// The names `forward(_:training:capturing:)` can return: `stem`, each block `layerS.B`,
     /// each stage `layerS` (its last block's output), `pool` (features before the head), `fc` (logits).
     public var activationNames: [String] {
-        ["stem"] + stages.indices.flatMap { s in
-            (0..<stages[s].count).map { "layer\(s + 1).\($0)" } + ["layer\(s + 1)"]
-        } + ["pool", "fc"]
+        ["stem"]
+            + stages.indices.flatMap { s in
+                (0..<stages[s].count).map { "layer\(s + 1).\($0)" } + ["layer\(s + 1)"]
+            } + ["pool", "fc"]
     }
 
     /// input: [N, H, W, C_in] -> logits [N, classes].
@@ -110,13 +113,16 @@ public final class ResNet: StateContainer {
     public func forward(
         _ input: Tensor, training: Bool, capturing names: Set<String>, keepingForBackward keep: Bool = true
     ) -> (logits: Tensor, activations: [String: Tensor]) {
-        precondition(names.isSubset(of: Set(activationNames)),
-                     "ResNet.forward: unknown activation names \(names.subtracting(activationNames).sorted())")
-        precondition(input.shape.count == 4 && input.shape[3] == configuration.inputChannels,
-                     "ResNet.forward: expected [N, H, W, \(configuration.inputChannels)], got \(input.shape)")
+        precondition(
+            names.isSubset(of: Set(activationNames)),
+            "ResNet.forward: unknown activation names \(names.subtracting(activationNames).sorted())")
+        precondition(
+            input.shape.count == 4 && input.shape[3] == configuration.inputChannels,
+            "ResNet.forward: expected [N, H, W, \(configuration.inputChannels)], got \(input.shape)")
         var captured: [String: Tensor] = [:]
-        var x = bn1.forward(conv1.forward(input, keepingForBackward: keep), training: training, relu: true,
-                            keepingForBackward: keep)
+        var x = bn1.forward(
+            conv1.forward(input, keepingForBackward: keep), training: training, relu: true,
+            keepingForBackward: keep)
         if let maxPool { x = maxPool.forward(x) }
         if names.contains("stem") { captured["stem"] = x }
         for (s, stage) in stages.enumerated() {

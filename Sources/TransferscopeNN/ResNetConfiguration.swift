@@ -36,8 +36,9 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
         name: String, block: BlockKind, blocksPerStage: [Int], widths: [Int], stem: Stem, stemWidth: Int,
         inputChannels: Int = 3, classes: Int = 10
     ) {
-        precondition(blocksPerStage.count == widths.count && !widths.isEmpty,
-                     "ResNetConfiguration: \(blocksPerStage.count) stages but \(widths.count) widths")
+        precondition(
+            blocksPerStage.count == widths.count && !widths.isEmpty,
+            "ResNetConfiguration: \(blocksPerStage.count) stages but \(widths.count) widths")
         self.name = name
         self.block = block
         self.blocksPerStage = blocksPerStage
@@ -49,8 +50,10 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
     }
 
     /// The names the tool accepts for `named(_:)`.
-    public static let knownNames = ["resnet8", "resnet14", "resnet20", "resnet32", "resnet56",
-                                    "resnet18", "resnet34", "resnet50"]
+    public static let knownNames = [
+        "resnet8", "resnet14", "resnet20", "resnet32", "resnet56",
+        "resnet18", "resnet34", "resnet50",
+    ]
 
     /// A preset by name: the CIFAR family `resnet{6n+2}` (BasicBlocks, 3 stages, widths
     /// 16/32/64 by default, 3x3 stem) or torchvision's `resnet18/34/50` (widths 64/128/256/512
@@ -105,9 +108,12 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
             throw fail("a width is \(bad); widths must lie in 1...\(Limits.width)")
         }
         guard (1...Limits.inputChannels).contains(inputChannels) else {
-            throw fail("it takes \(inputChannels) input channels; 1...\(Limits.inputChannels) are supported (images: 1 or 3)")
+            throw fail(
+                "it takes \(inputChannels) input channels; 1...\(Limits.inputChannels) are supported (images: 1 or 3)")
         }
-        guard (2...Limits.classes).contains(classes) else { throw fail("it has \(classes) classes; 2...\(Limits.classes) are supported") }
+        guard (2...Limits.classes).contains(classes) else {
+            throw fail("it has \(classes) classes; 2...\(Limits.classes) are supported")
+        }
         let count = parameterCount
         guard count <= Limits.parameters else {
             throw fail("it would have \(count) parameters, more than the \(Limits.parameters) supported")
@@ -117,17 +123,22 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
     /// Parameters of the model (weights, biases and BatchNorm affine terms), computed in
     /// floating point so that absurd configurations give a large number rather than an overflow.
     public var parameterCount: Int {
-        func convolution(_ input: Double, _ output: Double, _ kernel: Double) -> Double { input * output * kernel * kernel + 2 * output }
+        func convolution(_ input: Double, _ output: Double, _ kernel: Double) -> Double {
+            input * output * kernel * kernel + 2 * output
+        }
         let expansion = Double(block == .bottleneck ? Bottleneck.expansion : 1)
         var total = convolution(Double(inputChannels), Double(stemWidth), stem == .small ? 3 : 7)
         var channels = Double(stemWidth)
         for (stage, (blocks, width)) in zip(blocksPerStage, widths).enumerated() {
-            let planes = Double(width), output = planes * expansion
+            let planes = Double(width)
+            let output = planes * expansion
             for index in 0..<blocks {
                 if block == .basic {
                     total += convolution(channels, planes, 3) + convolution(planes, planes, 3)
                 } else {
-                    total += convolution(channels, planes, 1) + convolution(planes, planes, 3) + convolution(planes, output, 1)
+                    total +=
+                        convolution(channels, planes, 1) + convolution(planes, planes, 3)
+                        + convolution(planes, output, 1)
                 }
                 if index == 0 && (stage > 0 || channels != output) { total += convolution(channels, output, 1) }
                 channels = output
@@ -140,7 +151,9 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
     /// What differs from `other`, field by field ("widths [4, 8, 16] vs [16, 32, 64]; ..."), for messages.
     public func differences(from other: ResNetConfiguration) -> String {
         var parts: [String] = []
-        func compare<T: Equatable>(_ label: String, _ a: T, _ b: T) { if a != b { parts.append("\(label) \(a) vs \(b)") } }
+        func compare<T: Equatable>(_ label: String, _ a: T, _ b: T) {
+            if a != b { parts.append("\(label) \(a) vs \(b)") }
+        }
         compare("block", block.rawValue, other.block.rawValue)
         compare("blocks per stage", blocksPerStage, other.blocksPerStage)
         compare("widths", widths, other.widths)
@@ -177,7 +190,7 @@ public enum ResNetConfigurationError: Error, LocalizedError, Equatable {
     /// "architecture NAME: reason", naming the number that is wrong and what is allowed.
     public var errorDescription: String? {
         switch self {
-        case let .invalid(name, reason): return "architecture \(name): \(reason)"
+        case .invalid(let name, let reason): return "architecture \(name): \(reason)"
         }
     }
 }

@@ -32,8 +32,9 @@ public final class Downsample: StateContainer {
 
     /// A shortcut from `inputChannels` to `outputChannels` that subsamples by `stride`.
     public init(inputChannels: Int, outputChannels: Int, stride: Int, generator: inout RandomGenerator) {
-        conv = Conv2d(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 1,
-                      stride: stride, generator: &generator)
+        conv = Conv2d(
+            inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 1,
+            stride: stride, generator: &generator)
         norm = BatchNorm2d(channels: outputChannels)
     }
 
@@ -47,8 +48,9 @@ public final class Downsample: StateContainer {
 
     /// input: [N, H, W, C_in] -> BN(conv(input)), [N, ceil(H/s), ceil(W/s), C_out].
     public func forward(_ input: Tensor, training: Bool, keepingForBackward: Bool) -> Tensor {
-        norm.forward(conv.forward(input, keepingForBackward: keepingForBackward), training: training,
-                     keepingForBackward: keepingForBackward)
+        norm.forward(
+            conv.forward(input, keepingForBackward: keepingForBackward), training: training,
+            keepingForBackward: keepingForBackward)
     }
 
     /// Accumulates the convolution and BatchNorm gradients; returns d(loss)/d(input), [N, H, W, C_in].
@@ -61,8 +63,9 @@ public final class Downsample: StateContainer {
 /// dy where the block's output is > 0, else 0.
 func residualJoinBackward(_ outputGradient: Tensor, output: Tensor) -> Tensor {
     var dx = Tensor(uninitializedShape: output.shape)
-    Elementwise.reluBackward(inputGradient: dx.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
-                             output: output.unsafePointer, count: dx.count)
+    Elementwise.reluBackward(
+        inputGradient: dx.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
+        output: output.unsafePointer, count: dx.count)
     return dx
 }
 

@@ -37,10 +37,10 @@ public struct LearningRateSchedule: Equatable, Sendable, Codable {
         switch kind {
         case .constant:
             rate = base
-        case let .multiStep(milestones, gamma):
+        case .multiStep(let milestones, let gamma):
             let passed = milestones.filter { Double($0) <= epoch.rounded(.down) }.count
             rate = base * pow(gamma, Double(passed))
-        case let .cosine(total, minimum):
+        case .cosine(let total, let minimum):
             let t = min(max(epoch, 0), total)
             rate = minimum + (base - minimum) * (1 + cos(Double.pi * t / total)) / 2
         }

@@ -71,8 +71,9 @@ public final class SGD {
 
     /// Restores the momentum buffers and step count saved from an optimizer over the same parameters.
     public func restore(momentumBuffers buffers: [Tensor?], step: Int) {
-        precondition(buffers.count == parameters.count,
-                     "SGD.restore: \(buffers.count) buffers for \(parameters.count) parameters")
+        precondition(
+            buffers.count == parameters.count,
+            "SGD.restore: \(buffers.count) buffers for \(parameters.count) parameters")
         for (buffer, (name, parameter)) in zip(buffers, parameters) {
             if let buffer {
                 precondition(

@@ -215,7 +215,8 @@ extension Study {
     public var missingDataFiles: [String] {
         dataSpecifications.flatMap { specification -> [String] in
             switch try? DatasetSource(parsing: specification) {
-            case let .idx(paths)?, let .npy(paths)?, let .csv(paths)?: return paths.filter { !FileManager.default.fileExists(atPath: $0) }
+            case .idx(let paths)?, .npy(let paths)?, .csv(let paths)?:
+                return paths.filter { !FileManager.default.fileExists(atPath: $0) }
             default: return []
             }
         }

@@ -39,7 +39,8 @@ enum StudyAnalyses {
         guard let index = node.target else { preconditionFailure("an analysis node has a target") }
         let splits = try runner.targetData(index)
         let pairs = RunPairs.paper(fineTuned: runner.runs(index, .fineTune), scratch: runner.runs(index, .fromScratch))
-        let pt = runner.runs(index, .fineTune), rit = runner.runs(index, .fromScratch)
+        let pt = runner.runs(index, .fineTune)
+        let rit = runner.runs(index, .fromScratch)
         let output = runner.resultDirectory(node.id)
         var models: [String: ResNet] = [:]
         func model(_ id: String) throws -> ResNet {
@@ -47,7 +48,8 @@ enum StudyAnalyses {
             let loaded = try LoadedModel(id == "P" ? runner.sourceCheckpoint : runner.checkpoint(id))
             guard loaded.preprocessing == (try runner.source().preprocessing) else {
                 throw StudyError.invalid(
-                    path: loaded.path, line: nil, message: "it records other inputs than P; remove the run and run the study again")
+                    path: loaded.path, line: nil,
+                    message: "it records other inputs than P; remove the run and run the study again")
             }
             models[id] = loaded.model
             return loaded.model
@@ -57,7 +59,9 @@ enum StudyAnalyses {
         let test = preprocessing.prepare(splits.test)
         switch node.kind {
         case .mistakes:
-            var predictions: [String: [Int]] = [:], probabilities: [[[Float]]] = [], accuracies: [String: Double] = [:]
+            var predictions: [String: [Int]] = [:]
+            var probabilities: [[[Float]]] = []
+            var accuracies: [String: Double] = [:]
             for id in pt + rit {
                 let evaluation = try Evaluator.evaluate(try model(id), on: test, keepProbabilities: true)
                 predictions[id] = evaluation.predictions
@@ -66,14 +70,19 @@ enum StudyAnalyses {
             }
             let ambiguity = try Mistakes.ambiguity(of: probabilities)
             let tables = try pairs.map { pair in
-                PairResult(pair, try Mistakes.compare(
-                    predictions[pair.a, default: []], predictions[pair.b, default: []], labels: test.labels, ambiguity: ambiguity))
+                PairResult(
+                    pair,
+                    try Mistakes.compare(
+                        predictions[pair.a, default: []], predictions[pair.b, default: []], labels: test.labels,
+                        ambiguity: ambiguity))
             }
-            try AnalysisFiles.writeJSON(MistakesResult(accuracies: accuracies, pairs: tables), to: output, name: "result.json")
+            try AnalysisFiles.writeJSON(
+                MistakesResult(accuracies: accuracies, pairs: tables), to: output, name: "result.json")
             // Grids of the P-T/RI-T cells of the first seed, the most ambiguous samples first.
             if let pair = tables.first(where: { $0.kind == .fineTunedAndScratch }) {
                 try Mistakes.writeGrids(
-                    pair.value, of: splits.test, predictions: (predictions[pair.a, default: []], predictions[pair.b, default: []]),
+                    pair.value, of: splits.test,
+                    predictions: (predictions[pair.a, default: []], predictions[pair.b, default: []]),
                     ambiguity: ambiguity, names: ("PT", "RIT"), letters: ("P", "R"), perCell: 16, to: output)
             }
         case .cka:
@@ -89,7 +98,8 @@ enum StudyAnalyses {
                 // P's head has the source's classes; the pool and stage outputs compare, its logits do not.
                 let layers = FeatureSimilarity.defaultLayers(of: modelA, everyBlock: settings.everyBlock)
                 let value = try FeatureSimilarity.compute(
-                    modelA, modelB, images: images, layersA: layers, layersB: layers, kernel: kernel, debiased: settings.debiased)
+                    modelA, modelB, images: images, layersA: layers, layersB: layers, kernel: kernel,
+                    debiased: settings.debiased)
                 results.append(PairResult(pair, value))
             }
             try AnalysisFiles.writeJSON(results, to: output, name: "result.json")
@@ -99,20 +109,26 @@ enum StudyAnalyses {
                 results.append(PairResult(pair, try ParameterDistance.between(try model(pair.a), try model(pair.b))))
             }
             // Each run to its own start (its epoch-0 checkpoint: P with the new head, or the random initialization).
-            let starts = pt.map { RunPair(.fineTunedAndStart, $0, "start") } + rit.map { RunPair(.scratchAndStart, $0, "start") }
+            let starts =
+                pt.map { RunPair(.fineTunedAndStart, $0, "start") } + rit.map { RunPair(.scratchAndStart, $0, "start") }
             for pair in starts {
-                results.append(PairResult(pair, try ParameterDistance.between(try model(pair.a), try startModel(pair.a))))
+                results.append(
+                    PairResult(pair, try ParameterDistance.between(try model(pair.a), try startModel(pair.a))))
             }
             try AnalysisFiles.writeJSON(results, to: output, name: "result.json")
         case .interpolation:
             guard let settings = runner.study.analyses.interpolation else { return }
             let interpolation = Interpolation(
-                train: preprocessing.prepare(try runner.targetTrainImages(index)), test: test, trainSubset: settings.trainImages,
+                train: preprocessing.prepare(try runner.targetTrainImages(index)), test: test,
+                trainSubset: settings.trainImages,
                 batchNorm: settings.batchNorm, estimationBatches: settings.batchNormBatches)
             var results: [PairResult<InterpolationCurve>] = []
             for pair in pairs {
-                results.append(PairResult(pair, try interpolation.curve(
-                    try model(pair.a), try model(pair.b), lambdas: Interpolation.grid(count: settings.points))))
+                results.append(
+                    PairResult(
+                        pair,
+                        try interpolation.curve(
+                            try model(pair.a), try model(pair.b), lambdas: Interpolation.grid(count: settings.points))))
             }
             try AnalysisFiles.writeJSON(results, to: output, name: "result.json")
         case .criticality:
@@ -124,7 +140,8 @@ enum StudyAnalyses {
             for (kind, first) in [(PairKind.fineTuned, pt.first), (.scratch, rit.first)] {
                 guard let id = first else { continue }
                 let value = try ModuleCriticality.measure(
-                    final: try model(id), start: try startModel(id), data: data, alphas: Interpolation.grid(count: settings.alphas),
+                    final: try model(id), start: try startModel(id), data: data,
+                    alphas: Interpolation.grid(count: settings.alphas),
                     sigmas: settings.sigmas, samples: settings.samples, tolerance: settings.tolerance)
                 results.append(PairResult(RunPair(kind, id, "start"), value))
             }

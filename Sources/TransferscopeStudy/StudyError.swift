@@ -8,9 +8,9 @@ public enum StudyError: Error, LocalizedError, Equatable {
     /// The message for the user: the study file (and line where known) and what is allowed there.
     public var errorDescription: String? {
         switch self {
-        case let .unreadable(path, reason):
+        case .unreadable(let path, let reason):
             return "cannot read the study file \(path): \(reason)."
-        case let .invalid(path, line, message):
+        case .invalid(let path, let line, let message):
             return "\(path)\(line.map { ":\($0)" } ?? ""): \(message)"
         }
     }

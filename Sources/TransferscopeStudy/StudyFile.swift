@@ -1,8 +1,8 @@
 import Foundation
+import TransferscopeAnalysis
 import TransferscopeCore
 import TransferscopeData
 import TransferscopeIO
-import TransferscopeAnalysis
 import TransferscopeNN
 import TransferscopeOptimizers
 import TransferscopeTraining
@@ -29,7 +29,9 @@ public enum StudyFile {
         do { root = try Yams.compose(yaml: text) } catch {
             throw StudyError.invalid(path: path, line: Self.line(of: error), message: "not valid YAML: \(error)")
         }
-        guard let root else { throw StudyError.invalid(path: path, line: nil, message: "the file is empty; see the presets in studies/") }
+        guard let root else {
+            throw StudyError.invalid(path: path, line: nil, message: "the file is empty; see the presets in studies/")
+        }
         let top = Reader(node: root, path: path, context: "the study")
         var study = Study()
         let fields = try top.mapping(allowed: ["name", "source", "targets", "recipe", "seeds", "analyses"])
@@ -39,7 +41,8 @@ public enum StudyFile {
             try checkArchitecture(study.source, at: source)
         }
         guard let targets = fields["targets"] else {
-            throw StudyError.invalid(path: path, line: root.mark?.line, message: "the study needs `targets:`, a list of target datasets")
+            throw StudyError.invalid(
+                path: path, line: root.mark?.line, message: "the study needs `targets:`, a list of target datasets")
         }
         study.targets = try targets.list().map(readTarget)
         guard !study.targets.isEmpty else { throw targets.fail("`targets` needs at least one target") }
@@ -47,7 +50,8 @@ public enum StudyFile {
         if let seeds = fields["seeds"] {
             study.seeds = try seeds.list().map { UInt64(try $0.integer(0...Int.max)) }
             guard study.seeds.count >= 1, Set(study.seeds).count == study.seeds.count else {
-                throw seeds.fail("`seeds` needs distinct seeds (two or more give the pairwise analyses of P-T and of RI-T)")
+                throw seeds.fail(
+                    "`seeds` needs distinct seeds (two or more give the pairwise analyses of P-T and of RI-T)")
             }
         }
         if let analyses = fields["analyses"] { study.analyses = try readAnalyses(analyses) }
@@ -60,13 +64,15 @@ public enum StudyFile {
         do { data = try RegularFile.contents(atPath: path, limit: 1 << 24) } catch let error as RegularFileError {
             throw StudyError.unreadable(path: path, reason: error.reason)
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw StudyError.unreadable(path: path, reason: "not readable UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw StudyError.unreadable(path: path, reason: "not readable UTF-8 text")
+        }
         return try parse(text, path: path)
     }
 
     static func line(of error: Error) -> Int? {
-        if case let YamlError.scanner(_, _, mark, _) = error { return mark.line }
-        if case let YamlError.parser(_, _, mark, _) = error { return mark.line }
+        if case YamlError.scanner(_, _, let mark, _) = error { return mark.line }
+        if case YamlError.parser(_, _, let mark, _) = error { return mark.line }
         return nil
     }
 
@@ -77,7 +83,11 @@ public enum StudyFile {
             "weight_decay", "flip", "checkpoint_epochs",
         ])
         if let v = f["data"] { source.data = try v.dataSpecification() }
-        if let v = f["model"] { source.model = try v.string(oneOf: ["resnet8", "resnet14", "resnet20", "resnet32", "resnet56", "resnet18", "resnet34", "resnet50"]) }
+        if let v = f["model"] {
+            source.model = try v.string(oneOf: [
+                "resnet8", "resnet14", "resnet20", "resnet32", "resnet56", "resnet18", "resnet34", "resnet50",
+            ])
+        }
         if let v = f["widths"] { source.widths = try v.list().map { try $0.integer(1...Limits.width) } }
         if let v = f["subsample"] { source.subsample = try v.integer(10...Limits.images) }
         if let v = f["epochs"] { source.epochs = try v.integer(1...Limits.epochs) }
@@ -92,7 +102,9 @@ public enum StudyFile {
             throw v.fail("milestone \(bad) is beyond the source's \(source.epochs) epochs")
         }
         if let v = f["checkpoint_epochs"] {
-            if (try? v.string()) == "all" { source.checkpointEpochs = nil } else {
+            if (try? v.string()) == "all" {
+                source.checkpointEpochs = nil
+            } else {
                 let checkpointEpochs = try v.list().map { try $0.integer(0...Limits.epochs) }
                 source.checkpointEpochs = checkpointEpochs
                 if let bad = checkpointEpochs.first(where: { $0 > source.epochs }) {
@@ -108,7 +120,8 @@ public enum StudyFile {
     static func checkArchitecture(_ source: Study.Source, at reader: Reader) throws {
         guard let architecture = ResNetConfiguration.named(source.model, widths: source.widths) else {
             let stages = ResNetConfiguration.named(source.model)?.widths.count ?? 0
-            throw reader.fail("`widths` for \(source.model) needs one width per stage (\(stages)), got \(source.widths ?? [])")
+            throw reader.fail(
+                "`widths` for \(source.model) needs one width per stage (\(stages)), got \(source.widths ?? [])")
         }
         do { try architecture.validate() } catch { throw reader.fail(error.localizedDescription) }
     }
@@ -116,7 +129,9 @@ public enum StudyFile {
     static func readTarget(_ reader: Reader) throws -> Study.Target {
         if reader.node.scalar != nil { return Study.Target(data: try reader.dataSpecification()) }
         let f = try reader.mapping(allowed: ["data", "per_class", "subsample", "flip"])
-        guard let data = f["data"] else { throw reader.fail("a target needs `data:` (a dataset: built-in name, folder, ...)") }
+        guard let data = f["data"] else {
+            throw reader.fail("a target needs `data:` (a dataset: built-in name, folder, ...)")
+        }
         var target = Study.Target(data: try data.dataSpecification())
         if let v = f["per_class"] { target.perClass = try v.integer(1...Limits.images) }
         if let v = f["subsample"] { target.subsample = try v.integer(10...Limits.images) }
@@ -138,7 +153,9 @@ public enum StudyFile {
 
     static func readAnalyses(_ reader: Reader) throws -> Study.Analyses {
         var analyses = Study.Analyses()
-        let f = try reader.mapping(allowed: ["shuffle", "mistakes", "cka", "distances", "interpolation", "criticality", "checkpoints"])
+        let f = try reader.mapping(allowed: [
+            "shuffle", "mistakes", "cka", "distances", "interpolation", "criticality", "checkpoints",
+        ])
         /// nil when the analysis is turned off with `false`; the settings mapping otherwise (`true` or `{}`: defaults).
         func settings(_ key: String, allowed: [String]) throws -> [String: Reader]?? {
             guard let v = f[key] else { return .some(nil) }
@@ -147,9 +164,11 @@ public enum StudyFile {
         }
         switch try settings("shuffle", allowed: ["block_sizes", "pixel", "epochs", "seeds"]) {
         case .none: analyses.shuffle = nil
-        case let .some(fields?):
+        case .some(let fields?):
             var s = Study.Shuffle()
-            if let v = fields["block_sizes"] { s.blockSizes = try v.list().map { try $0.integer(1...Limits.imageSide) } }
+            if let v = fields["block_sizes"] {
+                s.blockSizes = try v.list().map { try $0.integer(1...Limits.imageSide) }
+            }
             if let v = fields["pixel"] { s.pixel = try v.bool() }
             if let v = fields["epochs"] { s.epochs = try v.integer(1...Limits.epochs) }
             if let v = fields["seeds"] { s.seeds = try v.list().map { UInt64(try $0.integer(0...Int.max)) } }
@@ -160,7 +179,7 @@ public enum StudyFile {
         if let v = f["distances"] { analyses.distances = try v.bool() }
         switch try settings("cka", allowed: ["every_block", "images", "kernel", "bandwidth", "debiased"]) {
         case .none: analyses.cka = nil
-        case let .some(fields?):
+        case .some(let fields?):
             var s = Study.CKASettings()
             if let v = fields["every_block"] { s.everyBlock = try v.bool() }
             if let v = fields["images"] { s.images = try v.integer(4...Limits.images) }
@@ -172,7 +191,7 @@ public enum StudyFile {
         }
         switch try settings("interpolation", allowed: ["points", "bn", "train_images", "bn_batches"]) {
         case .none: analyses.interpolation = nil
-        case let .some(fields?):
+        case .some(let fields?):
             var s = Study.InterpolationSettings()
             if let v = fields["points"] { s.points = try v.integer(3...Limits.gridPoints) }
             if let v = fields["bn"] { s.batchNorm = try v.choice(BatchNormMode.self) }
@@ -183,7 +202,7 @@ public enum StudyFile {
         }
         switch try settings("criticality", allowed: ["alphas", "sigmas", "samples", "tolerance", "train_images"]) {
         case .none: analyses.criticality = nil
-        case let .some(fields?):
+        case .some(let fields?):
             var s = Study.CriticalitySettings()
             if let v = fields["alphas"] { s.alphas = try v.integer(2...Limits.gridPoints) }
             if let v = fields["sigmas"] {
@@ -197,9 +216,11 @@ public enum StudyFile {
         }
         switch try settings("checkpoints", allowed: ["source_epochs", "epochs"]) {
         case .none: analyses.checkpoints = nil
-        case let .some(fields?):
+        case .some(let fields?):
             var s = Study.CheckpointSettings()
-            if let v = fields["source_epochs"] { s.sourceEpochs = try v.list().map { try $0.integer(0...Limits.epochs) } }
+            if let v = fields["source_epochs"] {
+                s.sourceEpochs = try v.list().map { try $0.integer(0...Limits.epochs) }
+            }
             if let v = fields["epochs"] { s.epochs = try v.integer(1...Limits.epochs) }
             analyses.checkpoints = s
         case .some(nil): break
@@ -220,7 +241,9 @@ struct Reader {
 
     /// The mapping's values by key; an unknown key is an error listing the allowed ones.
     func mapping(allowed: [String]) throws -> [String: Reader] {
-        guard let mapping = node.mapping else { throw fail("\(context) must be a mapping of \(allowed.joined(separator: ", "))") }
+        guard let mapping = node.mapping else {
+            throw fail("\(context) must be a mapping of \(allowed.joined(separator: ", "))")
+        }
         var result: [String: Reader] = [:]
         for (key, value) in mapping {
             guard let name = key.string else { throw fail("a key in \(context) is not text") }
@@ -246,19 +269,24 @@ struct Reader {
 
     func string(oneOf allowed: [String]) throws -> String {
         let value = try string()
-        guard allowed.contains(value) else { throw fail("\(context) is '\(value)'; allowed: \(allowed.joined(separator: ", "))") }
+        guard allowed.contains(value) else {
+            throw fail("\(context) is '\(value)'; allowed: \(allowed.joined(separator: ", "))")
+        }
         return value
     }
 
     /// One of the cases of `Choice`, by its raw value; an error lists them.
-    func choice<Choice: RawRepresentable & CaseIterable>(_ type: Choice.Type) throws -> Choice where Choice.RawValue == String {
+    func choice<Choice: RawRepresentable & CaseIterable>(_ type: Choice.Type) throws -> Choice
+    where Choice.RawValue == String {
         let value = try string(oneOf: Choice.allCases.map(\.rawValue))
         guard let choice = Choice(rawValue: value) else { throw fail("\(context) is '\(value)'") }
         return choice
     }
 
     func integer(_ range: ClosedRange<Int>) throws -> Int {
-        guard node.scalar != nil, let value = node.int else { throw fail("\(context) must be a whole number, got '\((try? string()) ?? "?")'") }
+        guard node.scalar != nil, let value = node.int else {
+            throw fail("\(context) must be a whole number, got '\((try? string()) ?? "?")'")
+        }
         guard range.contains(value) else {
             throw fail("\(context) must lie in \(range.lowerBound)...\(range.upperBound), got \(value)")
         }
@@ -273,19 +301,25 @@ struct Reader {
 
     func number(above minimum: Double, atMost maximum: Double) throws -> Double {
         let value = try number()
-        guard value > minimum, value <= maximum else { throw fail("\(context) must lie in (\(minimum), \(maximum)], got \(value)") }
+        guard value > minimum, value <= maximum else {
+            throw fail("\(context) must lie in (\(minimum), \(maximum)], got \(value)")
+        }
         return value
     }
 
     func number(atLeast minimum: Double, atMost maximum: Double) throws -> Double {
         let value = try number()
-        guard value >= minimum, value <= maximum else { throw fail("\(context) must lie in [\(minimum), \(maximum)], got \(value)") }
+        guard value >= minimum, value <= maximum else {
+            throw fail("\(context) must lie in [\(minimum), \(maximum)], got \(value)")
+        }
         return value
     }
 
     func number(atLeast minimum: Double, below maximum: Double) throws -> Double {
         let value = try number()
-        guard value >= minimum, value < maximum else { throw fail("\(context) must lie in [\(minimum), \(maximum)), got \(value)") }
+        guard value >= minimum, value < maximum else {
+            throw fail("\(context) must lie in [\(minimum), \(maximum)), got \(value)")
+        }
         return value
     }
 
@@ -294,7 +328,9 @@ struct Reader {
         guard node.scalar != nil, let value = node.float ?? node.int.map(Double.init) else {
             throw fail("\(context) must be a number, got '\((try? string()) ?? "?")'")
         }
-        guard value.isFinite else { throw fail("\(context) must be a finite number, got \((try? string()) ?? "\(value)")") }
+        guard value.isFinite else {
+            throw fail("\(context) must be a finite number, got \((try? string()) ?? "\(value)")")
+        }
         return value
     }
 
@@ -308,7 +344,9 @@ struct Reader {
     }
 
     func bool() throws -> Bool {
-        guard node.scalar != nil, let value = node.bool else { throw fail("\(context) must be true or false, got '\((try? string()) ?? "?")'") }
+        guard node.scalar != nil, let value = node.bool else {
+            throw fail("\(context) must be true or false, got '\((try? string()) ?? "?")'")
+        }
         return value
     }
 }

@@ -12,7 +12,8 @@ import TransferscopeTraining
 public struct StudyPlan: Sendable {
     /// What a node does: a training run (P, P-T, RI-T) or one of the analyses.
     public enum Kind: String, Codable, Sendable {
-        case pretrain, fineTune, fromScratch, shuffleSweep, mistakes, cka, distances, interpolation, criticality, checkpoints
+        case pretrain, fineTune, fromScratch, shuffleSweep, mistakes, cka, distances, interpolation, criticality,
+            checkpoints
     }
 
     /// One unit of work of the study, with the cache key that decides whether its result is reused.
@@ -55,21 +56,30 @@ public struct StudyPlan: Sendable {
         var nodes: [Node] = []
         var keys: [String: String] = [:]
         func add(
-            _ id: String, _ kind: Kind, target: Int? = nil, seed: UInt64? = nil, dependencies: [String], settings: some Encodable
+            _ id: String, _ kind: Kind, target: Int? = nil, seed: UInt64? = nil, dependencies: [String],
+            settings: some Encodable
         ) throws {
             let text = try Self.canonical(settings)
             let data = target.map { study.targets[$0].data } ?? study.source.data
-            guard let dataDigest = dataDigests[data] else { preconditionFailure("no data digest for '\(data)' of node \(id)") }
+            guard let dataDigest = dataDigests[data] else {
+                preconditionFailure("no data digest for '\(data)' of node \(id)")
+            }
             let dependencyKeys = dependencies.map { dependency in
-                guard let key = keys[dependency] else { preconditionFailure("node \(id) depends on \(dependency), not added before it") }
+                guard let key = keys[dependency] else {
+                    preconditionFailure("node \(id) depends on \(dependency), not added before it")
+                }
                 return key
             }
             let key = Self.digest([version, kind.rawValue, text, dataDigest] + dependencyKeys)
             keys[id] = key
-            nodes.append(Node(
-                id: id, kind: kind, target: target, seed: seed, dependencies: dependencies, settings: text, dataDigest: dataDigest, key: key))
+            nodes.append(
+                Node(
+                    id: id, kind: kind, target: target, seed: seed, dependencies: dependencies, settings: text,
+                    dataDigest: dataDigest, key: key))
         }
-        try add("pretrain", .pretrain, dependencies: [], settings: [try Self.canonical(study.source), "seed \(Study.sourceSeed)"])
+        try add(
+            "pretrain", .pretrain, dependencies: [],
+            settings: [try Self.canonical(study.source), "seed \(Study.sourceSeed)"])
         for (index, target) in study.targets.enumerated() {
             let name = Self.targetName(study, index)
             struct RunSettings: Encodable {
@@ -82,7 +92,8 @@ public struct StudyPlan: Sendable {
             for seed in study.seeds {
                 for fineTune in [true, false] {
                     let id = "\(name)/\(fineTune ? "PT" : "RIT")-s\(seed)"
-                    try add(id, fineTune ? .fineTune : .fromScratch, target: index, seed: seed, dependencies: ["pretrain"],
+                    try add(
+                        id, fineTune ? .fineTune : .fromScratch, target: index, seed: seed, dependencies: ["pretrain"],
                         settings: RunSettings(target: target, recipe: study.recipe, seed: seed, fineTune: fineTune))
                     runs.append(id)
                 }
@@ -94,23 +105,40 @@ public struct StudyPlan: Sendable {
                 var settings: T
             }
             if let shuffle = analyses.shuffle {
-                try add("\(name)/shuffle", .shuffleSweep, target: index, dependencies: ["pretrain"],
-                    settings: WithTarget(target: target, recipe: study.recipe, settings: [try Self.canonical(shuffle), try Self.canonical(shuffle.seeds ?? study.seeds)]))
+                try add(
+                    "\(name)/shuffle", .shuffleSweep, target: index, dependencies: ["pretrain"],
+                    settings: WithTarget(
+                        target: target, recipe: study.recipe,
+                        settings: [try Self.canonical(shuffle), try Self.canonical(shuffle.seeds ?? study.seeds)]))
             }
-            if analyses.mistakes { try add("\(name)/mistakes", .mistakes, target: index, dependencies: runs, settings: target) }
-            if let cka = analyses.cka { try add("\(name)/cka", .cka, target: index, dependencies: ["pretrain"] + runs, settings: WithTarget(target: target, recipe: study.recipe, settings: cka)) }
-            if analyses.distances { try add("\(name)/distances", .distances, target: index, dependencies: ["pretrain"] + runs, settings: target) }
+            if analyses.mistakes {
+                try add("\(name)/mistakes", .mistakes, target: index, dependencies: runs, settings: target)
+            }
+            if let cka = analyses.cka {
+                try add(
+                    "\(name)/cka", .cka, target: index, dependencies: ["pretrain"] + runs,
+                    settings: WithTarget(target: target, recipe: study.recipe, settings: cka))
+            }
+            if analyses.distances {
+                try add(
+                    "\(name)/distances", .distances, target: index, dependencies: ["pretrain"] + runs, settings: target)
+            }
             if let interpolation = analyses.interpolation {
-                try add("\(name)/interpolation", .interpolation, target: index, dependencies: runs,
+                try add(
+                    "\(name)/interpolation", .interpolation, target: index, dependencies: runs,
                     settings: WithTarget(target: target, recipe: study.recipe, settings: interpolation))
             }
             if let criticality = analyses.criticality {
-                try add("\(name)/criticality", .criticality, target: index, dependencies: ["pretrain"] + runs,
+                try add(
+                    "\(name)/criticality", .criticality, target: index, dependencies: ["pretrain"] + runs,
                     settings: WithTarget(target: target, recipe: study.recipe, settings: criticality))
             }
             if let checkpoints = analyses.checkpoints {
-                try add("\(name)/checkpoints", .checkpoints, target: index, dependencies: ["pretrain"],
-                    settings: WithTarget(target: target, recipe: study.recipe, settings: [try Self.canonical(checkpoints), try Self.canonical(study.seeds)]))
+                try add(
+                    "\(name)/checkpoints", .checkpoints, target: index, dependencies: ["pretrain"],
+                    settings: WithTarget(
+                        target: target, recipe: study.recipe,
+                        settings: [try Self.canonical(checkpoints), try Self.canonical(study.seeds)]))
             }
         }
         self.nodes = nodes

@@ -47,7 +47,7 @@ public final class StudyRunner {
     /// Whether the node's result is there for its current key.
     public func isDone(_ node: StudyPlan.Node) -> Bool {
         guard let data = FileManager.default.contents(atPath: resultDirectory(node.id) + "/done.json"),
-              let marker = try? JSONDecoder().decode([String: String].self, from: data)
+            let marker = try? JSONDecoder().decode([String: String].self, from: data)
         else { return false }
         return marker["key"] == node.key
     }
@@ -62,7 +62,8 @@ public final class StudyRunner {
     private func runNodes() throws {
         let missing = study.missingDataFiles
         guard missing.isEmpty else {
-            throw StudyError.invalid(path: study.name, line: nil, message: "its data files do not exist: \(missing.joined(separator: ", "))")
+            throw StudyError.invalid(
+                path: study.name, line: nil, message: "its data files do not exist: \(missing.joined(separator: ", "))")
         }
         let lock = try OutputDirectory.createAndLock(directory, purpose: "study run")
         defer { lock.release() }
@@ -82,18 +83,22 @@ public final class StudyRunner {
             try AnalysisFiles.writeJSON(
                 ["key": node.key, "seconds": String(format: "%.1f", Date().timeIntervalSince(start))],
                 to: resultDirectory(node.id), name: "done.json")
-            onProgress(index + 1, plan.nodes.count, node.id, String(format: "finished in %.0f s", Date().timeIntervalSince(start)))
+            onProgress(
+                index + 1, plan.nodes.count, node.id,
+                String(format: "finished in %.0f s", Date().timeIntervalSince(start)))
         }
         // The samples picture of each target, redrawn when its data or P's input changed (the
         // digest of the data and P's key, beside the picture).
         for index in study.targets.indices {
             let folder = resultDirectory(StudyPlan.targetName(study, index))
             let (path, keyPath) = (folder + "/samples.png", folder + "/samples.key")
-            let key = (plan.nodes.first { $0.target == index }?.dataDigest ?? "") + " " + (plan.node("pretrain")?.key ?? "")
+            let key =
+                (plan.nodes.first { $0.target == index }?.dataDigest ?? "") + " " + (plan.node("pretrain")?.key ?? "")
             let recorded = (try? String(contentsOfFile: keyPath, encoding: .utf8)) ?? ""
             if !FileManager.default.fileExists(atPath: path) || recorded != key {
                 let preprocessing = try source().preprocessing
-                try ImageGrid.write(preprocessing.converted(try targetTrainImages(index)), to: path, perClass: 8, zoom: 2)
+                try ImageGrid.write(
+                    preprocessing.converted(try targetTrainImages(index)), to: path, perClass: 8, zoom: 2)
                 try AtomicFile.write(Data(key.utf8), to: keyPath)
             }
         }
@@ -111,10 +116,13 @@ public final class StudyRunner {
     private func writeReport() throws -> String {
         let stale = plan.nodes.filter { !isDone($0) }.map(\.id)
         guard stale.isEmpty else {
-            let named = stale.prefix(8).joined(separator: ", ") + (stale.count > 8 ? " and \(stale.count - 8) more" : "")
+            let named =
+                stale.prefix(8).joined(separator: ", ") + (stale.count > 8 ? " and \(stale.count - 8) more" : "")
             throw StudyError.invalid(
                 path: study.name, line: nil,
-                message: "no up-to-date result for \(named) (not run yet, or its data or settings changed since); run `transferscope study run` first")
+                message:
+                    "no up-to-date result for \(named) (not run yet, or its data or settings changed since); run `transferscope study run` first"
+            )
         }
         let seconds = (try? StudyResults.load(from: directory).seconds) ?? 0
         return try HTMLReport.write(try StudyResults.collect(self, seconds: seconds), directory: directory)
@@ -126,7 +134,8 @@ public final class StudyRunner {
     /// keys cover the prepared files the runs read.
     func prepareBuiltInData() throws {
         for specification in study.dataSpecifications {
-            guard case let .builtIn(name)? = try? DatasetSource(parsing: specification), !Catalogue.isPrepared(name) else { continue }
+            guard case .builtIn(let name)? = try? DatasetSource(parsing: specification), !Catalogue.isPrepared(name)
+            else { continue }
             onProgress(0, plan.nodes.count, specification, "preparing the dataset")
             try Catalogue.prepare(name)
         }
@@ -152,7 +161,9 @@ public final class StudyRunner {
 
     /// The run directory of the pre-training.
     var pretrainDirectory: String {
-        guard let node = plan.node("pretrain") else { preconditionFailure("a study plan always has the pre-training node") }
+        guard let node = plan.node("pretrain") else {
+            preconditionFailure("a study plan always has the pre-training node")
+        }
         return runDirectory(node)
     }
 
@@ -209,11 +220,14 @@ public final class StudyRunner {
     }
 
     func trainTarget(_ node: StudyPlan.Node) throws {
-        guard let index = node.target, let seed = node.seed else { preconditionFailure("a run node has a target and a seed") }
+        guard let index = node.target, let seed = node.seed else {
+            preconditionFailure("a run node has a target and a seed")
+        }
         let target = study.targets[index]
         let splits = try targetData(index)
         let configuration = try study.recipe(for: target).configuration(
-            node.kind == .fineTune ? .fineTuned : .fromScratch, source: try source(), target: splits, dataset: target.data,
+            node.kind == .fineTune ? .fineTuned : .fromScratch, source: try source(), target: splits,
+            dataset: target.data,
             seed: seed, selection: target.selection, threads: threads)
         try train(configuration, data: splits, directory: runDirectory(node))
     }
@@ -230,13 +244,17 @@ public final class StudyRunner {
                 blockSizes: shuffle.blockSizes ?? BlockShuffle.blockSizes(side: source.preprocessing.side),
                 pixelShuffle: shuffle.pixel, seeds: shuffle.seeds ?? study.seeds,
                 recipe: study.recipe(for: target, epochs: shuffle.epochs), selection: target.selection,
-                directory: runDirectory(node), threads: threads) { [onTraining] _, event in onTraining(event) }
+                directory: runDirectory(node), threads: threads
+            ) { [onTraining] _, event in onTraining(event) }
         } else if let settings = study.analyses.checkpoints {
             let kept = try RunResults.epochs(of: pretrainDirectory).filter { $0.checkpoint != nil }.map(\.epoch)
             outcomes = try TransferExperiments.checkpointChoice(
-                sourceRun: pretrainDirectory, epochs: settings.sourceEpochs ?? kept, target: splits, dataset: target.data,
-                seeds: study.seeds, recipe: study.recipe(for: target, epochs: settings.epochs), selection: target.selection,
-                directory: runDirectory(node), threads: threads) { [onTraining] _, event in onTraining(event) }
+                sourceRun: pretrainDirectory, epochs: settings.sourceEpochs ?? kept, target: splits,
+                dataset: target.data,
+                seeds: study.seeds, recipe: study.recipe(for: target, epochs: settings.epochs),
+                selection: target.selection,
+                directory: runDirectory(node), threads: threads
+            ) { [onTraining] _, event in onTraining(event) }
         } else {
             return
         }
@@ -246,8 +264,9 @@ public final class StudyRunner {
             if copy.directory.hasPrefix(directory + "/") { copy.directory.removeFirst(directory.count + 1) }
             return copy
         }
-        try AnalysisFiles.writeJSON(ExperimentResult(runs: relative, summary: TransferExperiments.summarize(relative)),
-                                    to: resultDirectory(node.id), name: "result.json")
+        try AnalysisFiles.writeJSON(
+            ExperimentResult(runs: relative, summary: TransferExperiments.summarize(relative)),
+            to: resultDirectory(node.id), name: "result.json")
     }
 }
 

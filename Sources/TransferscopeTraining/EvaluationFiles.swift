@@ -23,20 +23,26 @@ public enum EvaluationFiles {
 
     /// Writes eval.json, confusion.csv and predictions.csv into `directory`.
     public static func write(
-        _ evaluation: Evaluation, classNames: [String], to directory: String, checkpoint: String, data: String, split: String
+        _ evaluation: Evaluation, classNames: [String], to directory: String, checkpoint: String, data: String,
+        split: String
     ) throws {
         try OutputDirectory.create(directory)
         let report = Report(
-            checkpoint: checkpoint, data: data, split: split, images: evaluation.labels.count, accuracy: evaluation.accuracy,
+            checkpoint: checkpoint, data: data, split: split, images: evaluation.labels.count,
+            accuracy: evaluation.accuracy,
             loss: evaluation.loss, classes: classNames, perClassAccuracy: evaluation.perClassAccuracy)
         try JSONFile.write(report, to: directory + "/eval.json")
         let quoted = classNames.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         var confusion = "true\\predicted," + quoted.joined(separator: ",") + "\n"
-        for (name, row) in zip(quoted, evaluation.confusion) { confusion += name + "," + row.map(String.init).joined(separator: ",") + "\n" }
+        for (name, row) in zip(quoted, evaluation.confusion) {
+            confusion += name + "," + row.map(String.init).joined(separator: ",") + "\n"
+        }
         try AtomicFile.write(Data(confusion.utf8), to: directory + "/confusion.csv")
-        var predictions = "index,label,predicted,correct," + (0..<classNames.count).map { "p\($0)" }.joined(separator: ",") + "\n"
+        var predictions =
+            "index,label,predicted,correct," + (0..<classNames.count).map { "p\($0)" }.joined(separator: ",") + "\n"
         for (index, (label, predicted)) in zip(evaluation.labels, evaluation.predictions).enumerated() {
-            let probabilities = index < evaluation.probabilities.count
+            let probabilities =
+                index < evaluation.probabilities.count
                 ? evaluation.probabilities[index].map { String(format: "%.6g", $0) }.joined(separator: ",") : ""
             predictions += "\(index),\(label),\(predicted),\(label == predicted ? 1 : 0),\(probabilities)\n"
         }

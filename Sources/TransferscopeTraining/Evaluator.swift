@@ -28,8 +28,9 @@ public enum EvaluationError: Error, LocalizedError, Equatable {
     /// The message for the user: the batch size whose loss was not finite, and the likely causes.
     public var errorDescription: String? {
         switch self {
-        case let .nonFiniteLoss(images):
-            return "the loss on a batch of \(images) image(s) is NaN or infinite: the model's outputs overflow, because its weights are too large (a model far outside the trained ones) or it diverged. The evaluation stopped there."
+        case .nonFiniteLoss(let images):
+            return
+                "the loss on a batch of \(images) image(s) is NaN or infinite: the model's outputs overflow, because its weights are too large (a model far outside the trained ones) or it diverged. The evaluation stopped there."
         }
     }
 }
@@ -46,7 +47,8 @@ public enum Evaluator {
 
     /// Evaluates `model` on the images at `indices` (all when nil), `batchSize` at a time.
     public static func evaluate(
-        _ model: ResNet, on images: PreparedImages, indices: [Int]? = nil, batchSize: Int = 256, keepProbabilities: Bool = false
+        _ model: ResNet, on images: PreparedImages, indices: [Int]? = nil, batchSize: Int = 256,
+        keepProbabilities: Bool = false
     ) throws -> Evaluation {
         let order = indices ?? Array(0..<images.count)
         let classes = model.configuration.classes
@@ -86,7 +88,9 @@ public enum Evaluator {
             return total == 0 ? 0 : Double(row[k]) / Double(total)
         }
         return Evaluation(
-            loss: order.isEmpty ? 0 : loss / Double(order.count), accuracy: order.isEmpty ? 0 : Double(correct) / Double(order.count),
-            perClassAccuracy: perClass, confusion: confusion, predictions: predictions, labels: labels, probabilities: probabilities)
+            loss: order.isEmpty ? 0 : loss / Double(order.count),
+            accuracy: order.isEmpty ? 0 : Double(correct) / Double(order.count),
+            perClassAccuracy: perClass, confusion: confusion, predictions: predictions, labels: labels,
+            probabilities: probabilities)
     }
 }

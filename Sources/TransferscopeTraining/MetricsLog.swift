@@ -16,7 +16,7 @@ final class MetricsLog {
         if step > 0, let data = FileManager.default.contents(atPath: path) {
             for line in data.split(separator: UInt8(ascii: "\n")) {
                 guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                      let lineStep = object["step"] as? Int, lineStep <= step
+                    let lineStep = object["step"] as? Int, lineStep <= step
                 else { continue }
                 kept += line + [UInt8(ascii: "\n")]
                 if let epoch = try? JSONDecoder().decode(EpochMetrics.self, from: Data(line)), epoch.kind == "epoch" {

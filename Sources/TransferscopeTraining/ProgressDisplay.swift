@@ -24,15 +24,17 @@ public final class ProgressDisplay {
     /// Shows `event`: a step redraws the bar (off a terminal, a line per `interval`); other events write a line.
     public func handle(_ event: TrainingEvent) {
         switch event {
-        case let .started(epoch, epochs, stepsPerEpoch, totalSteps, images):
+        case .started(let epoch, let epochs, let stepsPerEpoch, let totalSteps, let images):
             self.epochs = epochs
             self.stepsPerEpoch = stepsPerEpoch
             self.totalSteps = totalSteps
             startStep = epoch * stepsPerEpoch
             started = Date()
-            write(epoch == 0 ? "\(label)training \(epochs) epochs of \(stepsPerEpoch) steps on \(images) images"
-                : "\(label)resuming after epoch \(epoch) of \(epochs)", newline: true)
-        case let .step(m):
+            write(
+                epoch == 0
+                    ? "\(label)training \(epochs) epochs of \(stepsPerEpoch) steps on \(images) images"
+                    : "\(label)resuming after epoch \(epoch) of \(epochs)", newline: true)
+        case .step(let m):
             let epoch = min(epochs, Int(m.epoch.rounded(.up)))
             let done = Double(m.step - startStep)
             let elapsed = Date().timeIntervalSince(started)
@@ -40,23 +42,30 @@ public final class ProgressDisplay {
             let fraction = Double(m.step) / Double(max(totalSteps, 1))
             let bar = isTerminal ? Self.bar(fraction, width: 20) + " " : ""
             let text = String(
-                format: "%@%@epoch %d/%d step %d/%d loss %.4f acc %.1f%% %.0f img/s ETA %@", label, bar, epoch, epochs, m.step,
+                format: "%@%@epoch %d/%d step %d/%d loss %.4f acc %.1f%% %.0f img/s ETA %@", label, bar, epoch, epochs,
+                m.step,
                 totalSteps, m.loss, 100 * m.accuracy, m.imagesPerSecond, Self.duration(remaining))
             if isTerminal {
                 write(text, newline: false)
             } else if Date().timeIntervalSince(lastLine) >= interval {
                 write(text, newline: true)
             }
-        case let .epochEnded(m):
-            var text = String(format: "%@epoch %d/%d: test acc %.2f%% loss %.4f", label, m.epoch, m.epochs, 100 * m.testAccuracy, m.testLoss)
+        case .epochEnded(let m):
+            var text = String(
+                format: "%@epoch %d/%d: test acc %.2f%% loss %.4f", label, m.epoch, m.epochs, 100 * m.testAccuracy,
+                m.testLoss)
             if let accuracy = m.trainAccuracy { text += String(format: ", train acc %.2f%%", 100 * accuracy) }
             text += String(format: " (%.0f s)", m.seconds)
             write(text, newline: true)
-        case let .alreadyComplete(summary):
-            write(String(format: "%@already complete: test acc %.2f%%", label, 100 * summary.finalTestAccuracy), newline: true)
-        case let .finished(summary):
-            write(String(format: "%@done in %@: test acc %.2f%% (best %.2f%%)", label, Self.duration(summary.seconds),
-                         100 * summary.finalTestAccuracy, 100 * summary.bestTestAccuracy), newline: true)
+        case .alreadyComplete(let summary):
+            write(
+                String(format: "%@already complete: test acc %.2f%%", label, 100 * summary.finalTestAccuracy),
+                newline: true)
+        case .finished(let summary):
+            write(
+                String(
+                    format: "%@done in %@: test acc %.2f%% (best %.2f%%)", label, Self.duration(summary.seconds),
+                    100 * summary.finalTestAccuracy, 100 * summary.bestTestAccuracy), newline: true)
         }
     }
 

@@ -33,7 +33,8 @@ public struct MachineDescription: Codable, Sendable, Equatable {
         return MachineDescription(
             hostname: info.hostName, processor: CPUFeatures.modelName, cores: info.activeProcessorCount,
             memoryGiB: (Double(info.physicalMemory) / 1_073_741_824 * 10).rounded() / 10,
-            operatingSystem: info.operatingSystemVersionString, avx512: CPUFeatures.hasAVX512, threads: Parallel.workerCount,
+            operatingSystem: info.operatingSystemVersionString, avx512: CPUFeatures.hasAVX512,
+            threads: Parallel.workerCount,
             compute: .current)
     }
 }

@@ -22,15 +22,20 @@ public enum RunResults {
     /// The summary of a finished run.
     public static func summary(of directory: String) throws -> TrainingSummary {
         let path = directory + "/summary.json"
-        guard FileManager.default.fileExists(atPath: path) else { throw TrainingError.noFinishedRun(directory: directory, missing: "summary.json") }
-        do { return try JSONFile.read(TrainingSummary.self, from: path) } catch let JSONFileError.unreadable(_, reason) {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TrainingError.noFinishedRun(directory: directory, missing: "summary.json")
+        }
+        do { return try JSONFile.read(TrainingSummary.self, from: path) } catch let JSONFileError.unreadable(_, reason)
+        {
             throw TrainingError.corruptRunState(path: path, reason: "it does not decode as a run summary (\(reason))")
         }
     }
 
     static func lines(of directory: String) throws -> [String] {
         let path = directory + "/metrics.jsonl"
-        guard FileManager.default.fileExists(atPath: path) else { throw TrainingError.noFinishedRun(directory: directory, missing: "metrics.jsonl") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TrainingError.noFinishedRun(directory: directory, missing: "metrics.jsonl")
+        }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw TrainingError.corruptRunState(path: path, reason: "it is not readable UTF-8 text")
         }

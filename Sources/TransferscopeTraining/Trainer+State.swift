@@ -26,7 +26,10 @@ extension Trainer {
             let existing = try? JSONFile.read(TrainingConfiguration.self, from: configPath)
             if restart || existing != configuration {
                 guard restart else { throw TrainingError.differentConfiguration(directory: directory) }
-                for name in ["resume", "checkpoints", "metrics.jsonl", "summary.json", "final.safetensors", "run.json", "config.json"] {
+                for name in [
+                    "resume", "checkpoints", "metrics.jsonl", "summary.json", "final.safetensors", "run.json",
+                    "config.json",
+                ] {
                     try? manager.removeItem(atPath: directory + "/" + name)
                 }
             }
@@ -47,13 +50,15 @@ extension Trainer {
         }
         guard c.preprocessing.channels == c.architecture.inputChannels else {
             throw TrainingError.incompatibleData(
-                "images are prepared with \(c.preprocessing.channels) channels but the model takes \(c.architecture.inputChannels)")
+                "images are prepared with \(c.preprocessing.channels) channels but the model takes \(c.architecture.inputChannels)"
+            )
         }
         try c.preprocessing.checkSize(of: train)
         try c.preprocessing.checkSize(of: data.test)
         guard train.count >= c.batchSize else {
             throw TrainingError.invalidConfiguration(
-                "the training split has \(train.count) images, fewer than one batch of \(c.batchSize); lower the batch size (--batch-size; batch_size in a study)")
+                "the training split has \(train.count) images, fewer than one batch of \(c.batchSize); lower the batch size (--batch-size; batch_size in a study)"
+            )
         }
         return train
     }
@@ -71,7 +76,8 @@ extension Trainer {
             sourceArchitecture.classes = c.architecture.classes
             guard sourceArchitecture == c.architecture else {
                 throw TrainingError.incompatibleData(
-                    "\(source) holds a \(sourceArchitecture.name) with widths \(sourceArchitecture.widths) and \(sourceArchitecture.inputChannels) input channels; the run asks for \(c.architecture.name) with \(c.architecture.widths) and \(c.architecture.inputChannels)")
+                    "\(source) holds a \(sourceArchitecture.name) with widths \(sourceArchitecture.widths) and \(sourceArchitecture.inputChannels) input channels; the run asks for \(c.architecture.name) with \(c.architecture.widths) and \(c.architecture.inputChannels)"
+                )
             }
             try StateDict.load(file, into: model.namedState, path: source, skipping: ["fc.weight", "fc.bias"])
         }
@@ -92,12 +98,16 @@ extension Trainer {
         do { state = try JSONFile.read(RunState.self, from: path) } catch let JSONFileError.unreadable(_, reason) {
             throw TrainingError.corruptRunState(path: path, reason: "it does not parse (\(reason))")
         }
-        guard (0...configuration.epochs).contains(state.epoch), state.step >= 0, state.step <= Int(Int32.max) * Limits.epochs,
-              state.seconds.isFinite, state.seconds >= 0,
-              ![state.model, state.optimizer].contains(where: { $0.isEmpty || $0.contains("/") })
+        guard (0...configuration.epochs).contains(state.epoch), state.step >= 0,
+            state.step <= Int(Int32.max) * Limits.epochs,
+            state.seconds.isFinite, state.seconds >= 0,
+            ![state.model, state.optimizer].contains(where: { $0.isEmpty || $0.contains("/") })
         else {
             throw TrainingError.corruptRunState(
-                path: path, reason: "it records epoch \(state.epoch) of \(configuration.epochs), step \(state.step), files '\(state.model)' and '\(state.optimizer)'")
+                path: path,
+                reason:
+                    "it records epoch \(state.epoch) of \(configuration.epochs), step \(state.step), files '\(state.model)' and '\(state.optimizer)'"
+            )
         }
         do {
             try Checkpoint.load(into: model, from: resumeFolder + "/" + state.model)
@@ -140,7 +150,8 @@ extension Trainer {
         metadata["transferscope.dataset"] = c.dataset
         if let source = c.initialization { metadata["transferscope.initialization"] = source }
         try Checkpoint.save(
-            model, to: path, classNames: classNames, inputShape: [c.preprocessing.side, c.preprocessing.side, c.preprocessing.channels],
+            model, to: path, classNames: classNames,
+            inputShape: [c.preprocessing.side, c.preprocessing.side, c.preprocessing.channels],
             metadata: metadata)
     }
 
@@ -148,9 +159,12 @@ extension Trainer {
     func recordStart(epoch: Int) throws {
         let path = directory + "/run.json"
         // A run.json that does not parse (an interrupted older version) is started afresh.
-        var record = (try? JSONFile.read(RunRecord.self, from: path)) ?? RunRecord(
-            version: TransferscopeVersion.current, executable: CommandLine.arguments.first ?? "", commandLine: CommandLine.arguments,
-            seed: configuration.seed, machine: .current(), starts: [], startEpochs: [])
+        var record =
+            (try? JSONFile.read(RunRecord.self, from: path))
+            ?? RunRecord(
+                version: TransferscopeVersion.current, executable: CommandLine.arguments.first ?? "",
+                commandLine: CommandLine.arguments,
+                seed: configuration.seed, machine: .current(), starts: [], startEpochs: [])
         record.starts.append(ISO8601DateFormatter().string(from: Date()))
         record.startEpochs.append(epoch)
         try JSONFile.write(record, to: path)

@@ -39,7 +39,9 @@ public final class Trainer {
     public var finalCheckpointPath: String { directory + "/final.safetensors" }
 
     /// The checkpoint path kept for `epoch`.
-    public func checkpointPath(epoch: Int) -> String { checkpointsFolder + String(format: "/epoch-%04d.safetensors", epoch) }
+    public func checkpointPath(epoch: Int) -> String {
+        checkpointsFolder + String(format: "/epoch-%04d.safetensors", epoch)
+    }
 
     /// Trains on `data` (already loaded; preprocessing and few-shot selection are applied here).
     /// With `restart`, an earlier run in the directory is discarded first.
@@ -75,11 +77,15 @@ public final class Trainer {
         if state.epoch == 0 {
             let epochStart = Date()
             let kept = c.checkpointEpochs.contains(0) ? try saveCheckpoint(model, epoch: 0) : nil
-            try log.append(evaluate(model, train: train, test: test, subset: trainSubset, step: 0, epoch: 0,
-                                    seconds: Date().timeIntervalSince(epochStart), checkpoint: kept))
+            try log.append(
+                evaluate(
+                    model, train: train, test: test, subset: trainSubset, step: 0, epoch: 0,
+                    seconds: Date().timeIntervalSince(epochStart), checkpoint: kept))
         }
-        onEvent(.started(epoch: state.epoch, epochs: c.epochs, stepsPerEpoch: stepsPerEpoch,
-                         totalSteps: stepsPerEpoch * c.epochs, trainImages: train.count))
+        onEvent(
+            .started(
+                epoch: state.epoch, epochs: c.epochs, stepsPerEpoch: stepsPerEpoch,
+                totalSteps: stepsPerEpoch * c.epochs, trainImages: train.count))
         let classes = c.architecture.classes
         var dLogits = Tensor(shape: [c.batchSize, classes])
         for epoch in state.epoch..<c.epochs {
@@ -90,14 +96,17 @@ public final class Trainer {
                 let indices = Array(order[(stepInEpoch * c.batchSize)..<((stepInEpoch + 1) * c.batchSize)])
                 let (inputs, labels) = BatchLoader.batch(
                     train, indices: indices, augmentation: c.augmentation, seed: c.seed, epoch: epoch)
-                let learningRate = c.learningRate.rate(atEpoch: Double(epoch) + Double(stepInEpoch) / Double(stepsPerEpoch))
+                let learningRate = c.learningRate.rate(
+                    atEpoch: Double(epoch) + Double(stepInEpoch) / Double(stepsPerEpoch))
                 model.zeroGradients()
                 let logits = model.forward(inputs, training: true)
                 let loss = CrossEntropy.forwardBackward(
-                    logits: logits.unsafePointer, labels: labels, classes: classes, logitsGradient: dLogits.unsafeMutablePointer)
+                    logits: logits.unsafePointer, labels: labels, classes: classes,
+                    logitsGradient: dLogits.unsafeMutablePointer)
                 state.step += 1
                 guard loss.isFinite else {
-                    let lastGood = FileManager.default.fileExists(atPath: resumeFolder + "/state.json") ? resumeFolder : nil
+                    let lastGood =
+                        FileManager.default.fileExists(atPath: resumeFolder + "/state.json") ? resumeFolder : nil
                     throw TrainingError.nonFiniteLoss(step: state.step, epoch: epoch, lastGoodCheckpoint: lastGood)
                 }
                 model.backward(dLogits)
@@ -109,7 +118,8 @@ public final class Trainer {
                     let elapsed = max(Date().timeIntervalSince(interval.start), 1e-9)
                     let metrics = StepMetrics(
                         step: state.step, epoch: Double(epoch) + Double(stepInEpoch + 1) / Double(stepsPerEpoch),
-                        loss: interval.loss / Double(interval.images), accuracy: Double(interval.correct) / Double(interval.images),
+                        loss: interval.loss / Double(interval.images),
+                        accuracy: Double(interval.correct) / Double(interval.images),
                         learningRate: learningRate, imagesPerSecond: Double(interval.images) / elapsed,
                         totalSteps: stepsPerEpoch * c.epochs)
                     try log.append(metrics)
@@ -119,8 +129,9 @@ public final class Trainer {
             }
             state.epoch = epoch + 1
             let kept = c.checkpointEpochs.contains(state.epoch) ? try saveCheckpoint(model, epoch: state.epoch) : nil
-            let metrics = try evaluate(model, train: train, test: test, subset: trainSubset, step: state.step, epoch: state.epoch,
-                                   seconds: Date().timeIntervalSince(epochStart), checkpoint: kept)
+            let metrics = try evaluate(
+                model, train: train, test: test, subset: trainSubset, step: state.step, epoch: state.epoch,
+                seconds: Date().timeIntervalSince(epochStart), checkpoint: kept)
             try log.append(metrics)
             state.seconds += Date().timeIntervalSince(epochStart)
             try saveState(state, model: model, optimizer: optimizer)
@@ -140,7 +151,8 @@ public final class Trainer {
     }
 
     func evaluate(
-        _ model: ResNet, train: PreparedImages, test: PreparedImages, subset: [Int], step: Int, epoch: Int, seconds: Double,
+        _ model: ResNet, train: PreparedImages, test: PreparedImages, subset: [Int], step: Int, epoch: Int,
+        seconds: Double,
         checkpoint: String?
     ) throws -> EpochMetrics {
         let onTest = try Evaluator.evaluate(model, on: test)
@@ -168,8 +180,10 @@ public final class Trainer {
             finalTestLoss: last?.testLoss ?? 0, finalTrainAccuracy: last?.trainAccuracy,
             bestTestAccuracy: epochs.map(\.testAccuracy).max() ?? 0, trainImages: train.count, testImages: test.count,
             seconds: state.seconds, finalCheckpoint: "final.safetensors",
-            checkpoints: configuration.checkpointEpochs.sorted().map { ("checkpoints" as NSString).appendingPathComponent(
-                (checkpointPath(epoch: $0) as NSString).lastPathComponent) })
+            checkpoints: configuration.checkpointEpochs.sorted().map {
+                ("checkpoints" as NSString).appendingPathComponent(
+                    (checkpointPath(epoch: $0) as NSString).lastPathComponent)
+            })
         try JSONFile.write(summary, to: summaryPath)
         try? FileManager.default.removeItem(atPath: resumeFolder)
         onEvent(.finished(summary))

@@ -88,9 +88,12 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         do { try architecture.validate() } catch { throw fail(error.localizedDescription) }
         do { try preprocessing.validate() } catch let error as DataError { throw fail(error.reason) }
         guard preprocessing.side >= 8 else {
-            throw fail("the model's input side is \(preprocessing.side) pixels; give at least 8 (--size resizes the images)")
+            throw fail(
+                "the model's input side is \(preprocessing.side) pixels; give at least 8 (--size resizes the images)")
         }
-        guard (1...Limits.epochs).contains(epochs) else { throw fail("the epochs must lie in 1...\(Limits.epochs), got \(epochs)") }
+        guard (1...Limits.epochs).contains(epochs) else {
+            throw fail("the epochs must lie in 1...\(Limits.epochs), got \(epochs)")
+        }
         guard (2...Limits.images).contains(batchSize) else {
             throw fail("the batch size must lie in 2...\(Limits.images) (BatchNorm needs a batch), got \(batchSize)")
         }
@@ -100,31 +103,45 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         guard learningRate.warmupEpochs >= 0, learningRate.warmupEpochs <= Double(epochs) else {
             throw fail("the warm-up must lie in 0...\(epochs) epochs, got \(learningRate.warmupEpochs)")
         }
-        if case let .multiStep(milestones, gamma) = learningRate.kind {
-            guard gamma > 0, gamma <= 1_000 else { throw fail("the step schedule's factor must lie in (0, 1000], got \(gamma)") }
+        if case .multiStep(let milestones, let gamma) = learningRate.kind {
+            guard gamma > 0, gamma <= 1_000 else {
+                throw fail("the step schedule's factor must lie in (0, 1000], got \(gamma)")
+            }
             guard milestones.allSatisfy({ (1...epochs).contains($0) }) else {
                 throw fail("the step schedule's milestones must lie in 1...\(epochs), got \(milestones)")
             }
         }
-        guard optimizer.momentum >= 0, optimizer.momentum < 1, optimizer.weightDecay >= 0, optimizer.weightDecay <= 1 else {
-            throw fail("momentum must lie in [0, 1) and weight decay in [0, 1], got \(optimizer.momentum) and \(optimizer.weightDecay)")
+        guard optimizer.momentum >= 0, optimizer.momentum < 1, optimizer.weightDecay >= 0, optimizer.weightDecay <= 1
+        else {
+            throw fail(
+                "momentum must lie in [0, 1) and weight decay in [0, 1], got \(optimizer.momentum) and \(optimizer.weightDecay)"
+            )
         }
         guard checkpointEpochs.allSatisfy({ (0...epochs).contains($0) }) else {
             throw fail("the kept checkpoints' epochs must lie in 0...\(epochs), got \(checkpointEpochs)")
         }
         for (value, name) in [(trainPerClass, "images per class"), (trainSubsample, "training subsample")] {
-            if let value, !(1...Limits.images).contains(value) { throw fail("the \(name) must lie in 1...\(Limits.images), got \(value)") }
+            if let value, !(1...Limits.images).contains(value) {
+                throw fail("the \(name) must lie in 1...\(Limits.images), got \(value)")
+            }
         }
         guard (0...Limits.images).contains(trainEvaluationSize) else {
-            throw fail("the training images evaluated per epoch must lie in 0...\(Limits.images), got \(trainEvaluationSize)")
+            throw fail(
+                "the training images evaluated per epoch must lie in 0...\(Limits.images), got \(trainEvaluationSize)")
         }
         guard logEvery >= 1 else { throw fail("the metrics interval must be at least 1 step, got \(logEvery)") }
-        let modules = Set(["stem", "fc"] + architecture.blocksPerStage.enumerated().flatMap { s, n in (0..<n).map { "layer\(s + 1).\($0)" } })
+        let modules = Set(
+            ["stem", "fc"]
+                + architecture.blocksPerStage.enumerated().flatMap { s, n in (0..<n).map { "layer\(s + 1).\($0)" } })
         let unknown = frozenModules.filter { !modules.contains($0) }
         guard unknown.isEmpty else {
-            throw fail("--freeze names unknown modules \(unknown); the modules are \(modules.sorted().joined(separator: ", "))")
+            throw fail(
+                "--freeze names unknown modules \(unknown); the modules are \(modules.sorted().joined(separator: ", "))"
+            )
         }
-        guard (1...Limits.threads).contains(threads) else { throw fail("the threads must lie in 1...\(Limits.threads), got \(threads)") }
+        guard (1...Limits.threads).contains(threads) else {
+            throw fail("the threads must lie in 1...\(Limits.threads), got \(threads)")
+        }
     }
 
     /// The configuration as pretty, sorted JSON (what `config.json` holds).

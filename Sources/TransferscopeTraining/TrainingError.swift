@@ -12,19 +12,25 @@ public enum TrainingError: Error, LocalizedError, Equatable {
     /// The message for the user: what stopped the run and what to do next.
     public var errorDescription: String? {
         switch self {
-        case let .invalidConfiguration(message):
+        case .invalidConfiguration(let message):
             return message
-        case let .nonFiniteLoss(step, epoch, checkpoint):
-            let kept = checkpoint.map { "The last good state is kept in \($0)." } ?? "No epoch had completed, so nothing was kept."
-            return "the loss became NaN or infinite at step \(step) (epoch \(epoch + 1)). \(kept) Lower the learning rate (--lr; lr, pt_lr or rit_lr in a study), add warm-up (--warmup-epochs), or check the data."
-        case let .differentConfiguration(directory):
-            return "\(directory) holds a run with a different configuration (see its config.json). Use another output directory; for `train`, --restart discards that run."
-        case let .corruptRunState(path, reason):
-            return "the saved run state \(path) cannot be used: \(reason). Start the run again: `train --restart` for a run of your own; for a run inside a study or experiment, delete its directory (\((path as NSString).deletingLastPathComponent)/..) and run again."
-        case let .incompatibleData(message):
+        case .nonFiniteLoss(let step, let epoch, let checkpoint):
+            let kept =
+                checkpoint.map { "The last good state is kept in \($0)." }
+                ?? "No epoch had completed, so nothing was kept."
+            return
+                "the loss became NaN or infinite at step \(step) (epoch \(epoch + 1)). \(kept) Lower the learning rate (--lr; lr, pt_lr or rit_lr in a study), add warm-up (--warmup-epochs), or check the data."
+        case .differentConfiguration(let directory):
+            return
+                "\(directory) holds a run with a different configuration (see its config.json). Use another output directory; for `train`, --restart discards that run."
+        case .corruptRunState(let path, let reason):
+            return
+                "the saved run state \(path) cannot be used: \(reason). Start the run again: `train --restart` for a run of your own; for a run inside a study or experiment, delete its directory (\((path as NSString).deletingLastPathComponent)/..) and run again."
+        case .incompatibleData(let message):
             return message
-        case let .noFinishedRun(directory, missing):
-            return "\(directory) holds no finished training run (\(missing) is missing). Give the directory of a finished `train` run; for a study, `study run` it first."
+        case .noFinishedRun(let directory, let missing):
+            return
+                "\(directory) holds no finished training run (\(missing) is missing). Give the directory of a finished `train` run; for a study, `study run` it first."
         }
     }
 }

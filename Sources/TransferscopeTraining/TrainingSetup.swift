@@ -95,32 +95,36 @@ public struct TrainingSetup {
     /// The configuration of this run on `data`; throws naming the setting when the data, the
     /// start and the input choices do not fit together.
     public func configuration(for data: DatasetSplits) throws -> TrainingConfiguration {
-        let source: SourceCheckpoint? = if case let .checkpoint(checkpoint) = start { checkpoint } else { nil }
+        let source: SourceCheckpoint? = if case .checkpoint(let checkpoint) = start { checkpoint } else { nil }
         let fixedArchitecture: ResNetConfiguration? =
             switch start {
-            case let .architecture(architecture): architecture
-            case let .checkpoint(checkpoint): checkpoint.architecture
+            case .architecture(let architecture): architecture
+            case .checkpoint(let checkpoint): checkpoint.architecture
             case .named: nil
             }
         let side = side ?? source?.preprocessing.side ?? max(data.train.height, data.train.width)
-        let channels = channels ?? source?.preprocessing.channels ?? fixedArchitecture?.inputChannels ?? data.train.channels
+        let channels =
+            channels ?? source?.preprocessing.channels ?? fixedArchitecture?.inputChannels ?? data.train.channels
         let classes = data.train.classNames.count
         var architecture: ResNetConfiguration
         switch start {
-        case let .named(model, widths):
-            guard let named = ResNetConfiguration.named(model, inputChannels: channels, classes: classes, widths: widths) else {
+        case .named(let model, let widths):
+            guard
+                let named = ResNetConfiguration.named(model, inputChannels: channels, classes: classes, widths: widths)
+            else {
                 throw TrainingError.invalidConfiguration(
                     "unknown model '\(model)' or wrong number of widths \(widths ?? []); known: "
                         + ResNetConfiguration.knownNames.joined(separator: ", "))
             }
             architecture = named
-        case let .architecture(given): architecture = given
-        case let .checkpoint(checkpoint): architecture = checkpoint.architecture
+        case .architecture(let given): architecture = given
+        case .checkpoint(let checkpoint): architecture = checkpoint.architecture
         }
         architecture.classes = classes
         guard architecture.inputChannels == channels else {
             throw TrainingError.invalidConfiguration(
-                "the model takes \(architecture.inputChannels) input channel(s) but the inputs are prepared with \(channels) (--channels)")
+                "the model takes \(architecture.inputChannels) input channel(s) but the inputs are prepared with \(channels) (--channels)"
+            )
         }
         let selected = selection.apply(to: data.train, runSeed: seed)
         let normalization: Normalization
@@ -131,18 +135,20 @@ public struct TrainingSetup {
             normalization = .statistics(of: plain.converted(selected))
         case .none:
             normalization = .identity(channels: channels)
-        case let .checkpoint(checkpoint):
+        case .checkpoint(let checkpoint):
             normalization = checkpoint.preprocessing.normalization
             guard normalization.mean.count == channels else {
                 throw TrainingError.invalidConfiguration(
-                    "\(checkpoint.path) records \(normalization.mean.count)-channel statistics; the run uses \(channels) channel(s)")
+                    "\(checkpoint.path) records \(normalization.mean.count)-channel statistics; the run uses \(channels) channel(s)"
+                )
             }
         }
         let shuffled = try shuffle?(side, channels)
         var configuration = TrainingConfiguration(
             architecture: architecture, dataset: dataset, trainPerClass: selection.perClass,
             trainSubsample: selection.subsample,
-            preprocessing: Preprocessing(side: side, channels: channels, normalization: normalization, shuffle: shuffled),
+            preprocessing: Preprocessing(
+                side: side, channels: channels, normalization: normalization, shuffle: shuffled),
             augmentation: shuffled == nil ? augmentation : .none, epochs: epochs, batchSize: batchSize,
             learningRate: learningRate, optimizer: optimizer, seed: seed, checkpointEpochs: checkpointEpochs,
             initialization: source?.path, frozenModules: frozenModules, trainEvaluationSize: trainEvaluationSize,

@@ -40,7 +40,8 @@ public struct TransferRecipe: Codable, Sendable, Equatable {
     /// A recipe; every argument has the default a study and the CLI share.
     public init(
         epochs: Int = 10, batchSize: Int = 64, fineTuneLearningRate: Double = 0.02, scratchLearningRate: Double = 0.1,
-        optimizer: SGD.Hyperparameters = .init(), augmentation: Augmentation = Augmentation(), checkpointEpochs: [Int]? = nil,
+        optimizer: SGD.Hyperparameters = .init(), augmentation: Augmentation = Augmentation(),
+        checkpointEpochs: [Int]? = nil,
         trainEvaluationSize: Int = 1000, logEvery: Int = 10
     ) {
         self.epochs = epochs
@@ -92,7 +93,9 @@ public struct TransferRecipe: Codable, Sendable, Equatable {
         _ kind: TransferKind, source: SourceCheckpoint, target: DatasetSplits, dataset: String, seed: UInt64,
         shuffle: BlockShuffle? = nil, selection: TrainingSelection = TrainingSelection(), threads: Int
     ) throws -> TrainingConfiguration {
-        try setup(kind, source: source, dataset: dataset, seed: seed, shuffle: shuffle, selection: selection, threads: threads)
-            .configuration(for: target)
+        try setup(
+            kind, source: source, dataset: dataset, seed: seed, shuffle: shuffle, selection: selection, threads: threads
+        )
+        .configuration(for: target)
     }
 }

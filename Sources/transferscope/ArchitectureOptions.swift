@@ -14,7 +14,8 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Input channels (1 for gray, 3 for RGB).")
     var inputChannels = 3
 
-    @Option(parsing: .unconditional, help: "Comma-separated stage widths, e.g. 16,32,64 (CIFAR family) or 64,128,256,512.")
+    @Option(
+        parsing: .unconditional, help: "Comma-separated stage widths, e.g. 16,32,64 (CIFAR family) or 64,128,256,512.")
     var widths: CommaList<Int>?
 
     @Option(help: "Stem: small (3x3, stride 1, no max pool) or imagenet (7x7 stride 2 + max pool).")
@@ -31,13 +32,16 @@ struct ArchitectureOptions: ParsableArguments {
         try FlagCheck.require(inputChannels, in: 1...Limits.inputChannels, "--input-channels")
         guard ResNetConfiguration.knownNames.contains(architecture) else {
             throw ValidationError(
-                "unknown architecture '\(architecture)'; known: \(ResNetConfiguration.knownNames.joined(separator: ", "))")
+                "unknown architecture '\(architecture)'; known: \(ResNetConfiguration.knownNames.joined(separator: ", "))"
+            )
         }
-        guard let configuration = ResNetConfiguration.named(
-            architecture, inputChannels: inputChannels, classes: classes, widths: parsedWidths, stem: stem)
+        guard
+            let configuration = ResNetConfiguration.named(
+                architecture, inputChannels: inputChannels, classes: classes, widths: parsedWidths, stem: stem)
         else {
             throw ValidationError(
-                "--widths for \(architecture) needs \(["resnet18", "resnet34", "resnet50"].contains(architecture) ? 4 : 3) values (one per stage), got '\(widths?.defaultValueDescription ?? "")'")
+                "--widths for \(architecture) needs \(["resnet18", "resnet34", "resnet50"].contains(architecture) ? 4 : 3) values (one per stage), got '\(widths?.defaultValueDescription ?? "")'"
+            )
         }
         do { try configuration.validate() } catch { throw ValidationError(error.localizedDescription) }
         return configuration

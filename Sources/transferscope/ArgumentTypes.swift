@@ -45,7 +45,7 @@ enum ListOrAll<Element: LosslessStringConvertible & Sendable>: ExpressibleByArgu
     var defaultValueDescription: String {
         switch self {
         case .all: return "all"
-        case let .list(values): return values.map { "\($0)" }.joined(separator: ",")
+        case .list(let values): return values.map { "\($0)" }.joined(separator: ",")
         }
     }
 
@@ -53,7 +53,7 @@ enum ListOrAll<Element: LosslessStringConvertible & Sendable>: ExpressibleByArgu
     func values(all everything: @autoclosure () throws -> [Element]) rethrows -> [Element] {
         switch self {
         case .all: return try everything()
-        case let .list(values): return values
+        case .list(let values): return values
         }
     }
 }
@@ -76,7 +76,9 @@ extension FlagCheck {
     static func require(_ list: CommaList<Int>?, in range: ClosedRange<Int>, _ flag: String) throws {
         guard let list else { return }
         guard list.values.allSatisfy(range.contains) else {
-            throw ValidationError("\(flag) must be integers in \(range.lowerBound)...\(range.upperBound) separated by commas, got '\(list.defaultValueDescription)'")
+            throw ValidationError(
+                "\(flag) must be integers in \(range.lowerBound)...\(range.upperBound) separated by commas, got '\(list.defaultValueDescription)'"
+            )
         }
     }
 }

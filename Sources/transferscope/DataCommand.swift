@@ -20,11 +20,18 @@ struct DataCommand: ParsableCommand {
 
         func run() throws {
             for entry in Catalogue.entries {
-                let status = Catalogue.isPrepared(entry.name) ? "prepared" : entry.isInstalled ? "installed (run: transferscope data prepare \(entry.name))" : "missing (install: \(entry.installCommand))"
+                let status =
+                    Catalogue.isPrepared(entry.name)
+                    ? "prepared"
+                    : entry.isInstalled
+                        ? "installed (run: transferscope data prepare \(entry.name))"
+                        : "missing (install: \(entry.installCommand))"
                 print("\(entry.name.padded(to: 20)) \(entry.role.rawValue.padded(to: 13)) \(status)")
                 print("    \(entry.summary); from \(entry.package)")
             }
-            print("procedural           any           always available: procedural[:shift=0.5,side=28,channels=1,classes=10,train=2000,test=500,seed=0]")
+            print(
+                "procedural           any           always available: procedural[:shift=0.5,side=28,channels=1,classes=10,train=2000,test=500,seed=0]"
+            )
         }
     }
 
@@ -41,9 +48,12 @@ struct DataCommand: ParsableCommand {
             for name in chosen {
                 let start = Date()
                 let splits = try Catalogue.prepare(name)
-                print(String(format: "%@: %d train + %d test images %dx%dx%d, %d classes, in %.1f s -> %@", name, splits.train.count,
-                             splits.test.count, splits.train.height, splits.train.width, splits.train.channels,
-                             splits.train.classNames.count, Date().timeIntervalSince(start), Catalogue.preparedFolder(name)))
+                print(
+                    String(
+                        format: "%@: %d train + %d test images %dx%dx%d, %d classes, in %.1f s -> %@", name,
+                        splits.train.count,
+                        splits.test.count, splits.train.height, splits.train.width, splits.train.channels,
+                        splits.train.classNames.count, Date().timeIntervalSince(start), Catalogue.preparedFolder(name)))
             }
         }
     }
@@ -84,7 +94,8 @@ struct DataCommand: ParsableCommand {
                 dataset.pixels = (0..<dataset.count).flatMap { permutation.apply(Array(dataset.image(at: $0))) }
             }
             try ImageGrid.write(dataset, to: out, perClass: perClass, zoom: zoom, seed: seed)
-            print("wrote \(out): \(dataset.name) \(split), \(dataset.count) images, \(dataset.classNames.count) classes")
+            print(
+                "wrote \(out): \(dataset.name) \(split), \(dataset.count) images, \(dataset.classNames.count) classes")
         }
     }
 }

@@ -1,27 +1,35 @@
 import ArgumentParser
+import Foundation
 import TransferscopeData
 
 /// Options that choose and read a dataset.
 struct DataOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "The dataset: a built-in name (see `transferscope data list`), procedural[:shift=0.5,...], a folder of class subfolders, idx:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS], npy:... or csv:TRAIN[,TEST].",
-        valueName: "spec"))
+    @Option(
+        help: ArgumentHelp(
+            "The dataset: a built-in name (see `transferscope data list`), procedural[:shift=0.5,...], a folder of class subfolders, idx:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS], npy:... or csv:TRAIN[,TEST].",
+            valueName: "spec"))
     var data: String
 
-    @Option(parsing: .unconditional, help: "Fraction of each class held out as the test split when the data has no test split of its own.")
+    @Option(
+        parsing: .unconditional,
+        help: "Fraction of each class held out as the test split when the data has no test split of its own.")
     var testFraction = 0.2
 
     @Option(parsing: .unconditional, help: "Seed of that held-out split.")
     var splitSeed: UInt64 = 0
 
-    @Option(parsing: .unconditional, help: "Side of the square images read from image folders (aspect kept, padded with white).")
+    @Option(
+        parsing: .unconditional,
+        help: "Side of the square images read from image folders (aspect kept, padded with white).")
     var folderImageSize = 32
 
     @Flag(help: "Leave corrupt images in folders out (counted and reported) instead of stopping.")
     var skipCorrupt = false
 
     func validate() throws {
-        guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must lie in (0, 1), got \(testFraction)") }
+        guard testFraction > 0 && testFraction < 1 else {
+            throw ValidationError("--test-fraction must lie in (0, 1), got \(testFraction)")
+        }
         try FlagCheck.require(folderImageSize, in: FlagCheck.imageSide, "--folder-image-size")
     }
 
@@ -52,5 +60,3 @@ struct StandardError: TextOutputStream {
         FileHandle.standardError.write(Data(string.utf8))
     }
 }
-
-import Foundation

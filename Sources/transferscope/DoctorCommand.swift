@@ -21,18 +21,30 @@ struct DoctorCommand: ParsableCommand {
     func run() throws {
         let library = try OpenBLASLibrary.loaded.get()
         let path = ComputePath.current
-        print("processor:     \(CPUFeatures.modelName) (\(CPUFeatures.vendor.isEmpty ? "unknown vendor" : CPUFeatures.vendor))")
-        print("SIMD:          \(path.processorFeatures.isEmpty ? "neither AVX2 nor AVX-512" : path.processorFeatures.joined(separator: ", "))")
-        print("BLAS:          \(path.blas), \(path.blasCoreType) kernels (\(path.blasCoreTypeSource)) from \(library.path)")
+        print(
+            "processor:     \(CPUFeatures.modelName) (\(CPUFeatures.vendor.isEmpty ? "unknown vendor" : CPUFeatures.vendor))"
+        )
+        print(
+            "SIMD:          \(path.processorFeatures.isEmpty ? "neither AVX2 nor AVX-512" : path.processorFeatures.joined(separator: ", "))"
+        )
+        print(
+            "BLAS:          \(path.blas), \(path.blasCoreType) kernels (\(path.blasCoreTypeSource)) from \(library.path)"
+        )
         print("convolutions:  \(path.convolutionKernels)")
         print("threads:       \(Parallel.workerCount)")
         guard measure else { return }
         if _isDebugAssertConfiguration() {
-            print("note:          a debug build: the FMA loop is not optimized; measure with a release build (make build)")
+            print(
+                "note:          a debug build: the FMA loop is not optimized; measure with a release build (make build)"
+            )
         }
         let peak = MachinePeak.fmaGigaflops(threads: 1)
         let gemm = MachinePeak.sgemmGigaflops(size: 1024, threads: 1)
-        print(String(format: "FMA peak:      %.1f GFLOP/s per core (measured, %d-bit vectors)", peak, MachinePeak.vectorBits))
-        print(String(format: "sgemm 1024^3:  %.1f GFLOP/s on one core, %.0f%% of the FMA peak", gemm, 100 * gemm / peak))
+        print(
+            String(
+                format: "FMA peak:      %.1f GFLOP/s per core (measured, %d-bit vectors)", peak, MachinePeak.vectorBits)
+        )
+        print(
+            String(format: "sgemm 1024^3:  %.1f GFLOP/s on one core, %.0f%% of the FMA peak", gemm, 100 * gemm / peak))
     }
 }

@@ -46,18 +46,25 @@ struct EvalCommand: ParsableCommand {
         let (_, splits) = try dataOptions.load()
         let dataset = split == .test ? splits.test : splits.train
         guard dataset.classNames.count == model.configuration.classes else {
-            throw RunError("\(checkpoint) has \(model.configuration.classes) classes but \(dataOptions.data) has \(dataset.classNames.count)")
+            throw RunError(
+                "\(checkpoint) has \(model.configuration.classes) classes but \(dataOptions.data) has \(dataset.classNames.count)"
+            )
         }
         try preprocessing.checkSize(of: dataset)
         let images = preprocessing.prepare(dataset)
         let result = try Evaluator.evaluate(model, on: images, batchSize: batchSize, keepProbabilities: out != nil)
-        print(String(format: "%@ on %@ (%@, %d images): accuracy %.2f%%, loss %.4f", checkpoint, dataOptions.data, split.rawValue,
-                     images.count, 100 * result.accuracy, result.loss))
+        print(
+            String(
+                format: "%@ on %@ (%@, %d images): accuracy %.2f%%, loss %.4f", checkpoint, dataOptions.data,
+                split.rawValue,
+                images.count, 100 * result.accuracy, result.loss))
         for (name, accuracy) in zip(dataset.classNames, result.perClassAccuracy) {
             print(String(format: "  %@ %.2f%%", name.padded(to: 16), 100 * accuracy))
         }
         guard let out else { return }
-        try EvaluationFiles.write(result, classNames: dataset.classNames, to: out, checkpoint: checkpoint, data: dataOptions.data, split: split.rawValue)
+        try EvaluationFiles.write(
+            result, classNames: dataset.classNames, to: out, checkpoint: checkpoint, data: dataOptions.data,
+            split: split.rawValue)
         print("wrote \(out)/eval.json, confusion.csv, predictions.csv")
     }
 }

@@ -29,7 +29,9 @@ enum FlagCheck {
 
     /// A finite number above 0 (learning rates: a huge one diverges, which training reports).
     static func requirePositive(_ value: Double, _ flag: String) throws {
-        guard value.isFinite, value > 0 else { throw ValidationError("\(flag) must be a finite number above 0, got \(value)") }
+        guard value.isFinite, value > 0 else {
+            throw ValidationError("\(flag) must be a finite number above 0, got \(value)")
+        }
     }
 
     /// Upper bounds of flags that have no natural one: far above any sensible value.

@@ -45,12 +45,15 @@ struct ModelCommand: ParsableCommand {
             let file = try SafeTensors(contentsOf: checkpoint)
             let model = try Checkpoint.loadModel(from: checkpoint)
             let c = model.configuration
-            print("\(checkpoint): \(c.name) (\(c.block.rawValue) blocks \(c.blocksPerStage), widths \(c.widths), \(c.stem.rawValue) stem), \(c.inputChannels) input channels, \(c.classes) classes, \(model.parameterCount) parameters")
+            print(
+                "\(checkpoint): \(c.name) (\(c.block.rawValue) blocks \(c.blocksPerStage), widths \(c.widths), \(c.stem.rawValue) stem), \(c.inputChannels) input channels, \(c.classes) classes, \(model.parameterCount) parameters"
+            )
             for (name, state) in model.modules {
                 let count = state.parameters.reduce(0) { $0 + $1.parameter.value.count }
                 print("  \(name.padded(to: 10)) \(count) parameters")
             }
-            for (key, value) in file.metadata.sorted(by: { $0.key < $1.key }) where !key.hasPrefix("transferscope.arch") {
+            for (key, value) in file.metadata.sorted(by: { $0.key < $1.key }) where !key.hasPrefix("transferscope.arch")
+            {
                 print("  metadata \(key) = \(value)")
             }
         }
@@ -84,11 +87,16 @@ struct ModelCommand: ParsableCommand {
                 throw RunError("\(input) needs an F32 tensor named 'input' with shape [N, C, H, W]")
             }
             guard shape[1] == model.configuration.inputChannels else {
-                throw RunError("\(input): input has \(shape[1]) channels but the model expects \(model.configuration.inputChannels)")
-            }
-            guard shape[0] >= (train ? 2 : 1), (1...Limits.imageSide).contains(shape[2]), (1...Limits.imageSide).contains(shape[3]) else {
                 throw RunError(
-                    "\(input): input has shape \(shape); give at least \(train ? 2 : 1) image(s) (--train needs a batch) of 1...\(Limits.imageSide) pixels a side")
+                    "\(input): input has \(shape[1]) channels but the model expects \(model.configuration.inputChannels)"
+                )
+            }
+            guard shape[0] >= (train ? 2 : 1), (1...Limits.imageSide).contains(shape[2]),
+                (1...Limits.imageSide).contains(shape[3])
+            else {
+                throw RunError(
+                    "\(input): input has shape \(shape); give at least \(train ? 2 : 1) image(s) (--train needs a batch) of 1...\(Limits.imageSide) pixels a side"
+                )
             }
             if let index = values.firstIndex(where: { !$0.isFinite }) {
                 throw RunError("\(input): input value \(index) is \(values[index]); inputs must be finite")

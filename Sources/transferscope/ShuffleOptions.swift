@@ -5,7 +5,11 @@ import TransferscopeIO
 
 /// Options of the block shuffle of analysis 1.
 struct ShuffleOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Permute b x b blocks of every image with one fixed permutation (b must divide the image side; b = side: no shuffle).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Permute b x b blocks of every image with one fixed permutation (b must divide the image side; b = side: no shuffle)."
+    )
     var blockShuffle: Int?
 
     @Flag(help: "Permute all C*H*W values of every image with one fixed permutation.")
@@ -15,7 +19,9 @@ struct ShuffleOptions: ParsableArguments {
     var shuffleSeed: UInt64 = 0
 
     func validate() throws {
-        if blockShuffle != nil && pixelShuffle { throw ValidationError("give --block-shuffle or --pixel-shuffle, not both") }
+        if blockShuffle != nil && pixelShuffle {
+            throw ValidationError("give --block-shuffle or --pixel-shuffle, not both")
+        }
         try FlagCheck.require(blockShuffle, in: 1...Limits.imageSide, "--block-shuffle")
     }
 

@@ -8,7 +8,8 @@ import TransferscopeTraining
 struct StudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study",
-        abstract: "Run a whole study (pre-train, fine-tune vs from scratch with seeds, every analysis) and write its report.",
+        abstract:
+            "Run a whole study (pre-train, fine-tune vs from scratch with seeds, every analysis) and write its report.",
         discussion: """
             A study file (YAML) names the source, targets, recipes, seeds and analyses; presets are in \
             studies/ (quick, default, paper). Results are cached under keys derived from the version, the \
@@ -19,7 +20,8 @@ struct StudyCommand: ParsableCommand {
         subcommands: [Run.self, Status.self, Report.self])
 
     struct Run: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run the study's plan and write results.json and report.html.")
+        static let configuration = CommandConfiguration(
+            abstract: "Run the study's plan and write results.json and report.html.")
         @Argument(help: "The study file (YAML).") var file: String
         @Option(help: "Directory for the runs, results and report.") var out: String
         @Option(parsing: .unconditional, help: "Worker threads (default: all cores).") var threads: Int?
@@ -34,14 +36,19 @@ struct StudyCommand: ParsableCommand {
         func perform() throws {
             let study = try StudyFile.load(file)
             let missing = study.missingDataFiles
-            guard missing.isEmpty else { throw RunError("\(file): data files that do not exist: \(missing.joined(separator: ", "))") }
+            guard missing.isEmpty else {
+                throw RunError("\(file): data files that do not exist: \(missing.joined(separator: ", "))")
+            }
             let runner = try StudyRunner(study: study, directory: out, threads: threads ?? Parallel.workerCount)
             let display = ProgressDisplay(label: "  ")
             runner.onTraining = display.handle
             runner.onProgress = { index, count, id, message in printError("[\(index)/\(count)] \(id): \(message)") }
             let start = Date()
             try runner.run()
-            print(String(format: "study %@ finished in %@; report: %@/report.html", study.name, ProgressDisplay.duration(Date().timeIntervalSince(start)), out))
+            print(
+                String(
+                    format: "study %@ finished in %@; report: %@/report.html", study.name,
+                    ProgressDisplay.duration(Date().timeIntervalSince(start)), out))
         }
     }
 
@@ -56,16 +63,21 @@ struct StudyCommand: ParsableCommand {
             for node in runner.plan.nodes {
                 let done = runner.isDone(node)
                 if !done { remaining += 1 }
-                print("\(done ? "done   " : "to do  ") \(node.id.padded(to: 34)) \(node.kind.rawValue) key \(node.key.prefix(12))")
+                print(
+                    "\(done ? "done   " : "to do  ") \(node.id.padded(to: 34)) \(node.kind.rawValue) key \(node.key.prefix(12))"
+                )
             }
             print("\(runner.plan.nodes.count - remaining) of \(runner.plan.nodes.count) done")
             let missing = runner.study.missingDataFiles
-            if !missing.isEmpty { print("data files that do not exist (study run will refuse): \(missing.joined(separator: ", "))") }
+            if !missing.isEmpty {
+                print("data files that do not exist (study run will refuse): \(missing.joined(separator: ", "))")
+            }
         }
     }
 
     struct Report: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Rebuild results.json and report.html from the results alone.")
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild results.json and report.html from the results alone.")
         @Argument(help: "The study file (YAML).") var file: String
         @Option(help: "The study's output directory.") var out: String
 

@@ -31,25 +31,41 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Directory of the run.")
     var out: String
 
-    @Option(help: "Architecture (ignored with --init, which keeps the checkpoint's): \(ResNetConfiguration.knownNames.joined(separator: ", ")).")
+    @Option(
+        help:
+            "Architecture (ignored with --init, which keeps the checkpoint's): \(ResNetConfiguration.knownNames.joined(separator: ", "))."
+    )
     var model = "resnet20"
 
     @Option(parsing: .unconditional, help: "Comma-separated stage widths (default: the architecture's).")
     var widths: CommaList<Int>?
 
-    @Option(help: "Fine-tune from this checkpoint: all but the head is loaded; the head is re-initialized (seeded) for the data's classes.")
+    @Option(
+        help:
+            "Fine-tune from this checkpoint: all but the head is loaded; the head is re-initialized (seeded) for the data's classes."
+    )
     var `init`: String?
 
-    @Option(help: "Comma-separated modules whose parameters stay fixed (stem, layerS.B, fc), e.g. a linear probe freezes all but fc. Their BatchNorm running statistics still follow the target data, as in PyTorch train mode.")
+    @Option(
+        help:
+            "Comma-separated modules whose parameters stay fixed (stem, layerS.B, fc), e.g. a linear probe freezes all but fc. Their BatchNorm running statistics still follow the target data, as in PyTorch train mode."
+    )
     var freeze: CommaList<String>?
 
-    @Option(parsing: .unconditional, help: "Image side given to the model (default: the --init checkpoint's, else the data's).")
+    @Option(
+        parsing: .unconditional,
+        help: "Image side given to the model (default: the --init checkpoint's, else the data's).")
     var size: Int?
 
-    @Option(parsing: .unconditional, help: "Channels given to the model, 1 or 3 (default: the --init checkpoint's, else the data's).")
+    @Option(
+        parsing: .unconditional,
+        help: "Channels given to the model, 1 or 3 (default: the --init checkpoint's, else the data's).")
     var channels: Int?
 
-    @Option(help: "Normalization statistics: 'dataset' (this training split's), 'none', or a checkpoint whose statistics to reuse (default: the --init checkpoint's, else 'dataset').")
+    @Option(
+        help:
+            "Normalization statistics: 'dataset' (this training split's), 'none', or a checkpoint whose statistics to reuse (default: the --init checkpoint's, else 'dataset')."
+    )
     var normalization: String?
 
     @Option(parsing: .unconditional, help: "Epochs of training.")
@@ -64,7 +80,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning-rate schedule: constant, step (x --gamma at --milestones) or cosine.")
     var schedule = ScheduleName.cosine
 
-    @Option(parsing: .unconditional, help: "Comma-separated epochs where the step schedule multiplies the rate by --gamma (default: half and three quarters of --epochs).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Comma-separated epochs where the step schedule multiplies the rate by --gamma (default: half and three quarters of --epochs)."
+    )
     var milestones: CommaList<Int>?
 
     @Option(parsing: .unconditional, help: "Factor of the step schedule.")
@@ -94,7 +114,11 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of initialization, data order and augmentation.")
     var seed: UInt64 = 0
 
-    @Option(parsing: .unconditional, help: "Epochs whose checkpoint is kept: comma-separated (0 = the starting point) or 'all'; the final model is always kept.")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Epochs whose checkpoint is kept: comma-separated (0 = the starting point) or 'all'; the final model is always kept."
+    )
     var checkpointEpochs = ListOrAll<Int>.list([0])
 
     @Option(parsing: .unconditional, help: "Keep at most this many training images per class (few-shot).")
@@ -103,7 +127,11 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Keep this many training images (stratified).")
     var subsample: Int?
 
-    @Option(parsing: .unconditional, help: "Seed that picks the --per-class and --subsample images (default: --seed; a study uses 0 so all its runs of a target see the same images).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Seed that picks the --per-class and --subsample images (default: --seed; a study uses 0 so all its runs of a target see the same images)."
+    )
     var selectionSeed: UInt64?
 
     @Option(parsing: .unconditional, help: "Training images evaluated after each epoch (0: none).")
@@ -112,7 +140,9 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "A metrics line every this many steps.")
     var logEvery = 50
 
-    @Option(parsing: .unconditional, help: "Worker threads (default: TRANSFERSCOPE_THREADS or all cores); part of what makes a run repeatable.")
+    @Option(
+        parsing: .unconditional,
+        help: "Worker threads (default: TRANSFERSCOPE_THREADS or all cores); part of what makes a run repeatable.")
     var threads: Int?
 
     @Flag(help: "Discard an earlier run in --out instead of resuming it.")
@@ -126,7 +156,9 @@ struct TrainCommand: ParsableCommand {
         try FlagCheck.require(warmupEpochs, in: 0...Double(epochs), "--warmup-epochs")
         try FlagCheck.require(momentum, in: 0...0.999_999, "--momentum")
         try FlagCheck.require(weightDecay, in: 0...1, "--weight-decay")
-        if let channels, ![1, 3].contains(channels) { throw ValidationError("--channels must be 1 or 3, got \(channels)") }
+        if let channels, ![1, 3].contains(channels) {
+            throw ValidationError("--channels must be 1 or 3, got \(channels)")
+        }
         try FlagCheck.require(size, in: FlagCheck.imageSide, "--size")
         try FlagCheck.require(threads, in: FlagCheck.threads, "--threads")
         try FlagCheck.require(cropPadding, in: 0...Limits.imageSide, "--crop-padding")
@@ -136,7 +168,7 @@ struct TrainCommand: ParsableCommand {
         try FlagCheck.require(logEvery, in: 1...Int(Int32.max), "--log-every")
         try FlagCheck.require(milestones, in: 1...epochs, "--milestones")
         try FlagCheck.require(widths, in: 1...Limits.width, "--widths")
-        if case let .list(values) = checkpointEpochs {
+        if case .list(let values) = checkpointEpochs {
             try FlagCheck.require(CommaList(values), in: 0...epochs, "--checkpoint-epochs")
         }
     }
@@ -150,10 +182,12 @@ struct TrainCommand: ParsableCommand {
         let (_, splits) = try dataOptions.load()
         let source = try `init`.map(SourceCheckpoint.init)
         var setup = TrainingSetup(
-            start: source.map { .checkpoint($0) } ?? .named(model: model, widths: widths?.values), dataset: dataOptions.data,
+            start: source.map { .checkpoint($0) } ?? .named(model: model, widths: widths?.values),
+            dataset: dataOptions.data,
             epochs: epochs,
             learningRate: .named(
-                schedule, base: lr, epochs: epochs, milestones: milestones?.values, gamma: gamma, warmupEpochs: warmupEpochs),
+                schedule, base: lr, epochs: epochs, milestones: milestones?.values, gamma: gamma,
+                warmupEpochs: warmupEpochs),
             threads: threads ?? Parallel.workerCount, batchSize: batchSize,
             optimizer: .init(momentum: momentum, weightDecay: weightDecay, nesterov: nesterov),
             augmentation: Augmentation(padding: noCrop ? 0 : cropPadding, horizontalFlip: !noFlip), seed: seed,
@@ -175,6 +209,9 @@ struct TrainCommand: ParsableCommand {
         let display = ProgressDisplay()
         trainer.onEvent = display.handle
         let summary = try trainer.run(data: splits, restart: restart)
-        print(String(format: "%@: test accuracy %.2f%%, final model %@/%@", out, 100 * summary.finalTestAccuracy, out, summary.finalCheckpoint))
+        print(
+            String(
+                format: "%@: test accuracy %.2f%%, final model %@/%@", out, 100 * summary.finalTestAccuracy, out,
+                summary.finalCheckpoint))
     }
 }

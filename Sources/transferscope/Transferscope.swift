@@ -13,5 +13,8 @@ struct Transferscope: ParsableCommand {
             with `model.load_state_dict(safetensors.torch.load_file(path))` in PyTorch.
             """,
         version: "\(TransferscopeVersion.current)\n\(ComputePath.current.summary)",
-        subcommands: [StudyCommand.self, TrainCommand.self, EvalCommand.self, AnalyzeCommand.self, DataCommand.self, ModelCommand.self, DoctorCommand.self])
+        subcommands: [
+            StudyCommand.self, TrainCommand.self, EvalCommand.self, AnalyzeCommand.self, DataCommand.self,
+            ModelCommand.self, DoctorCommand.self,
+        ])
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TransferscopeCore
+
 @testable import TransferscopeAnalysis
 
 private struct ReferenceCase: Decodable {
@@ -27,7 +28,8 @@ private struct ReferenceCase: Decodable {
 }
 
 private func referenceCases() throws -> [ReferenceCase] {
-    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/cka_reference.json")
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Fixtures/cka_reference.json")
     return try JSONDecoder().decode([ReferenceCase].self, from: Data(contentsOf: path))
 }
 
@@ -53,11 +55,15 @@ struct CKATests {
         }
     }
 
-    @Test("The minibatch estimator agrees with numpy (Nguyen et al., Song et al.'s unbiased HSIC) to 1e-5, over unequal batches")
+    @Test(
+        "The minibatch estimator agrees with numpy (Nguyen et al., Song et al.'s unbiased HSIC) to 1e-5, over unequal batches"
+    )
     func minibatchReference() throws {
         for c in try referenceCases() {
-            for (kernel, debiased, expected) in [(CKA.Kernel.linear, true, c.minibatch_linear_debiased), (.linear, false, c.minibatch_linear),
-                                                 (.rbf(bandwidthFraction: 0.5), true, c.minibatch_rbf_0_5_debiased)] {
+            for (kernel, debiased, expected) in [
+                (CKA.Kernel.linear, true, c.minibatch_linear_debiased), (.linear, false, c.minibatch_linear),
+                (.rbf(bandwidthFraction: 0.5), true, c.minibatch_rbf_0_5_debiased),
+            ] {
                 let accumulator = MinibatchCKA(layersA: ["x"], layersB: ["y"], kernel: kernel, debiased: debiased)
                 var start = 0
                 for size in c.batches {
@@ -67,17 +73,21 @@ struct CKATests {
                     start += size
                 }
                 let value = try accumulator.result()[0][0]
-                #expect(abs(value - expected) < 1e-5, "n \(c.n) \(kernel) debiased \(debiased): \(value) vs \(expected)")
+                #expect(
+                    abs(value - expected) < 1e-5, "n \(c.n) \(kernel) debiased \(debiased): \(value) vs \(expected)")
             }
         }
     }
 
     @Test("The feature form (p x q products) equals the Gram form")
     func featureForm() throws {
-        let x = randomMatrix(50, 6, seed: 1), y = randomMatrix(50, 9, seed: 2)
+        let x = randomMatrix(50, 6, seed: 1)
+        let y = randomMatrix(50, 9, seed: 2)
         let feature = try CKA.linearFeatureForm(x, p: 6, y, q: 9, n: 50, names: ("X", "Y"))
-        let k = try CKA.centered(CKA.gram(x, samples: 50, features: 6, kernel: .linear), n: 50, debiased: false, name: "X")
-        let l = try CKA.centered(CKA.gram(y, samples: 50, features: 9, kernel: .linear), n: 50, debiased: false, name: "Y")
+        let k = try CKA.centered(
+            CKA.gram(x, samples: 50, features: 6, kernel: .linear), n: 50, debiased: false, name: "X")
+        let l = try CKA.centered(
+            CKA.gram(y, samples: 50, features: 9, kernel: .linear), n: 50, debiased: false, name: "Y")
         #expect(abs(feature - CKA.alignment(k, l)) < 1e-6)
     }
 
@@ -85,14 +95,17 @@ struct CKATests {
     func identity(debiased: Bool) throws {
         let x = randomMatrix(30, 8, seed: 3)
         for kernel in [CKA.Kernel.linear, .rbf(bandwidthFraction: 0.8)] {
-            #expect(abs(try CKA.similarity(x, features: 8, x, features: 8, kernel: kernel, debiased: debiased) - 1) < 1e-6)
+            #expect(
+                abs(try CKA.similarity(x, features: 8, x, features: 8, kernel: kernel, debiased: debiased) - 1) < 1e-6)
         }
     }
 
     @Test("Invariant to orthogonal transforms and isotropic scaling (linear and RBF)")
     func invariances() throws {
-        let n = 40, p = 5
-        let x = randomMatrix(n, p, seed: 4), y = randomMatrix(n, 7, seed: 5)
+        let n = 40
+        let p = 5
+        let x = randomMatrix(n, p, seed: 4)
+        let y = randomMatrix(n, 7, seed: 5)
         // A rotation in the (0, 1) plane and a reflection of feature 2, scaled by 3.5.
         let (c, s): (Float, Float) = (cos(0.7), sin(0.7))
         var transformed = x
@@ -106,7 +119,8 @@ struct CKATests {
         for kernel in [CKA.Kernel.linear, .rbf(bandwidthFraction: 0.5)] {
             for debiased in [false, true] {
                 let before = try CKA.similarity(x, features: p, y, features: 7, kernel: kernel, debiased: debiased)
-                let after = try CKA.similarity(transformed, features: p, y, features: 7, kernel: kernel, debiased: debiased)
+                let after = try CKA.similarity(
+                    transformed, features: p, y, features: 7, kernel: kernel, debiased: debiased)
                 #expect(abs(before - after) < 1e-5, "\(kernel) debiased \(debiased): \(before) vs \(after)")
             }
         }
@@ -115,12 +129,17 @@ struct CKATests {
     @Test("Too few samples or a constant representation is an error, never NaN")
     func errors() throws {
         let x = randomMatrix(3, 4, seed: 6)
-        #expect(throws: AnalysisError.tooFewSamples(count: 3, needed: 4)) { try CKA.similarity(x, features: 4, x, features: 4) }
-        let constant = [Float](repeating: 2, count: 20 * 3), y = randomMatrix(20, 3, seed: 7)
+        #expect(throws: AnalysisError.tooFewSamples(count: 3, needed: 4)) {
+            try CKA.similarity(x, features: 4, x, features: 4)
+        }
+        let constant = [Float](repeating: 2, count: 20 * 3)
+        let y = randomMatrix(20, 3, seed: 7)
         for debiased in [false, true] {
             for kernel in [CKA.Kernel.linear, .rbf(bandwidthFraction: 0.5)] {
                 let error = #expect(throws: AnalysisError.self) {
-                    try CKA.similarity(constant, features: 3, y, features: 3, kernel: kernel, debiased: debiased, names: ("layer1", "layer2"))
+                    try CKA.similarity(
+                        constant, features: 3, y, features: 3, kernel: kernel, debiased: debiased,
+                        names: ("layer1", "layer2"))
                 }
                 #expect(error == .constantFeatures(layer: "layer1"), "\(kernel) \(debiased)")
             }
@@ -129,7 +148,9 @@ struct CKATests {
 
     @Test("The minibatch estimator converges to the full-data CKA")
     func minibatch() throws {
-        let n = 1200, p = 12, q = 10
+        let n = 1200
+        let p = 12
+        let q = 10
         var generator = RandomGenerator(seed: 8)
         let x = (0..<(n * p)).map { _ in Float(generator.nextNormal()) }
         let mix = (0..<(p * q)).map { _ in Float(generator.nextNormal()) }

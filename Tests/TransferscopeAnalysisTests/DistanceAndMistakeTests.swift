@@ -2,11 +2,14 @@ import Foundation
 import Testing
 import TransferscopeCore
 import TransferscopeNN
+
 @testable import TransferscopeAnalysis
 
 private func model(seed: UInt64, classes: Int = 5) -> ResNet {
     var generator = RandomGenerator(seed: seed)
-    return ResNet(ResNetConfiguration.named("resnet8", inputChannels: 1, classes: classes, widths: [4, 8, 8])!, generator: &generator)
+    return ResNet(
+        ResNetConfiguration.named("resnet8", inputChannels: 1, classes: classes, widths: [4, 8, 8])!,
+        generator: &generator)
 }
 
 @Suite("Parameter distances and mistakes")
@@ -15,10 +18,13 @@ struct DistanceAndMistakeTests {
     func distances() throws {
         let (a, b) = (model(seed: 1), model(seed: 2))
         #expect(try ParameterDistance.between(a, model(seed: 1)).total == 0)
-        let ab = try ParameterDistance.between(a, b), ba = try ParameterDistance.between(b, a)
+        let ab = try ParameterDistance.between(a, b)
+        let ba = try ParameterDistance.between(b, a)
         #expect(ab.total > 0 && abs(ab.total - ba.total) < 1e-12)
         #expect(zip(ab.modules, ba.modules).allSatisfy { abs($0.distance - $1.distance) < 1e-12 })
-        #expect(abs(ab.modules.reduce(0) { $0 + $1.distance * $1.distance } - ab.total * ab.total) < 1e-9 * ab.total * ab.total)
+        #expect(
+            abs(ab.modules.reduce(0) { $0 + $1.distance * $1.distance } - ab.total * ab.total) < 1e-9 * ab.total
+                * ab.total)
         #expect(ab.modules.map(\.name) == ["stem", "layer1.0", "layer2.0", "layer3.0", "fc"])
         // Moving one module moves only that module's distance; the relative distance uses B's norm.
         let c = model(seed: 1)
@@ -28,8 +34,11 @@ struct DistanceAndMistakeTests {
         let ac = try ParameterDistance.between(c, a)
         #expect(ac.modules.filter { $0.distance > 0 }.map(\.name) == ["layer2.0"])
         // Relative to B's norm (a's), computed here in Double from its parameters.
-        let normA = a.namedState.parameters.flatMap(\.parameter.value.scalars).reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
-        #expect(abs(ac.total - ac.modules[2].distance) < 1e-12 && abs(ac.relative - ac.total / normA) < 1e-12 * ac.relative)
+        let normA = a.namedState.parameters.flatMap(\.parameter.value.scalars).reduce(0) {
+            $0 + Double($1) * Double($1)
+        }.squareRoot()
+        #expect(
+            abs(ac.total - ac.modules[2].distance) < 1e-12 && abs(ac.relative - ac.total / normA) < 1e-12 * ac.relative)
         #expect(throws: AnalysisError.self) { try ParameterDistance.between(a, model(seed: 1, classes: 3)) }
     }
 
@@ -49,7 +58,9 @@ struct DistanceAndMistakeTests {
         let itself = try Mistakes.compare(a, a, labels: labels, ambiguity: ambiguity)
         #expect(itself.onlyARight == 0 && itself.onlyBRight == 0 && itself.sameWrongLabel == itself.bothWrong)
         #expect(itself.meanAmbiguity[1] == nil)
-        #expect(throws: AnalysisError.self) { try Mistakes.compare(a, Array(b.dropLast()), labels: labels, ambiguity: ambiguity) }
+        #expect(throws: AnalysisError.self) {
+            try Mistakes.compare(a, Array(b.dropLast()), labels: labels, ambiguity: ambiguity)
+        }
     }
 
     @Test("Ambiguity is the entropy of the mean prediction: 0 when all agree with certainty, log K at most")

@@ -5,6 +5,7 @@ import TransferscopeCore
 import TransferscopeData
 import TransferscopeNN
 import TransferscopeTraining
+
 @testable import TransferscopeAnalysis
 
 /// Two small models with BatchNorm statistics of their own, and procedural images.
@@ -16,7 +17,9 @@ enum Pair {
 
     static func model(seed: UInt64) -> ResNet {
         var generator = RandomGenerator(seed: seed)
-        let model = ResNet(ResNetConfiguration.named("resnet8", inputChannels: 1, classes: 4, widths: [4, 8, 8])!, generator: &generator)
+        let model = ResNet(
+            ResNetConfiguration.named("resnet8", inputChannels: 1, classes: 4, widths: [4, 8, 8])!,
+            generator: &generator)
         for start in [0, 64] {  // a little BatchNorm history
             _ = model.forward(BatchLoader.batch(train, indices: Array(start..<(start + 64))).inputs, training: true)
         }
@@ -26,21 +29,28 @@ enum Pair {
 
 @Suite("Interpolation and barriers")
 struct InterpolationTests {
-    @Test("A grid without 0, 1 or a point between them is refused, not reported as barrier 0", arguments: [
-        [0.0, 1.0], [0.2, 0.5, 0.8], [0.0, 0.5], [-0.5, 0.0, 1.0, 1.5],
-    ])
+    @Test(
+        "A grid without 0, 1 or a point between them is refused, not reported as barrier 0",
+        arguments: [
+            [0.0, 1.0], [0.2, 0.5, 0.8], [0.0, 0.5], [-0.5, 0.0, 1.0, 1.5],
+        ])
     func gridNeedsEndpointsAndInterior(_ lambdas: [Double]) {
         let interpolation = Interpolation(train: Pair.train, test: Pair.test, trainSubset: 16, batchSize: 16)
-        #expect(throws: AnalysisError.self) { try interpolation.curve(Pair.model(seed: 1), Pair.model(seed: 2), lambdas: lambdas) }
+        #expect(throws: AnalysisError.self) {
+            try interpolation.curve(Pair.model(seed: 1), Pair.model(seed: 2), lambdas: lambdas)
+        }
     }
 
     @Test("The endpoints reproduce each checkpoint's own evaluation exactly")
     func endpoints() throws {
         let (a, b) = (Pair.model(seed: 1), Pair.model(seed: 2))
         for mode in BatchNormMode.allCases {
-            let interpolation = Interpolation(train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: mode, estimationBatches: 2, batchSize: 32)
+            let interpolation = Interpolation(
+                train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: mode, estimationBatches: 2,
+                batchSize: 32)
             let curve = try interpolation.curve(a, b, lambdas: [0, 0.5, 1])
-            let ownA = try Evaluator.evaluate(a, on: Pair.test, batchSize: 32), ownB = try Evaluator.evaluate(b, on: Pair.test, batchSize: 32)
+            let ownA = try Evaluator.evaluate(a, on: Pair.test, batchSize: 32)
+            let ownB = try Evaluator.evaluate(b, on: Pair.test, batchSize: 32)
             #expect(curve.endpoints[0].testLoss == ownA.loss && curve.endpoints[0].testAccuracy == ownA.accuracy)
             #expect(curve.endpoints[1].testLoss == ownB.loss && curve.endpoints[1].testAccuracy == ownB.accuracy)
             if mode == .interpolate {
@@ -49,7 +59,8 @@ struct InterpolationTests {
         }
         // Computing the lambda = 0 point (rather than taking the checkpoint) gives the same numbers.
         let work = Pair.model(seed: 9)
-        let interpolation = Interpolation(train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: .interpolate, batchSize: 32)
+        let interpolation = Interpolation(
+            train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: .interpolate, batchSize: 32)
         interpolation.point(into: work, a, b, lambda: 0)
         #expect(try interpolation.evaluate(work, lambda: 0) == interpolation.evaluate(a, lambda: 0))
     }
@@ -57,7 +68,8 @@ struct InterpolationTests {
     @Test("The barrier between a model and itself is 0", arguments: [BatchNormMode.reestimate, .interpolate])
     func selfBarrier(mode: BatchNormMode) throws {
         let a = Pair.model(seed: 1)
-        let interpolation = Interpolation(train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: mode, estimationBatches: 2, batchSize: 32)
+        let interpolation = Interpolation(
+            train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: mode, estimationBatches: 2, batchSize: 32)
         let curve = try interpolation.curve(a, a, lambdas: Interpolation.grid(count: 5))
         #expect(curve.testLossBarrier.height < 1e-5 && curve.trainLossBarrier.height < 1e-5, "\(curve.testLossBarrier)")
         #expect(curve.testErrorBarrier.height < 1e-9)
@@ -82,7 +94,9 @@ struct InterpolationTests {
     @Test("Barrier height: the largest excess over the chord, inside [0, 1] only")
     func barrier() {
         let losses: [(Double, Double)] = [(-0.5, 9), (0, 1), (0.25, 2.5), (0.5, 2), (0.75, 1.5), (1, 2), (1.5, 9)]
-        let points = losses.map { CurvePoint(lambda: $0.0, trainLoss: $0.1, trainAccuracy: 0, testLoss: $0.1, testAccuracy: 0) }
+        let points = losses.map {
+            CurvePoint(lambda: $0.0, trainLoss: $0.1, trainAccuracy: 0, testLoss: $0.1, testAccuracy: 0)
+        }
         let barrier = Barrier.of(points) { $0.testLoss }
         #expect(abs(barrier.height - 1.25) < 1e-12 && barrier.lambda == 0.25)
         #expect(Interpolation.grid(count: 5) == [0, 0.25, 0.5, 0.75, 1])
@@ -94,10 +108,15 @@ struct InterpolationTests {
 struct CriticalityTests {
     @Test("Rewinding an unchanged module has no effect; alpha = 1 without noise is the final model")
     func invariants() throws {
-        let start = Pair.model(seed: 1), final = Pair.model(seed: 2)
+        let start = Pair.model(seed: 1)
+        let final = Pair.model(seed: 2)
         // The stem never moved: the final model keeps the start's stem.
-        for (f, s) in zip(final.modules[0].state.parameters, start.modules[0].state.parameters) { f.parameter.value = s.parameter.value }
-        for (f, s) in zip(final.modules[0].state.buffers, start.modules[0].state.buffers) { f.buffer.value = s.buffer.value }
+        for (f, s) in zip(final.modules[0].state.parameters, start.modules[0].state.parameters) {
+            f.parameter.value = s.parameter.value
+        }
+        for (f, s) in zip(final.modules[0].state.buffers, start.modules[0].state.buffers) {
+            f.buffer.value = s.buffer.value
+        }
         let data = EvaluationSet(Pair.train, indices: Array(0..<96), batchSize: 32)
         let result = try ModuleCriticality.measure(
             final: final, start: start, data: data, alphas: [0, 0.5, 1], sigmas: [0.1, 1], samples: 2)
@@ -108,7 +127,8 @@ struct CriticalityTests {
         #expect(result.modules.map(\.name) == ["stem", "layer1.0", "layer2.0", "layer3.0", "fc"])
         #expect(result.modules.dropFirst().allSatisfy { $0.distance > 0 })
         // The model is left final: measuring again gives the same numbers.
-        let again = try ModuleCriticality.measure(final: final, start: start, data: data, alphas: [0, 0.5, 1], sigmas: [0.1, 1], samples: 2)
+        let again = try ModuleCriticality.measure(
+            final: final, start: start, data: data, alphas: [0, 0.5, 1], sigmas: [0.1, 1], samples: 2)
         #expect(again == result)
         #expect(throws: AnalysisError.self) {
             try ModuleCriticality.measure(final: final, start: start, data: data, alphas: [0.5, 1])
@@ -139,13 +159,15 @@ struct BasinAndBezierTests {
             let outputs = entry.parameter.layout == .convolutionHWIO ? value.shape.last! : value.shape[0]
             let perFilter = value.count / outputs
             for filter in [0, outputs - 1] {
-                var normD = 0.0, normW = 0.0
+                var normD = 0.0
+                var normW = 0.0
                 for j in 0..<perFilter {
                     let i = entry.parameter.layout == .convolutionHWIO ? j * outputs + filter : filter * perFilter + j
                     normD += Double(d[i] * d[i])
                     normW += Double(value[flat: i] * value[flat: i])
                 }
-                #expect(abs(normD.squareRoot() - normW.squareRoot()) < 1e-4 * max(1, normW.squareRoot()), "\(entry.name)")
+                #expect(
+                    abs(normD.squareRoot() - normW.squareRoot()) < 1e-4 * max(1, normW.squareRoot()), "\(entry.name)")
             }
         }
         let data = EvaluationSet(Pair.test, batchSize: 32)
@@ -167,7 +189,9 @@ struct BasinAndBezierTests {
         #expect(work.namedState.parameters.map(\.parameter.value) == b.namedState.parameters.map(\.parameter.value))
         let losses = curve.train(on: Pair.train, epochs: 4, batchSize: 32, learningRate: 0.05)
         #expect(losses.last! < losses.first!, "\(losses)")
-        let interpolation = Interpolation(train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: .reestimate, estimationBatches: 2, batchSize: 32)
+        let interpolation = Interpolation(
+            train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: .reestimate, estimationBatches: 2,
+            batchSize: 32)
         let evaluated = try curve.evaluate(at: [0, 0.5, 1], with: interpolation)
         #expect(evaluated.points.count == 3 && evaluated.points.allSatisfy { $0.testLoss.isFinite })
     }

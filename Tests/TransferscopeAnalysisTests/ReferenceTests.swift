@@ -4,6 +4,7 @@ import TransferscopeCore
 import TransferscopeData
 import TransferscopeNN
 import TransferscopeTraining
+
 @testable import TransferscopeAnalysis
 
 /// The analyses against independent references at points where the answer is not true by
@@ -14,7 +15,9 @@ import TransferscopeTraining
 struct ReferenceTests {
     /// The parameters (or buffers) of `model`, flattened in state order.
     static func values(_ model: ResNet, buffers: Bool = false) -> [[Float]] {
-        buffers ? model.namedState.buffers.map(\.buffer.value.scalars) : model.namedState.parameters.map(\.parameter.value.scalars)
+        buffers
+            ? model.namedState.buffers.map(\.buffer.value.scalars)
+            : model.namedState.parameters.map(\.parameter.value.scalars)
     }
 
     /// (1 - lambda) x + lambda y, computed in Double.
@@ -26,8 +29,9 @@ struct ReferenceTests {
         zip(x, y).flatMap { a, b in zip(a, b).map { abs(Double($0) - $1) / max(1, abs($1)) } }.max() ?? .infinity
     }
 
-    @Test("Interior and extrapolated points mix the weights, and the statistics per BatchNorm mode",
-          arguments: [0.5, 1.5, -0.25])
+    @Test(
+        "Interior and extrapolated points mix the weights, and the statistics per BatchNorm mode",
+        arguments: [0.5, 1.5, -0.25])
     func interpolatedPoints(lambda: Double) {
         let (a, b) = (Pair.model(seed: 1), Pair.model(seed: 2))
         var generator = RandomGenerator(seed: 9)
@@ -39,10 +43,13 @@ struct ReferenceTests {
             .second: Self.values(b, buffers: true).map { $0.map(Double.init) },
         ]
         for (mode, buffers) in expectedBuffers {
-            let interpolation = Interpolation(train: Pair.train, test: Pair.test, trainSubset: 16, batchNorm: mode, batchSize: 16)
+            let interpolation = Interpolation(
+                train: Pair.train, test: Pair.test, trainSubset: 16, batchNorm: mode, batchSize: 16)
             interpolation.point(into: work, a, b, lambda: lambda)
             #expect(Self.maximumDifference(Self.values(work), weights) < 1e-6, "\(mode) weights at \(lambda)")
-            #expect(Self.maximumDifference(Self.values(work, buffers: true), buffers) < 1e-6, "\(mode) statistics at \(lambda)")
+            #expect(
+                Self.maximumDifference(Self.values(work, buffers: true), buffers) < 1e-6,
+                "\(mode) statistics at \(lambda)")
         }
     }
 
@@ -54,22 +61,33 @@ struct ReferenceTests {
         // One batch of every training image: the cumulative average is that batch's statistics.
         let count = Pair.train.count
         let interpolation = Interpolation(
-            train: Pair.train, test: Pair.test, trainSubset: 16, batchNorm: .reestimate, estimationBatches: 1, batchSize: count)
+            train: Pair.train, test: Pair.test, trainSubset: 16, batchNorm: .reestimate, estimationBatches: 1,
+            batchSize: count)
         interpolation.point(into: work, a, b, lambda: 0.4)
         // The stem BatchNorm's input is conv1's output on the images, whatever the order.
         let inputs = BatchLoader.batch(Pair.train, indices: Array(0..<count)).inputs
         let convolved = work.conv1.forward(inputs, keepingForBackward: false)
-        let channels = convolved.shape[3], perChannel = convolved.count / channels
+        let channels = convolved.shape[3]
+        let perChannel = convolved.count / channels
         for c in 0..<channels {
-            var sum = 0.0, squares = 0.0
-            for i in 0..<perChannel { let x = Double(convolved[flat: i * channels + c]); sum += x; squares += x * x }
+            var sum = 0.0
+            var squares = 0.0
+            for i in 0..<perChannel {
+                let x = Double(convolved[flat: i * channels + c])
+                sum += x
+                squares += x * x
+            }
             let mean = sum / Double(perChannel)
             let unbiased = (squares - Double(perChannel) * mean * mean) / Double(perChannel - 1)
             #expect(abs(Double(work.bn1.runningMean.value[flat: c]) - mean) < 1e-4 * max(1, abs(mean)), "mean \(c)")
-            #expect(abs(Double(work.bn1.runningVariance.value[flat: c]) - unbiased) < 1e-3 * max(1, unbiased), "variance \(c)")
+            #expect(
+                abs(Double(work.bn1.runningVariance.value[flat: c]) - unbiased) < 1e-3 * max(1, unbiased),
+                "variance \(c)")
         }
         // And they are neither endpoint's nor their mix.
-        #expect(work.bn1.runningMean.value != a.bn1.runningMean.value && work.bn1.runningMean.value != b.bn1.runningMean.value)
+        #expect(
+            work.bn1.runningMean.value != a.bn1.runningMean.value
+                && work.bn1.runningMean.value != b.bn1.runningMean.value)
     }
 
     @Test("Basin width on piecewise-linear curves: exact, asymmetric, and bounded by the grid")
@@ -87,8 +105,9 @@ struct ReferenceTests {
         let points = zip([0.0, 0.25, 0.5, 0.75, 1.0], losses).map {
             CurvePoint(lambda: $0, trainLoss: $1, trainAccuracy: 1, testLoss: $1, testAccuracy: 1)
         }
-        let widths = BasinWidth.alongLine(InterpolationCurve(points: points, endpoints: [points[0], points[4]], batchNorm: .interpolate),
-                                          tolerance: 0.3)
+        let widths = BasinWidth.alongLine(
+            InterpolationCurve(points: points, endpoints: [points[0], points[4]], batchNorm: .interpolate),
+            tolerance: 0.3)
         #expect(abs(widths.first - (0.25 + 0.25 * 0.2 / 0.9)) < 1e-12)
         #expect(abs(widths.second - (0.25 + 0.25 * 0.1 / 0.8)) < 1e-12)
     }
@@ -98,7 +117,8 @@ struct ReferenceTests {
         let model = Pair.model(seed: 4)
         let data = EvaluationSet(Pair.test, batchSize: 32)
         let basin = try BasinWidth.randomDirections(
-            model, data: data, statistics: Pair.train, count: 1, steps: [0, 0.3], tolerance: 0.5, estimationBatches: 2, batchSize: 32)
+            model, data: data, statistics: Pair.train, count: 1, steps: [0, 0.3], tolerance: 0.5, estimationBatches: 2,
+            batchSize: 32)
         // The same point built by hand: the weights plus 0.3 times the direction, statistics re-estimated.
         let stream = RandomGenerator(seed: 0).derived(.basinDirection(0))
         let direction = BasinWidth.filterNormalizedDirection(for: model, seed: stream)
@@ -107,11 +127,15 @@ struct ReferenceTests {
         WeightSpace.copy(model, into: moved)
         for (entry, d) in zip(moved.namedState.parameters, direction) {
             guard let d else { continue }
-            entry.parameter.value = Tensor(shape: entry.parameter.value.shape, scalars: zip(entry.parameter.value.scalars, d).map { $0 + 0.3 * $1 })
+            entry.parameter.value = Tensor(
+                shape: entry.parameter.value.shape, scalars: zip(entry.parameter.value.scalars, d).map { $0 + 0.3 * $1 }
+            )
         }
         WeightSpace.reestimateBatchNorm(moved, images: Pair.train, batches: 2, batchSize: 32)
         let expected = try data.evaluate(moved).loss
-        #expect(abs(basin.directions[0].losses[1] - expected) < 1e-6 * max(1, expected), "\(basin.directions[0].losses) vs \(expected)")
+        #expect(
+            abs(basin.directions[0].losses[1] - expected) < 1e-6 * max(1, expected),
+            "\(basin.directions[0].losses) vs \(expected)")
         #expect(basin.directions[0].losses[1] != basin.directions[0].losses[0])
     }
 
@@ -123,7 +147,9 @@ struct ReferenceTests {
         let work = ResNet(a.configuration, generator: &generator)
         for t in [0.3, 0.5, 0.9] {
             curve.point(into: work, t: t)
-            #expect(Self.maximumDifference(Self.values(work), Self.mix(Self.values(a), Self.values(b), t)) < 1e-6, "t = \(t)")
+            #expect(
+                Self.maximumDifference(Self.values(work), Self.mix(Self.values(a), Self.values(b), t)) < 1e-6,
+                "t = \(t)")
         }
     }
 
@@ -135,7 +161,8 @@ struct ReferenceTests {
         var generator = RandomGenerator(seed: 11)
         for entry in curve.control.namedState.parameters {
             let noise = Tensor.randomNormal(shape: entry.parameter.value.shape, using: &generator)
-            entry.parameter.value = Tensor(shape: noise.shape, scalars: zip(entry.parameter.value.scalars, noise.scalars).map { $0 + 0.05 * $1 })
+            entry.parameter.value = Tensor(
+                shape: noise.shape, scalars: zip(entry.parameter.value.scalars, noise.scalars).map { $0 + 0.05 * $1 })
         }
         let work = ResNet(a.configuration, generator: &generator)
         let (inputs, labels) = BatchLoader.batch(Pair.train, indices: Array(0..<32))
@@ -154,14 +181,18 @@ struct ReferenceTests {
             zip(r, g).map { Float(Double($0) / randomLength + Double($1) / gradientLength) }
         }
         let norm = length(direction)
-        let analytic = zip(gradients, direction).flatMap { zip($0, $1).map { Double($0) * Double($1) } }.reduce(0, +) / norm
+        let analytic =
+            zip(gradients, direction).flatMap { zip($0, $1).map { Double($0) * Double($1) } }.reduce(0, +) / norm
         let original = curve.control.namedState.parameters.map(\.parameter.value)
         func loss(at h: Double) -> Double {
             for ((entry, value), d) in zip(zip(curve.control.namedState.parameters, original), direction) {
-                entry.parameter.value = Tensor(shape: value.shape, scalars: zip(value.scalars, d).map { $0 + Float(h / norm) * $1 })
+                entry.parameter.value = Tensor(
+                    shape: value.shape, scalars: zip(value.scalars, d).map { $0 + Float(h / norm) * $1 })
             }
             var scratch = Tensor(shape: [32, a.configuration.classes])
-            return Double(curve.lossAndControlGradient(at: t, work: work, inputs: inputs, labels: labels, logitsGradient: &scratch))
+            return Double(
+                curve.lossAndControlGradient(
+                    at: t, work: work, inputs: inputs, labels: labels, logitsGradient: &scratch))
         }
         let h = 1e-2
         let numeric = (loss(at: h) - loss(at: -h)) / (2 * h)
@@ -180,24 +211,32 @@ struct CriticalitySearchTests {
         for trial in 0..<500 {
             // Feasibility that improves with alpha: feasible from a threshold per sigma (past 1: never).
             let thresholds = sigmas.map { _ in Double(Int(generator.next() % 13)) / 10 }
-            func feasible(_ alpha: Double, _ sigma: Double) -> Bool { alpha >= thresholds[sigmas.firstIndex(of: sigma)!] - 1e-12 }
+            func feasible(_ alpha: Double, _ sigma: Double) -> Bool {
+                alpha >= thresholds[sigmas.firstIndex(of: sigma)!] - 1e-12
+            }
             let squared = 0.5 + Double(generator.next() % 100) / 10
             var brute: Double?
-            for sigma in sigmas { for alpha in alphas where feasible(alpha, sigma) {
-                let value = alpha * alpha * squared / (sigma * sigma)
-                if brute == nil || value < brute! { brute = value }
-            } }
-            let found = ModuleCriticality.search(alphas: alphas, sigmas: sigmas, squaredDistance: squared, feasible: feasible)
+            for sigma in sigmas {
+                for alpha in alphas where feasible(alpha, sigma) {
+                    let value = alpha * alpha * squared / (sigma * sigma)
+                    if brute == nil || value < brute! { brute = value }
+                }
+            }
+            let found = ModuleCriticality.search(
+                alphas: alphas, sigmas: sigmas, squaredDistance: squared, feasible: feasible)
             #expect(found?.value == brute, "trial \(trial): thresholds \(thresholds)")
             if let found {
-                #expect(feasible(found.alpha, found.sigma) && found.value == found.alpha * found.alpha * squared / (found.sigma * found.sigma))
+                #expect(
+                    feasible(found.alpha, found.sigma)
+                        && found.value == found.alpha * found.alpha * squared / (found.sigma * found.sigma))
             }
         }
     }
 
     @Test("Each module's mu is alpha^2 ||theta_F - theta_0||^2 / sigma^2 at the alpha and sigma it reports")
     func muMatchesItsWitness() throws {
-        let start = Pair.model(seed: 1), final = Pair.model(seed: 2)
+        let start = Pair.model(seed: 1)
+        let final = Pair.model(seed: 2)
         let data = EvaluationSet(Pair.train, indices: Array(0..<64), batchSize: 32)
         let result = try ModuleCriticality.measure(
             final: final, start: start, data: data, alphas: [0, 0.5, 1], sigmas: [0.5, 1], samples: 1, tolerance: 0.5)

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import Testing
+
 @testable import transferscope
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The commands of `transferscope`, run in this process through the argument parser: parsing and
@@ -61,7 +62,8 @@ func jsonObject(_ path: String) throws -> [String: Any] {
 func decode<T: Decodable>(_ type: T.Type, _ path: String) throws -> T {
     let data = try #require(FileManager.default.contents(atPath: path), "no file \(path)")
     let decoder = JSONDecoder()
-    decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     return try decoder.decode(type, from: data)
 }
 

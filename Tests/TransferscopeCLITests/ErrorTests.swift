@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
+
 @testable import transferscope
 
 extension CLITests {
@@ -13,29 +14,46 @@ extension CLITests {
             throw CancellationError()
         }
 
-        @Test("a bad flag is a validation error from parsing (exit code 64), naming the flag", arguments: [
-            (["train", "--data", "procedural", "--out", "/nonexistent/x", "--epochs", "0"], "--epochs"),
-            (["eval", "x.safetensors", "--data", "procedural", "--split", "validation"], "--split"),
-            (["analyze", "basin", "x.safetensors", "--data", "procedural", "--steps", "4", "--out", "/tmp/x"], "--steps"),
-            (["analyze", "interpolate", "x.safetensors", "--data", "procedural", "--out", "/tmp/x"], "at least two checkpoints"),
-            (["model", "init", "resnet8", "--widths", "4,8", "--out", "/tmp/x.safetensors"], "--widths"),
-        ])
+        @Test(
+            "a bad flag is a validation error from parsing (exit code 64), naming the flag",
+            arguments: [
+                (["train", "--data", "procedural", "--out", "/nonexistent/x", "--epochs", "0"], "--epochs"),
+                (["eval", "x.safetensors", "--data", "procedural", "--split", "validation"], "--split"),
+                (
+                    ["analyze", "basin", "x.safetensors", "--data", "procedural", "--steps", "4", "--out", "/tmp/x"],
+                    "--steps"
+                ),
+                (
+                    ["analyze", "interpolate", "x.safetensors", "--data", "procedural", "--out", "/tmp/x"],
+                    "at least two checkpoints"
+                ),
+                (["model", "init", "resnet8", "--widths", "4,8", "--out", "/tmp/x.safetensors"], "--widths"),
+            ])
         func flagErrors(arguments: [String], flag: String) throws {
             let error = try Self.error(arguments)
-            #expect(Transferscope.exitCode(for: error) == .validationFailure && Transferscope.exitCode(for: error).rawValue == 64)
+            #expect(
+                Transferscope.exitCode(for: error) == .validationFailure
+                    && Transferscope.exitCode(for: error).rawValue == 64)
             #expect(Transferscope.message(for: error).contains(flag), "\(Transferscope.message(for: error))")
             // Parsing alone refuses it: nothing ran.
             #expect(throws: (any Error).self) { _ = try Transferscope.parseAsRoot(arguments) }
         }
 
-        @Test("a problem found while running (a missing checkpoint) is a failure, not a usage error, and names the file")
+        @Test(
+            "a problem found while running (a missing checkpoint) is a failure, not a usage error, and names the file")
         func missingCheckpoint() throws {
             let missing = NSTemporaryDirectory() + "transferscope-no-such-" + UUID().uuidString + ".safetensors"
-            for arguments in [["eval", missing, "--data", "procedural:train=20,test=10,side=8"], ["model", "inspect", missing],
-                              ["analyze", "distance", missing, missing, "--out", NSTemporaryDirectory() + "unused-" + UUID().uuidString]] {
+            for arguments in [
+                ["eval", missing, "--data", "procedural:train=20,test=10,side=8"], ["model", "inspect", missing],
+                [
+                    "analyze", "distance", missing, missing, "--out",
+                    NSTemporaryDirectory() + "unused-" + UUID().uuidString,
+                ],
+            ] {
                 #expect(throws: Never.self) { _ = try Transferscope.parseAsRoot(arguments) }
                 let error = try Self.error(arguments)
-                #expect(!(error is ValidationError) && Transferscope.exitCode(for: error) == .failure, "\(arguments[0])")
+                #expect(
+                    !(error is ValidationError) && Transferscope.exitCode(for: error) == .failure, "\(arguments[0])")
                 #expect(Transferscope.message(for: error).contains(missing), "\(Transferscope.message(for: error))")
                 #expect(!Transferscope.fullMessage(for: error).contains("Usage:"), "no usage text for a run-time error")
             }
@@ -45,8 +63,10 @@ extension CLITests {
         func refusedTrain() throws {
             let out = NSTemporaryDirectory() + "transferscope-refused-" + UUID().uuidString
             defer { try? FileManager.default.removeItem(atPath: out) }
-            let error = try Self.error(["train", "--data", "procedural:train=20,test=10,side=8", "--model", "resnet8", "--widths", "4,8,8",
-                                        "--init", out + "-missing.safetensors", "--epochs", "1", "--out", out])
+            let error = try Self.error([
+                "train", "--data", "procedural:train=20,test=10,side=8", "--model", "resnet8", "--widths", "4,8,8",
+                "--init", out + "-missing.safetensors", "--epochs", "1", "--out", out,
+            ])
             #expect(Transferscope.message(for: error).contains(out + "-missing.safetensors"))
             #expect((try? FileManager.default.contentsOfDirectory(atPath: out))?.isEmpty ?? true)
         }

@@ -18,9 +18,12 @@ enum Reference {
         #expect(Set(fileA.entries.keys) == Set(fileB.entries.keys))
         var squared: [String: Double] = [:]
         for key in fileA.entries.keys where !key.contains("running_") && !key.contains("num_batches_tracked") {
-            let x = try #require(fileA.floats(key)).values, y = try #require(fileB.floats(key)).values
+            let x = try #require(fileA.floats(key)).values
+            let y = try #require(fileB.floats(key)).values
             try #require(x.count == y.count, "\(key)")
-            squared[module(ofKey: key), default: 0] += zip(x, y).reduce(0) { $0 + (Double($1.0) - Double($1.1)) * (Double($1.0) - Double($1.1)) }
+            squared[module(ofKey: key), default: 0] += zip(x, y).reduce(0) {
+                $0 + (Double($1.0) - Double($1.1)) * (Double($1.0) - Double($1.1))
+            }
         }
         return squared
     }
@@ -28,7 +31,9 @@ enum Reference {
     /// Squared L2 norm of the trainable tensors of a checkpoint.
     static func squaredNorm(_ path: String) throws -> Double {
         let file = try SafeTensors(contentsOf: path)
-        return try file.entries.keys.filter { !$0.contains("running_") && !$0.contains("num_batches_tracked") }.reduce(0.0) { total, key in
+        return try file.entries.keys.filter { !$0.contains("running_") && !$0.contains("num_batches_tracked") }.reduce(
+            0.0
+        ) { total, key in
             total + (try #require(file.floats(key)).values.reduce(0) { $0 + Double($1) * Double($1) })
         }
     }

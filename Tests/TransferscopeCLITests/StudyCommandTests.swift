@@ -3,7 +3,8 @@ import Testing
 
 /// The report's escaping of text (its `e`): &, < and >.
 func escaped(_ text: String) -> String {
-    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+        of: ">", with: "&gt;")
 }
 
 extension CLITests {
@@ -25,11 +26,14 @@ extension CLITests {
               checkpoints: {epochs: 1}
             """
 
-        @Test("study run does the whole plan; status reports every node done; report rebuilds the same self-contained page from results.json")
+        @Test(
+            "study run does the whole plan; status reports every node done; report rebuilds the same self-contained page from results.json"
+        )
         func studyRunStatusReport() throws {
             let directory = try temporaryDirectory("study")
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            let file = directory + "/micro.yaml", out = directory + "/out"
+            let file = directory + "/micro.yaml"
+            let out = directory + "/out"
             try Self.study.write(toFile: file, atomically: true, encoding: .utf8)
             try CLI.run(["study", "run", file, "--out", out, "--threads", "2"])
 
@@ -41,23 +45,32 @@ extension CLITests {
             let ids = nodes.map { String($0.split(separator: " ")[1]) }
             let targetName = "procedural-side-8-train-48-test-24-classes-3-shift-0-6-seed-4"
             #expect(Set(ids).count == ids.count && ids.count == 12)
-            #expect(ids.first == "pretrain" && ids.contains(targetName + "/interpolation") && ids.contains(targetName + "/PT-s1"))
+            #expect(
+                ids.first == "pretrain" && ids.contains(targetName + "/interpolation")
+                    && ids.contains(targetName + "/PT-s1"))
 
             // `train` with the study's settings writes the study's config.json, for P and for a P-T run.
-            let runs = out + "/runs", manager = FileManager.default
-            let pretrain = try #require(try manager.contentsOfDirectory(atPath: runs).first { $0.hasPrefix("pretrain-") })
+            let runs = out + "/runs"
+            let manager = FileManager.default
+            let pretrain = try #require(
+                try manager.contentsOfDirectory(atPath: runs).first { $0.hasPrefix("pretrain-") })
             try CLI.run([
-                "train", "--data", "procedural:side=8,train=96,test=32,classes=4", "--model", "resnet8", "--widths", "4,4,4",
-                "--epochs", "1", "--batch-size", "32", "--seed", "1000003", "--checkpoint-epochs", "all", "--threads", "2",
+                "train", "--data", "procedural:side=8,train=96,test=32,classes=4", "--model", "resnet8", "--widths",
+                "4,4,4",
+                "--epochs", "1", "--batch-size", "32", "--seed", "1000003", "--checkpoint-epochs", "all", "--threads",
+                "2",
                 "--out", directory + "/P",
             ])
             let studyP = try jsonObject(runs + "/" + pretrain + "/config.json") as NSDictionary
             #expect(studyP == (try jsonObject(directory + "/P/config.json") as NSDictionary))
-            let fineTuned = try #require(try manager.contentsOfDirectory(atPath: runs + "/" + targetName).first { $0.hasPrefix("PT-s0-") })
+            let fineTuned = try #require(
+                try manager.contentsOfDirectory(atPath: runs + "/" + targetName).first { $0.hasPrefix("PT-s0-") })
             try CLI.run([
                 "train", "--data", "procedural:side=8,train=48,test=24,classes=3,shift=0.6,seed=4",
-                "--init", runs + "/" + pretrain + "/final.safetensors", "--epochs", "1", "--batch-size", "16", "--lr", "0.02",
-                "--seed", "0", "--checkpoint-epochs", "0,1", "--train-eval-size", "1000", "--log-every", "10", "--threads", "2",
+                "--init", runs + "/" + pretrain + "/final.safetensors", "--epochs", "1", "--batch-size", "16", "--lr",
+                "0.02",
+                "--seed", "0", "--checkpoint-epochs", "0,1", "--train-eval-size", "1000", "--log-every", "10",
+                "--threads", "2",
                 "--out", directory + "/PT",
             ])
             let studyPT = try jsonObject(runs + "/" + targetName + "/" + fineTuned + "/config.json") as NSDictionary
@@ -75,17 +88,29 @@ extension CLITests {
             #expect(findings.count == 8)
             for finding in findings {
                 let row = ["claim", "target", "verdict", "evidence"].map { escaped(finding[$0] ?? "?") }
-                let css = ["holds": "holds", "does not hold": "doesnot", "inconclusive": "inconclusive"][finding["verdict"] ?? ""] ?? "?"
-                #expect(html.contains("<tr><td>\(row[0])</td><td>\(row[1])</td><td class=\"\(css)\">\(row[2])</td><td>\(row[3])</td></tr>"),
-                        "scorecard row: \(finding["claim"] ?? "")")
+                let css =
+                    ["holds": "holds", "does not hold": "doesnot", "inconclusive": "inconclusive"][
+                        finding["verdict"] ?? ""] ?? "?"
+                #expect(
+                    html.contains(
+                        "<tr><td>\(row[0])</td><td>\(row[1])</td><td class=\"\(css)\">\(row[2])</td><td>\(row[3])</td></tr>"
+                    ),
+                    "scorecard row: \(finding["claim"] ?? "")")
             }
             let target = try #require((results["targets"] as? [[String: Any]])?.first)
             let distances = try #require(target["distances"] as? [[String: Any]])
-            #expect(!distances.isEmpty && !((target["interpolation"] as? [[String: Any]])?.isEmpty ?? true), "the samples below would check nothing")
+            #expect(
+                !distances.isEmpty && !((target["interpolation"] as? [[String: Any]])?.isEmpty ?? true),
+                "the samples below would check nothing")
             for pair in distances {
                 let value = try #require(pair["value"] as? [String: Any])
-                let (total, norm) = (try #require(value["total"] as? Double), try #require(value["referenceNorm"] as? Double))
-                #expect(html.contains("<td>\(String(format: "%.3f", total))</td><td>\(String(format: "%.3f", total / norm))</td></tr>"), "distance \(pair["kind"] ?? "")")
+                let (total, norm) = (
+                    try #require(value["total"] as? Double), try #require(value["referenceNorm"] as? Double)
+                )
+                #expect(
+                    html.contains(
+                        "<td>\(String(format: "%.3f", total))</td><td>\(String(format: "%.3f", total / norm))</td></tr>"
+                    ), "distance \(pair["kind"] ?? "")")
             }
             for pair in try #require(target["interpolation"] as? [[String: Any]]) {
                 let barrier = try #require((pair["value"] as? [String: Any])?["testLossBarrier"] as? [String: Any])
@@ -95,7 +120,9 @@ extension CLITests {
             #expect(!mistakes.isEmpty)
             for pair in mistakes {
                 let table = try #require(pair["value"] as? [String: Any])
-                let cells = try ["bothRight", "onlyARight", "onlyBRight", "bothWrong", "sameWrongLabel"].map { try #require(table[$0] as? Int) }
+                let cells = try ["bothRight", "onlyARight", "onlyBRight", "bothWrong", "sameWrongLabel"].map {
+                    try #require(table[$0] as? Int)
+                }
                 #expect(html.contains(cells.map { "<td>\($0)</td>" }.joined()), "mistakes \(pair["kind"] ?? "")")
             }
             let sourceAccuracy = try #require(results["sourceFinalAccuracy"] as? Double)
@@ -103,7 +130,9 @@ extension CLITests {
 
             // Self-contained: no network, every image inline.
             #expect(!html.contains("https://"))
-            #expect(html.components(separatedBy: "http://").count == html.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count)
+            #expect(
+                html.components(separatedBy: "http://").count
+                    == html.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count)
             let sources = html.components(separatedBy: "src=").dropFirst()
             #expect(!sources.isEmpty && sources.allSatisfy { $0.hasPrefix("\"data:image/png;base64,") })
             #expect(!html.contains("href=") && !html.contains("url("))

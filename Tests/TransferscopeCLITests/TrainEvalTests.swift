@@ -29,7 +29,8 @@ extension CLITests {
             let summary = try decode(TrainingSummary.self, run + "/summary.json")
             #expect(summary.epochs == 1 && summary.steps == TrainedRuns.trainImages / 16)
             #expect(summary.trainImages == TrainedRuns.trainImages && summary.testImages == TrainedRuns.testImages)
-            #expect(summary.checkpoints == ["checkpoints/epoch-0000.safetensors", "checkpoints/epoch-0001.safetensors"])
+            #expect(
+                summary.checkpoints == ["checkpoints/epoch-0000.safetensors", "checkpoints/epoch-0001.safetensors"])
             #expect(summary.finalCheckpoint == "final.safetensors" && summary.finalTrainAccuracy == nil)
 
             // metrics.jsonl: step lines, then one line per epoch (0 = the starting point).
@@ -52,10 +53,12 @@ extension CLITests {
                 try CLI.run(["eval", checkpoint, "--data", TrainedRuns.data, "--out", out])
                 let report = try jsonObject(out + "/eval.json")
                 #expect(report["accuracy"] as? Double == logged["test_accuracy"] as? Double, "\(checkpoint)")
-                let loss = try #require(report["loss"] as? Double), loggedLoss = try #require(logged["test_loss"] as? Double)
+                let loss = try #require(report["loss"] as? Double)
+                let loggedLoss = try #require(logged["test_loss"] as? Double)
                 #expect(abs(loss - loggedLoss) <= 1e-6 * max(1, loggedLoss), "\(checkpoint)")
             }
-            #expect(try decode(TrainingSummary.self, run + "/summary.json").finalTestAccuracy == summary.finalTestAccuracy)
+            #expect(
+                try decode(TrainingSummary.self, run + "/summary.json").finalTestAccuracy == summary.finalTestAccuracy)
         }
 
         @Test("train again with the same options leaves the finished run as it is")
@@ -63,7 +66,10 @@ extension CLITests {
             let runs = try TrainedRuns.get()
             let before = try Data(contentsOf: URL(fileURLWithPath: runs.second + "/summary.json"))
             let weights = try Data(contentsOf: URL(fileURLWithPath: runs.final(runs.second)))
-            try CLI.run(["train", "--data", TrainedRuns.data] + TrainedRuns.recipe + ["--seed", "1", "--checkpoint-epochs", "0,1", "--out", runs.second])
+            try CLI.run(
+                ["train", "--data", TrainedRuns.data] + TrainedRuns.recipe + [
+                    "--seed", "1", "--checkpoint-epochs", "0,1", "--out", runs.second,
+                ])
             #expect(try Data(contentsOf: URL(fileURLWithPath: runs.second + "/summary.json")) == before)
             #expect(try Data(contentsOf: URL(fileURLWithPath: runs.final(runs.second))) == weights)
         }
@@ -73,7 +79,9 @@ extension CLITests {
             let runs = try TrainedRuns.get()
             let out = try temporaryDirectory("eval")
             defer { try? FileManager.default.removeItem(atPath: out) }
-            try CLI.run(["eval", runs.final(runs.second), "--data", TrainedRuns.data, "--batch-size", "7", "--out", out])
+            try CLI.run([
+                "eval", runs.final(runs.second), "--data", TrainedRuns.data, "--batch-size", "7", "--out", out,
+            ])
             let report = try jsonObject(out + "/eval.json")
             let classes = try #require(report["classes"] as? [String])
             #expect(classes.count == TrainedRuns.classes && report["images"] as? Int == TrainedRuns.testImages)
@@ -96,7 +104,8 @@ extension CLITests {
             }
 
             let predictions = try csvRows(out + "/predictions.csv")
-            #expect(predictions.first == ["index", "label", "predicted", "correct"] + (0..<classes.count).map { "p\($0)" })
+            #expect(
+                predictions.first == ["index", "label", "predicted", "correct"] + (0..<classes.count).map { "p\($0)" })
             let rows = Array(predictions.dropFirst())
             #expect(rows.count == TrainedRuns.testImages)
             var tallied = [[Int]](repeating: [Int](repeating: 0, count: classes.count), count: classes.count)

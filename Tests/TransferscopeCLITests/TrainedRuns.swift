@@ -32,7 +32,10 @@ struct TrainedRuns: Sendable {
     static let shared: Result<TrainedRuns, any Error> = Result {
         let directory = try temporaryDirectory("runs")
         for (name, seed) in [("A", "0"), ("B", "1")] {
-            try CLI.run(["train", "--data", data] + recipe + ["--seed", seed, "--checkpoint-epochs", "0,1", "--out", directory + "/" + name])
+            try CLI.run(
+                ["train", "--data", data] + recipe + [
+                    "--seed", seed, "--checkpoint-epochs", "0,1", "--out", directory + "/" + name,
+                ])
         }
         return TrainedRuns(directory: directory)
     }

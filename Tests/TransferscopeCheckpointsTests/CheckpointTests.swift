@@ -10,22 +10,25 @@ import TransferscopeOptimizers
 struct CheckpointTests {
     static func tiny(seed: UInt64, classes: Int = 3) -> ResNet {
         var generator = RandomGenerator(seed: seed)
-        return ResNet(ResNetConfiguration.named("resnet8", inputChannels: 1, classes: classes, widths: [4, 8, 8])!,
-                      generator: &generator)
+        return ResNet(
+            ResNetConfiguration.named("resnet8", inputChannels: 1, classes: classes, widths: [4, 8, 8])!,
+            generator: &generator)
     }
 
     @Test("torchvision key names and PyTorch layouts")
     func names() {
         let names = Set(CheckpointTests.tiny(seed: 1).namedState.names)
-        for key in ["conv1.weight", "bn1.weight", "bn1.running_mean", "bn1.num_batches_tracked",
-                    "layer1.0.conv1.weight", "layer2.0.downsample.0.weight", "layer2.0.downsample.1.running_var",
-                    "fc.weight", "fc.bias"] {
+        for key in [
+            "conv1.weight", "bn1.weight", "bn1.running_mean", "bn1.num_batches_tracked",
+            "layer1.0.conv1.weight", "layer2.0.downsample.0.weight", "layer2.0.downsample.1.running_var",
+            "fc.weight", "fc.bias",
+        ] {
             #expect(names.contains(key), "missing \(key)")
         }
         let entries = StateDict.entries(of: CheckpointTests.tiny(seed: 1).namedState)
-        #expect(entries["conv1.weight"]?.shape == [4, 1, 3, 3])           // [out, in, kH, kW]
+        #expect(entries["conv1.weight"]?.shape == [4, 1, 3, 3])  // [out, in, kH, kW]
         #expect(entries["layer2.0.downsample.0.weight"]?.shape == [8, 4, 1, 1])
-        #expect(entries["fc.weight"]?.shape == [3, 8])                    // [out, in]
+        #expect(entries["fc.weight"]?.shape == [3, 8])  // [out, in]
         #expect(entries["bn1.num_batches_tracked"] == .int64(shape: [], values: [0]))
     }
 
@@ -67,7 +70,8 @@ struct CheckpointTests {
         #expect(target.conv1.weight.value == before)
         // Non-strict loading ignores the extra key; skipping the head leaves it as it was.
         let head = target.fc.weight.value
-        try StateDict.load(unexpected, into: target.namedState, path: "u", strict: false, skipping: ["fc.weight", "fc.bias"])
+        try StateDict.load(
+            unexpected, into: target.namedState, path: "u", strict: false, skipping: ["fc.weight", "fc.bias"])
         #expect(target.fc.weight.value == head)
         #expect(target.conv1.weight.value != before)
     }
@@ -93,15 +97,17 @@ struct CheckpointTests {
             model.zeroGradients()
             let logits = model.forward(x, training: true)
             var d = Tensor(shape: logits.shape)
-            _ = CrossEntropy.forwardBackward(logits: logits.unsafePointer, labels: labels, classes: 3,
-                                             logitsGradient: d.unsafeMutablePointer)
+            _ = CrossEntropy.forwardBackward(
+                logits: logits.unsafePointer, labels: labels, classes: 3,
+                logitsGradient: d.unsafeMutablePointer)
             model.backward(d)
             optimizer.update(learningRate: 0.1)
         }
         let a = CheckpointTests.tiny(seed: 5)
         let optimizerA = SGD(parameters: a.namedState.parameters, hyperparameters: .init(nesterov: true))
         step(a, optimizerA)
-        let modelPath = SafeTensorsTests.temporaryPath("m.safetensors"), optimizerPath = modelPath + ".sgd"
+        let modelPath = SafeTensorsTests.temporaryPath("m.safetensors")
+        let optimizerPath = modelPath + ".sgd"
         try Checkpoint.save(a, to: modelPath)
         try OptimizerState.save(optimizerA, to: optimizerPath)
         step(a, optimizerA)

@@ -8,15 +8,18 @@ import TransferscopeNN
 @Suite("safetensors")
 struct SafeTensorsTests {
     static func temporaryPath(_ name: String) -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("transferscope-tests-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "transferscope-tests-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory.appendingPathComponent(name).path
     }
 
     static let sample = SafeTensors(
-        entries: ["a": .float32(shape: [2, 3], values: [1, -2, 3.5, .infinity, 0, -0.25]),
-                  "count": .int64(shape: [], values: [-7]),
-                  "z.empty": .float32(shape: [0], values: [])],
+        entries: [
+            "a": .float32(shape: [2, 3], values: [1, -2, 3.5, .infinity, 0, -0.25]),
+            "count": .int64(shape: [], values: [-7]),
+            "z.empty": .float32(shape: [0], values: []),
+        ],
         metadata: ["format": "pt", "note": "quote \" and \\ and é"])
 
     @Test("round trip through bytes and files")
@@ -48,16 +51,18 @@ struct SafeTensorsTests {
         #expect(throws: SafeTensorsError.self) { try SafeTensors(bytes: prefix, path: "cut.safetensors") }
     }
 
-    @Test("a header that lies about shapes, offsets or dtypes is rejected", arguments: [
-        #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#,
-        #"{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#,
-        #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,80]}}"#,
-        #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}"#,
-        #"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#,
-        #"{"a":{"shape":[1],"data_offsets":[0,4]}}"#,
-        #"[1, 2]"#,
-        #"{"__metadata__":{"k":3}}"#,
-    ])
+    @Test(
+        "a header that lies about shapes, offsets or dtypes is rejected",
+        arguments: [
+            #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#,
+            #"{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#,
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,80]}}"#,
+            #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}"#,
+            #"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#,
+            #"{"a":{"shape":[1],"data_offsets":[0,4]}}"#,
+            #"[1, 2]"#,
+            #"{"__metadata__":{"k":3}}"#,
+        ])
     func lyingHeader(header: String) {
         var json = Array(header.utf8)
         while json.count % 8 != 0 { json.append(0x20) }

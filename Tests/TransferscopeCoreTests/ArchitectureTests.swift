@@ -9,7 +9,9 @@ struct ArchitectureTests {
         .deletingLastPathComponent().path
 
     /// Whether `name` is a C target (`CImageCodecs`, `CZlib`, ...), listed under its own name.
-    static func isCLibrary(_ name: String) -> Bool { name.count > 1 && name.first == "C" && name.dropFirst().first?.isUppercase == true }
+    static func isCLibrary(_ name: String) -> Bool {
+        name.count > 1 && name.first == "C" && name.dropFirst().first?.isUppercase == true
+    }
 
     /// The module table of docs/ARCHITECTURE.md: module -> imported modules (full names).
     static func documented() throws -> [String: Set<String>] {
@@ -18,10 +20,13 @@ struct ArchitectureTests {
         for line in text.split(separator: "\n") where line.hasPrefix("| ") && !line.hasPrefix("| module") {
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             guard cells.count >= 2 else { continue }
-            let imports: [String] = cells[1] == "-" ? [] : cells[1].split(separator: ",").map { item -> String in
-                let name = item.trimmingCharacters(in: .whitespaces)
-                return isCLibrary(name) ? name : "Transferscope" + name
-            }
+            let imports: [String] =
+                cells[1] == "-"
+                ? []
+                : cells[1].split(separator: ",").map { item -> String in
+                    let name = item.trimmingCharacters(in: .whitespaces)
+                    return isCLibrary(name) ? name : "Transferscope" + name
+                }
             table[cells[0]] = Set(imports)
         }
         return table
@@ -70,7 +75,9 @@ struct ArchitectureTests {
                 let text = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
                 for line in text.split(separator: "\n") where line.hasPrefix("import Transferscope") {
                     let imported = String(line.dropFirst("import ".count)).trimmingCharacters(in: .whitespaces)
-                    #expect(dependencies.contains(imported), "\(module)/\(file) imports \(imported), not declared in Package.swift")
+                    #expect(
+                        dependencies.contains(imported),
+                        "\(module)/\(file) imports \(imported), not declared in Package.swift")
                 }
             }
         }

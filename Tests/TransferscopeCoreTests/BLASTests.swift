@@ -24,17 +24,22 @@ struct BLASTests {
         ])
     func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int) {
         var generator = RandomGenerator(seed: UInt64(m * 1000 + n * 10 + k))
-        let a = Self.random(m * k, &generator), b = Self.random(k * n, &generator)
+        let a = Self.random(m * k, &generator)
+        let b = Self.random(k * n, &generator)
         let c0 = Self.random(m * n, &generator)
-        let alpha: Float = 0.75, beta: Float = -0.5
-        let lda = transposeA ? m : k, ldb = transposeB ? k : n
+        let alpha: Float = 0.75
+        let beta: Float = -0.5
+        let lda = transposeA ? m : k
+        let ldb = transposeB ? k : n
         var c = c0
-        BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                   a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: &c, ldc: n)
+        BLAS.sgemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+            a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: &c, ldc: n)
         var worst = 0.0
         for i in 0..<m {
             for j in 0..<n {
-                var exact = 0.0, magnitude = 0.0
+                var exact = 0.0
+                var magnitude = 0.0
                 for l in 0..<k {
                     let x = Double(transposeA ? a[l * lda + i] : a[i * lda + l])
                     let y = Double(transposeB ? b[j * ldb + l] : b[l * ldb + j])
@@ -42,7 +47,8 @@ struct BLASTests {
                     magnitude += abs(x * y)
                 }
                 exact = Double(alpha) * exact + Double(beta) * Double(c0[i * n + j])
-                let bound = Double(k + 2) * Self.u * (Double(abs(alpha)) * magnitude + Double(abs(beta * c0[i * n + j])))
+                let bound =
+                    Double(k + 2) * Self.u * (Double(abs(alpha)) * magnitude + Double(abs(beta * c0[i * n + j])))
                 let ratio = abs(Double(c[i * n + j]) - exact) / bound
                 worst = ratio.isNaN ? .infinity : max(worst, ratio)  // a NaN result must fail
             }
@@ -53,14 +59,16 @@ struct BLASTests {
     @Test("ssyrk fills both triangles of A A^T and agrees with float64 within the error bound")
     func symmetricRankK() {
         var generator = RandomGenerator(seed: 7)
-        let n = 45, k = 333
+        let n = 45
+        let k = 333
         let a = Self.random(n * k, &generator)
         var c = [Float](repeating: .nan, count: n * n)
         BLAS.symmetricRankK(n: n, k: k, a: a, lda: k, beta: 0, c: &c, ldc: n)
         var worst = 0.0
         for i in 0..<n {
             for j in 0..<n {
-                var exact = 0.0, magnitude = 0.0
+                var exact = 0.0
+                var magnitude = 0.0
                 for l in 0..<k {
                     exact += Double(a[i * k + l]) * Double(a[j * k + l])
                     magnitude += abs(Double(a[i * k + l]) * Double(a[j * k + l]))
@@ -77,26 +85,32 @@ struct BLASTests {
         let avx2: Set<String> = ["sse4_2", "avx", "avx2", "fma"]
         let avx512 = avx2.union(["avx512f", "avx512vl", "avx512bw", "avx512dq", "avx512cd"])
         #if arch(x86_64)
-        #expect(OpenBLASLibrary.coreType(forFlags: avx512, vendor: "GenuineIntel") == "SkylakeX")
-        #expect(OpenBLASLibrary.coreType(forFlags: avx512, vendor: "AuthenticAMD") == "SkylakeX")
-        #expect(OpenBLASLibrary.coreType(forFlags: avx2, vendor: "GenuineIntel") == "Haswell")
-        #expect(OpenBLASLibrary.coreType(forFlags: avx2, vendor: "AuthenticAMD") == "Zen")
-        // AVX-512F alone (Knights Landing) is not enough for SkylakeX's kernels.
-        #expect(OpenBLASLibrary.coreType(forFlags: avx2.union(["avx512f"]), vendor: "GenuineIntel") == "Haswell")
+            #expect(OpenBLASLibrary.coreType(forFlags: avx512, vendor: "GenuineIntel") == "SkylakeX")
+            #expect(OpenBLASLibrary.coreType(forFlags: avx512, vendor: "AuthenticAMD") == "SkylakeX")
+            #expect(OpenBLASLibrary.coreType(forFlags: avx2, vendor: "GenuineIntel") == "Haswell")
+            #expect(OpenBLASLibrary.coreType(forFlags: avx2, vendor: "AuthenticAMD") == "Zen")
+            // AVX-512F alone (Knights Landing) is not enough for SkylakeX's kernels.
+            #expect(OpenBLASLibrary.coreType(forFlags: avx2.union(["avx512f"]), vendor: "GenuineIntel") == "Haswell")
         #endif
         #expect(OpenBLASLibrary.coreType(forFlags: ["sse2", "sse3"], vendor: "GenuineIntel") == nil)
     }
 
-    @Test("the loaded OpenBLAS runs the kernels chosen (or the user's OPENBLAS_CORETYPE) and the environment is left as given")
+    @Test(
+        "the loaded OpenBLAS runs the kernels chosen (or the user's OPENBLAS_CORETYPE) and the environment is left as given"
+    )
     func loadedLibrary() throws {
         let library = try OpenBLASLibrary.loaded.get()
         let userCoreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 }
         if let userCoreType {
             #expect(library.coreTypeSource == .user)
-            #expect(library.coreType.lowercased() == userCoreType.lowercased(), "asked for \(userCoreType), runs \(library.coreType)")
+            #expect(
+                library.coreType.lowercased() == userCoreType.lowercased(),
+                "asked for \(userCoreType), runs \(library.coreType)")
         } else if let chosen = OpenBLASLibrary.coreType(forFlags: CPUFeatures.flags, vendor: CPUFeatures.vendor) {
             #expect(library.coreTypeSource == .processorFeatures)
-            #expect(library.coreType == chosen, "chose \(chosen), OpenBLAS runs \(library.coreType) (\(library.configuration))")
+            #expect(
+                library.coreType == chosen,
+                "chose \(chosen), OpenBLAS runs \(library.coreType) (\(library.configuration))")
             #expect(getenv("OPENBLAS_CORETYPE") == nil, "the variable set for loading must not leak to child processes")
         }
         #expect(ComputePath.current.blasCoreType == library.coreType)

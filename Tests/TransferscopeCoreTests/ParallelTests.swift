@@ -1,6 +1,6 @@
 import Testing
-import TransferscopeIO
 import TransferscopeCore
+import TransferscopeIO
 
 /// The worker count is a scoped value (issue 16): set by `Parallel.withWorkers` for the work
 /// inside, never assigned for the whole process.

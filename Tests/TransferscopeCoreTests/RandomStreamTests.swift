@@ -11,8 +11,10 @@ struct RandomStreamTests {
             .trainingEvaluationSubset, .interpolationTrainSubset, .batchNormReestimation, .bezierDraws,
         ]
         for n in [0, 1, 2, 59_297, (1 << 32) - 1, big] {
-            streams += [.epochOrder(epoch: n), .classSubset(label: n), .testSplit(label: n), .proceduralImage(n),
-                        .gridRow(n), .basinDirection(n)]
+            streams += [
+                .epochOrder(epoch: n), .classSubset(label: n), .testSplit(label: n), .proceduralImage(n),
+                .gridRow(n), .basinDirection(n),
+            ]
         }
         for epoch in [0, 1, (1 << 24) - 1] {
             for image in [0, 1, 59_297, (1 << 32) - 1] { streams.append(.augmentation(epoch: epoch, image: image)) }
@@ -67,8 +69,10 @@ struct RandomStreamTests {
         // stratified split and the per-class selection drew the same numbers for a class.
         for label in 0..<10 {
             let subset = RandomStream.classSubset(label: label)
-            for other in [RandomStream.augmentation(epoch: 0, image: label), .testSplit(label: label), .gridRow(label),
-                          .proceduralImage(label), .basinDirection(label), .epochOrder(epoch: label)] {
+            for other in [
+                RandomStream.augmentation(epoch: 0, image: label), .testSplit(label: label), .gridRow(label),
+                .proceduralImage(label), .basinDirection(label), .epochOrder(epoch: label),
+            ] {
                 #expect(subset.id != other.id && first(subset, seed: 0) != first(other, seed: 0), "\(other)")
             }
         }
@@ -95,7 +99,8 @@ struct RandomStreamTests {
             for image in [0, 1, 4_999] {
                 let id = UInt64(split) << 32 | UInt64(image)
                 #expect(RandomStream.catalogueSketchDigit(split: split, image: image).id == id)
-                #expect(current(seed: 0x5CE7C4, .catalogueSketchDigit(split: split, image: image))
+                #expect(
+                    current(seed: 0x5CE7C4, .catalogueSketchDigit(split: split, image: image))
                         == legacy(seed: 0x5CE7C4, id: id))
             }
         }

@@ -24,13 +24,18 @@ struct TensorTests {
 
     @Test("the same seed gives the same stream; normal samples have mean 0 and variance 1")
     func randomness() {
-        var a = RandomGenerator(seed: 42), b = RandomGenerator(seed: 42), c = RandomGenerator(seed: 43)
-        let sa = (0..<5).map { _ in a.next() }, sb = (0..<5).map { _ in b.next() }, sc = (0..<5).map { _ in c.next() }
+        var a = RandomGenerator(seed: 42)
+        var b = RandomGenerator(seed: 42)
+        var c = RandomGenerator(seed: 43)
+        let sa = (0..<5).map { _ in a.next() }
+        let sb = (0..<5).map { _ in b.next() }
+        let sc = (0..<5).map { _ in c.next() }
         #expect(sa == sb)
         #expect(sa != sc)
         var g = RandomGenerator(seed: 7)
         let n = 200_000
-        var sum = 0.0, squares = 0.0
+        var sum = 0.0
+        var squares = 0.0
         for _ in 0..<n {
             let v = g.nextNormal()
             sum += v

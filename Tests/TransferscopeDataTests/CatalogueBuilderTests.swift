@@ -1,13 +1,16 @@
 import Foundation
 import Testing
 import TransferscopeCore
+
 @testable import TransferscopeData
 
 /// The catalogue's builders beyond parsing (issue 17): the geometry of the sketch-digit renderer
 /// and the near-duplicate hash of the clip-art builder, on inputs whose answers are known.
 @Suite("Catalogue builders")
 struct CatalogueBuilderTests {
-    @Test("Distance from a point to a segment: perpendicular inside, to the nearer end outside, to the point when degenerate")
+    @Test(
+        "Distance from a point to a segment: perpendicular inside, to the nearer end outside, to the point when degenerate"
+    )
     func segmentDistance() {
         #expect(HersheyDigits.segmentDistance(1, 1, 0, 0, 2, 0) == 1)
         #expect(HersheyDigits.segmentDistance(3, 0, 0, 0, 2, 0) == 1)
@@ -30,16 +33,21 @@ struct CatalogueBuilderTests {
             #expect(ink.count > 20, "seed \(seed): \(ink.count) inked pixels")
             // The glyph is fitted into the centre box: its ink's centre is within the jitter of
             // the image centre (shift <= 2 px, elastic <= 2 px, rotation and shear of a centred box).
-            let (meanX, meanY) = ink.reduce((0.0, 0.0)) { ($0.0 + Double($1.offset % side), $0.1 + Double($1.offset / side)) }
+            let (meanX, meanY) = ink.reduce((0.0, 0.0)) {
+                ($0.0 + Double($1.offset % side), $0.1 + Double($1.offset / side))
+            }
             let centre = Double(side - 1) / 2
-            #expect(abs(meanX / Double(ink.count) - centre) < 5 && abs(meanY / Double(ink.count) - centre) < 6, "seed \(seed)")
+            #expect(
+                abs(meanX / Double(ink.count) - centre) < 5 && abs(meanY / Double(ink.count) - centre) < 6,
+                "seed \(seed)")
             // The top holds the bar: the most inked row lies in the upper half.
             let rows = (0..<side).map { y in (0..<side).filter { image[y * side + $0] < 128 }.count }
             #expect(rows.max().map { top in rows.firstIndex(of: top)! < side / 2 } == true, "seed \(seed): \(rows)")
         }
     }
 
-    @Test("The average hash: one bit per 2x2 block brighter than the mean; a copy is at distance 0, the negative at 256")
+    @Test(
+        "The average hash: one bit per 2x2 block brighter than the mean; a copy is at distance 0, the negative at 256")
     func averageHash() {
         let side = ClipartBuilder.side
         // Left half black, right half white: exactly the right half's blocks are above the mean.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TransferscopeCore
+
 @testable import TransferscopeData
 
 /// Regression tests for the inputs that used to trap, allocate without bound or pass silently
@@ -20,14 +21,22 @@ struct HostileInputTests {
         while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
         header += "\n"
         let length = header.utf8.count
-        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xff), UInt8(length >> 8)] + Array(header.utf8) + data
+        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xff), UInt8(length >> 8)] + Array(header.utf8)
+            + data
     }
 
-    static func floats(_ values: [Float]) -> [UInt8] { values.flatMap { v in (0..<4).map { UInt8((v.bitPattern >> (8 * $0)) & 0xff) } } }
-    static func int64s(_ values: [Int64]) -> [UInt8] { values.flatMap { v in (0..<8).map { UInt8((UInt64(bitPattern: v) >> (8 * UInt64($0))) & 0xff) } } }
+    static func floats(_ values: [Float]) -> [UInt8] {
+        values.flatMap { v in (0..<4).map { UInt8((v.bitPattern >> (8 * $0)) & 0xff) } }
+    }
+    static func int64s(_ values: [Int64]) -> [UInt8] {
+        values.flatMap { v in (0..<8).map { UInt8((UInt64(bitPattern: v) >> (8 * UInt64($0))) & 0xff) } }
+    }
 
     func message(_ body: () throws -> Any) -> String? {
-        do { _ = try body(); return nil } catch { return error.localizedDescription }
+        do {
+            _ = try body()
+            return nil
+        } catch { return error.localizedDescription }
     }
 
     @Test("IDX: a dimension product that overflows is refused before anything is allocated")
@@ -42,11 +51,17 @@ struct HostileInputTests {
     func zeroSizedImages() throws {
         let images = try IDXReader.parse(Self.idx([5, 0, 0]), path: "zero.idx")
         let labels = try IDXReader.parse(Self.idx([5], values: [0, 1, 0, 1, 0]), path: "labels.idx")
-        let text = message { try IDXReader.dataset(images: images, labels: labels, imagesPath: "zero.idx", labelsPath: "labels.idx", name: "x") }
+        let text = message {
+            try IDXReader.dataset(
+                images: images, labels: labels, imagesPath: "zero.idx", labelsPath: "labels.idx", name: "x")
+        }
         #expect(text?.contains("zero.idx") == true && text?.contains("0x0 pixels") == true, "\(text ?? "accepted")")
         let npyImages = try NPYReader.parse(Self.npy("|u1", "(5, 0, 3)", []), path: "zero.npy")
         let npyLabels = try NPYReader.parse(Self.npy("<i8", "(5,)", Self.int64s([0, 1, 0, 1, 0])), path: "l.npy")
-        let npyText = message { try NPYReader.dataset(images: npyImages, labels: npyLabels, imagesPath: "zero.npy", labelsPath: "l.npy", name: "x") }
+        let npyText = message {
+            try NPYReader.dataset(
+                images: npyImages, labels: npyLabels, imagesPath: "zero.npy", labelsPath: "l.npy", name: "x")
+        }
         #expect(npyText?.contains("zero.npy") == true, "\(npyText ?? "accepted")")
     }
 
@@ -62,24 +77,33 @@ struct HostileInputTests {
         values[index] = index == 7 ? .infinity : .nan
         let images = try NPYReader.parse(Self.npy("<f4", "(4, 3, 3)", Self.floats(values)), path: "nan.npy")
         let labels = try NPYReader.parse(Self.npy("<i8", "(4,)", Self.int64s([0, 1, 0, 1])), path: "l.npy")
-        let text = message { try NPYReader.dataset(images: images, labels: labels, imagesPath: "nan.npy", labelsPath: "l.npy", name: "x") }
+        let text = message {
+            try NPYReader.dataset(images: images, labels: labels, imagesPath: "nan.npy", labelsPath: "l.npy", name: "x")
+        }
         #expect(text?.contains("nan.npy") == true && text?.contains("value \(index)") == true, "\(text ?? "accepted")")
     }
 
     @Test("Labels: 2^40, classes without images and a single class are refused; test labels beyond the classes too")
     func labels() throws {
         let images = try NPYReader.parse(Self.npy("|u1", "(4, 2, 2)", [UInt8](repeating: 9, count: 16)), path: "i.npy")
-        func labels(_ values: [Int64]) throws -> RawArray { try NPYReader.parse(Self.npy("<i8", "(4,)", Self.int64s(values)), path: "l.npy") }
-        for (values, fragment): ([Int64], String) in [([0, 1, 0, 1 << 40], "beyond the 100000 classes"), ([0, 1, 0, 255], "have no image"),
-                                   ([0, 0, 0, 0], "at least 2 classes"), ([0, 1, -1, 1], "negative")] {
+        func labels(_ values: [Int64]) throws -> RawArray {
+            try NPYReader.parse(Self.npy("<i8", "(4,)", Self.int64s(values)), path: "l.npy")
+        }
+        for (values, fragment): ([Int64], String) in [
+            ([0, 1, 0, 1 << 40], "beyond the 100000 classes"), ([0, 1, 0, 255], "have no image"),
+            ([0, 0, 0, 0], "at least 2 classes"), ([0, 1, -1, 1], "negative"),
+        ] {
             let text = message {
-                try NPYReader.dataset(images: images, labels: try labels(values), imagesPath: "i.npy", labelsPath: "l.npy", name: "x")
+                try NPYReader.dataset(
+                    images: images, labels: try labels(values), imagesPath: "i.npy", labelsPath: "l.npy", name: "x")
             }
-            #expect(text?.contains("l.npy") == true && text?.contains(fragment) == true, "\(values): \(text ?? "accepted")")
+            #expect(
+                text?.contains("l.npy") == true && text?.contains(fragment) == true, "\(values): \(text ?? "accepted")")
         }
         let test = message {
             try NPYReader.dataset(
-                images: images, labels: try labels([0, 1, 2, 1]), imagesPath: "i.npy", labelsPath: "l.npy", name: "x", classNames: ["a", "b"])
+                images: images, labels: try labels([0, 1, 2, 1]), imagesPath: "i.npy", labelsPath: "l.npy", name: "x",
+                classNames: ["a", "b"])
         }
         #expect(test?.contains("label 2 has no class") == true, "\(test ?? "accepted")")
     }
@@ -89,7 +113,8 @@ struct HostileInputTests {
         let values: [Float] = (0..<16).map { Float($0) * 0.0123 + 0.001 }  // in [0, 1], not multiples of 1/255
         let images = try NPYReader.parse(Self.npy("<f4", "(4, 2, 2)", Self.floats(values)), path: "f.npy")
         let labels = try NPYReader.parse(Self.npy("<i8", "(4,)", Self.int64s([0, 1, 0, 1])), path: "l.npy")
-        let dataset = try NPYReader.dataset(images: images, labels: labels, imagesPath: "f.npy", labelsPath: "l.npy", name: "x")
+        let dataset = try NPYReader.dataset(
+            images: images, labels: labels, imagesPath: "f.npy", labelsPath: "l.npy", name: "x")
         let normalization = Normalization(mean: [0.25], standardDeviation: [0.5])
         let prepared = Preprocessing(side: 2, channels: 1, normalization: normalization).prepare(dataset)
         for (value, input) in zip(values, prepared.values) {
@@ -108,21 +133,31 @@ struct HostileInputTests {
 
     @Test("CSV: 20-digit cells, labels of 2^40 and one-column rows are errors naming the line")
     func csv() {
-        for (text, fragment) in [("1,2,3,99999999999999999999\n", "line 1, field 4"), ("0,0,0,0,1\n0,0,0,0,1099511627776\n", "line 2, field 5"),
-                                 ("5\n6\n", "needs pixels and a label"), ("1,2,3,4,0\n1,2,3,4,1\n1,2,3,4,7\n", "have no image")] {
+        for (text, fragment) in [
+            ("1,2,3,99999999999999999999\n", "line 1, field 4"),
+            ("0,0,0,0,1\n0,0,0,0,1099511627776\n", "line 2, field 5"),
+            ("5\n6\n", "needs pixels and a label"), ("1,2,3,4,0\n1,2,3,4,1\n1,2,3,4,7\n", "have no image"),
+        ] {
             let error = message { try CSVReader.parse(Array(text.utf8), path: "x.csv", name: "x") }
-            #expect(error?.contains("x.csv") == true && error?.contains(fragment) == true, "\(text): \(error ?? "accepted")")
+            #expect(
+                error?.contains("x.csv") == true && error?.contains(fragment) == true, "\(text): \(error ?? "accepted")"
+            )
         }
     }
 
-    @Test("Procedural specifications: values are integers (or a shift) in range, never NaN", arguments: [
-        "side=nan", "side=inf", "side=1e300", "train=-5", "test=1e300", "test=0", "seed=-1", "classes=0", "channels=2", "shift=nan",
-        "shift=2", "side=5000",
-    ])
+    @Test(
+        "Procedural specifications: values are integers (or a shift) in range, never NaN",
+        arguments: [
+            "side=nan", "side=inf", "side=1e300", "train=-5", "test=1e300", "test=0", "seed=-1", "classes=0",
+            "channels=2", "shift=nan",
+            "shift=2", "side=5000",
+        ])
     func procedural(_ option: String) throws {
         let text = message { try DatasetSource(parsing: "procedural:" + option).load() }
         let key = String(option.prefix { $0 != "=" })
-        #expect(text?.contains("procedural: \(option)") == true && text?.contains(key) == true, "\(option): \(text ?? "accepted")")
+        #expect(
+            text?.contains("procedural: \(option)") == true && text?.contains(key) == true,
+            "\(option): \(text ?? "accepted")")
     }
 
     @Test("A training split without every class, or with one class, is refused")
@@ -170,14 +205,22 @@ struct HostileInputTests {
 
     @Test("Normalization and preprocessing from files are validated: std 0, NaN, channel mismatch, side 0")
     func decodedPreprocessing() {
-        for json in [#"{"mean":[0.5],"standardDeviation":[0]}"#, #"{"mean":[0.5],"standardDeviation":[-1]}"#,
-                     #"{"mean":[0.5,0.5],"standardDeviation":[1,1]}"#, #"{"mean":[],"standardDeviation":[]}"#] {
-            #expect(throws: DataError.self, "\(json)") { try JSONDecoder().decode(Normalization.self, from: Data(json.utf8)) }
+        for json in [
+            #"{"mean":[0.5],"standardDeviation":[0]}"#, #"{"mean":[0.5],"standardDeviation":[-1]}"#,
+            #"{"mean":[0.5,0.5],"standardDeviation":[1,1]}"#, #"{"mean":[],"standardDeviation":[]}"#,
+        ] {
+            #expect(throws: DataError.self, "\(json)") {
+                try JSONDecoder().decode(Normalization.self, from: Data(json.utf8))
+            }
         }
-        for json in [#"{"side":0,"channels":1,"normalization":{"mean":[0],"standardDeviation":[1]},"resize":true}"#,
-                     #"{"side":28,"channels":3,"normalization":{"mean":[0],"standardDeviation":[1]},"resize":true}"#,
-                     #"{"side":1000000000,"channels":1,"normalization":{"mean":[0],"standardDeviation":[1]},"resize":true}"#] {
-            #expect(throws: DataError.self, "\(json)") { try JSONDecoder().decode(Preprocessing.self, from: Data(json.utf8)) }
+        for json in [
+            #"{"side":0,"channels":1,"normalization":{"mean":[0],"standardDeviation":[1]},"resize":true}"#,
+            #"{"side":28,"channels":3,"normalization":{"mean":[0],"standardDeviation":[1]},"resize":true}"#,
+            #"{"side":1000000000,"channels":1,"normalization":{"mean":[0],"standardDeviation":[1]},"resize":true}"#,
+        ] {
+            #expect(throws: DataError.self, "\(json)") {
+                try JSONDecoder().decode(Preprocessing.self, from: Data(json.utf8))
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TransferscopeData
 
 @Suite("PNG and JPEG decoding, PNG encoding, image folders")
@@ -23,7 +24,10 @@ struct ImageCodecTests {
     func jpeg() throws {
         let image = try ImageCodec.decode(contentsOf: Fixture.path("gray.jpg"))
         #expect(image.width == 8 && image.height == 8 && image.sourceChannels == 1)
-        #expect(image.pixels.enumerated().allSatisfy { $0.offset % 4 == 3 ? $0.element == 255 : abs(Int($0.element) - 128) <= 2 })
+        #expect(
+            image.pixels.enumerated().allSatisfy {
+                $0.offset % 4 == 3 ? $0.element == 255 : abs(Int($0.element) - 128) <= 2
+            })
     }
 
     @Test("Encoding then decoding a PNG gives the pixels back", arguments: [1, 3, 4])
@@ -63,7 +67,8 @@ struct ImageCodecTests {
         for (index, name) in ["cat", "dog"].enumerated() {
             for i in 0..<3 {
                 let value = UInt8(40 * index + 10 * i)
-                let png = try ImageCodec.encodePNG(pixels: Array(repeating: value, count: 16 * 8), width: 16, height: 8, channels: 1)
+                let png = try ImageCodec.encodePNG(
+                    pixels: Array(repeating: value, count: 16 * 8), width: 16, height: 8, channels: 1)
                 try folder.write(png, to: "root/\(name)/\(i).png")
             }
         }
@@ -76,7 +81,9 @@ struct ImageCodecTests {
         #expect(first[0] == 255 && first[2 * 8] == 10 && first[5 * 8 + 7] == 10 && first[6 * 8] == 255)
 
         try folder.write(Array(try fixtureBytes("rgba.png").prefix(30)), to: "root/dog/broken.png")
-        let error = #expect(throws: DataError.self) { try ImageFolderReader.read(folder.file("root"), name: "pets", side: 8) }
+        let error = #expect(throws: DataError.self) {
+            try ImageFolderReader.read(folder.file("root"), name: "pets", side: 8)
+        }
         #expect(error?.errorDescription?.contains("broken.png") == true)
         let skipping = try ImageFolderReader.read(folder.file("root"), name: "pets", side: 8, skipCorrupt: true)
         #expect(skipping.dataset.count == 6 && skipping.skipped.count == 1)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TransferscopeData
 
 /// Pixel value of fixture image n at (row y, column x): 10n + 5y + x (see make_fixtures.py).
@@ -47,7 +48,8 @@ struct ReaderTests {
     @Test("NPY: uint8 and float32 images, int64 labels; Fortran order and truncation refused")
     func npy() throws {
         for images in ["images_u8.npy", "images_f32.npy"] {
-            let dataset = try NPYReader.read(images: Fixture.path(images), labels: Fixture.path("labels_i64.npy"), name: "x")
+            let dataset = try NPYReader.read(
+                images: Fixture.path(images), labels: Fixture.path("labels_i64.npy"), name: "x")
             #expect(dataset.pixels == expectedFixturePixels(), "\(images)")
             #expect(dataset.labels == [0, 1, 2, 0, 1, 2])
         }
@@ -96,7 +98,8 @@ struct ReaderTests {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
         // protocol 2: GLOBAL 'os\nsystem', then a string, TUPLE1, REDUCE: what a malicious pickle does.
-        let bytes: [UInt8] = [0x80, 0x02] + Array("cos\nsystem\n".utf8) + [0x55, 0x02] + Array("ls".utf8) + [0x85, 0x52, 0x2e]
+        let bytes: [UInt8] =
+            [0x80, 0x02] + Array("cos\nsystem\n".utf8) + [0x55, 0x02] + Array("ls".utf8) + [0x85, 0x52, 0x2e]
         try folder.write(bytes, to: "evil.pkl")
         #expect(throws: DataError.self) { try PickledArrayReader.read(folder.file("evil.pkl")) }
     }
@@ -121,14 +124,17 @@ struct ReaderTests {
         let dataset = ProceduralDataset(side: 8, channels: 3, classes: 4, seed: 3).generate(count: 10, name: "p")
         try DatasetCache.save(dataset, to: folder.file("d.safetensors"))
         #expect(try DatasetCache.load(from: folder.file("d.safetensors")) == dataset)
-        try folder.write(Array(try Data(contentsOf: URL(fileURLWithPath: folder.file("d.safetensors"))).dropLast(5)), to: "cut.safetensors")
+        try folder.write(
+            Array(try Data(contentsOf: URL(fileURLWithPath: folder.file("d.safetensors"))).dropLast(5)),
+            to: "cut.safetensors")
         let error = #expect(throws: DataError.self) { try DatasetCache.load(from: folder.file("cut.safetensors")) }
         #expect(error?.errorDescription?.contains("cut.safetensors") == true)
     }
 
     @Test("Dataset sources parse and refuse bad specifications")
     func sources() throws {
-        #expect(try DatasetSource(parsing: "procedural:shift=0.5,train=10") == .procedural(["shift": "0.5", "train": "10"]))
+        #expect(
+            try DatasetSource(parsing: "procedural:shift=0.5,train=10") == .procedural(["shift": "0.5", "train": "10"]))
         #expect(try DatasetSource(parsing: "idx:a,b") == .idx(["a", "b"]))
         #expect(try DatasetSource(parsing: "fashion-mnist") == .builtIn("fashion-mnist"))
         #expect(throws: DataError.self) { try DatasetSource(parsing: "procedural:colour=red") }

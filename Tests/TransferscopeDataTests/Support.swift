@@ -2,7 +2,8 @@ import Foundation
 
 /// Paths of the committed fixtures (written by Fixtures/make_fixtures.py).
 enum Fixture {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+        .path
     static func path(_ name: String) -> String { folder + "/" + name }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TransferscopeCore
+
 @testable import TransferscopeData
 
 @Suite("Transforms, splits and batches")
@@ -22,8 +23,9 @@ struct TransformTests {
                 for y in 0..<blockSize {
                     for x in 0..<blockSize {
                         for c in 0..<3 {
-                            #expect(shuffle.permutation[(((by * blockSize + y) * 8) + bx * blockSize + x) * 3 + c]
-                                == ((oy + y) * 8 + ox + x) * 3 + c)
+                            #expect(
+                                shuffle.permutation[(((by * blockSize + y) * 8) + bx * blockSize + x) * 3 + c]
+                                    == ((oy + y) * 8 + ox + x) * 3 + c)
                         }
                     }
                 }
@@ -56,7 +58,8 @@ struct TransformTests {
         let normalization = Normalization.statistics(of: dataset)
         let plain = Preprocessing(side: 8, channels: 1, normalization: normalization).prepare(dataset)
         let shuffle = try BlockShuffle(blockSize: 2, side: 8, channels: 1, seed: 4)
-        let shuffled = Preprocessing(side: 8, channels: 1, normalization: normalization, shuffle: shuffle).prepare(dataset)
+        let shuffled = Preprocessing(side: 8, channels: 1, normalization: normalization, shuffle: shuffle).prepare(
+            dataset)
         for i in 0..<6 {
             let original = Array(plain.values[(i * 64)..<((i + 1) * 64)])
             #expect(Array(shuffled.values[(i * 64)..<((i + 1) * 64)]) == shuffle.apply(original))
@@ -77,7 +80,9 @@ struct TransformTests {
 
     @Test("Gray <-> RGB and resizing")
     func conversion() throws {
-        let gray = ImageDataset(name: "g", height: 4, width: 4, channels: 1, pixels: (0..<16).map { UInt8($0 * 10) }, labels: [0], classNames: ["a"])
+        let gray = ImageDataset(
+            name: "g", height: 4, width: 4, channels: 1, pixels: (0..<16).map { UInt8($0 * 10) }, labels: [0],
+            classNames: ["a"])
         let rgb = Preprocessing(side: 4, channels: 3, normalization: .identity(channels: 3)).converted(gray)
         #expect(rgb.pixels == gray.pixels.flatMap { [$0, $0, $0] })
         let back = Preprocessing(side: 4, channels: 1, normalization: .identity(channels: 1)).converted(rgb)
@@ -85,7 +90,8 @@ struct TransformTests {
         let half = Preprocessing(side: 2, channels: 1, normalization: .identity(channels: 1)).converted(gray)
         // Area averaging: each output pixel is the mean of a 2x2 block.
         #expect(half.pixels == [25, 45, 105, 125])
-        let padded = Preprocessing(side: 6, channels: 1, normalization: .identity(channels: 1), resize: false).converted(gray)
+        let padded = Preprocessing(side: 6, channels: 1, normalization: .identity(channels: 1), resize: false)
+            .converted(gray)
         #expect(padded.pixels[0] == 0 && padded.pixels[7] == 0 && padded.pixels[8] == 10 && padded.pixels[35] == 0)
     }
 
@@ -96,18 +102,22 @@ struct TransformTests {
         let augmentation = Augmentation(padding: 2, horizontalFlip: true)
         // A batch equals the images loaded one at a time: each image's draws ignore how the
         // batch is split across workers. (The global worker count is left alone: other suites run alongside.)
-        let one = BatchLoader.batch(prepared, indices: [3, 7, 1, 12], augmentation: augmentation, seed: 9, epoch: 2).inputs
+        let one = BatchLoader.batch(prepared, indices: [3, 7, 1, 12], augmentation: augmentation, seed: 9, epoch: 2)
+            .inputs
         let singles = [3, 7, 1, 12].flatMap {
             BatchLoader.batch(prepared, indices: [$0], augmentation: augmentation, seed: 9, epoch: 2).inputs.scalars
         }
         #expect(one.scalars == singles)
-        let otherEpoch = BatchLoader.batch(prepared, indices: [3, 7, 1, 12], augmentation: augmentation, seed: 9, epoch: 3).inputs
+        let otherEpoch = BatchLoader.batch(
+            prepared, indices: [3, 7, 1, 12], augmentation: augmentation, seed: 9, epoch: 3
+        ).inputs
         #expect(one != otherEpoch)
         // Each image against the definition: pad by 2 with the normalized value of a black pixel,
         // take the 8 x 8 window at (dy, dx), mirror it if drawn. Both flips and several offsets
         // must occur among the images, or the check would not cover them.
         let both = Augmentation(padding: 2, horizontalFlip: true)
-        var flips = Set<Bool>(), offsets = Set<[Int]>()
+        var flips = Set<Bool>()
+        var offsets = Set<[Int]>()
         for index in 0..<16 {
             let (dy, dx, flip) = both.draw(seed: 9, epoch: 0, index: index)
             flips.insert(flip)
@@ -118,7 +128,8 @@ struct TransformTests {
                 for x in 0..<12 {
                     for c in 0..<3 {
                         let inside = (2..<10).contains(y) && (2..<10).contains(x)
-                        padded[(y * 12 + x) * 3 + c] = inside ? image[((y - 2) * 8 + x - 2) * 3 + c] : prepared.paddingValues[c]
+                        padded[(y * 12 + x) * 3 + c] =
+                            inside ? image[((y - 2) * 8 + x - 2) * 3 + c] : prepared.paddingValues[c]
                     }
                 }
             }
@@ -127,7 +138,9 @@ struct TransformTests {
                 for x in 0..<8 {
                     let column = flip ? 7 - x : x
                     for c in 0..<3 {
-                        #expect(batch[flat: (y * 8 + x) * 3 + c] == padded[((y + dy) * 12 + column + dx) * 3 + c], "image \(index) (\(y), \(x))")
+                        #expect(
+                            batch[flat: (y * 8 + x) * 3 + c] == padded[((y + dy) * 12 + column + dx) * 3 + c],
+                            "image \(index) (\(y), \(x))")
                     }
                 }
             }
@@ -135,7 +148,9 @@ struct TransformTests {
         #expect(flips == [true, false] && offsets.count >= 8, "flips \(flips), \(offsets.count) offsets")
         #expect(prepared.paddingValues != [0, 0, 0], "the padding value must be told apart from a zero")
         #expect(BatchLoader.epochOrder(count: 50, seed: 1, epoch: 0).sorted() == Array(0..<50))
-        #expect(BatchLoader.epochOrder(count: 50, seed: 1, epoch: 0) != BatchLoader.epochOrder(count: 50, seed: 1, epoch: 1))
+        #expect(
+            BatchLoader.epochOrder(count: 50, seed: 1, epoch: 0) != BatchLoader.epochOrder(count: 50, seed: 1, epoch: 1)
+        )
     }
 
     @Test("Stratified split, few-shot and subsample")

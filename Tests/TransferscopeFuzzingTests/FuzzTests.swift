@@ -17,7 +17,9 @@ struct FuzzTests {
         }
     }
 
-    @Test("Every seed of the corpus is accepted (the corpus exercises the readers past their first check)", arguments: FuzzTarget.allCases)
+    @Test(
+        "Every seed of the corpus is accepted (the corpus exercises the readers past their first check)",
+        arguments: FuzzTarget.allCases)
     func seedsAreValid(_ target: FuzzTarget) throws {
         let seeds = try Self.corpus(target)
         #expect(seeds.count >= 2, "\(target): too few seeds")
@@ -37,7 +39,8 @@ struct FuzzTests {
     @Test("The mutator is deterministic and changes its inputs")
     func mutatorDeterminism() throws {
         let corpus = try Self.corpus(.npy).map(\.bytes)
-        var a = Mutator(corpus: corpus, seed: 7), b = Mutator(corpus: corpus, seed: 7)
+        var a = Mutator(corpus: corpus, seed: 7)
+        var b = Mutator(corpus: corpus, seed: 7)
         let first = (0..<50).map { _ in a.next() }
         #expect(first == (0..<50).map { _ in b.next() })
         #expect(first.filter { !corpus.contains($0) }.count > 40)

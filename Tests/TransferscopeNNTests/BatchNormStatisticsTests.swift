@@ -1,19 +1,24 @@
 import Testing
 import TransferscopeCore
+
 @testable import TransferscopeNN
 
 @Suite("BatchNorm running statistics")
 struct BatchNormStatisticsTests {
-    @Test("With momentum nil the running statistics are the plain average over the batches since the reset (PyTorch's momentum=None)")
+    @Test(
+        "With momentum nil the running statistics are the plain average over the batches since the reset (PyTorch's momentum=None)"
+    )
     func cumulativeAverage() {
         let norm = BatchNorm2d(channels: 2)
         norm.resetRunningStatistics()
         norm.momentum = nil
         var generator = RandomGenerator(seed: 3)
-        var means = [[Double]](), variances = [[Double]]()
+        var means = [[Double]]()
+        var variances = [[Double]]()
         for batch in 0..<3 {
             // [4, 2, 3, 2]: 12 values per channel, each batch with its own offset and scale.
-            let x = Tensor.randomNormal(shape: [4, 2, 3, 2], mean: Float(batch), standardDeviation: Float(1 + batch), using: &generator)
+            let x = Tensor.randomNormal(
+                shape: [4, 2, 3, 2], mean: Float(batch), standardDeviation: Float(1 + batch), using: &generator)
             _ = norm.forward(x, training: true)
             var columns = [[Double]](repeating: [], count: 2)
             for i in 0..<x.count { columns[i % 2].append(Double(x[flat: i])) }

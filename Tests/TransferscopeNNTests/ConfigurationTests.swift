@@ -7,13 +7,18 @@ import TransferscopeNN
 /// The architecture's own checks (issue 15): what a file or flag may describe.
 @Suite("ResNet configurations")
 struct ConfigurationTests {
-    @Test("parameterCount is the model's exact number of parameters", arguments: [
-        ("resnet8", 1, 3, [4, 8, 16], ResNetConfiguration.Stem.small), ("resnet20", 3, 10, nil, .small),
-        ("resnet18", 3, 7, [8, 16, 32, 64], .imagenet), ("resnet50", 3, 5, [8, 16, 32, 64], .imagenet),
-        ("resnet34", 1, 2, [4, 8, 8, 16], .small), ("resnet14", 3, 4, [16, 16, 16], .imagenet),
-    ] as [(String, Int, Int, [Int]?, ResNetConfiguration.Stem)])
-    func parameterCount(name: String, channels: Int, classes: Int, widths: [Int]?, stem: ResNetConfiguration.Stem) throws {
-        let configuration = try #require(ResNetConfiguration.named(name, inputChannels: channels, classes: classes, widths: widths, stem: stem))
+    @Test(
+        "parameterCount is the model's exact number of parameters",
+        arguments: [
+            ("resnet8", 1, 3, [4, 8, 16], ResNetConfiguration.Stem.small), ("resnet20", 3, 10, nil, .small),
+            ("resnet18", 3, 7, [8, 16, 32, 64], .imagenet), ("resnet50", 3, 5, [8, 16, 32, 64], .imagenet),
+            ("resnet34", 1, 2, [4, 8, 8, 16], .small), ("resnet14", 3, 4, [16, 16, 16], .imagenet),
+        ] as [(String, Int, Int, [Int]?, ResNetConfiguration.Stem)])
+    func parameterCount(name: String, channels: Int, classes: Int, widths: [Int]?, stem: ResNetConfiguration.Stem)
+        throws
+    {
+        let configuration = try #require(
+            ResNetConfiguration.named(name, inputChannels: channels, classes: classes, widths: widths, stem: stem))
         var generator = RandomGenerator(seed: 0)
         let model = ResNet(configuration, generator: &generator)
         let actual = model.namedState.parameters.reduce(0) { $0 + $1.parameter.value.count }
@@ -46,7 +51,8 @@ struct ConfigurationTests {
 
     @Test("Differences between architectures are spelled out")
     func differences() {
-        let a = ResNetConfiguration.named("resnet20", inputChannels: 1)!, b = ResNetConfiguration.named("resnet20", inputChannels: 3)!
+        let a = ResNetConfiguration.named("resnet20", inputChannels: 1)!
+        let b = ResNetConfiguration.named("resnet20", inputChannels: 3)!
         #expect(a.differences(from: b) == "input channels 1 vs 3")
     }
 }

@@ -8,7 +8,8 @@ import TransferscopeOptimizers
 struct DeterminismTests {
     static func train(seed: UInt64) -> [Tensor] {
         var generator = RandomGenerator(seed: seed)
-        let model = ResNet(ResNetConfiguration.named("resnet8", classes: 4, widths: [16, 16, 32])!, generator: &generator)
+        let model = ResNet(
+            ResNetConfiguration.named("resnet8", classes: 4, widths: [16, 16, 32])!, generator: &generator)
         let optimizer = SGD(parameters: model.namedState.parameters, hyperparameters: .init(nesterov: true))
         for _ in 0..<3 {
             let x = Tensor.randomNormal(shape: [8, 12, 12, 3], using: &generator)
@@ -16,8 +17,9 @@ struct DeterminismTests {
             model.zeroGradients()
             let logits = model.forward(x, training: true)
             var d = Tensor(shape: logits.shape)
-            _ = CrossEntropy.forwardBackward(logits: logits.unsafePointer, labels: labels, classes: 4,
-                                             logitsGradient: d.unsafeMutablePointer)
+            _ = CrossEntropy.forwardBackward(
+                logits: logits.unsafePointer, labels: labels, classes: 4,
+                logitsGradient: d.unsafeMutablePointer)
             model.backward(d)
             optimizer.update(learningRate: 0.05)
         }
@@ -26,7 +28,9 @@ struct DeterminismTests {
 
     @Test("two runs with one seed end bit-identical; another seed differs")
     func sameSeedSameBits() {
-        let a = Self.train(seed: 5), b = Self.train(seed: 5), c = Self.train(seed: 6)
+        let a = Self.train(seed: 5)
+        let b = Self.train(seed: 5)
+        let c = Self.train(seed: 6)
         #expect(a == b)
         #expect(a != c)
     }
@@ -63,10 +67,11 @@ struct NamedModuleTests {
     @Test("activations by name come from the same pass as the logits")
     func activations() {
         var generator = RandomGenerator(seed: 4)
-        let model = ResNet(ResNetConfiguration.named("resnet18", classes: 7, widths: [8, 8, 16, 16])!, generator: &generator)
+        let model = ResNet(
+            ResNetConfiguration.named("resnet18", classes: 7, widths: [8, 8, 16, 16])!, generator: &generator)
         let x = Tensor.randomNormal(shape: [2, 32, 32, 3], using: &generator)
         let (logits, activations) = model.forward(x, training: false, capturing: Set(model.activationNames))
-        #expect(activations["stem"]?.shape == [2, 8, 8, 8])        // 7x7 stride 2, then max pool
+        #expect(activations["stem"]?.shape == [2, 8, 8, 8])  // 7x7 stride 2, then max pool
         #expect(activations["layer4"]?.shape == [2, 1, 1, 16])
         #expect(activations["layer4"] == activations["layer4.1"])
         #expect(activations["pool"]?.shape == [2, 16])

@@ -43,7 +43,8 @@ struct GradientCheck {
         for target in targets {
             let analytic = target.gradient()
             var value = target.get()
-            let indices = value.count <= samples
+            let indices =
+                value.count <= samples
                 ? Array(0..<value.count)
                 : (0..<samples).map { _ in Int(generator.next() % UInt64(value.count)) }
             var worst: Float = 0
@@ -66,7 +67,8 @@ struct GradientCheck {
                 // disagrees and the two step sizes disagree too, a ReLU or max-pool kink lies
                 // within the step: the quotient does not measure the derivative, so the point is
                 // skipped (at most a quarter of them may be).
-                let coarse = difference(index, step), fine = difference(index, step / 2)
+                let coarse = difference(index, step)
+                let fine = difference(index, step / 2)
                 let numeric = (4 * fine - coarse) / 3
                 let exact = analytic[flat: index]
                 let allowed = absoluteTolerance + relativeTolerance * max(abs(numeric), abs(exact))
@@ -75,16 +77,20 @@ struct GradientCheck {
                     continue
                 }
                 worst = max(worst, abs(numeric - exact) / allowed)
-                #expect(abs(numeric - exact) <= allowed,
-                        "\(label) d/d\(target.name)[\(index)]: numeric \(numeric) vs analytic \(exact)")
+                #expect(
+                    abs(numeric - exact) <= allowed,
+                    "\(label) d/d\(target.name)[\(index)]: numeric \(numeric) vs analytic \(exact)")
             }
-            #expect(skipped * 4 <= indices.count, "\(label) \(target.name): \(skipped) of \(indices.count) points at kinks")
+            #expect(
+                skipped * 4 <= indices.count, "\(label) \(target.name): \(skipped) of \(indices.count) points at kinks")
             #expect(worst <= 1, "\(label) \(target.name): worst error \(worst) of the allowed")
         }
     }
 
     /// A target for a parameter: its value and accumulated gradient.
-    static func parameter(_ name: String, _ p: Parameter) -> (name: String, get: () -> Tensor, set: (Tensor) -> Void, gradient: () -> Tensor) {
+    static func parameter(_ name: String, _ p: Parameter) -> (
+        name: String, get: () -> Tensor, set: (Tensor) -> Void, gradient: () -> Tensor
+    ) {
         (name, { p.value }, { p.value = $0 }, { p.gradient })
     }
 }

@@ -14,21 +14,24 @@ struct LayerGradientTests {
         }
     }
 
-    @Test("Conv2d", arguments: [
-        ConvCase(kernel: 3, stride: 1, padding: 1, bias: false, side: 6),
-        ConvCase(kernel: 3, stride: 2, padding: 1, bias: true, side: 7),
-        ConvCase(kernel: 1, stride: 1, padding: 0, bias: false, side: 5),
-        ConvCase(kernel: 1, stride: 2, padding: 0, bias: false, side: 6),
-        ConvCase(kernel: 7, stride: 2, padding: 3, bias: false, side: 9),
-        ConvCase(kernel: 3, stride: 1, padding: 0, bias: true, side: 5),
-        // The direct SIMD kernel (stride 1, 16 channels in and out) and its adjoint.
-        ConvCase(kernel: 3, stride: 1, padding: 1, bias: true, side: 5, inputChannels: 16, outputChannels: 16),
-        ConvCase(kernel: 3, stride: 1, padding: 1, bias: false, side: 9, inputChannels: 8, outputChannels: 32),
-    ])
+    @Test(
+        "Conv2d",
+        arguments: [
+            ConvCase(kernel: 3, stride: 1, padding: 1, bias: false, side: 6),
+            ConvCase(kernel: 3, stride: 2, padding: 1, bias: true, side: 7),
+            ConvCase(kernel: 1, stride: 1, padding: 0, bias: false, side: 5),
+            ConvCase(kernel: 1, stride: 2, padding: 0, bias: false, side: 6),
+            ConvCase(kernel: 7, stride: 2, padding: 3, bias: false, side: 9),
+            ConvCase(kernel: 3, stride: 1, padding: 0, bias: true, side: 5),
+            // The direct SIMD kernel (stride 1, 16 channels in and out) and its adjoint.
+            ConvCase(kernel: 3, stride: 1, padding: 1, bias: true, side: 5, inputChannels: 16, outputChannels: 16),
+            ConvCase(kernel: 3, stride: 1, padding: 1, bias: false, side: 9, inputChannels: 8, outputChannels: 32),
+        ])
     func conv(_ c: ConvCase) {
         var generator = RandomGenerator(seed: 11)
-        let conv = Conv2d(inputChannels: c.inputChannels, outputChannels: c.outputChannels, kernelSize: c.kernel,
-                          stride: c.stride, padding: c.padding, bias: c.bias, generator: &generator)
+        let conv = Conv2d(
+            inputChannels: c.inputChannels, outputChannels: c.outputChannels, kernelSize: c.kernel,
+            stride: c.stride, padding: c.padding, bias: c.bias, generator: &generator)
         let input = InputSlot(Tensor.randomNormal(shape: [3, c.side, c.side, c.inputChannels], using: &generator))
         var targets = [input.target, GradientCheck.parameter("weight", conv.weight)]
         if let bias = conv.bias { targets.append(GradientCheck.parameter("bias", bias)) }
@@ -40,12 +43,14 @@ struct LayerGradientTests {
     /// The direct kernel (AVX2 blocks, and AVX-512 blocks where the processor has them) against
     /// im2col + sgemm, forward and both gradients, on shapes that use every block and the tails.
     /// Both are within 1e-5 of a Double reference (checked by hand), so they may differ by 2e-5.
-    @Test("Direct and im2col convolutions agree",
-          arguments: [(16, 16, 7), (8, 32, 6), (16, 48, 5), (16, 16, 13), (32, 32, 9), (16, 32, 3)])
+    @Test(
+        "Direct and im2col convolutions agree",
+        arguments: [(16, 16, 7), (8, 32, 6), (16, 48, 5), (16, 16, 13), (32, 32, 9), (16, 32, 3)])
     func directMatchesIm2col(inputChannels: Int, outputChannels: Int, side: Int) {
         var generator = RandomGenerator(seed: 17)
-        let conv = Conv2d(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 3, padding: 1,
-                          bias: true, generator: &generator)
+        let conv = Conv2d(
+            inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 3, padding: 1,
+            bias: true, generator: &generator)
         let x = Tensor.randomNormal(shape: [3, side, side, inputChannels], using: &generator)
         let dy = Tensor.randomNormal(shape: [3, side, side, outputChannels], using: &generator)
         func run() -> (Tensor, Tensor, Tensor) {
@@ -59,13 +64,20 @@ struct LayerGradientTests {
         let reference = ConvolutionKernels.$current.withValue(ConvolutionKernels(direct: false), operation: run)
         var candidates = [("direct AVX2", directAVX2)]
         if CPUFeatures.hasAVX512 {
-            candidates.append(("direct AVX-512", ConvolutionKernels.$current.withValue(ConvolutionKernels(avx512: true), operation: run)))
+            candidates.append(
+                (
+                    "direct AVX-512",
+                    ConvolutionKernels.$current.withValue(ConvolutionKernels(avx512: true), operation: run)
+                ))
         } else {
-            FileHandle.standardError.write(Data("note: no AVX-512 on this processor; only the AVX2 direct kernel is checked here\n".utf8))
+            FileHandle.standardError.write(
+                Data("note: no AVX-512 on this processor; only the AVX2 direct kernel is checked here\n".utf8))
         }
         for (kernel, candidate) in candidates {
-            for (a, b, what) in [(candidate.0, reference.0, "output"), (candidate.1, reference.1, "input gradient"),
-                                 (candidate.2, reference.2, "weight gradient")] {
+            for (a, b, what) in [
+                (candidate.0, reference.0, "output"), (candidate.1, reference.1, "input gradient"),
+                (candidate.2, reference.2, "weight gradient"),
+            ] {
                 var worst: Float = 0
                 for i in 0..<a.count {
                     let error = abs(a[flat: i] - b[flat: i]) / (1 + abs(b[flat: i]))
@@ -84,12 +96,15 @@ struct LayerGradientTests {
         bn.bias.value = Tensor.randomUniform(shape: [5], lowerBound: -0.5, upperBound: 0.5, using: &generator)
         bn.runningMean.value = Tensor.randomNormal(shape: [5], standardDeviation: 0.3, using: &generator)
         bn.runningVariance.value = Tensor.randomUniform(shape: [5], lowerBound: 0.5, upperBound: 2, using: &generator)
-        let input = InputSlot(Tensor.randomNormal(shape: [4, 3, 3, 5], mean: 0.3, standardDeviation: 1.5, using: &generator))
+        let input = InputSlot(
+            Tensor.randomNormal(shape: [4, 3, 3, 5], mean: 0.3, standardDeviation: 1.5, using: &generator))
         GradientCheck().check(
             "BatchNorm2d training=\(training) relu=\(relu)",
             forward: { bn.forward(input.value, training: training, relu: relu) },
             backward: { input.gradient = bn.backward($0) },
-            targets: [input.target, GradientCheck.parameter("weight", bn.weight), GradientCheck.parameter("bias", bn.bias)],
+            targets: [
+                input.target, GradientCheck.parameter("weight", bn.weight), GradientCheck.parameter("bias", bn.bias),
+            ],
             generator: &generator)
     }
 
@@ -109,7 +124,8 @@ struct LayerGradientTests {
         let pool = GlobalAveragePool()
         let input = InputSlot(Tensor.randomNormal(shape: [2, 3, 4, 5], using: &generator))
         GradientCheck().check(
-            "GlobalAveragePool", forward: { pool.forward(input.value) }, backward: { input.gradient = pool.backward($0) },
+            "GlobalAveragePool", forward: { pool.forward(input.value) },
+            backward: { input.gradient = pool.backward($0) },
             targets: [input.target], generator: &generator)
     }
 
@@ -120,7 +136,10 @@ struct LayerGradientTests {
         let input = InputSlot(Tensor.randomNormal(shape: [3, 6], using: &generator))
         GradientCheck().check(
             "Linear", forward: { linear.forward(input.value) }, backward: { input.gradient = linear.backward($0) },
-            targets: [input.target, GradientCheck.parameter("weight", linear.weight), GradientCheck.parameter("bias", linear.bias)],
+            targets: [
+                input.target, GradientCheck.parameter("weight", linear.weight),
+                GradientCheck.parameter("bias", linear.bias),
+            ],
             generator: &generator)
     }
 
@@ -130,15 +149,18 @@ struct LayerGradientTests {
         var logits = Tensor.randomNormal(shape: [4, 5], standardDeviation: 2, using: &generator)
         let labels = [0, 3, 4, 1]
         var gradient = Tensor(shape: [4, 5])
-        _ = CrossEntropy.forwardBackward(logits: logits.unsafePointer, labels: labels, classes: 5,
-                                         logitsGradient: gradient.unsafeMutablePointer)
+        _ = CrossEntropy.forwardBackward(
+            logits: logits.unsafePointer, labels: labels, classes: 5,
+            logitsGradient: gradient.unsafeMutablePointer)
         let h: Float = 1e-3
         for index in 0..<logits.count {
             let original = logits[flat: index]
             logits[flat: index] = original + h
-            let plus = CrossEntropy.forwardBackward(logits: logits.unsafePointer, labels: labels, classes: 5, logitsGradient: nil)
+            let plus = CrossEntropy.forwardBackward(
+                logits: logits.unsafePointer, labels: labels, classes: 5, logitsGradient: nil)
             logits[flat: index] = original - h
-            let minus = CrossEntropy.forwardBackward(logits: logits.unsafePointer, labels: labels, classes: 5, logitsGradient: nil)
+            let minus = CrossEntropy.forwardBackward(
+                logits: logits.unsafePointer, labels: labels, classes: 5, logitsGradient: nil)
             logits[flat: index] = original
             #expect(abs((plus - minus) / (2 * h) - gradient[flat: index]) <= 1e-3, "dCE/dz[\(index)]")
         }
@@ -148,7 +170,8 @@ struct LayerGradientTests {
     func crossEntropyValue(shift: Float) {
         // Uniform logits give log(K) whatever their common shift; large shifts must not overflow.
         let logits = Tensor(shape: [2, 4], repeating: shift)
-        let loss = CrossEntropy.forwardBackward(logits: logits.unsafePointer, labels: [1, 2], classes: 4, logitsGradient: nil)
+        let loss = CrossEntropy.forwardBackward(
+            logits: logits.unsafePointer, labels: [1, 2], classes: 4, logitsGradient: nil)
         #expect(abs(loss - Float(4).logarithm) <= 1e-6)
     }
 }
@@ -156,5 +179,3 @@ struct LayerGradientTests {
 extension Float {
     var logarithm: Float { Float(Foundation.log(Double(self))) }
 }
-
-import Foundation

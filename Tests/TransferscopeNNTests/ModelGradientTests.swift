@@ -19,8 +19,10 @@ struct ModelGradientTests {
         var generator = RandomGenerator(seed: 21)
         let block = BasicBlock(inputChannels: inputChannels, planes: planes, stride: stride, generator: &generator)
         let input = InputSlot(Tensor.randomNormal(shape: [3, 6, 6, inputChannels], using: &generator))
-        var targets = [input.target, GradientCheck.parameter("conv1.weight", block.conv1.weight),
-                       GradientCheck.parameter("bn2.weight", block.bn2.weight)]
+        var targets = [
+            input.target, GradientCheck.parameter("conv1.weight", block.conv1.weight),
+            GradientCheck.parameter("bn2.weight", block.bn2.weight),
+        ]
         if let downsample = block.downsample {
             targets.append(GradientCheck.parameter("downsample.0.weight", downsample.conv.weight))
         }
@@ -37,10 +39,12 @@ struct ModelGradientTests {
         GradientCheck(step: 1e-3).check(
             "Bottleneck", forward: { block.forward(input.value, training: true) },
             backward: { input.gradient = block.backward($0) },
-            targets: [input.target, GradientCheck.parameter("conv2.weight", block.conv2.weight),
-                      GradientCheck.parameter("conv3.weight", block.conv3.weight),
-                      GradientCheck.parameter("bn3.bias", block.bn3.bias),
-                      GradientCheck.parameter("downsample.1.weight", block.downsample!.norm.weight)],
+            targets: [
+                input.target, GradientCheck.parameter("conv2.weight", block.conv2.weight),
+                GradientCheck.parameter("conv3.weight", block.conv3.weight),
+                GradientCheck.parameter("bn3.bias", block.bn3.bias),
+                GradientCheck.parameter("downsample.1.weight", block.downsample!.norm.weight),
+            ],
             generator: &generator)
     }
 
@@ -52,7 +56,8 @@ struct ModelGradientTests {
         let model = ResNet(configuration, generator: &generator)
         // Non-trivial running statistics, so that evaluation mode is tested in general position.
         for (_, buffer) in model.namedState.buffers {
-            buffer.value = Tensor.randomUniform(shape: buffer.value.shape, lowerBound: 0.5, upperBound: 1.5, using: &generator)
+            buffer.value = Tensor.randomUniform(
+                shape: buffer.value.shape, lowerBound: 0.5, upperBound: 1.5, using: &generator)
         }
         let side = name == "resnet8" ? 6 : 32
         let input = InputSlot(Tensor.randomNormal(shape: [4, side, side, 2], using: &generator))

@@ -44,21 +44,27 @@ struct PyTorchParityTests {
             let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 .appendingPathComponent("Fixtures/\(name).safetensors").path
             file = try SafeTensors(contentsOf: path)
-            let architectureText = try #require(file.metadata["architecture"], "\(name): fixture lacks its architecture; regenerate it")
+            let architectureText = try #require(
+                file.metadata["architecture"], "\(name): fixture lacks its architecture; regenerate it")
             let architecture = try JSONDecoder().decode(ResNetConfiguration.self, from: Data(architectureText.utf8))
             var generator = RandomGenerator(seed: 1)
             model = ResNet(architecture, generator: &generator)
             var initial = SafeTensors()
-            for (key, entry) in file.entries where key.hasPrefix("init.") { initial.entries[String(key.dropFirst(5))] = entry }
+            for (key, entry) in file.entries where key.hasPrefix("init.") {
+                initial.entries[String(key.dropFirst(5))] = entry
+            }
             try StateDict.load(initial, into: model.namedState, path: path)
-            let settingsText = try #require(file.metadata["sgd"], "\(name): fixture lacks its SGD settings; regenerate it")
-            let settings = try #require(try JSONSerialization.jsonObject(with: Data(settingsText.utf8)) as? [String: Any])
+            let settingsText = try #require(
+                file.metadata["sgd"], "\(name): fixture lacks its SGD settings; regenerate it")
+            let settings = try #require(
+                try JSONSerialization.jsonObject(with: Data(settingsText.utf8)) as? [String: Any])
             sgd = SGD.Hyperparameters(
                 momentum: try #require(settings["momentum"] as? NSNumber).floatValue,
                 weightDecay: try #require(settings["weight_decay"] as? NSNumber).floatValue,
                 nesterov: try #require(settings["nesterov"] as? Bool))
             learningRate = try #require(settings["lr"] as? NSNumber).floatValue
-            let spread = try #require(file.metadata["float32_spread"], "\(name): fixture lacks float32_spread; regenerate it")
+            let spread = try #require(
+                file.metadata["float32_spread"], "\(name): fixture lacks float32_spread; regenerate it")
             float32Spread = try JSONDecoder().decode([String: Float].self, from: Data(spread.utf8))
         }
 
@@ -93,8 +99,9 @@ struct PyTorchParityTests {
                 return
             }
             guard let reference = try? tensor("ref64." + key) else { return }  // recorded by tensor(_:)
-            expectClose(ours, reference, "\(name) \(key) vs float64 (PyTorch float32 spread \(spread))",
-                        tolerance: max(PyTorchParityTests.tolerance, PyTorchParityTests.spreadFactor * spread))
+            expectClose(
+                ours, reference, "\(name) \(key) vs float64 (PyTorch float32 spread \(spread))",
+                tolerance: max(PyTorchParityTests.tolerance, PyTorchParityTests.spreadFactor * spread))
         }
 
         /// Expects every float entry `prefix.<key>` (after SGD steps) and counter to match the model's state.
@@ -102,9 +109,9 @@ struct PyTorchParityTests {
             let ours = StateDict.entries(of: model.namedState)
             for (key, entry) in ours {
                 switch entry {
-                case let .float32(shape, values):
+                case .float32(let shape, let values):
                     expectCloseToReference(Tensor(shape: shape, scalars: values), prefix + key)
-                case let .int64(_, values):
+                case .int64(_, let values):
                     #expect(values == file.integers(prefix + key)?.values, "\(prefix)\(key)")
                 case .uint8:
                     Issue.record("a model state never holds U8 tensors: \(key)")
@@ -114,7 +121,8 @@ struct PyTorchParityTests {
     }
 
     static func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
-        var difference = 0.0, norm = 0.0
+        var difference = 0.0
+        var norm = 0.0
         for i in 0..<a.count {
             let d = Double(a[flat: i] - b[flat: i])
             difference += d * d
@@ -138,7 +146,8 @@ struct PyTorchParityTests {
         fixture.expectCloseToReference(logits, "train.logits")
         #expect(abs(loss - (try fixture.tensor("train.loss"))[flat: 0]) <= 1e-5 * max(1, abs(loss)), "\(name) loss")
         for (key, parameter) in fixture.model.namedState.parameters {
-            fixture.expectCloseToReference(StateDict.pytorchLayout(parameter.gradient, layout: parameter.layout), "grad." + key)
+            fixture.expectCloseToReference(
+                StateDict.pytorchLayout(parameter.gradient, layout: parameter.layout), "grad." + key)
         }
     }
 

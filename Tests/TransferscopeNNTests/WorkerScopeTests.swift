@@ -65,8 +65,9 @@ struct WorkerScopeTests {
             model.zeroGradients()
             let logits = model.forward(x, training: true)
             var d = Tensor(shape: logits.shape)
-            _ = CrossEntropy.forwardBackward(logits: logits.unsafePointer, labels: labels, classes: 4,
-                                             logitsGradient: d.unsafeMutablePointer)
+            _ = CrossEntropy.forwardBackward(
+                logits: logits.unsafePointer, labels: labels, classes: 4,
+                logitsGradient: d.unsafeMutablePointer)
             model.backward(d)
             return model.namedState.parameters.map { $0.parameter.gradient.scalars }
         }

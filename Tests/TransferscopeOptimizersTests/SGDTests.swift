@@ -9,8 +9,10 @@ struct SGDTests {
     @Test("PyTorch's update rule, plain and Nesterov", arguments: [false, true])
     func updateRule(nesterov: Bool) {
         let p = Parameter(Tensor(shape: [1], scalars: [1]))
-        let sgd = SGD(parameters: [("p", p)], hyperparameters: .init(momentum: 0.9, weightDecay: 0.1, nesterov: nesterov))
-        var value = 1.0, buffer = 0.0
+        let sgd = SGD(
+            parameters: [("p", p)], hyperparameters: .init(momentum: 0.9, weightDecay: 0.1, nesterov: nesterov))
+        var value = 1.0
+        var buffer = 0.0
         for (step, grad) in [0.5, -0.25, 2.0].enumerated() {
             p.gradient = Tensor(shape: [1], scalars: [Float(grad)])
             sgd.update(learningRate: 0.1)

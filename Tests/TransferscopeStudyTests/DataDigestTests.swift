@@ -1,13 +1,16 @@
 import Foundation
 import Testing
 import TransferscopeCore
-@testable import TransferscopeData
 import TransferscopeIO
 import TransferscopeStudy
 
+@testable import TransferscopeData
+
 @Suite("Data content digests")
 struct DataDigestTests {
-    static func digest(_ specification: String) throws -> String { try DatasetSource(parsing: specification).contentDigest }
+    static func digest(_ specification: String) throws -> String {
+        try DatasetSource(parsing: specification).contentDigest
+    }
 
     @Test("An image folder's digest changes when an image is added, removed or rewritten, and only then")
     func imageFolder() throws {
@@ -71,8 +74,9 @@ struct DataDigestTests {
         #expect(try Self.digest(specification) != grown)
     }
 
-    @Test("A FORMAT:PATHS digest follows each file's size and modification time; a missing file does not crash it",
-          arguments: ["idx", "npy", "csv"])
+    @Test(
+        "A FORMAT:PATHS digest follows each file's size and modification time; a missing file does not crash it",
+        arguments: ["idx", "npy", "csv"])
     func files(format: String) throws {
         let folder = try DataFolder()
         defer { folder.remove() }
@@ -99,7 +103,9 @@ struct DataDigestTests {
     @Test("A procedural specification is its own digest")
     func procedural() throws {
         #expect(try Self.digest("procedural:seed=3,side=8") == "procedural:seed=3,side=8")
-        #expect(try Self.digest("procedural:side=8,seed=3") == "procedural:seed=3,side=8", "the values in another order are the same data")
+        #expect(
+            try Self.digest("procedural:side=8,seed=3") == "procedural:seed=3,side=8",
+            "the values in another order are the same data")
         #expect(try Self.digest("procedural:side=8,seed=4") != Self.digest("procedural:side=8,seed=3"))
     }
 
@@ -109,11 +115,13 @@ struct DataDigestTests {
         defer { folder.remove() }
         let prepared = folder.path + "/prepared/clipart"
         #expect(DatasetSource.preparedDigest(name: "clipart", folder: prepared) == "clipart: not prepared")
-        let small = ImageDataset(name: "clipart", height: 2, width: 2, channels: 1, pixels: [0, 1, 2, 3, 4, 5, 6, 7],
-                                 labels: [0, 1], classNames: ["a", "b"])
+        let small = ImageDataset(
+            name: "clipart", height: 2, width: 2, channels: 1, pixels: [0, 1, 2, 3, 4, 5, 6, 7],
+            labels: [0, 1], classNames: ["a", "b"])
         try FileManager.default.createDirectory(atPath: prepared, withIntermediateDirectories: true)
         try DatasetCache.save(small, to: prepared + "/test.safetensors")
-        #expect(DatasetSource.preparedDigest(name: "clipart", folder: prepared) == "clipart: not prepared", "half prepared")
+        #expect(
+            DatasetSource.preparedDigest(name: "clipart", folder: prepared) == "clipart: not prepared", "half prepared")
         try DatasetCache.save(small, to: prepared + "/train.safetensors")
         let first = DatasetSource.preparedDigest(name: "clipart", folder: prepared)
         #expect(first != "clipart: not prepared" && first.count == 32)

@@ -15,7 +15,8 @@ struct DataFolder {
     /// Writes `bytes` to `name` (a path inside the folder), creating its folders.
     func write(_ bytes: [UInt8], to name: String) throws {
         let file = path + "/" + name
-        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try Data(bytes).write(to: URL(fileURLWithPath: file))
     }
 
@@ -35,7 +36,9 @@ struct DataFolder {
     /// An ImageFolder under `name`: `classes` class folders `c0, c1, ...` of `perClass` PNGs each.
     func writeImageFolder(_ name: String, classes: Int, perClass: Int) throws {
         for label in 0..<classes {
-            for index in 0..<perClass { try write(try Self.png(label: label, index: index), to: "\(name)/c\(label)/\(index).png") }
+            for index in 0..<perClass {
+                try write(try Self.png(label: label, index: index), to: "\(name)/c\(label)/\(index).png")
+            }
         }
     }
 

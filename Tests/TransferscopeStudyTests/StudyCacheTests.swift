@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TransferscopeData
+
 @testable import TransferscopeStudy
 
 @Suite("Cache keys cover the data", .serialized)
@@ -11,7 +12,9 @@ struct StudyCacheTests {
         return Set(zip(before.nodes, after.nodes).filter { $0.key != $1.key }.map(\.0.id))
     }
 
-    static func ids(_ plan: StudyPlan, target: Int) -> Set<String> { Set(plan.nodes.filter { $0.target == target }.map(\.id)) }
+    static func ids(_ plan: StudyPlan, target: Int) -> Set<String> {
+        Set(plan.nodes.filter { $0.target == target }.map(\.id))
+    }
 
     @Test("Editing one target's image folder changes the keys of exactly that target's runs and analyses")
     func folderEdit() throws {
@@ -21,8 +24,10 @@ struct StudyCacheTests {
         try folder.writeImageFolder("letters", classes: 2, perClass: 2)
         var study = Study()
         study.source.data = "procedural:side=8"
-        study.targets = [Study.Target(data: folder.path + "/shapes"), Study.Target(data: folder.path + "/letters"),
-                         Study.Target(data: "procedural:side=8,shift=0.5")]
+        study.targets = [
+            Study.Target(data: folder.path + "/shapes"), Study.Target(data: folder.path + "/letters"),
+            Study.Target(data: "procedural:side=8,shift=0.5"),
+        ]
         study.seeds = [0, 1]
         let before = try StudyPlan(study, version: "1")
         #expect(try Self.changed(before, StudyPlan(study, version: "1")).isEmpty, "the same data gave other keys")
@@ -30,8 +35,11 @@ struct StudyCacheTests {
         try folder.write(try DataFolder.png(label: 1, index: 7), to: "letters/c1/7.png")
         let after = try StudyPlan(study, version: "1")
         let letters = Self.ids(after, target: 1)
-        #expect(letters.isSuperset(of: ["letters/PT-s0", "letters/RIT-s1", "letters/shuffle", "letters/cka", "letters/mistakes",
-                                        "letters/interpolation", "letters/checkpoints"]))
+        #expect(
+            letters.isSuperset(of: [
+                "letters/PT-s0", "letters/RIT-s1", "letters/shuffle", "letters/cka", "letters/mistakes",
+                "letters/interpolation", "letters/checkpoints",
+            ]))
         #expect(Self.changed(before, after) == letters)
         #expect(after.node("letters/PT-s0")?.dataDigest != before.node("letters/PT-s0")?.dataDigest)
         #expect(after.node("pretrain")?.dataDigest == "procedural:side=8")
@@ -41,21 +49,28 @@ struct StudyCacheTests {
     func sourceAndTargetDigests() throws {
         var study = Study()
         study.source.data = "procedural:side=8"
-        study.targets = [Study.Target(data: "procedural:side=8,seed=1"), Study.Target(data: "procedural:side=8,seed=2")]
+        study.targets = [
+            Study.Target(data: "procedural:side=8,seed=1"), Study.Target(data: "procedural:side=8,seed=2"),
+        ]
         study.seeds = [0]
         let digests = study.dataDigests()
-        #expect(digests == ["procedural:side=8": "procedural:side=8", "procedural:side=8,seed=1": "procedural:seed=1,side=8",
-                            "procedural:side=8,seed=2": "procedural:seed=2,side=8"])
+        #expect(
+            digests == [
+                "procedural:side=8": "procedural:side=8", "procedural:side=8,seed=1": "procedural:seed=1,side=8",
+                "procedural:side=8,seed=2": "procedural:seed=2,side=8",
+            ])
         let plan = try StudyPlan(study, version: "1", dataDigests: digests)
         #expect(try plan.nodes == StudyPlan(study, version: "1").nodes)
 
         var source = digests
         source["procedural:side=8"] = "another source"
-        #expect(try Self.changed(plan, StudyPlan(study, version: "1", dataDigests: source)) == Set(plan.nodes.map(\.id)))
+        #expect(
+            try Self.changed(plan, StudyPlan(study, version: "1", dataDigests: source)) == Set(plan.nodes.map(\.id)))
         var target = digests
         target["procedural:side=8,seed=2"] = "another target"
         let second = Self.ids(plan, target: 1)
-        #expect(try !second.isEmpty && Self.changed(plan, StudyPlan(study, version: "1", dataDigests: target)) == second)
+        #expect(
+            try !second.isEmpty && Self.changed(plan, StudyPlan(study, version: "1", dataDigests: target)) == second)
     }
 
     /// A micro study: a procedural target and an image-folder target (`FOLDER`).
@@ -77,7 +92,9 @@ struct StudyCacheTests {
         """
     }
 
-    @Test("After an image-folder target is edited, `study run` reruns exactly its runs and analyses, and `study report` waits for it")
+    @Test(
+        "After an image-folder target is edited, `study run` reruns exactly its runs and analyses, and `study report` waits for it"
+    )
     func rerunAfterEdit() throws {
         let folder = try DataFolder()
         let out = folder.path + "/out"
@@ -92,8 +109,11 @@ struct StudyCacheTests {
         try folder.write(try DataFolder.png(label: 2, index: 16), to: "shapes/c2/16.png")
         let edited = try StudyRunner(study: study, directory: out)
         let shapes = edited.plan.nodes.filter { $0.target == 1 }.map(\.id)
-        #expect(shapes == ["shapes/PT-s0", "shapes/RIT-s0", "shapes/shuffle", "shapes/mistakes", "shapes/cka", "shapes/distances",
-                           "shapes/interpolation", "shapes/criticality", "shapes/checkpoints"])
+        #expect(
+            shapes == [
+                "shapes/PT-s0", "shapes/RIT-s0", "shapes/shuffle", "shapes/mistakes", "shapes/cka", "shapes/distances",
+                "shapes/interpolation", "shapes/criticality", "shapes/checkpoints",
+            ])
         #expect(edited.plan.nodes.filter { !edited.isDone($0) }.map(\.id) == shapes)
         let refused = #expect(throws: StudyError.self) { try edited.report() }
         #expect(refused?.errorDescription?.contains("shapes/PT-s0") == true)
@@ -107,7 +127,9 @@ struct StudyCacheTests {
         let results = try StudyResults.load(from: out)
         let shapesResults = try #require(results.targets.last)
         #expect(shapesResults.trainImages + shapesResults.testImages == 49, "the report counts the added image")
-        #expect(try String(contentsOfFile: samples, encoding: .utf8) != samplesKeyBefore, "the samples picture was not redrawn")
+        #expect(
+            try String(contentsOfFile: samples, encoding: .utf8) != samplesKeyBefore,
+            "the samples picture was not redrawn")
         _ = try edited.report()
     }
 }

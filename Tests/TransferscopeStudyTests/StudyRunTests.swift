@@ -4,6 +4,7 @@ import TransferscopeAnalysis
 import TransferscopeCore
 import TransferscopeIO
 import TransferscopeTraining
+
 @testable import TransferscopeStudy
 
 @Suite("Study runs and the report", .serialized)
@@ -33,7 +34,9 @@ struct StudyRunTests {
         let study = try StudyFile.parse(Self.micro, path: "micro.yaml")
         try OutputDirectory.create(directory)
         let holder = try DirectoryLock(directory: directory, purpose: "another study run")
-        let busy = #expect(throws: OutputDirectoryError.self) { try StudyRunner(study: study, directory: directory).run() }
+        let busy = #expect(throws: OutputDirectoryError.self) {
+            try StudyRunner(study: study, directory: directory).run()
+        }
         #expect(busy?.errorDescription?.contains("another study run") == true)
         holder.release()
         #expect(!FileManager.default.fileExists(atPath: directory + "/study.json"), "the refused run wrote files")
@@ -50,7 +53,9 @@ struct StudyRunTests {
         results.seconds = 0
         results.machine = .current()
         for t in results.targets.indices {
-            for c in (results.targets[t].interpolation ?? []).indices { results.targets[t].interpolation![c].value.timing = PathTiming() }
+            for c in (results.targets[t].interpolation ?? []).indices {
+                results.targets[t].interpolation![c].value.timing = PathTiming()
+            }
             for c in (results.targets[t].cka ?? []).indices {
                 results.targets[t].cka![c].value.forwardSeconds = 0
                 results.targets[t].cka![c].value.ckaSeconds = 0
@@ -62,7 +67,9 @@ struct StudyRunTests {
         return String(decoding: try encoder.encode(results), as: UTF8.self)
     }
 
-    @Test("A whole study runs, writes results.json with every section and a report that renders every section; a second run does nothing")
+    @Test(
+        "A whole study runs, writes results.json with every section and a report that renders every section; a second run does nothing"
+    )
     func wholeStudy() throws {
         let out = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: out) }
@@ -75,15 +82,18 @@ struct StudyRunTests {
         #expect(target.curves.count == 4 && results.findings.count == Finding.Claim.allCases.count)
         #expect(target.cka!.map(\.kind.rawValue) == ["P/P-T", "P/P-T", "P-T/P-T", "P-T/RI-T", "P-T/RI-T", "RI-T/RI-T"])
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
-        for heading in ["Findings scorecard", "Setup", "Target: ", "Mistakes", "Feature similarity (CKA)", "Parameter distances",
-                        "Performance barriers", "Module criticality", "Which source checkpoint"] {
+        for heading in [
+            "Findings scorecard", "Setup", "Target: ", "Mistakes", "Feature similarity (CKA)", "Parameter distances",
+            "Performance barriers", "Module criticality", "Which source checkpoint",
+        ] {
             #expect(html.contains(heading), "\(heading)")
         }
         #expect(!html.contains("No data for this figure"))
         #expect(html.components(separatedBy: "<svg").count > 10 && html.contains("data:image/png;base64,"))
         // Every scorecard row of results.json, with its verdict and evidence, is on the page.
         for finding in results.findings {
-            let row = "<tr><td>\(SVGChart.escape(finding.claim.rawValue))</td><td>\(SVGChart.escape(finding.target))</td>"
+            let row =
+                "<tr><td>\(SVGChart.escape(finding.claim.rawValue))</td><td>\(SVGChart.escape(finding.target))</td>"
             #expect(html.contains(row) && html.contains(SVGChart.escape(finding.evidence)), "\(finding.claim)")
             #expect(html.contains(">\(finding.verdict.rawValue)</td>"), "\(finding.claim): \(finding.verdict)")
         }
@@ -92,8 +102,10 @@ struct StudyRunTests {
         for reference in ["http://", "https://", "//cdn", "src=\"http", "href=\"http", "url(http", "@import"] {
             #expect(!withoutNamespace.contains(reference), "the report refers outside itself: \(reference)")
         }
-        #expect(!html.contains("src=\"") || html.components(separatedBy: "src=\"").dropFirst().allSatisfy { $0.hasPrefix("data:") },
-                "every embedded source is inline data")
+        #expect(
+            !html.contains("src=\"")
+                || html.components(separatedBy: "src=\"").dropFirst().allSatisfy { $0.hasPrefix("data:") },
+            "every embedded source is inline data")
         let fresh = try Self.comparable(out)
         var ran: [String] = []
         let again = try StudyRunner(study: study, directory: out)
@@ -122,7 +134,9 @@ struct StudyRunTests {
         let reference = try StudyRunner(study: study, directory: complete)
         // Stop (as a kill would) when the interpolation node starts: copy the directory then.
         reference.onProgress = { _, _, id, message in
-            if id.hasSuffix("/interpolation") && message == "running" { try? FileManager.default.copyItem(atPath: complete, toPath: killed) }
+            if id.hasSuffix("/interpolation") && message == "running" {
+                try? FileManager.default.copyItem(atPath: complete, toPath: killed)
+            }
         }
         try reference.run()
         // What else a kill can leave: a result file without its done marker.
@@ -133,7 +147,10 @@ struct StudyRunTests {
         let resumed = try StudyRunner(study: study, directory: killed)
         resumed.onProgress = { _, _, id, message in if message == "running" { ran.append(id) } }
         try resumed.run()
-        #expect(ran.map { $0.split(separator: "/").last.map(String.init) ?? $0 } == ["interpolation", "criticality", "checkpoints"])
+        #expect(
+            ran.map { $0.split(separator: "/").last.map(String.init) ?? $0 } == [
+                "interpolation", "criticality", "checkpoints",
+            ])
         #expect(try Self.comparable(killed) == Self.comparable(complete))
     }
 }

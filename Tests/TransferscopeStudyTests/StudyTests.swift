@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TransferscopeStudy
 
 @Suite("Study files and plans")
@@ -22,36 +23,49 @@ struct StudyTests {
     func good() throws {
         let study = try StudyFile.parse(Self.good, path: "good.yaml")
         #expect(study.name == "test" && study.source.epochs == 4 && study.source.checkpointEpochs == [0, 1, 4])
-        #expect(study.targets == [Study.Target(data: "clipart"), { var t = Study.Target(data: "sketch-digits"); t.perClass = 100; t.flip = false; return t }()])
+        #expect(
+            study.targets == [
+                Study.Target(data: "clipart"),
+                {
+                    var t = Study.Target(data: "sketch-digits")
+                    t.perClass = 100
+                    t.flip = false
+                    return t
+                }(),
+            ])
         #expect(study.recipe.epochs == 5 && study.recipe.scratchLearningRate == 0.1)
         #expect(study.seeds == [0, 1])
         #expect(study.analyses.shuffle?.blockSizes == [28, 7, 1] && study.analyses.criticality == nil)
-        #expect(study.analyses.cka?.images == 500 && study.analyses.cka?.everyBlock == true && study.analyses.interpolation != nil)
+        #expect(
+            study.analyses.cka?.images == 500 && study.analyses.cka?.everyBlock == true
+                && study.analyses.interpolation != nil)
     }
 
-    @Test("Bad files name the line and what is allowed", arguments: [
-        ("source: {epoch: 3}\ntargets: [clipart]", 1, "unknown key 'epoch'"),
-        ("targets: [clipart]\nseeds: [0, 0]", 2, "distinct seeds"),
-        ("targets: [clipart]\nanalyses:\n  interpolation: {bn: average}", 3, "allowed: reestimate"),
-        ("targets: [clipart]\nrecipe:\n  epochs: -1", 3, "must lie in 1..."),
-        ("source: {model: vgg16}\ntargets: [clipart]", 1, "resnet20"),
-        ("targets: [clipart]\nanalyses: {colour: true}", 2, "allowed: shuffle, mistakes"),
-        ("name: x", nil, "needs `targets:`"),
-        ("targets: [clipart\n", nil, "not valid YAML"),
-        ("targets: [clipart]\nsource: {epochs: 2, checkpoint_epochs: [5]}", 2, "beyond"),
-        // Issue 15: values that `study status` accepted and `study run` then crashed on.
-        ("targets: [clipart]\nsource: {epochs: 9223372036854775807}", 2, "must lie in 1...100000"),
-        ("targets: [clipart]\nsource: {widths: [9223372036854775807, 2, 3]}", 2, "must lie in 1...8192"),
-        ("targets: [clipart]\nsource: {model: resnet20, widths: [8000, 8000, 8000]}", 2, "parameters"),
-        ("targets: [clipart]\nsource: {model: resnet20, widths: [4, 8]}", 2, "one width per stage"),
-        ("targets: [clipart]\nrecipe: {pt_lr: .inf}", 2, "finite number"),
-        ("targets: [clipart]\nrecipe: {rit_lr: .nan}", 2, "finite number"),
-        ("targets: [clipart]\nrecipe: {pt_lr: -1}", 2, "must be above 0"),
-        ("targets:\n  - {data: clipart, per_class: 9223372036854775807}", 2, "must lie in 1..."),
-        ("targets: [clipart]\nanalyses:\n  interpolation: {points: 1000000000000}", 3, "must lie in 3...10001"),
-        ("targets: [no-such-dataset]", 1, "unknown dataset 'no-such-dataset'"),
-        ("targets: [clipart]\nsource: {data: 'procedural:side=nan'}", 2, "side=nan"),
-    ] as [(String, Int?, String)])
+    @Test(
+        "Bad files name the line and what is allowed",
+        arguments: [
+            ("source: {epoch: 3}\ntargets: [clipart]", 1, "unknown key 'epoch'"),
+            ("targets: [clipart]\nseeds: [0, 0]", 2, "distinct seeds"),
+            ("targets: [clipart]\nanalyses:\n  interpolation: {bn: average}", 3, "allowed: reestimate"),
+            ("targets: [clipart]\nrecipe:\n  epochs: -1", 3, "must lie in 1..."),
+            ("source: {model: vgg16}\ntargets: [clipart]", 1, "resnet20"),
+            ("targets: [clipart]\nanalyses: {colour: true}", 2, "allowed: shuffle, mistakes"),
+            ("name: x", nil, "needs `targets:`"),
+            ("targets: [clipart\n", nil, "not valid YAML"),
+            ("targets: [clipart]\nsource: {epochs: 2, checkpoint_epochs: [5]}", 2, "beyond"),
+            // Issue 15: values that `study status` accepted and `study run` then crashed on.
+            ("targets: [clipart]\nsource: {epochs: 9223372036854775807}", 2, "must lie in 1...100000"),
+            ("targets: [clipart]\nsource: {widths: [9223372036854775807, 2, 3]}", 2, "must lie in 1...8192"),
+            ("targets: [clipart]\nsource: {model: resnet20, widths: [8000, 8000, 8000]}", 2, "parameters"),
+            ("targets: [clipart]\nsource: {model: resnet20, widths: [4, 8]}", 2, "one width per stage"),
+            ("targets: [clipart]\nrecipe: {pt_lr: .inf}", 2, "finite number"),
+            ("targets: [clipart]\nrecipe: {rit_lr: .nan}", 2, "finite number"),
+            ("targets: [clipart]\nrecipe: {pt_lr: -1}", 2, "must be above 0"),
+            ("targets:\n  - {data: clipart, per_class: 9223372036854775807}", 2, "must lie in 1..."),
+            ("targets: [clipart]\nanalyses:\n  interpolation: {points: 1000000000000}", 3, "must lie in 3...10001"),
+            ("targets: [no-such-dataset]", 1, "unknown dataset 'no-such-dataset'"),
+            ("targets: [clipart]\nsource: {data: 'procedural:side=nan'}", 2, "side=nan"),
+        ] as [(String, Int?, String)])
     func bad(text: String, line: Int?, fragment: String) {
         let error = #expect(throws: StudyError.self) { try StudyFile.parse(text, path: "bad.yaml") }
         let message = error?.errorDescription ?? ""
@@ -64,12 +78,20 @@ struct StudyTests {
         let study = try StudyFile.parse(Self.good, path: "good.yaml")
         let plan = try StudyPlan(study, version: "1")
         #expect(plan.nodes.first?.id == "pretrain")
-        #expect(plan.nodes.filter { $0.kind == .fineTune }.map(\.id) == ["clipart/PT-s0", "clipart/PT-s1", "sketch-digits/PT-s0", "sketch-digits/PT-s1"])
-        #expect(plan.node("clipart/mistakes")?.dependencies == ["clipart/PT-s0", "clipart/RIT-s0", "clipart/PT-s1", "clipart/RIT-s1"])
+        #expect(
+            plan.nodes.filter { $0.kind == .fineTune }.map(\.id) == [
+                "clipart/PT-s0", "clipart/PT-s1", "sketch-digits/PT-s0", "sketch-digits/PT-s1",
+            ])
+        #expect(
+            plan.node("clipart/mistakes")?.dependencies == [
+                "clipart/PT-s0", "clipart/RIT-s0", "clipart/PT-s1", "clipart/RIT-s1",
+            ])
         #expect(plan.node("clipart/criticality") == nil)
         // Dependencies come before their dependents.
         for (index, node) in plan.nodes.enumerated() {
-            for dependency in node.dependencies { #expect(plan.nodes.prefix(index).contains { $0.id == dependency }, "\(node.id)") }
+            for dependency in node.dependencies {
+                #expect(plan.nodes.prefix(index).contains { $0.id == dependency }, "\(node.id)")
+            }
         }
         #expect(Set(plan.nodes.map(\.key)).count == plan.nodes.count)
     }
@@ -82,11 +104,15 @@ struct StudyTests {
         let after = try StudyPlan(study, version: "1")
         func key(_ plan: StudyPlan, _ id: String) -> String? { plan.node(id)?.key }
         // Unchanged: P, the seed-0 runs, and what reads neither the seed list nor seed 1.
-        for id in ["pretrain", "clipart/PT-s0", "clipart/RIT-s0", "sketch-digits/PT-s0"] { #expect(key(before, id) == key(after, id), "\(id)") }
+        for id in ["pretrain", "clipart/PT-s0", "clipart/RIT-s0", "sketch-digits/PT-s0"] {
+            #expect(key(before, id) == key(after, id), "\(id)")
+        }
         // Gone and new: the seed-1 and seed-2 runs.
         #expect(after.node("clipart/PT-s1") == nil && before.node("clipart/PT-s2") == nil)
         // Changed: every analysis over the seeds.
-        for id in ["clipart/mistakes", "clipart/cka", "clipart/interpolation", "clipart/shuffle", "clipart/checkpoints"] {
+        for id in [
+            "clipart/mistakes", "clipart/cka", "clipart/interpolation", "clipart/shuffle", "clipart/checkpoints",
+        ] {
             #expect(key(before, id) != key(after, id), "\(id)")
         }
         // A new tool version or a new source recipe invalidates everything downstream.
@@ -105,7 +131,8 @@ struct StudyTests {
 struct PresetTests {
     @Test("The committed presets parse", arguments: ["quick", "default", "paper"])
     func preset(name: String) throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("studies/\(name).yaml").path
         let study = try StudyFile.load(path)
         #expect(study.name == name && !study.targets.isEmpty && study.seeds.count >= 2)

@@ -5,6 +5,7 @@ import TransferscopeCore
 import TransferscopeData
 import TransferscopeIO
 import TransferscopeNN
+
 @testable import TransferscopeTraining
 
 /// Issue 15: locked output directories, refused runs that leave nothing behind, non-finite
@@ -12,7 +13,10 @@ import TransferscopeNN
 @Suite("Reliability of runs", .serialized)
 struct ReliabilityTests {
     func message(_ body: () throws -> Any) -> String? {
-        do { _ = try body(); return nil } catch { return error.localizedDescription }
+        do {
+            _ = try body()
+            return nil
+        } catch { return error.localizedDescription }
     }
 
     @Test("A second writer of one directory stops at once, naming the holder; a killed holder's lock does not block")
@@ -23,7 +27,11 @@ struct ReliabilityTests {
         // Another process holds the lock (flock(1), as a killed `train` would have).
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/bin/sh")
-        holder.arguments = ["-c", "exec 9>\"$0/\(DirectoryLock.fileName)\"; flock -n 9 && echo pid 4242 on elsewhere >&9 && echo locked && exec sleep 60", directory]
+        holder.arguments = [
+            "-c",
+            "exec 9>\"$0/\(DirectoryLock.fileName)\"; flock -n 9 && echo pid 4242 on elsewhere >&9 && echo locked && exec sleep 60",
+            directory,
+        ]
         let output = Pipe()
         holder.standardOutput = output
         try holder.run()
@@ -31,8 +39,10 @@ struct ReliabilityTests {
         #expect(line.contains("locked"), "the helper process did not take the lock: \(line)")
         let trainer = Trainer(configuration: Small.configuration(epochs: 1), directory: directory)
         let error = message { try trainer.run(data: Small.data) }
-        #expect(error?.contains("in use by another Transferscope process") == true && error?.contains("pid 4242 on elsewhere") == true,
-                "\(error ?? "accepted")")
+        #expect(
+            error?.contains("in use by another Transferscope process") == true
+                && error?.contains("pid 4242 on elsewhere") == true,
+            "\(error ?? "accepted")")
         #expect(!FileManager.default.fileExists(atPath: directory + "/config.json"), "the refused run wrote files")
         kill(holder.processIdentifier, SIGKILL)
         holder.waitUntilExit()
@@ -54,7 +64,9 @@ struct ReliabilityTests {
         let error = message { try Trainer(configuration: configuration, directory: directory).run(data: Small.data) }
         #expect(error?.contains("fewer than one batch") == true, "\(error ?? "accepted")")
         #expect(!FileManager.default.fileExists(atPath: directory))
-        let empty = message { try Trainer(configuration: Small.configuration(epochs: 1), directory: "").run(data: Small.data) }
+        let empty = message {
+            try Trainer(configuration: Small.configuration(epochs: 1), directory: "").run(data: Small.data)
+        }
         #expect(empty?.contains("empty") == true, "an empty directory must not mean the root: \(empty ?? "accepted")")
     }
 
@@ -63,18 +75,22 @@ struct ReliabilityTests {
         var generator = RandomGenerator(seed: 0)
         let model = ResNet(Small.configuration().architecture, generator: &generator)
         let weights = model.namedState.parameters.first { $0.name == "fc.weight" }!.parameter
-        weights.value = Tensor(shape: weights.value.shape, scalars: [Float](repeating: 3e38, count: weights.value.count))
+        weights.value = Tensor(
+            shape: weights.value.shape, scalars: [Float](repeating: 3e38, count: weights.value.count))
         let images = Small.configuration().preprocessing.prepare(Small.data.test)
         #expect(throws: EvaluationError.self) { try Evaluator.evaluate(model, on: images) }
     }
 
-    @Test("Recorded input shapes and normalizations are checked", arguments: [
-        (Checkpoint.inputShapeKey, "[0,0,1]", "input shape"), (Checkpoint.inputShapeKey, "[12,12,3]", "channel"),
-        (Checkpoint.inputShapeKey, "[-12,-12,1]", "input shape"), (Checkpoint.inputShapeKey, "[1000000000,1000000000,1]", "input shape"),
-        (ModelInput.normalizationKey, #"{"mean":[0.5],"standardDeviation":[0]}"#, "deviations positive"),
-        (ModelInput.normalizationKey, #"{"mean":[0.5,0.5,0.5],"standardDeviation":[1,1,1]}"#, "3 channel"),
-        (ModelInput.normalizationKey, #"{"mean":"x"}"#, "not usable"),
-    ])
+    @Test(
+        "Recorded input shapes and normalizations are checked",
+        arguments: [
+            (Checkpoint.inputShapeKey, "[0,0,1]", "input shape"), (Checkpoint.inputShapeKey, "[12,12,3]", "channel"),
+            (Checkpoint.inputShapeKey, "[-12,-12,1]", "input shape"),
+            (Checkpoint.inputShapeKey, "[1000000000,1000000000,1]", "input shape"),
+            (ModelInput.normalizationKey, #"{"mean":[0.5],"standardDeviation":[0]}"#, "deviations positive"),
+            (ModelInput.normalizationKey, #"{"mean":[0.5,0.5,0.5],"standardDeviation":[1,1,1]}"#, "3 channel"),
+            (ModelInput.normalizationKey, #"{"mean":"x"}"#, "not usable"),
+        ])
     func recordedInput(_ change: (String, String, String)) throws {
         var generator = RandomGenerator(seed: 0)
         let model = ResNet(Small.configuration().architecture, generator: &generator)
@@ -82,9 +98,11 @@ struct ReliabilityTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         var metadata = try ModelInput.metadata(Small.configuration().preprocessing)
         metadata[change.0] = change.1
-        try Checkpoint.save(model, to: path, inputShape: change.0 == Checkpoint.inputShapeKey ? nil : [12, 12, 1], metadata: metadata)
+        try Checkpoint.save(
+            model, to: path, inputShape: change.0 == Checkpoint.inputShapeKey ? nil : [12, 12, 1], metadata: metadata)
         let error = message { try ModelInput.preprocessing(ofCheckpoint: path) }
-        #expect(error?.contains(path) == true && error?.contains(change.2) == true, "\(change.1): \(error ?? "accepted")")
+        #expect(
+            error?.contains(path) == true && error?.contains(change.2) == true, "\(change.1): \(error ?? "accepted")")
     }
 
     @Test("A recorded input whose channels differ from the architecture's is refused")
@@ -105,21 +123,27 @@ struct ReliabilityTests {
         defer { try? FileManager.default.removeItem(atPath: base) }
         try OutputDirectory.create(base)
         FileManager.default.createFile(atPath: base + "/file", contents: Data("x".utf8))
-        for (path, fragment) in [("", "empty"), (base + "/file", "is a file, not a directory"),
-                                 (base + "/file/run", "\(base)/file is a file, not a directory")] {
+        for (path, fragment) in [
+            ("", "empty"), (base + "/file", "is a file, not a directory"),
+            (base + "/file/run", "\(base)/file is a file, not a directory"),
+        ] {
             let error = message { try OutputDirectory.create(path) }
             #expect(error?.contains(fragment) == true, "\(path): \(error ?? "accepted")")
         }
-        try FileManager.default.createSymbolicLink(atPath: base + "/" + DirectoryLock.fileName, withDestinationPath: base + "/file")
+        try FileManager.default.createSymbolicLink(
+            atPath: base + "/" + DirectoryLock.fileName, withDestinationPath: base + "/file")
         #expect(throws: OutputDirectoryError.self) { try DirectoryLock(directory: base, purpose: "test") }
         #expect(try String(contentsOfFile: base + "/file", encoding: .utf8) == "x", "the lock emptied a linked file")
     }
 
-    @Test("A damaged resume/state.json is refused, not trusted", arguments: [
-        #"{"epoch":99,"step":0,"seconds":0,"model":"m","optimizer":"o"}"#, #"{"epoch":-1,"step":0,"seconds":0,"model":"m","optimizer":"o"}"#,
-        #"{"epoch":1,"step":-5,"seconds":0,"model":"m","optimizer":"o"}"#,
-        #"{"epoch":1,"step":5,"seconds":0,"model":"../../x","optimizer":"o"}"#,
-    ])
+    @Test(
+        "A damaged resume/state.json is refused, not trusted",
+        arguments: [
+            #"{"epoch":99,"step":0,"seconds":0,"model":"m","optimizer":"o"}"#,
+            #"{"epoch":-1,"step":0,"seconds":0,"model":"m","optimizer":"o"}"#,
+            #"{"epoch":1,"step":-5,"seconds":0,"model":"m","optimizer":"o"}"#,
+            #"{"epoch":1,"step":5,"seconds":0,"model":"../../x","optimizer":"o"}"#,
+        ])
     func damagedRunState(_ json: String) throws {
         let directory = Small.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

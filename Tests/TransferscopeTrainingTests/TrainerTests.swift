@@ -6,6 +6,7 @@ import TransferscopeData
 import TransferscopeIO
 import TransferscopeNN
 import TransferscopeOptimizers
+
 @testable import TransferscopeTraining
 
 /// A small, quick setting: resnet8 of widths 8/16/16 on 12x12 procedural images.
@@ -16,12 +17,15 @@ enum Small {
         epochs: Int = 3, seed: UInt64 = 0, classes: Int = 4, initialization: String? = nil, frozen: [String] = [],
         learningRate: Double = 0.05, checkpointEpochs: [Int] = [0, 1]
     ) -> TrainingConfiguration {
-        let architecture = ResNetConfiguration.named("resnet8", inputChannels: 1, classes: classes, widths: [8, 16, 16])!
+        let architecture = ResNetConfiguration.named(
+            "resnet8", inputChannels: 1, classes: classes, widths: [8, 16, 16])!
         return TrainingConfiguration(
-            architecture: architecture, dataset: "procedural", preprocessing: Preprocessing(
+            architecture: architecture, dataset: "procedural",
+            preprocessing: Preprocessing(
                 side: 12, channels: 1, normalization: .statistics(of: data.train)),
             augmentation: Augmentation(padding: 2, horizontalFlip: true), epochs: epochs, batchSize: 32,
-            learningRate: LearningRateSchedule(base: learningRate, kind: .cosine(totalEpochs: Double(epochs), minimum: 0)),
+            learningRate: LearningRateSchedule(
+                base: learningRate, kind: .cosine(totalEpochs: Double(epochs), minimum: 0)),
             seed: seed, checkpointEpochs: checkpointEpochs, initialization: initialization, frozenModules: frozen,
             trainEvaluationSize: 64, logEvery: 5, threads: Parallel.workerCount)
     }
@@ -46,8 +50,10 @@ struct TrainerTests {
         let summary = try trainer.run(data: Small.data)
         #expect(summary.finalTestAccuracy > 0.6, "chance is 0.25")
         // The files of a run.
-        for name in ["config.json", "run.json", "metrics.jsonl", "summary.json", "final.safetensors",
-                     "checkpoints/epoch-0000.safetensors", "checkpoints/epoch-0001.safetensors"] {
+        for name in [
+            "config.json", "run.json", "metrics.jsonl", "summary.json", "final.safetensors",
+            "checkpoints/epoch-0000.safetensors", "checkpoints/epoch-0001.safetensors",
+        ] {
             #expect(FileManager.default.fileExists(atPath: directory + "/" + name), "\(name)")
         }
         #expect(!FileManager.default.fileExists(atPath: directory + "/resume"))
@@ -72,7 +78,8 @@ struct TrainerTests {
 
     @Test("Killed after an epoch (with half-written files left behind) and started again: bit-identical weights")
     func killAndResume() throws {
-        let uninterrupted = Small.temporaryDirectory(), killed = Small.temporaryDirectory()
+        let uninterrupted = Small.temporaryDirectory()
+        let killed = Small.temporaryDirectory()
         defer {
             try? FileManager.default.removeItem(atPath: uninterrupted)
             try? FileManager.default.removeItem(atPath: killed)
@@ -81,7 +88,7 @@ struct TrainerTests {
         let reference = Trainer(configuration: configuration, directory: uninterrupted)
         // Snapshot the directory as a kill right after epoch 1's state was saved would leave it.
         reference.onEvent = { event in
-            if case let .epochEnded(metrics) = event, metrics.epoch == 1 {
+            if case .epochEnded(let metrics) = event, metrics.epoch == 1 {
                 try? FileManager.default.copyItem(atPath: uninterrupted, toPath: killed)
             }
         }
@@ -97,7 +104,7 @@ struct TrainerTests {
 
         var resumedFrom: Int?
         let resumed = Trainer(configuration: configuration, directory: killed)
-        resumed.onEvent = { if case let .started(epoch, _, _, _, _) = $0 { resumedFrom = epoch } }
+        resumed.onEvent = { if case .started(let epoch, _, _, _, _) = $0 { resumedFrom = epoch } }
         try resumed.run(data: Small.data)
         #expect(resumedFrom == 1)
         #expect(try Small.tensors(killed + "/final.safetensors") == Small.tensors(uninterrupted + "/final.safetensors"))
@@ -105,7 +112,8 @@ struct TrainerTests {
         func epochLines(_ directory: String) throws -> [String] {
             try String(contentsOfFile: directory + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
                 .filter { $0.contains("\"kind\":\"epoch\"") }.map { line in
-                    String(line.replacingOccurrences(of: #""seconds":[0-9.e-]+"#, with: "", options: .regularExpression))
+                    String(
+                        line.replacingOccurrences(of: #""seconds":[0-9.e-]+"#, with: "", options: .regularExpression))
                 }
         }
         #expect(try epochLines(killed) == epochLines(uninterrupted))
@@ -119,7 +127,9 @@ struct TrainerTests {
 
     @Test("Same seed, same thread count: the same bits; another seed: other weights")
     func determinism() throws {
-        let a = Small.temporaryDirectory(), b = Small.temporaryDirectory(), c = Small.temporaryDirectory()
+        let a = Small.temporaryDirectory()
+        let b = Small.temporaryDirectory()
+        let c = Small.temporaryDirectory()
         defer { for d in [a, b, c] { try? FileManager.default.removeItem(atPath: d) } }
         try Trainer(configuration: Small.configuration(epochs: 1), directory: a).run(data: Small.data)
         try Trainer(configuration: Small.configuration(epochs: 1), directory: b).run(data: Small.data)
@@ -130,14 +140,17 @@ struct TrainerTests {
 
     @Test("Fine-tuning loads all but the head and re-initializes the head for the new classes (seeded)")
     func fineTuning() throws {
-        let source = Small.temporaryDirectory(), target = Small.temporaryDirectory()
+        let source = Small.temporaryDirectory()
+        let target = Small.temporaryDirectory()
         defer {
             try? FileManager.default.removeItem(atPath: source)
             try? FileManager.default.removeItem(atPath: target)
         }
         try Trainer(configuration: Small.configuration(epochs: 1), directory: source).run(data: Small.data)
-        let targetData = ProceduralDataset(side: 12, channels: 1, classes: 3, shift: 0.7, seed: 2).splits(train: 96, test: 48)
-        let configuration = Small.configuration(epochs: 1, seed: 5, classes: 3, initialization: source + "/final.safetensors")
+        let targetData = ProceduralDataset(side: 12, channels: 1, classes: 3, shift: 0.7, seed: 2).splits(
+            train: 96, test: 48)
+        let configuration = Small.configuration(
+            epochs: 1, seed: 5, classes: 3, initialization: source + "/final.safetensors")
         try Trainer(configuration: configuration, directory: target).run(data: targetData)
         let start = try Small.tensors(target + "/checkpoints/epoch-0000.safetensors")
         let pretrained = try Small.tensors(source + "/final.safetensors")
@@ -150,7 +163,9 @@ struct TrainerTests {
         #expect(start["fc.weight"] == StateDict.entries(of: fresh.namedState)["fc.weight"])
         // Training then moved every layer (all layers are fine-tuned).
         let final = try Small.tensors(target + "/final.safetensors")
-        #expect(final["conv1.weight"] != start["conv1.weight"] && final["layer3.0.conv2.weight"] != start["layer3.0.conv2.weight"])
+        #expect(
+            final["conv1.weight"] != start["conv1.weight"]
+                && final["layer3.0.conv2.weight"] != start["layer3.0.conv2.weight"])
     }
 
     @Test("Frozen modules keep their weights")
@@ -161,10 +176,13 @@ struct TrainerTests {
             .run(data: Small.data)
         let start = try Small.tensors(directory + "/checkpoints/epoch-0000.safetensors")
         let final = try Small.tensors(directory + "/final.safetensors")
-        for key in ["conv1.weight", "bn1.weight", "layer1.0.conv1.weight", "layer1.0.bn2.bias"] { #expect(final[key] == start[key], "\(key)") }
+        for key in ["conv1.weight", "bn1.weight", "layer1.0.conv1.weight", "layer1.0.bn2.bias"] {
+            #expect(final[key] == start[key], "\(key)")
+        }
         #expect(final["layer2.0.conv1.weight"] != start["layer2.0.conv1.weight"])
         let unknown = #expect(throws: TrainingError.self) {
-            try Trainer(configuration: Small.configuration(frozen: ["layer9.0"]), directory: directory + "-x").run(data: Small.data)
+            try Trainer(configuration: Small.configuration(frozen: ["layer9.0"]), directory: directory + "-x").run(
+                data: Small.data)
         }
         #expect(unknown?.errorDescription?.contains("layer9.0") == true)
     }
@@ -174,9 +192,10 @@ struct TrainerTests {
         let directory = Small.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let error = #expect(throws: TrainingError.self) {
-            try Trainer(configuration: Small.configuration(epochs: 2, learningRate: 1e12), directory: directory).run(data: Small.data)
+            try Trainer(configuration: Small.configuration(epochs: 2, learningRate: 1e12), directory: directory).run(
+                data: Small.data)
         }
-        guard case let .nonFiniteLoss(step, _, _)? = error else {
+        guard case .nonFiniteLoss(let step, _, _)? = error else {
             Issue.record("expected nonFiniteLoss, got \(String(describing: error))")
             return
         }
@@ -191,7 +210,9 @@ struct TrainerTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Trainer(configuration: Small.configuration(epochs: 1), directory: directory).run(data: Small.data)
         let other = Small.configuration(epochs: 1, seed: 3)
-        let error = #expect(throws: TrainingError.self) { try Trainer(configuration: other, directory: directory).run(data: Small.data) }
+        let error = #expect(throws: TrainingError.self) {
+            try Trainer(configuration: other, directory: directory).run(data: Small.data)
+        }
         #expect(error?.errorDescription?.contains(directory) == true)
         let summary = try Trainer(configuration: other, directory: directory).run(data: Small.data, restart: true)
         #expect(summary.epochs == 1)

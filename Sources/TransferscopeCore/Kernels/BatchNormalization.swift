@@ -31,7 +31,8 @@ public enum BatchNormalization {
                 }
             }
         }
-        var first = [Double](repeating: 0, count: channels), second = first
+        var first = [Double](repeating: 0, count: channels)
+        var second = first
         for worker in 0..<workers {
             for c in 0..<channels {
                 first[c] += partials[worker * 2 * channels + c]
@@ -64,7 +65,8 @@ public enum BatchNormalization {
                 }
             }
         }
-        var mean = [Float](repeating: 0, count: channels), variance = mean
+        var mean = [Float](repeating: 0, count: channels)
+        var variance = mean
         for c in 0..<channels {
             let m = s1[c] / Double(rows)
             mean[c] = Float(Double(shift[c]) + m)
@@ -83,7 +85,8 @@ public enum BatchNormalization {
     ) {
         Parallel.forEachShare(of: rows) { _, range in
             for row in range {
-                let x = input + row * channels, y = output + row * channels
+                let x = input + row * channels
+                let y = output + row * channels
                 if let residual {
                     let r = residual + row * channels
                     if relu {
@@ -123,11 +126,15 @@ public enum BatchNormalization {
                 preconditionFailure("BatchNormalization.backward: no storage for the constants of \(channels) channels")
             }
             let s = m + channels
-            let k = s + channels, a = k + channels, b = a + channels
-            let (dyTotals, dyXhatTotals) = pairedSums(rows: rows, channels: channels, scratch: scratch) { start, end, sums in
+            let k = s + channels
+            let a = k + channels
+            let b = a + channels
+            let (dyTotals, dyXhatTotals) = pairedSums(rows: rows, channels: channels, scratch: scratch) {
+                start, end, sums in
                 let products = sums + channels
                 for row in start..<end {
-                    let dy = outputGradient + row * channels, x = input + row * channels
+                    let dy = outputGradient + row * channels
+                    let x = input + row * channels
                     if let reluOutput {
                         let y = reluOutput + row * channels
                         for c in 0..<channels {
@@ -154,7 +161,8 @@ public enum BatchNormalization {
             Parallel.forEachShare(of: rows) { _, range in
                 for row in range {
                     let dy = outputGradient + row * channels
-                    let x = input + row * channels, dx = inputGradient + row * channels
+                    let x = input + row * channels
+                    let dx = inputGradient + row * channels
                     if let reluOutput {
                         let y = reluOutput + row * channels
                         for c in 0..<channels {

@@ -79,11 +79,13 @@ public enum Convolution {
     ) {
         let kernels = ConvolutionKernels.current
         if DirectConvolution.supports(g, kernels: kernels) && !g.isPointwise {
-            DirectConvolution.forward(output: output, input: input, weight: weight, bias: bias, geometry: g,
-                                      workspace: workspace, avx512: kernels.avx512)
+            DirectConvolution.forward(
+                output: output, input: input, weight: weight, bias: bias, geometry: g,
+                workspace: workspace, avx512: kernels.avx512)
             return
         }
-        let k = g.patchSize, o = g.outputChannels
+        let k = g.patchSize
+        let o = g.outputChannels
         Parallel.forEachShare(of: g.batch) { worker, images in
             if g.isPointwise {
                 let rows = images.count * g.outputPixels
@@ -97,8 +99,9 @@ public enum Convolution {
                 for start in stride(from: images.lowerBound, to: images.upperBound, by: group) {
                     let count = min(group, images.upperBound - start)
                     for i in 0..<count {
-                        im2col(image: input + (start + i) * g.inputImageSize, geometry: g,
-                               columns: columns + i * g.outputPixels * k)
+                        im2col(
+                            image: input + (start + i) * g.inputImageSize, geometry: g,
+                            columns: columns + i * g.outputPixels * k)
                     }
                     BLAS.sgemm(
                         transposeA: false, transposeB: false, m: count * g.outputPixels, n: o, k: k,
@@ -125,16 +128,21 @@ public enum Convolution {
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
         workspace: Workspace, gradientWorkspace: Workspace
     ) {
-        let k = g.patchSize, o = g.outputChannels
+        let k = g.patchSize
+        let o = g.outputChannels
         let workers = Parallel.activeWorkers(for: g.batch)
         let kernels = ConvolutionKernels.current
         let adjointSupported = DirectConvolution.supports(DirectConvolution.adjointGeometry(g), kernels: kernels)
-        if DirectConvolution.supports(g, kernels: kernels) && !g.isPointwise && (inputGradient == nil || adjointSupported) {
-            directBackward(inputGradient: inputGradient, outputGradient: outputGradient, input: input, weight: weight,
-                           geometry: g, workspace: workspace, gradientWorkspace: gradientWorkspace, kernels: kernels)
+        if DirectConvolution.supports(g, kernels: kernels) && !g.isPointwise
+            && (inputGradient == nil || adjointSupported)
+        {
+            directBackward(
+                inputGradient: inputGradient, outputGradient: outputGradient, input: input, weight: weight,
+                geometry: g, workspace: workspace, gradientWorkspace: gradientWorkspace, kernels: kernels)
         } else {
-            im2colBackward(inputGradient: inputGradient, outputGradient: outputGradient, input: input, weight: weight,
-                           geometry: g, workspace: workspace, gradientWorkspace: gradientWorkspace)
+            im2colBackward(
+                inputGradient: inputGradient, outputGradient: outputGradient, input: input, weight: weight,
+                geometry: g, workspace: workspace, gradientWorkspace: gradientWorkspace)
         }
         for worker in 0..<workers {
             let partial = gradientWorkspace.floats(worker: worker, count: k * o)
@@ -156,10 +164,13 @@ public enum Convolution {
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
         workspace: Workspace, gradientWorkspace: Workspace, kernels: ConvolutionKernels
     ) {
-        let k = g.patchSize, o = g.outputChannels
+        let k = g.patchSize
+        let o = g.outputChannels
         let adjoint = DirectConvolution.adjointGeometry(g)
         let directInput = inputGradient != nil
-        precondition(!directInput || DirectConvolution.supports(adjoint, kernels: kernels), "directBackward: unsupported adjoint \(adjoint)")
+        precondition(
+            !directInput || DirectConvolution.supports(adjoint, kernels: kernels),
+            "directBackward: unsupported adjoint \(adjoint)")
         let adjointWeightSize = directInput ? k * o : 0
         // The adjoint weights live after worker 0's partial gradient, computed once before the split.
         let shared = gradientWorkspace.floats(worker: 0, count: k * o + adjointWeightSize)
@@ -170,13 +181,15 @@ public enum Convolution {
             let scratch = workspace.floats(
                 worker: worker,
                 count: max(DirectConvolution.weightGradientScratch(g), DirectConvolution.paddedImageSize(adjoint)))
-            DirectConvolution.weightGradient(partial: partial, outputGradient: outputGradient, input: input,
-                                             images: images, geometry: g, scratch: scratch)
+            DirectConvolution.weightGradient(
+                partial: partial, outputGradient: outputGradient, input: input,
+                images: images, geometry: g, scratch: scratch)
             guard let inputGradient else { return }
             for n in images {
                 DirectConvolution.pad(image: outputGradient + n * g.outputImageSize, geometry: adjoint, into: scratch)
-                DirectConvolution.forwardImage(output: inputGradient + n * g.inputImageSize, padded: scratch,
-                                               weight: adjointWeight, geometry: adjoint, avx512: kernels.avx512)
+                DirectConvolution.forwardImage(
+                    output: inputGradient + n * g.inputImageSize, padded: scratch,
+                    weight: adjointWeight, geometry: adjoint, avx512: kernels.avx512)
             }
         }
     }
@@ -187,7 +200,8 @@ public enum Convolution {
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
         workspace: Workspace, gradientWorkspace: Workspace
     ) {
-        let k = g.patchSize, o = g.outputChannels
+        let k = g.patchSize
+        let o = g.outputChannels
         Parallel.forEachShare(of: g.batch) { worker, images in
             // dW_worker = sum over this worker's images of P^T dY, reduced in worker order below.
             let partial = gradientWorkspace.floats(worker: worker, count: k * o)
@@ -195,13 +209,15 @@ public enum Convolution {
             if g.isPointwise {
                 let rows = images.count * g.outputPixels
                 let xShare = input + images.lowerBound * g.inputImageSize
-                BLAS.sgemm(transposeA: true, transposeB: false, m: k, n: o, k: rows,
-                           a: xShare, lda: k, b: dyShare, ldb: o, beta: 0, c: partial, ldc: o)
+                BLAS.sgemm(
+                    transposeA: true, transposeB: false, m: k, n: o, k: rows,
+                    a: xShare, lda: k, b: dyShare, ldb: o, beta: 0, c: partial, ldc: o)
                 if let inputGradient {
                     // dX = dY W^T
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: k, k: o,
-                               a: dyShare, lda: o, b: weight, ldb: o,
-                               beta: 0, c: inputGradient + images.lowerBound * g.inputImageSize, ldc: k)
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: true, m: rows, n: k, k: o,
+                        a: dyShare, lda: o, b: weight, ldb: o,
+                        beta: 0, c: inputGradient + images.lowerBound * g.inputImageSize, ldc: k)
                 }
                 return
             }
@@ -217,19 +233,23 @@ public enum Convolution {
                 let rows = count * g.outputPixels
                 let dy = outputGradient + start * g.outputImageSize
                 for i in 0..<count {
-                    im2col(image: input + (start + i) * g.inputImageSize, geometry: g,
-                           columns: columns + i * g.outputPixels * k)
+                    im2col(
+                        image: input + (start + i) * g.inputImageSize, geometry: g,
+                        columns: columns + i * g.outputPixels * k)
                 }
-                BLAS.sgemm(transposeA: true, transposeB: false, m: k, n: o, k: rows,
-                           a: columns, lda: k, b: dy, ldb: o, beta: first ? 0 : 1, c: partial, ldc: o)
+                BLAS.sgemm(
+                    transposeA: true, transposeB: false, m: k, n: o, k: rows,
+                    a: columns, lda: k, b: dy, ldb: o, beta: first ? 0 : 1, c: partial, ldc: o)
                 first = false
                 if let inputGradient {
                     // dP = dY W^T, then scattered back onto the pixels.
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: k, k: o,
-                               a: dy, lda: o, b: weight, ldb: o, beta: 0, c: columns, ldc: k)
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: true, m: rows, n: k, k: o,
+                        a: dy, lda: o, b: weight, ldb: o, beta: 0, c: columns, ldc: k)
                     for i in 0..<count {
-                        col2imAdd(columns: columns + i * g.outputPixels * k, geometry: g,
-                                  image: inputGradient + (start + i) * g.inputImageSize)
+                        col2imAdd(
+                            columns: columns + i * g.outputPixels * k, geometry: g,
+                            image: inputGradient + (start + i) * g.inputImageSize)
                     }
                 }
             }

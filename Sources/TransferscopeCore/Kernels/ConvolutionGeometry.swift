@@ -33,8 +33,10 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         self.kernelWidth = kernelWidth
         self.stride = stride
         self.padding = padding
-        precondition(outputHeight > 0 && outputWidth > 0,
-                     "Convolution: a \(kernelHeight)x\(kernelWidth) kernel (stride \(stride), padding \(padding)) does not fit a \(inputHeight)x\(inputWidth) input")
+        precondition(
+            outputHeight > 0 && outputWidth > 0,
+            "Convolution: a \(kernelHeight)x\(kernelWidth) kernel (stride \(stride), padding \(padding)) does not fit a \(inputHeight)x\(inputWidth) input"
+        )
     }
 
     /// floor((H + 2p - kH) / s) + 1, as PyTorch.

@@ -14,7 +14,8 @@ public struct ConvolutionKernels: Sendable, Equatable {
 
     /// A choice of kernels; traps when `avx512` is asked for on a processor without AVX-512.
     public init(direct: Bool = true, avx512: Bool = CPUFeatures.hasAVX512, maximumDirectInputChannels: Int = 16) {
-        precondition(!avx512 || CPUFeatures.hasAVX512, "ConvolutionKernels: AVX-512 asked for on a processor without it")
+        precondition(
+            !avx512 || CPUFeatures.hasAVX512, "ConvolutionKernels: AVX-512 asked for on a processor without it")
         self.direct = direct
         self.avx512 = avx512
         self.maximumDirectInputChannels = maximumDirectInputChannels

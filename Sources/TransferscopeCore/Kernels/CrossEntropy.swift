@@ -13,8 +13,9 @@ public enum CrossEntropy {
         var total = 0.0
         for n in 0..<batch {
             let z = logits + n * classes
-            precondition(labels[n] >= 0 && labels[n] < classes,
-                         "CrossEntropy: label \(labels[n]) of sample \(n) outside 0..<\(classes)")
+            precondition(
+                labels[n] >= 0 && labels[n] < classes,
+                "CrossEntropy: label \(labels[n]) of sample \(n) outside 0..<\(classes)")
             var maximum = -Float.infinity
             for k in 0..<classes { maximum = max(maximum, z[k]) }
             var sum = 0.0

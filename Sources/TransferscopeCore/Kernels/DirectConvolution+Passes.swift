@@ -12,7 +12,9 @@ extension DirectConvolution {
                 let out = output + n * g.outputImageSize
                 forwardImage(output: out, padded: padded, weight: weight, geometry: g, avx512: avx512)
                 if let bias {
-                    for pixel in 0..<g.outputPixels { for j in 0..<g.outputChannels { out[pixel * g.outputChannels + j] += bias[j] } }
+                    for pixel in 0..<g.outputPixels {
+                        for j in 0..<g.outputChannels { out[pixel * g.outputChannels + j] += bias[j] }
+                    }
                 }
             }
         }
@@ -33,8 +35,12 @@ extension DirectConvolution {
         partial: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>,
         images: Range<Int>, geometry g: ConvolutionGeometry, scratch: UnsafeMutablePointer<Float>
     ) {
-        let c = g.inputChannels, o = g.outputChannels, k = g.kernelHeight
-        let wp = paddedWidth(g), rows = paddedRows(g), slot = rows * wp
+        let c = g.inputChannels
+        let o = g.outputChannels
+        let k = g.kernelHeight
+        let wp = paddedWidth(g)
+        let rows = paddedRows(g)
+        let slot = rows * wp
         let group = weightGradientGroup(g)
         let slack = (k + 1) * (wp + 1) * c
         let padded = scratch
@@ -54,13 +60,15 @@ extension DirectConvolution {
                     row.update(from: dy + y * w * o, count: w * o)
                     (row + w * o).update(repeating: 0, count: (wp - w) * o)
                 }
-                (grid + (i * slot + g.outputHeight * wp) * o).update(repeating: 0, count: (rows - g.outputHeight) * wp * o)
+                (grid + (i * slot + g.outputHeight * wp) * o).update(
+                    repeating: 0, count: (rows - g.outputHeight) * wp * o)
             }
             for ky in 0..<k {
                 for kx in 0..<k {
-                    BLAS.sgemm(transposeA: true, transposeB: false, m: c, n: o, k: count * slot,
-                               a: padded + (ky * wp + kx) * c, lda: c, b: grid, ldb: o,
-                               beta: 1, c: partial + (ky * k + kx) * c * o, ldc: o)
+                    BLAS.sgemm(
+                        transposeA: true, transposeB: false, m: c, n: o, k: count * slot,
+                        a: padded + (ky * wp + kx) * c, lda: c, b: grid, ldb: o,
+                        beta: 1, c: partial + (ky * k + kx) * c * o, ldc: o)
                 }
             }
         }

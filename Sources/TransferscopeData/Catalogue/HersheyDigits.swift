@@ -8,7 +8,8 @@ public enum HersheyDigits {
     static let root = "/usr/share/hershey-fonts"
     /// The Latin and Greek text fonts (whose glyphs are ASCII 32... in order); symbol fonts are left out.
     static let fonts = [
-        "cursive", "futural", "futuram", "gothgbt", "gothgrt", "gothiceng", "gothicger", "gothicita", "gothitt", "greek",
+        "cursive", "futural", "futuram", "gothgbt", "gothgrt", "gothiceng", "gothicger", "gothicita", "gothitt",
+        "greek",
         "greekc", "rowmand", "rowmans", "rowmant", "scriptc", "scripts", "timesi", "timesib", "timesr", "timesrb",
     ]
     /// The side of the square sketch-digit images, in pixels (as MNIST).
@@ -33,13 +34,16 @@ public enum HersheyDigits {
         var i = 0
         let r = Int(UInt8(ascii: "R"))
         while i + 8 <= bytes.count {
-            let countText = String(decoding: bytes[(i + 5)..<(i + 8)], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            let countText = String(decoding: bytes[(i + 5)..<(i + 8)], as: UTF8.self).trimmingCharacters(
+                in: .whitespaces)
             guard let count = Int(countText), count >= 1, i + 8 + 2 * count <= bytes.count else {
-                throw DataError.malformed(path: path, reason: "glyph \(glyphs.count + 1) has a bad vertex count '\(countText)'")
+                throw DataError.malformed(
+                    path: path, reason: "glyph \(glyphs.count + 1) has a bad vertex count '\(countText)'")
             }
             var strokes: [[(x: Double, y: Double)]] = [[]]
             for v in 1..<count {
-                let a = bytes[i + 8 + 2 * v], b = bytes[i + 8 + 2 * v + 1]
+                let a = bytes[i + 8 + 2 * v]
+                let b = bytes[i + 8 + 2 * v + 1]
                 if a == 0x20 && b == UInt8(ascii: "R") {
                     strokes.append([])
                 } else {
@@ -92,7 +96,7 @@ public enum HersheyDigits {
     static func render(_ glyph: Glyph, generator: inout RandomGenerator) -> [UInt8] {
         let points = glyph.strokes.flatMap { $0 }
         guard let minX = points.map(\.x).min(), let maxX = points.map(\.x).max(),
-              let minY = points.map(\.y).min(), let maxY = points.map(\.y).max()
+            let minY = points.map(\.y).min(), let maxY = points.map(\.y).max()
         else { preconditionFailure("HersheyDigits.render: a glyph without points (digitGlyphs keeps only drawn ones)") }
         let scale = 20 / max(maxX - minX, maxY - minY, 1)
         let angle = (generator.nextUniform() - 0.5) * 0.5
@@ -104,12 +108,17 @@ public enum HersheyDigits {
         let waves = (0..<8).map { _ in generator.nextUniform() }
         let centre = Double(side) / 2
         func place(_ p: (x: Double, y: Double)) -> (Double, Double) {
-            let x = (p.x - (minX + maxX) / 2) * scale * zoom, y = (p.y - (minY + maxY) / 2) * scale * zoom
+            let x = (p.x - (minX + maxX) / 2) * scale * zoom
+            let y = (p.y - (minY + maxY) / 2) * scale * zoom
             let sx = x + shear * y
             let rx = cos(angle) * sx - sin(angle) * y + centre + shiftX
             let ry = sin(angle) * sx + cos(angle) * y + centre + shiftY
-            let ex = 1.2 * sin(rx * (0.15 + 0.2 * waves[0]) + 6.28 * waves[1]) + 0.8 * sin(ry * (0.15 + 0.2 * waves[2]) + 6.28 * waves[3])
-            let ey = 1.2 * sin(ry * (0.15 + 0.2 * waves[4]) + 6.28 * waves[5]) + 0.8 * sin(rx * (0.15 + 0.2 * waves[6]) + 6.28 * waves[7])
+            let ex =
+                1.2 * sin(rx * (0.15 + 0.2 * waves[0]) + 6.28 * waves[1]) + 0.8
+                * sin(ry * (0.15 + 0.2 * waves[2]) + 6.28 * waves[3])
+            let ey =
+                1.2 * sin(ry * (0.15 + 0.2 * waves[4]) + 6.28 * waves[5]) + 0.8
+                * sin(rx * (0.15 + 0.2 * waves[6]) + 6.28 * waves[7])
             return (rx + ex, ry + ey)
         }
         // Densify strokes before the elastic map so curves bend smoothly.
@@ -130,7 +139,8 @@ public enum HersheyDigits {
         var image = [UInt8](repeating: 255, count: side * side)
         for y in 0..<side {
             for x in 0..<side {
-                let px = Double(x) + 0.5, py = Double(y) + 0.5
+                let px = Double(x) + 0.5
+                let py = Double(y) + 0.5
                 var distance = Double.infinity
                 for (x0, y0, x1, y1) in segments {
                     distance = min(distance, segmentDistance(px, py, x0, y0, x1, y1))
@@ -142,7 +152,9 @@ public enum HersheyDigits {
         return image
     }
 
-    static func segmentDistance(_ px: Double, _ py: Double, _ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Double {
+    static func segmentDistance(_ px: Double, _ py: Double, _ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double)
+        -> Double
+    {
         let (dx, dy) = (x1 - x0, y1 - y0)
         let length = dx * dx + dy * dy
         let t = length > 0 ? min(1, max(0, ((px - x0) * dx + (py - y0) * dy) / length)) : 0

@@ -39,7 +39,8 @@ public enum ImageCodec {
             throw DataError.malformed(path: path, reason: "neither a PNG nor a JPEG (unknown signature)")
         }
         let status = bytes.withUnsafeBufferPointer { input in
-            isPNG ? tsc_decode_png(input.baseAddress, input.count, &image)
+            isPNG
+                ? tsc_decode_png(input.baseAddress, input.count, &image)
                 : tsc_decode_jpeg(input.baseAddress, input.count, &image)
         }
         let message = withUnsafeBytes(of: image.message) { raw in
@@ -67,7 +68,9 @@ public enum ImageCodec {
 
     /// PNG bytes of `pixels` (`channels` 1, 3 or 4, rows top to bottom).
     public static func encodePNG(pixels: [UInt8], width: Int, height: Int, channels: Int) throws -> [UInt8] {
-        precondition(pixels.count == width * height * channels, "encodePNG: \(pixels.count) values for \(width)x\(height)x\(channels)")
+        precondition(
+            pixels.count == width * height * channels,
+            "encodePNG: \(pixels.count) values for \(width)x\(height)x\(channels)")
         var output: UnsafeMutablePointer<UInt8>?
         var size = 0
         var message = [CChar](repeating: 0, count: Int(TSC_MESSAGE_SIZE))

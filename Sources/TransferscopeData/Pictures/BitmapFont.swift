@@ -54,7 +54,9 @@ enum BitmapFont {
 
     /// Draws `text` into a gray `canvas` of width `canvasWidth` at (x, y), `scale` pixels per font
     /// pixel, in `ink`; characters without a glyph are drawn as blanks.
-    static func draw(_ text: String, into canvas: inout [UInt8], canvasWidth: Int, x: Int, y: Int, scale: Int, ink: UInt8) {
+    static func draw(
+        _ text: String, into canvas: inout [UInt8], canvasWidth: Int, x: Int, y: Int, scale: Int, ink: UInt8
+    ) {
         let canvasHeight = canvas.count / canvasWidth
         for (index, character) in text.uppercased().enumerated() {
             guard let rows = glyphs[character] else { continue }
@@ -63,8 +65,11 @@ enum BitmapFont {
                 for (column, pixel) in line.enumerated() where pixel == "#" {
                     for dy in 0..<scale {
                         for dx in 0..<scale {
-                            let px = left + column * scale + dx, py = y + row * scale + dy
-                            if px >= 0 && px < canvasWidth && py >= 0 && py < canvasHeight { canvas[py * canvasWidth + px] = ink }
+                            let px = left + column * scale + dx
+                            let py = y + row * scale + dy
+                            if px >= 0 && px < canvasWidth && py >= 0 && py < canvasHeight {
+                                canvas[py * canvasWidth + px] = ink
+                            }
                         }
                     }
                 }

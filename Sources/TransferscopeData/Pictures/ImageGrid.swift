@@ -22,19 +22,28 @@ public enum ImageGrid {
             var generator = RandomGenerator(seed: seed).derived(.gridRow(row))
             let chosen = Split.shuffle(members, generator: &generator).prefix(perClass)
             let top = gap + row * (cell + gap)
-            BitmapFont.draw(dataset.classNames[row], into: &label, canvasWidth: width, x: gap,
-                            y: top + (cell - BitmapFont.height * scale) / 2, scale: scale, ink: 0)
+            BitmapFont.draw(
+                dataset.classNames[row], into: &label, canvasWidth: width, x: gap,
+                y: top + (cell - BitmapFont.height * scale) / 2, scale: scale, ink: 0)
             for (column, index) in chosen.enumerated() {
-                blit(dataset, index: index, zoom: zoom, into: &canvas, width: width, left: labelWidth + column * (cell + gap), top: top)
+                blit(
+                    dataset, index: index, zoom: zoom, into: &canvas, width: width,
+                    left: labelWidth + column * (cell + gap), top: top)
             }
         }
-        for p in 0..<(width * height) where label[p] == 0 { canvas[3 * p] = 0; canvas[3 * p + 1] = 0; canvas[3 * p + 2] = 0 }
+        for p in 0..<(width * height) where label[p] == 0 {
+            canvas[3 * p] = 0
+            canvas[3 * p + 1] = 0
+            canvas[3 * p + 2] = 0
+        }
         return (canvas, width, height)
     }
 
     /// Copies image `index`, magnified `zoom` times (gray drawn as gray RGB), into an RGB canvas
     /// `width` pixels wide with its top-left corner at (left, top).
-    static func blit(_ dataset: ImageDataset, index: Int, zoom: Int, into canvas: inout [UInt8], width: Int, left: Int, top: Int) {
+    static func blit(
+        _ dataset: ImageDataset, index: Int, zoom: Int, into canvas: inout [UInt8], width: Int, left: Int, top: Int
+    ) {
         let image = dataset.image(at: index)
         let base = image.startIndex
         for y in 0..<(dataset.height * zoom) {
@@ -47,7 +56,9 @@ public enum ImageGrid {
     }
 
     /// Writes the grid of `dataset` as a PNG at `path` (atomically).
-    public static func write(_ dataset: ImageDataset, to path: String, perClass: Int = 8, zoom: Int = 2, seed: UInt64 = 0) throws {
+    public static func write(
+        _ dataset: ImageDataset, to path: String, perClass: Int = 8, zoom: Int = 2, seed: UInt64 = 0
+    ) throws {
         let grid = render(dataset, perClass: perClass, zoom: zoom, seed: seed)
         let png = try ImageCodec.encodePNG(pixels: grid.pixels, width: grid.width, height: grid.height, channels: 3)
         try writeFile(png, to: path)
@@ -60,7 +71,8 @@ extension ImageGrid {
     public static func samples(
         _ dataset: ImageDataset, indices: [Int], captions: [String], columns: Int = 8, zoom: Int = 2
     ) -> (pixels: [UInt8], width: Int, height: Int) {
-        precondition(indices.count == captions.count, "ImageGrid.samples: \(indices.count) images, \(captions.count) captions")
+        precondition(
+            indices.count == captions.count, "ImageGrid.samples: \(indices.count) images, \(captions.count) captions")
         let cell = max(dataset.height, dataset.width) * zoom
         let gap = 4
         let captionWidth = (captions.map { BitmapFont.textWidth($0, scale: 1) }.max() ?? 0)
@@ -72,11 +84,17 @@ extension ImageGrid {
         var canvas = [UInt8](repeating: 255, count: width * height * 3)
         var text = [UInt8](repeating: 255, count: width * height)
         for (position, index) in indices.enumerated() {
-            let left = gap + (position % columns) * cellWidth, top = gap + (position / columns) * cellHeight
+            let left = gap + (position % columns) * cellWidth
+            let top = gap + (position / columns) * cellHeight
             blit(dataset, index: index, zoom: zoom, into: &canvas, width: width, left: left, top: top)
-            BitmapFont.draw(captions[position], into: &text, canvasWidth: width, x: left, y: top + cell + gap / 2, scale: 1, ink: 0)
+            BitmapFont.draw(
+                captions[position], into: &text, canvasWidth: width, x: left, y: top + cell + gap / 2, scale: 1, ink: 0)
         }
-        for p in 0..<(width * height) where text[p] == 0 { canvas[3 * p] = 0; canvas[3 * p + 1] = 0; canvas[3 * p + 2] = 0 }
+        for p in 0..<(width * height) where text[p] == 0 {
+            canvas[3 * p] = 0
+            canvas[3 * p + 1] = 0
+            canvas[3 * p + 2] = 0
+        }
         return (canvas, width, height)
     }
 

@@ -14,7 +14,8 @@ public enum CSVReader {
         _ path: String, name: String, labelFirst: Bool = false, shape: (height: Int, width: Int, channels: Int)? = nil,
         classNames: [String]? = nil
     ) throws -> ImageDataset {
-        try parse(FileBytes.read(path), path: path, name: name, labelFirst: labelFirst, shape: shape, classNames: classNames)
+        try parse(
+            FileBytes.read(path), path: path, name: name, labelFirst: labelFirst, shape: shape, classNames: classNames)
     }
 
     /// Parses the bytes of a CSV file; `path` names it in errors.
@@ -34,7 +35,11 @@ public enum CSVReader {
             var numeric = true
             var badField = 0
             for (index, field) in fields.enumerated() {
-                guard let value = parseInteger(field) else { numeric = false; badField = index + 1; break }
+                guard let value = parseInteger(field) else {
+                    numeric = false
+                    badField = index + 1
+                    break
+                }
                 values.append(value)
             }
             if !numeric {
@@ -45,10 +50,13 @@ public enum CSVReader {
                     path: path, reason: "line \(lineNumber), field \(badField) is not an integer of at most 9 digits")
             }
             guard values.count >= 2 else {
-                throw DataError.malformed(path: path, reason: "line \(lineNumber) has \(values.count) field(s); a row needs pixels and a label")
+                throw DataError.malformed(
+                    path: path,
+                    reason: "line \(lineNumber) has \(values.count) field(s); a row needs pixels and a label")
             }
             if let columns, values.count != columns {
-                throw DataError.malformed(path: path, reason: "line \(lineNumber) has \(values.count) fields, earlier lines \(columns)")
+                throw DataError.malformed(
+                    path: path, reason: "line \(lineNumber) has \(values.count) fields, earlier lines \(columns)")
             }
             columns = values.count
             let label = labelFirst ? values[0] : values[values.count - 1]
@@ -64,15 +72,18 @@ public enum CSVReader {
         let imageShape: [Int]
         if let shape {
             guard Limits.product([shape.height, shape.width, shape.channels]) == imageSize,
-                  (1...Limits.imageSide).contains(shape.height), (1...Limits.imageSide).contains(shape.width) else {
+                (1...Limits.imageSide).contains(shape.height), (1...Limits.imageSide).contains(shape.width)
+            else {
                 throw DataError.malformed(
-                    path: path, reason: "rows hold \(imageSize) pixels, not \(shape.height)x\(shape.width)x\(shape.channels)")
+                    path: path,
+                    reason: "rows hold \(imageSize) pixels, not \(shape.height)x\(shape.width)x\(shape.channels)")
             }
             imageShape = [shape.height, shape.width, shape.channels]
         } else {
             let side = Int(Double(imageSize).squareRoot().rounded())
             guard side * side == imageSize else {
-                throw DataError.malformed(path: path, reason: "rows hold \(imageSize) pixels, not a square gray image; give the shape")
+                throw DataError.malformed(
+                    path: path, reason: "rows hold \(imageSize) pixels, not a square gray image; give the shape")
             }
             imageShape = [side, side, 1]
         }
@@ -105,7 +116,9 @@ public enum CSVReader {
                 if significantDigits > 9 { return nil }
                 value = value * 10 + Int(byte - 48)
             case UInt8(ascii: "-") where !sawDigit && !negative: negative = true
-            case UInt8(ascii: "."): if fraction { return nil }; fraction = true
+            case UInt8(ascii: "."):
+                if fraction { return nil }
+                fraction = true
             case UInt8(ascii: " "), UInt8(ascii: "\r"), UInt8(ascii: "\t"): continue
             default: return nil
             }

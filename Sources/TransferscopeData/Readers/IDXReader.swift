@@ -18,7 +18,8 @@ public enum IDXReader {
         }
         guard bytes[2] == 0x08 else {
             throw DataError.unsupported(
-                path: path, reason: String(format: "IDX type 0x%02x is not supported; only unsigned bytes (0x08) are", bytes[2]))
+                path: path,
+                reason: String(format: "IDX type 0x%02x is not supported; only unsigned bytes (0x08) are", bytes[2]))
         }
         let dimensions = Int(bytes[3])
         guard dimensions >= 1, bytes.count >= 4 + 4 * dimensions else {
@@ -33,23 +34,30 @@ public enum IDXReader {
         let count = try ArrayShape.checkedCount(shape, path: path)
         guard bytes.count - start == count else {
             throw DataError.malformed(
-                path: path, reason: "the header promises \(shape) = \(count) values but the file holds \(bytes.count - start) (truncated?)")
+                path: path,
+                reason:
+                    "the header promises \(shape) = \(count) values but the file holds \(bytes.count - start) (truncated?)"
+            )
         }
         return (shape, Array(bytes[start...]))
     }
 
     /// Images [N, H, W] (or [N, H, W, C]) from `imagesPath` with labels [N] from `labelsPath`.
-    public static func read(images imagesPath: String, labels labelsPath: String, name: String, classNames: [String]? = nil) throws
+    public static func read(
+        images imagesPath: String, labels labelsPath: String, name: String, classNames: [String]? = nil
+    ) throws
         -> ImageDataset
     {
         try dataset(
-            images: readBytes(imagesPath), labels: readBytes(labelsPath), imagesPath: imagesPath, labelsPath: labelsPath, name: name,
+            images: readBytes(imagesPath), labels: readBytes(labelsPath), imagesPath: imagesPath,
+            labelsPath: labelsPath, name: name,
             classNames: classNames)
     }
 
     /// The dataset of parsed image and label arrays.
     public static func dataset(
-        images: (shape: [Int], values: [UInt8]), labels: (shape: [Int], values: [UInt8]), imagesPath: String, labelsPath: String,
+        images: (shape: [Int], values: [UInt8]), labels: (shape: [Int], values: [UInt8]), imagesPath: String,
+        labelsPath: String,
         name: String, classNames: [String]? = nil
     ) throws -> ImageDataset {
         try ArrayShape.checkImages(images.shape, path: imagesPath)

@@ -30,7 +30,8 @@ public enum ImageFolderReader {
         }
         let classes = try manager.contentsOfDirectory(atPath: root).filter { name in
             var isFolder: ObjCBool = false
-            return !name.hasPrefix(".") && manager.fileExists(atPath: root + "/" + name, isDirectory: &isFolder) && isFolder.boolValue
+            return !name.hasPrefix(".") && manager.fileExists(atPath: root + "/" + name, isDirectory: &isFolder)
+                && isFolder.boolValue
         }.sorted()
         var result: [(String, [String])] = []
         for name in classes {
@@ -55,7 +56,10 @@ public enum ImageFolderReader {
         let files = classes.enumerated().flatMap { index, entry in entry.files.map { ($0, index) } }
         guard let values = Limits.product([files.count, side, side, 3]), values <= Limits.elements else {
             throw DataError.unsupported(
-                path: root, reason: "\(files.count) images at \(side)x\(side) would be more than the \(Limits.elements) values supported; use a smaller --folder-image-size")
+                path: root,
+                reason:
+                    "\(files.count) images at \(side)x\(side) would be more than the \(Limits.elements) values supported; use a smaller --folder-image-size"
+            )
         }
         let decoded = try decode(files.map(\.0), side: side, skipCorrupt: skipCorrupt)
         let wantChannels = channels ?? (decoded.contains { ($0.image?.sourceChannels ?? 1) >= 3 } ? 3 : 1)
@@ -91,7 +95,8 @@ public enum ImageFolderReader {
                 do {
                     let image = try ImageCodec.decode(contentsOf: paths[i])
                     let rgb = Resize.fitSquare(
-                        image.overWhite()[...], height: image.height, width: image.width, channels: 3, side: side, fill: 255)
+                        image.overWhite()[...], height: image.height, width: image.width, channels: 3, side: side,
+                        fill: 255)
                     results[i] = Decoded(image: (rgb, image.sourceChannels), error: nil)
                 } catch let error as DataError {
                     results[i] = Decoded(image: nil, error: error.reason)

@@ -7,7 +7,10 @@ enum ArrayShape {
     static func checkedCount(_ shape: [Int], path: String) throws -> Int {
         guard shape.count <= 8, let count = Limits.product(shape), count <= Limits.elements else {
             throw DataError.malformed(
-                path: path, reason: "its shape \(shape) is beyond the \(Limits.elements) values and 8 dimensions supported (a damaged header?)")
+                path: path,
+                reason:
+                    "its shape \(shape) is beyond the \(Limits.elements) values and 8 dimensions supported (a damaged header?)"
+            )
         }
         return count
     }
@@ -19,10 +22,12 @@ enum ArrayShape {
         }
         guard (1...Limits.imageSide).contains(shape[1]), (1...Limits.imageSide).contains(shape[2]) else {
             throw DataError.unsupported(
-                path: path, reason: "its images are \(shape[1])x\(shape[2]) pixels; sides must lie in 1...\(Limits.imageSide)")
+                path: path,
+                reason: "its images are \(shape[1])x\(shape[2]) pixels; sides must lie in 1...\(Limits.imageSide)")
         }
         guard shape[0] <= Limits.images else {
-            throw DataError.unsupported(path: path, reason: "it holds \(shape[0]) images, more than the \(Limits.images) supported")
+            throw DataError.unsupported(
+                path: path, reason: "it holds \(shape[0]) images, more than the \(Limits.images) supported")
         }
     }
 }
@@ -40,28 +45,37 @@ enum LabelledArrays {
         if let classNames {
             guard highest < classNames.count else {
                 throw DataError.malformed(
-                    path: labelsPath, reason: "label \(highest) has no class: the training labels define \(classNames.count) classes, 0...\(classNames.count - 1)")
+                    path: labelsPath,
+                    reason:
+                        "label \(highest) has no class: the training labels define \(classNames.count) classes, 0...\(classNames.count - 1)"
+                )
             }
         } else {
             guard highest < Limits.classes else {
                 throw DataError.malformed(
-                    path: labelsPath, reason: "label \(highest) is beyond the \(Limits.classes) classes supported (a damaged file?)")
+                    path: labelsPath,
+                    reason: "label \(highest) is beyond the \(Limits.classes) classes supported (a damaged file?)")
             }
             var seen = [Bool](repeating: false, count: highest + 1)
             for label in labels { seen[label] = true }
             let missing = seen.indices.filter { !seen[$0] }
             guard missing.isEmpty else {
-                let list = missing.prefix(8).map(String.init).joined(separator: ", ") + (missing.count > 8 ? ", ..." : "")
+                let list =
+                    missing.prefix(8).map(String.init).joined(separator: ", ") + (missing.count > 8 ? ", ..." : "")
                 throw DataError.malformed(
                     path: labelsPath,
-                    reason: "labels run to \(highest) but \(missing.count) class(es) below have no image (\(list)); number the classes 0..<K with every class present")
+                    reason:
+                        "labels run to \(highest) but \(missing.count) class(es) below have no image (\(list)); number the classes 0..<K with every class present"
+                )
             }
             guard highest >= 1 else {
-                throw DataError.malformed(path: labelsPath, reason: "every label is \(highest); a classifier needs at least 2 classes")
+                throw DataError.malformed(
+                    path: labelsPath, reason: "every label is \(highest); a classifier needs at least 2 classes")
             }
         }
         return ImageDataset(
             name: name, height: shape[1], width: shape[2], channels: shape.count == 4 ? shape[3] : 1,
-            pixels: pixels, exactValues: exactValues, labels: labels, classNames: classNames ?? (0...highest).map(String.init))
+            pixels: pixels, exactValues: exactValues, labels: labels,
+            classNames: classNames ?? (0...highest).map(String.init))
     }
 }

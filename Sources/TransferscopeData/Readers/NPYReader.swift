@@ -35,11 +35,12 @@ public enum NPYReader {
         guard headerStart + headerLength <= bytes.count else { throw fail("the header is cut short") }
         let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
         guard let descr = value(of: "descr", in: header)?.trimmingCharacters(in: CharacterSet(charactersIn: "'\" ")),
-              let order = value(of: "fortran_order", in: header),
-              let shapeText = value(of: "shape", in: header)
+            let order = value(of: "fortran_order", in: header),
+            let shapeText = value(of: "shape", in: header)
         else { throw fail("the header dict lacks descr, fortran_order or shape: \(header)") }
         guard order.trimmingCharacters(in: .whitespaces) == "False" else {
-            throw DataError.unsupported(path: path, reason: "Fortran-ordered arrays are not supported; save with np.ascontiguousarray")
+            throw DataError.unsupported(
+                path: path, reason: "Fortran-ordered arrays are not supported; save with np.ascontiguousarray")
         }
         let shape = try shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -51,14 +52,19 @@ public enum NPYReader {
             throw DataError.unsupported(path: path, reason: "big-endian arrays (\(descr)) are not supported")
         }
         let code = String(descr.drop { "<|=".contains($0) })
-        let widths = ["u1": 1, "i1": 1, "b1": 1, "i2": 2, "u2": 2, "i4": 4, "u4": 4, "i8": 8, "u8": 8, "f4": 4, "f8": 8]
+        let widths = [
+            "u1": 1, "i1": 1, "b1": 1, "i2": 2, "u2": 2, "i4": 4, "u4": 4, "i8": 8, "u8": 8, "f4": 4, "f8": 8,
+        ]
         guard let width = widths[code] else {
-            throw DataError.unsupported(path: path, reason: "dtype \(descr) is not supported (use uint8 or float32 images, integer labels)")
+            throw DataError.unsupported(
+                path: path, reason: "dtype \(descr) is not supported (use uint8 or float32 images, integer labels)")
         }
         let start = headerStart + headerLength
         let expected = try ArrayShape.checkedCount(shape, path: path) * width
         guard bytes.count - start == expected else {
-            throw fail("shape \(shape) of \(descr) needs \(expected) bytes but the file holds \(bytes.count - start) (truncated?)")
+            throw fail(
+                "shape \(shape) of \(descr) needs \(expected) bytes but the file holds \(bytes.count - start) (truncated?)"
+            )
         }
         return Array(dtype: code, shape: shape, data: [UInt8](bytes[start...]))
     }
@@ -78,11 +84,15 @@ public enum NPYReader {
     }
 
     /// Images [N, H, W] or [N, H, W, 1|3] (uint8, or float32 in [0, 1] or [0, 255]) and labels [N].
-    public static func read(images imagesPath: String, labels labelsPath: String, name: String, classNames: [String]? = nil) throws
+    public static func read(
+        images imagesPath: String, labels labelsPath: String, name: String, classNames: [String]? = nil
+    ) throws
         -> ImageDataset
     {
-        try dataset(images: read(imagesPath), labels: read(labelsPath), imagesPath: imagesPath, labelsPath: labelsPath, name: name,
-                    classNames: classNames)
+        try dataset(
+            images: read(imagesPath), labels: read(labelsPath), imagesPath: imagesPath, labelsPath: labelsPath,
+            name: name,
+            classNames: classNames)
     }
 
     /// The dataset of parsed image and label arrays.
@@ -91,7 +101,8 @@ public enum NPYReader {
     ) throws -> ImageDataset {
         try ArrayShape.checkImages(images.shape, path: imagesPath)
         guard labels.shape.count == 1, labels.shape[0] == images.shape[0] else {
-            throw DataError.malformed(path: labelsPath, reason: "holds labels of shape \(labels.shape) for \(images.shape[0]) images")
+            throw DataError.malformed(
+                path: labelsPath, reason: "holds labels of shape \(labels.shape) for \(images.shape[0]) images")
         }
         let (pixels, exactValues) = try imagePixels(images, path: imagesPath)
         let labelValues = try integers(labels, path: labelsPath)
@@ -109,17 +120,23 @@ public enum NPYReader {
         case "f4":
             let floats = littleEndianFloats(array.data)
             if let index = floats.firstIndex(where: { !$0.isFinite }) {
-                throw DataError.malformed(path: path, reason: "value \(index) of the float32 images is \(floats[index]); images must be finite")
+                throw DataError.malformed(
+                    path: path,
+                    reason: "value \(index) of the float32 images is \(floats[index]); images must be finite")
             }
             guard let low = floats.min(), let high = floats.max(), low >= 0, high <= 255 else {
                 throw DataError.unsupported(
-                    path: path, reason: "float32 images must lie in [0, 1] or [0, 255] (found values in [\(floats.min() ?? 0), \(floats.max() ?? 0)]); undo any normalization before saving, the tool normalizes itself")
+                    path: path,
+                    reason:
+                        "float32 images must lie in [0, 1] or [0, 255] (found values in [\(floats.min() ?? 0), \(floats.max() ?? 0)]); undo any normalization before saving, the tool normalizes itself"
+                )
             }
             let scale: Float = high <= 1 ? 255 : 1
             let values = scale == 1 ? floats : floats.map { $0 * scale }
             return (values.map { UInt8($0.rounded()) }, values)
         default:
-            throw DataError.unsupported(path: path, reason: "images of dtype \(array.dtype) are not supported; use uint8 or float32")
+            throw DataError.unsupported(
+                path: path, reason: "images of dtype \(array.dtype) are not supported; use uint8 or float32")
         }
     }
 
@@ -143,8 +160,9 @@ public enum NPYReader {
 
     static func littleEndianFloats(_ data: [UInt8]) -> [Float] {
         (0..<(data.count / 4)).map { i in
-            Float(bitPattern: UInt32(data[4 * i]) | UInt32(data[4 * i + 1]) << 8 | UInt32(data[4 * i + 2]) << 16
-                | UInt32(data[4 * i + 3]) << 24)
+            Float(
+                bitPattern: UInt32(data[4 * i]) | UInt32(data[4 * i + 1]) << 8 | UInt32(data[4 * i + 2]) << 16
+                    | UInt32(data[4 * i + 3]) << 24)
         }
     }
 }

@@ -44,9 +44,11 @@ public enum PickledArrayReader {
             switch opcode {
             case 0x2e: position = bytes.count  // STOP
             case 0x95: _ = try take(8)  // FRAME
-            case 0x8c: strings.append(String(decoding: try take(try littleEndian(1)), as: UTF8.self))  // SHORT_BINUNICODE
+            case 0x8c:  // SHORT_BINUNICODE
+                strings.append(String(decoding: try take(try littleEndian(1)), as: UTF8.self))
             case 0x58: strings.append(String(decoding: try take(try littleEndian(4)), as: UTF8.self))  // BINUNICODE
-            case 0x55: strings.append(String(decoding: try take(try littleEndian(1)), as: UTF8.self))  // SHORT_BINSTRING
+            case 0x55:  // SHORT_BINSTRING
+                strings.append(String(decoding: try take(try littleEndian(1)), as: UTF8.self))
             case 0x4b: integers.append(try littleEndian(1))  // BININT1
             case 0x4d: integers.append(try littleEndian(2))  // BININT2
             case 0x4a: integers.append(Int(Int32(truncatingIfNeeded: try littleEndian(4))))  // BININT
@@ -66,22 +68,34 @@ public enum PickledArrayReader {
                 continue  // MEMOIZE, STACK_GLOBAL, REDUCE, BUILD, booleans, None, containers, POP: no payload
             case 0x63:  // GLOBAL: "module\nname\n" (protocol 3); the names are not needed
                 for _ in 0..<2 {
-                    guard let end = bytes[position...].firstIndex(of: 0x0a) else { throw fail("ends early (truncated)") }
+                    guard let end = bytes[position...].firstIndex(of: 0x0a) else {
+                        throw fail("ends early (truncated)")
+                    }
                     position = end + 1
                 }
             case 0x80: _ = try take(1)  // PROTO (again)
             case 0x8a: _ = try take(try littleEndian(1))  // LONG1
             default:
-                throw fail(String(format: "opcode 0x%02x at byte %d is not one a NumPy array pickle uses", opcode, position - 1))
+                throw fail(
+                    String(
+                        format: "opcode 0x%02x at byte %d is not one a NumPy array pickle uses", opcode, position - 1))
             }
         }
         guard let data = block else { throw fail("no raw array data found") }
-        let widths = ["u1": 1, "i1": 1, "b1": 1, "i2": 2, "u2": 2, "i4": 4, "u4": 4, "i8": 8, "u8": 8, "f4": 4, "f8": 8]
+        let widths = [
+            "u1": 1, "i1": 1, "b1": 1, "i2": 2, "u2": 2, "i4": 4, "u4": 4, "i8": 8, "u8": 8, "f4": 4, "f8": 8,
+        ]
         guard let dtype = strings.first(where: { widths[$0] != nil }), let width = widths[dtype] else {
             throw fail("no supported dtype string found (strings seen: \(strings.prefix(8)))")
         }
-        if strings.contains(">") { throw DataError.unsupported(path: path, reason: "big-endian arrays are not supported") }
-        guard let shape = tuples.last(where: { !$0.isEmpty && data.count % width == 0 && Limits.product($0) == data.count / width }) else {
+        if strings.contains(">") {
+            throw DataError.unsupported(path: path, reason: "big-endian arrays are not supported")
+        }
+        guard
+            let shape = tuples.last(where: {
+                !$0.isEmpty && data.count % width == 0 && Limits.product($0) == data.count / width
+            })
+        else {
             throw fail("no shape tuple matches the \(data.count) bytes of data")
         }
         return Array(dtype: dtype, shape: shape, data: data)

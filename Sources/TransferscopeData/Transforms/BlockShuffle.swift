@@ -27,7 +27,8 @@ public struct BlockShuffle: Codable, Sendable, Equatable {
     public init(blockSize: Int, side: Int, channels: Int, seed: UInt64) throws {
         guard blockSize >= 1, side % blockSize == 0 else {
             throw DataError.invalidSpecification(
-                "block size \(blockSize) does not divide the image side \(side); use one of \(Self.blockSizes(side: side).map(String.init).joined(separator: ", "))")
+                "block size \(blockSize) does not divide the image side \(side); use one of \(Self.blockSizes(side: side).map(String.init).joined(separator: ", "))"
+            )
         }
         kind = .blocks(size: blockSize)
         self.side = side
@@ -43,7 +44,9 @@ public struct BlockShuffle: Codable, Sendable, Equatable {
                 let source = order[block]
                 let sourceY = (source / grid) * blockSize + y % blockSize
                 let sourceX = (source % grid) * blockSize + x % blockSize
-                for c in 0..<channels { permutation[(y * side + x) * channels + c] = (sourceY * side + sourceX) * channels + c }
+                for c in 0..<channels {
+                    permutation[(y * side + x) * channels + c] = (sourceY * side + sourceX) * channels + c
+                }
             }
         }
         self.permutation = permutation
@@ -66,13 +69,17 @@ public struct BlockShuffle: Codable, Sendable, Equatable {
 
     /// `image` [side, side, channels] shuffled.
     public func apply<T>(_ image: [T]) -> [T] {
-        precondition(image.count == permutation.count, "BlockShuffle: image of \(image.count) values, permutation of \(permutation.count)")
+        precondition(
+            image.count == permutation.count,
+            "BlockShuffle: image of \(image.count) values, permutation of \(permutation.count)")
         return permutation.map { image[$0] }
     }
 
     /// `image` restored from its shuffled form.
     public func invert<T>(_ shuffled: [T]) -> [T] {
-        precondition(shuffled.count == permutation.count, "BlockShuffle: image of \(shuffled.count) values, permutation of \(permutation.count)")
+        precondition(
+            shuffled.count == permutation.count,
+            "BlockShuffle: image of \(shuffled.count) values, permutation of \(permutation.count)")
         var image = shuffled
         for (j, source) in permutation.enumerated() { image[source] = shuffled[j] }
         return image
@@ -90,10 +97,11 @@ public struct BlockShuffle: Codable, Sendable, Equatable {
         let seed = try container.decode(UInt64.self, forKey: .seed)
         guard (1...Limits.imageSide).contains(side), channels == 1 || channels == 3 else {
             throw DataError.invalidSpecification(
-                "block shuffle of \(side)x\(side)x\(channels) images: the side must lie in 1...\(Limits.imageSide) and the channels be 1 or 3")
+                "block shuffle of \(side)x\(side)x\(channels) images: the side must lie in 1...\(Limits.imageSide) and the channels be 1 or 3"
+            )
         }
         switch kind {
-        case let .blocks(size): try self.init(blockSize: size, side: side, channels: channels, seed: seed)
+        case .blocks(let size): try self.init(blockSize: size, side: side, channels: channels, seed: seed)
         case .pixel: self.init(pixelShuffleSide: side, channels: channels, seed: seed)
         }
     }

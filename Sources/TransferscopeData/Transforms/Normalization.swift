@@ -9,7 +9,9 @@ public struct Normalization: Codable, Sendable, Equatable {
 
     /// Statistics as given; traps when the counts differ. Values from a file go through `validate()`.
     public init(mean: [Float], standardDeviation: [Float]) {
-        precondition(mean.count == standardDeviation.count, "Normalization: \(mean.count) means, \(standardDeviation.count) deviations")
+        precondition(
+            mean.count == standardDeviation.count,
+            "Normalization: \(mean.count) means, \(standardDeviation.count) deviations")
         self.mean = mean
         self.standardDeviation = standardDeviation
     }
@@ -18,11 +20,13 @@ public struct Normalization: Codable, Sendable, Equatable {
     public func validate() throws {
         guard mean.count == standardDeviation.count, mean.count == 1 || mean.count == 3 else {
             throw DataError.invalidSpecification(
-                "normalization: \(mean.count) means and \(standardDeviation.count) deviations; give one of each per channel (1 or 3)")
+                "normalization: \(mean.count) means and \(standardDeviation.count) deviations; give one of each per channel (1 or 3)"
+            )
         }
         guard mean.allSatisfy(\.isFinite), standardDeviation.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw DataError.invalidSpecification(
-                "normalization: means \(mean) and deviations \(standardDeviation) must be finite, and the deviations positive")
+                "normalization: means \(mean) and deviations \(standardDeviation) must be finite, and the deviations positive"
+            )
         }
     }
 
@@ -38,14 +42,16 @@ public struct Normalization: Codable, Sendable, Equatable {
 
     /// No change beyond scaling to [0, 1].
     public static func identity(channels: Int) -> Normalization {
-        Normalization(mean: .init(repeating: 0, count: channels), standardDeviation: .init(repeating: 1, count: channels))
+        Normalization(
+            mean: .init(repeating: 0, count: channels), standardDeviation: .init(repeating: 1, count: channels))
     }
 
     /// The mean and standard deviation of each channel of `dataset`'s pixels scaled to [0, 1]
     /// (a deviation under 1e-3, as for a constant channel, is kept at 1).
     public static func statistics(of dataset: ImageDataset) -> Normalization {
         let c = dataset.channels
-        var sums = [Double](repeating: 0, count: c), squares = [Double](repeating: 0, count: c)
+        var sums = [Double](repeating: 0, count: c)
+        var squares = [Double](repeating: 0, count: c)
         func add(_ value: Double, at i: Int) {
             let x = value / 255
             sums[i % c] += x
@@ -59,7 +65,8 @@ public struct Normalization: Codable, Sendable, Equatable {
         let n = Double(max(1, dataset.pixels.count / c))
         let mean = sums.map { $0 / n }
         let deviation = zip(squares, mean).map { square, m in (max(0, square / n - m * m)).squareRoot() }
-        return Normalization(mean: mean.map { Float($0) }, standardDeviation: deviation.map { $0 < 1e-3 ? 1 : Float($0) })
+        return Normalization(
+            mean: mean.map { Float($0) }, standardDeviation: deviation.map { $0 < 1e-3 ? 1 : Float($0) })
     }
 
     /// The normalized value of raw pixel `value` in channel `channel`.

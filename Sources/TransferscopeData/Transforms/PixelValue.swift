@@ -28,5 +28,7 @@ extension Float: PixelValue {
     /// The value as a Double, unchanged.
     public var sampleValue: Double { Double(self) }
     /// 0.299 R + 0.587 G + 0.114 B (BT.601), not rounded.
-    public static func luma(red: Float, green: Float, blue: Float) -> Float { 0.299 * red + 0.587 * green + 0.114 * blue }
+    public static func luma(red: Float, green: Float, blue: Float) -> Float {
+        0.299 * red + 0.587 * green + 0.114 * blue
+    }
 }

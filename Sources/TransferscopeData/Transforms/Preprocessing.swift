@@ -38,8 +38,12 @@ public struct Preprocessing: Codable, Sendable, Equatable {
     public var shuffle: BlockShuffle?
 
     /// A pipeline as given; traps unless `normalization` has one entry per channel (files: `validate()`).
-    public init(side: Int, channels: Int, normalization: Normalization, resize: Bool = true, shuffle: BlockShuffle? = nil) {
-        precondition(normalization.mean.count == channels, "Preprocessing: normalization for \(normalization.mean.count) channels, not \(channels)")
+    public init(
+        side: Int, channels: Int, normalization: Normalization, resize: Bool = true, shuffle: BlockShuffle? = nil
+    ) {
+        precondition(
+            normalization.mean.count == channels,
+            "Preprocessing: normalization for \(normalization.mean.count) channels, not \(channels)")
         self.side = side
         self.channels = channels
         self.normalization = normalization
@@ -52,14 +56,18 @@ public struct Preprocessing: Codable, Sendable, Equatable {
     public func validate() throws {
         guard (1...Limits.imageSide).contains(side), channels == 1 || channels == 3 else {
             throw DataError.invalidSpecification(
-                "input \(side)x\(side)x\(channels): the side must lie in 1...\(Limits.imageSide) and the channels be 1 or 3")
+                "input \(side)x\(side)x\(channels): the side must lie in 1...\(Limits.imageSide) and the channels be 1 or 3"
+            )
         }
         try normalization.validate()
         guard normalization.mean.count == channels else {
-            throw DataError.invalidSpecification("normalization for \(normalization.mean.count) channels, but the input has \(channels)")
+            throw DataError.invalidSpecification(
+                "normalization for \(normalization.mean.count) channels, but the input has \(channels)")
         }
         if let shuffle, shuffle.side != side || shuffle.channels != channels {
-            throw DataError.invalidSpecification("a block shuffle of \(shuffle.side)x\(shuffle.side)x\(shuffle.channels) images for \(side)x\(side)x\(channels) inputs")
+            throw DataError.invalidSpecification(
+                "a block shuffle of \(shuffle.side)x\(shuffle.side)x\(shuffle.channels) images for \(side)x\(side)x\(channels) inputs"
+            )
         }
     }
 
@@ -68,7 +76,8 @@ public struct Preprocessing: Codable, Sendable, Equatable {
     public func checkSize(of dataset: ImageDataset) throws {
         guard let values = Limits.product([dataset.count, side, side, channels]), values <= Limits.elements else {
             throw DataError.invalidSpecification(
-                "\(dataset.count) images of \(dataset.name) at \(side)x\(side)x\(channels) would be more than the \(Limits.elements) values supported; use a smaller image side or fewer images")
+                "\(dataset.count) images of \(dataset.name) at \(side)x\(side)x\(channels) would be more than the \(Limits.elements) values supported; use a smaller image side or fewer images"
+            )
         }
     }
 
@@ -90,7 +99,8 @@ public struct Preprocessing: Codable, Sendable, Equatable {
     public func converted(_ dataset: ImageDataset) -> ImageDataset {
         if dataset.height == side && dataset.width == side && dataset.channels == channels { return dataset }
         return ImageDataset(
-            name: dataset.name, height: side, width: side, channels: channels, pixels: convert(dataset.pixels, of: dataset),
+            name: dataset.name, height: side, width: side, channels: channels,
+            pixels: convert(dataset.pixels, of: dataset),
             exactValues: dataset.exactValues.map { convert($0, of: dataset) }, labels: dataset.labels,
             classNames: dataset.classNames)
     }
@@ -107,10 +117,13 @@ public struct Preprocessing: Codable, Sendable, Equatable {
             if !resize && dataset.height <= side && dataset.width <= side {
                 image = Self.padded(image, height: dataset.height, width: dataset.width, channels: channels, side: side)
             } else if dataset.height == dataset.width {
-                image = Resize.area(image[...], height: dataset.height, width: dataset.width, channels: channels, toHeight: side, toWidth: side)
+                image = Resize.area(
+                    image[...], height: dataset.height, width: dataset.width, channels: channels, toHeight: side,
+                    toWidth: side)
             } else {
                 image = Resize.fitSquare(
-                    image[...], height: dataset.height, width: dataset.width, channels: channels, side: side, fill: Value(resampled: 0))
+                    image[...], height: dataset.height, width: dataset.width, channels: channels, side: side,
+                    fill: Value(resampled: 0))
             }
             output += image
         }
@@ -133,9 +146,13 @@ public struct Preprocessing: Codable, Sendable, Equatable {
                 for i in range {
                     let base = i * size
                     if let exact = images.exactValues {
-                        for j in 0..<size { normalized[j] = normalization.apply(value: exact[base + j], channel: j % channels) }
+                        for j in 0..<size {
+                            normalized[j] = normalization.apply(value: exact[base + j], channel: j % channels)
+                        }
                     } else {
-                        for j in 0..<size { normalized[j] = normalization.apply(images.pixels[base + j], channel: j % channels) }
+                        for j in 0..<size {
+                            normalized[j] = normalization.apply(images.pixels[base + j], channel: j % channels)
+                        }
                     }
                     if let permutation {
                         for j in 0..<size { out.pointer[base + j] = normalized[permutation[j]] }
@@ -150,12 +167,17 @@ public struct Preprocessing: Codable, Sendable, Equatable {
             paddingValues: (0..<channels).map { normalization.apply(0, channel: $0) })
     }
 
-    static func padded<Value: PixelValue>(_ image: [Value], height: Int, width: Int, channels: Int, side: Int) -> [Value] {
+    static func padded<Value: PixelValue>(_ image: [Value], height: Int, width: Int, channels: Int, side: Int)
+        -> [Value]
+    {
         var output = [Value](repeating: Value(resampled: 0), count: side * side * channels)
-        let top = (side - height) / 2, left = (side - width) / 2
+        let top = (side - height) / 2
+        let left = (side - width) / 2
         for y in 0..<height {
             for x in 0..<width {
-                for c in 0..<channels { output[((top + y) * side + left + x) * channels + c] = image[(y * width + x) * channels + c] }
+                for c in 0..<channels {
+                    output[((top + y) * side + left + x) * channels + c] = image[(y * width + x) * channels + c]
+                }
             }
         }
         return output

@@ -53,7 +53,8 @@ public enum Resize {
         let scale = Double(side) / Double(max(height, width))
         let newHeight = max(1, min(side, Int((Double(height) * scale).rounded())))
         let newWidth = max(1, min(side, Int((Double(width) * scale).rounded())))
-        let resized = area(pixels, height: height, width: width, channels: channels, toHeight: newHeight, toWidth: newWidth)
+        let resized = area(
+            pixels, height: height, width: width, channels: channels, toHeight: newHeight, toWidth: newWidth)
         var output = [Value](repeating: fill, count: side * side * channels)
         let top = (side - newHeight) / 2
         let left = (side - newWidth) / 2

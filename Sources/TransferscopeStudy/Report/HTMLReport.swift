@@ -60,7 +60,8 @@ public enum HTMLReport {
     /// Mean and band (min, max) of several curves sampled at the same x values.
     static func band(_ curves: [[(Double, Double)]]) -> (points: [(Double, Double)], band: [(Double, Double, Double)]) {
         guard let first = curves.first else { return ([], []) }
-        var points: [(Double, Double)] = [], band: [(Double, Double, Double)] = []
+        var points: [(Double, Double)] = []
+        var band: [(Double, Double, Double)] = []
         for (i, (x, _)) in first.enumerated() {
             let ys = curves.compactMap { i < $0.count ? $0[i].1 : nil }
             guard let low = ys.min(), let high = ys.max() else {
@@ -74,9 +75,12 @@ public enum HTMLReport {
 
     static func render(_ r: StudyResults, directory: String) -> String {
         var body = "<h1>Transferscope study: \(e(r.study.name))</h1>"
-        body += "<p class=\"lead\">What is being transferred from <b>\(e(r.study.source.data))</b> to \(r.targets.map { "<b>\(e($0.data))</b>" }.joined(separator: ", "))? "
-        body += "P = \(e(r.study.source.model)) pre-trained on the source; P-T = P fine-tuned on a target; RI-T = the same model trained on the target from random initialization; \(r.study.seeds.count) seeds each. "
-        body += "Colours: <span style=\"color:\(SVGChart.ptColour)\">■ P-T</span>, <span style=\"color:\(SVGChart.ritColour)\">■ RI-T</span>, <span style=\"color:\(SVGChart.sourceColour)\">■ P</span>, <span style=\"color:\(SVGChart.crossColour)\">■ P-T vs RI-T</span>.</p>"
+        body +=
+            "<p class=\"lead\">What is being transferred from <b>\(e(r.study.source.data))</b> to \(r.targets.map { "<b>\(e($0.data))</b>" }.joined(separator: ", "))? "
+        body +=
+            "P = \(e(r.study.source.model)) pre-trained on the source; P-T = P fine-tuned on a target; RI-T = the same model trained on the target from random initialization; \(r.study.seeds.count) seeds each. "
+        body +=
+            "Colours: <span style=\"color:\(SVGChart.ptColour)\">■ P-T</span>, <span style=\"color:\(SVGChart.ritColour)\">■ RI-T</span>, <span style=\"color:\(SVGChart.sourceColour)\">■ P</span>, <span style=\"color:\(SVGChart.crossColour)\">■ P-T vs RI-T</span>.</p>"
         body += scorecard(r)
         body += setup(r, directory: directory)
         for target in r.targets { body += section(target, results: r, directory: directory) }
@@ -96,33 +100,62 @@ public enum HTMLReport {
     }
 
     static func scorecard(_ r: StudyResults) -> String {
-        var html = "<h2>Findings scorecard</h2><p>Each claim of the paper, measured on each target, with the range over seeds and a verdict: <b>holds</b>, <b>does not hold</b>, or <b>inconclusive</b> (the difference is within the spread over seeds, or the analysis did not run).</p>"
+        var html =
+            "<h2>Findings scorecard</h2><p>Each claim of the paper, measured on each target, with the range over seeds and a verdict: <b>holds</b>, <b>does not hold</b>, or <b>inconclusive</b> (the difference is within the spread over seeds, or the analysis did not run).</p>"
         html += "<table><tr><th>claim</th><th>target</th><th>verdict</th><th>evidence</th></tr>"
         for finding in r.findings {
             let css = finding.verdict == .holds ? "holds" : finding.verdict == .doesNotHold ? "doesnot" : "inconclusive"
-            html += "<tr><td>\(e(finding.claim.rawValue))</td><td>\(e(finding.target))</td><td class=\"\(css)\">\(e(finding.verdict.rawValue))</td><td>\(e(finding.evidence))</td></tr>"
+            html +=
+                "<tr><td>\(e(finding.claim.rawValue))</td><td>\(e(finding.target))</td><td class=\"\(css)\">\(e(finding.verdict.rawValue))</td><td>\(e(finding.evidence))</td></tr>"
         }
         return html + "</table>"
     }
 
     static func setup(_ r: StudyResults, directory: String) -> String {
-        let s = r.study.source, recipe = r.study.recipe
+        let s = r.study.source
+        let recipe = r.study.recipe
         var html = "<h2>Setup</h2>"
-        html += table(["", "value"], [
-            ["source", "\(s.data)\(s.subsample.map { " (\($0) training images)" } ?? ""): \(s.model), \(s.epochs) epochs, batch \(s.batchSize), SGD lr \(s.learningRate) (\(s.schedule)), momentum \(s.momentum), weight decay \(s.weightDecay); final test accuracy \(pct(r.sourceFinalAccuracy))"],
-            ["targets", r.targets.map { "\($0.name): \($0.trainImages) train / \($0.testImages) test images, \($0.classes.count) classes" }.joined(separator: "; ")],
-            ["target recipe", "\(recipe.epochs) epochs, batch \(recipe.batchSize), P-T lr \(recipe.fineTuneLearningRate), RI-T lr \(recipe.scratchLearningRate), cosine; P-T and RI-T see the same inputs (P's size, channels, normalization)"],
-            ["seeds", r.study.seeds.map(String.init).joined(separator: ", ")],
-            ["machine", "\(r.machine.processor), \(r.machine.cores) cores (\(r.machine.threads) threads), \(r.machine.memoryGiB) GiB, \(r.machine.operatingSystem)"],
-            ["time", String(format: "%.1f minutes for this run of the study (finished parts of earlier runs reused)", r.seconds / 60)],
-        ])
+        html += table(
+            ["", "value"],
+            [
+                [
+                    "source",
+                    "\(s.data)\(s.subsample.map { " (\($0) training images)" } ?? ""): \(s.model), \(s.epochs) epochs, batch \(s.batchSize), SGD lr \(s.learningRate) (\(s.schedule)), momentum \(s.momentum), weight decay \(s.weightDecay); final test accuracy \(pct(r.sourceFinalAccuracy))",
+                ],
+                [
+                    "targets",
+                    r.targets.map {
+                        "\($0.name): \($0.trainImages) train / \($0.testImages) test images, \($0.classes.count) classes"
+                    }.joined(separator: "; "),
+                ],
+                [
+                    "target recipe",
+                    "\(recipe.epochs) epochs, batch \(recipe.batchSize), P-T lr \(recipe.fineTuneLearningRate), RI-T lr \(recipe.scratchLearningRate), cosine; P-T and RI-T see the same inputs (P's size, channels, normalization)",
+                ],
+                ["seeds", r.study.seeds.map(String.init).joined(separator: ", ")],
+                [
+                    "machine",
+                    "\(r.machine.processor), \(r.machine.cores) cores (\(r.machine.threads) threads), \(r.machine.memoryGiB) GiB, \(r.machine.operatingSystem)",
+                ],
+                [
+                    "time",
+                    String(
+                        format: "%.1f minutes for this run of the study (finished parts of earlier runs reused)",
+                        r.seconds / 60),
+                ],
+            ])
         let sourceCurve = r.source.points.map { ($0[0], $0[1]) }
-        html += figure(SVGChart.lines([SVGChart.Series(label: "P (source)", colour: SVGChart.sourceColour, points: sourceCurve)],
-                                      xLabel: "training step", yLabel: "source test accuracy"),
-                       caption: "Pre-training of P on \(s.data): test accuracy after every epoch (step 0 is the random initialization).")
+        html += figure(
+            SVGChart.lines(
+                [SVGChart.Series(label: "P (source)", colour: SVGChart.sourceColour, points: sourceCurve)],
+                xLabel: "training step", yLabel: "source test accuracy"),
+            caption:
+                "Pre-training of P on \(s.data): test accuracy after every epoch (step 0 is the random initialization)."
+        )
         for target in r.targets {
             if let uri = image("\(directory)/results/\(target.name)/samples.png") {
-                html += "<figure><img class=\"grid\" src=\"\(uri)\" alt=\"samples of \(e(target.name))\"><figcaption>Samples of the target \(e(target.name)), one row per class, as the models see them.</figcaption></figure>"
+                html +=
+                    "<figure><img class=\"grid\" src=\"\(uri)\" alt=\"samples of \(e(target.name))\"><figcaption>Samples of the target \(e(target.name)), one row per class, as the models see them.</figcaption></figure>"
             }
         }
         return html
@@ -137,38 +170,68 @@ public enum HTMLReport {
             let (points, band) = self.band(curves)
             series.append(SVGChart.Series(label: role.rawValue, colour: colour(role), points: points, band: band))
         }
-        html += figure(SVGChart.lines(series, xLabel: "training step", yLabel: "test accuracy"),
-                       caption: "Learning curves on \(t.name): mean over seeds, band = range. P-T starting higher and rising faster than RI-T is what the pre-training buys.")
+        html += figure(
+            SVGChart.lines(series, xLabel: "training step", yLabel: "test accuracy"),
+            caption:
+                "Learning curves on \(t.name): mean over seeds, band = range. P-T starting higher and rising faster than RI-T is what the pre-training buys."
+        )
         // Block shuffle.
         if let shuffle = t.shuffle {
-            let settings = shuffle.summary.map(\.setting).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            let settings = shuffle.summary.map(\.setting).reduce(into: [String]()) {
+                if !$0.contains($1) { $0.append($1) }
+            }
             var lines: [SVGChart.Series] = []
             for kind in TransferKind.allCases {
-                let entries = settings.enumerated().compactMap { i, s in shuffle.summary.first { $0.setting == s && $0.kind == kind }.map { (Double(i), $0.accuracy) } }
-                lines.append(SVGChart.Series(label: kind.label, colour: colour(kind), points: entries.map { ($0.0, $0.1.mean) },
-                                             band: entries.map { ($0.0, $0.1.minimum, $0.1.maximum) }))
+                let entries = settings.enumerated().compactMap { i, s in
+                    shuffle.summary.first { $0.setting == s && $0.kind == kind }.map { (Double(i), $0.accuracy) }
+                }
+                lines.append(
+                    SVGChart.Series(
+                        label: kind.label, colour: colour(kind), points: entries.map { ($0.0, $0.1.mean) },
+                        band: entries.map { ($0.0, $0.1.minimum, $0.1.maximum) }))
             }
-            html += figure(SVGChart.lines(lines, xLabel: "block size (\(settings.first ?? "") = no shuffle; pixel = all values permuted)", yLabel: "final test accuracy", categories: settings),
-                           caption: "Feature reuse: accuracy as the target images are cut into smaller shuffled blocks. A P-T curve falling further than RI-T's means P-T relied on the images' visual structure.")
-            html += table(["block", "kind", "accuracy (mean, range)", "steps to 90% of final"], shuffle.summary.map {
-                [$0.setting, $0.kind.rawValue, "\(pct($0.accuracy.mean)) (\(pct($0.accuracy.minimum))-\(pct($0.accuracy.maximum)))",
-                 $0.stepsToFraction.count > 0 ? String(format: "%.0f", $0.stepsToFraction.mean) : "-"]
-            })
+            html += figure(
+                SVGChart.lines(
+                    lines, xLabel: "block size (\(settings.first ?? "") = no shuffle; pixel = all values permuted)",
+                    yLabel: "final test accuracy", categories: settings),
+                caption:
+                    "Feature reuse: accuracy as the target images are cut into smaller shuffled blocks. A P-T curve falling further than RI-T's means P-T relied on the images' visual structure."
+            )
+            html += table(
+                ["block", "kind", "accuracy (mean, range)", "steps to 90% of final"],
+                shuffle.summary.map {
+                    [
+                        $0.setting, $0.kind.rawValue,
+                        "\(pct($0.accuracy.mean)) (\(pct($0.accuracy.minimum))-\(pct($0.accuracy.maximum)))",
+                        $0.stepsToFraction.count > 0 ? String(format: "%.0f", $0.stepsToFraction.mean) : "-",
+                    ]
+                })
         }
         // Mistakes.
         if let mistakes = t.mistakes {
             html += "<h3>Mistakes</h3>"
-            html += table(["pair", "A", "B", "both right", "only A right", "only B right", "both wrong", "same wrong label", "mean ambiguity (cells in order)"], mistakes.pairs.map { p in
-                [p.kind.rawValue, short(p.a), short(p.b), String(p.value.bothRight), String(p.value.onlyARight), String(p.value.onlyBRight), String(p.value.bothWrong), String(p.value.sameWrongLabel),
-                 p.value.meanAmbiguity.map { $0.map { String(format: "%.3f", $0) } ?? "-" }.joined(separator: " / ")]
-            })
+            html += table(
+                [
+                    "pair", "A", "B", "both right", "only A right", "only B right", "both wrong", "same wrong label",
+                    "mean ambiguity (cells in order)",
+                ],
+                mistakes.pairs.map { p in
+                    [
+                        p.kind.rawValue, short(p.a), short(p.b), String(p.value.bothRight), String(p.value.onlyARight),
+                        String(p.value.onlyBRight), String(p.value.bothWrong), String(p.value.sameWrongLabel),
+                        p.value.meanAmbiguity.map { $0.map { String(format: "%.3f", $0) } ?? "-" }.joined(
+                            separator: " / "),
+                    ]
+                })
             let cells: [(MistakeCell, String)] = [
-                (.onlyBRight, "samples P-T gets wrong and RI-T right"), (.onlyARight, "samples P-T gets right and RI-T wrong"),
+                (.onlyBRight, "samples P-T gets wrong and RI-T right"),
+                (.onlyARight, "samples P-T gets right and RI-T wrong"),
                 (.bothWrong, "samples both get wrong"),
             ]
             for (cell, caption) in cells.map({ ($0.0.slug(a: "PT", b: "RIT"), $0.1) }) {
                 if let uri = image("\(directory)/results/\(t.name)/mistakes/\(cell).png") {
-                    html += "<figure><img class=\"grid\" src=\"\(uri)\" alt=\"\(cell)\"><figcaption>The most ambiguous \(caption) (first P-T/RI-T pair). Captions: T true class, P the P-T prediction, R the RI-T prediction (class indices: \(e(t.classes.enumerated().map { "\($0.offset) \($0.element)" }.joined(separator: ", ")))).</figcaption></figure>"
+                    html +=
+                        "<figure><img class=\"grid\" src=\"\(uri)\" alt=\"\(cell)\"><figcaption>The most ambiguous \(caption) (first P-T/RI-T pair). Captions: T true class, P the P-T prediction, R the RI-T prediction (class indices: \(e(t.classes.enumerated().map { "\($0.offset) \($0.element)" }.joined(separator: ", ")))).</figcaption></figure>"
                 }
             }
         }
@@ -178,78 +241,134 @@ public enum HTMLReport {
             let layers = first.value.layersA
             var lines: [SVGChart.Series] = []
             for kind in [PairKind.sourceAndFineTuned, .fineTunedPair, .fineTunedAndScratch, .scratchPair] {
-                let curves = cka.filter { $0.kind == kind }.map { pair in pair.value.diagonal().enumerated().map { (Double($0.offset), $0.element.value) } }
+                let curves = cka.filter { $0.kind == kind }.map { pair in
+                    pair.value.diagonal().enumerated().map { (Double($0.offset), $0.element.value) }
+                }
                 guard !curves.isEmpty else { continue }
                 let (points, band) = self.band(curves)
-                lines.append(SVGChart.Series(
-                    label: kind.rawValue, colour: colour(kind), points: points, band: band, dashed: kind == .sourceAndFineTuned))
+                lines.append(
+                    SVGChart.Series(
+                        label: kind.rawValue, colour: colour(kind), points: points, band: band,
+                        dashed: kind == .sourceAndFineTuned))
             }
-            html += figure(SVGChart.lines(lines, xLabel: "layer", yLabel: "CKA", yRange: (0, 1), categories: layers),
-                           caption: "CKA of the same layer in two models (\(first.value.kernel), \(first.value.debiased ? "unbiased" : "biased") HSIC, \(first.value.samples) test images). The paper finds P-T models alike (high P-T/P-T) and unlike RI-T models.")
+            html += figure(
+                SVGChart.lines(lines, xLabel: "layer", yLabel: "CKA", yRange: (0, 1), categories: layers),
+                caption:
+                    "CKA of the same layer in two models (\(first.value.kernel), \(first.value.debiased ? "unbiased" : "biased") HSIC, \(first.value.samples) test images). The paper finds P-T models alike (high P-T/P-T) and unlike RI-T models."
+            )
             for kind in [PairKind.fineTunedPair, .scratchPair, .fineTunedAndScratch] {
                 guard let pair = cka.first(where: { $0.kind == kind }) else { continue }
-                html += figure(SVGChart.heatmap(pair.value.values, rows: pair.value.layersA, columns: pair.value.layersB, low: 0, high: 1,
-                                                xLabel: short(pair.b), yLabel: short(pair.a), cell: 22),
-                               caption: "Every layer of \(short(pair.a)) against every layer of \(short(pair.b)) (\(kind.rawValue)); dark = similar.")
+                html += figure(
+                    SVGChart.heatmap(
+                        pair.value.values, rows: pair.value.layersA, columns: pair.value.layersB, low: 0, high: 1,
+                        xLabel: short(pair.b), yLabel: short(pair.a), cell: 22),
+                    caption:
+                        "Every layer of \(short(pair.a)) against every layer of \(short(pair.b)) (\(kind.rawValue)); dark = similar."
+                )
             }
         }
         // Distances.
         if let distances = t.distances {
             html += "<h3>Parameter distances</h3>"
-            html += table(["pair", "A", "B", "L2 distance", "relative to B's norm"], distances.map {
-                [$0.kind.rawValue, short($0.a), short($0.b), String(format: "%.3f", $0.value.total), String(format: "%.3f", $0.value.relative)]
-            })
+            html += table(
+                ["pair", "A", "B", "L2 distance", "relative to B's norm"],
+                distances.map {
+                    [
+                        $0.kind.rawValue, short($0.a), short($0.b), String(format: "%.3f", $0.value.total),
+                        String(format: "%.3f", $0.value.relative),
+                    ]
+                })
             let starts = distances.filter { [.fineTunedAndStart, .scratchAndStart].contains($0.kind) }
             if let one = starts.first {
                 let modules = one.value.modules.map(\.name)
                 var lines: [SVGChart.Series] = []
                 for kind in [PairKind.fineTunedAndStart, .scratchAndStart] {
-                    let curves = starts.filter { $0.kind == kind }.map { $0.value.modules.enumerated().map { (Double($0.offset), $0.element.relative) } }
+                    let curves = starts.filter { $0.kind == kind }.map {
+                        $0.value.modules.enumerated().map { (Double($0.offset), $0.element.relative) }
+                    }
                     guard !curves.isEmpty else { continue }
                     let (points, band) = self.band(curves)
                     let role = kind == .fineTunedAndStart ? ModelRole.fineTuned : .scratch
-                    lines.append(SVGChart.Series(label: role.rawValue, colour: colour(role), points: points, band: band))
+                    lines.append(
+                        SVGChart.Series(label: role.rawValue, colour: colour(role), points: points, band: band))
                 }
-                html += figure(SVGChart.lines(lines, xLabel: "module", yLabel: "distance to start / start norm", categories: modules),
-                               caption: "How far training moved each module from where it started (P for P-T, the random initialization for RI-T), relative to the module's starting norm.")
+                html += figure(
+                    SVGChart.lines(
+                        lines, xLabel: "module", yLabel: "distance to start / start norm", categories: modules),
+                    caption:
+                        "How far training moved each module from where it started (P for P-T, the random initialization for RI-T), relative to the module's starting norm."
+                )
             }
         }
         // Interpolation.
         if let curves = t.interpolation {
             html += "<h3>Performance barriers</h3>"
             let lines = curves.map { pair in
-                SVGChart.Series(label: pair.kind.rawValue, colour: colour(pair.kind), points: pair.value.points.map { ($0.lambda, 1 - $0.testAccuracy) })
+                SVGChart.Series(
+                    label: pair.kind.rawValue, colour: colour(pair.kind),
+                    points: pair.value.points.map { ($0.lambda, 1 - $0.testAccuracy) })
             }
-            html += figure(SVGChart.lines(lines, xLabel: "lambda (0 = first model, 1 = second)", yLabel: "test error"),
-                           caption: "Test error along the straight line between two solutions, BatchNorm statistics \(curves.first?.value.batchNorm.rawValue ?? "") at every point. A bump is a barrier: the paper finds none between P-T solutions (one basin) and one between RI-T solutions.")
-            html += table(["pair", "A", "B", "test loss barrier", "test error barrier", "train loss barrier"], curves.map {
-                [$0.kind.rawValue, short($0.a), short($0.b), String(format: "%.4f", $0.value.testLossBarrier.height), pct($0.value.testErrorBarrier.height), String(format: "%.4f", $0.value.trainLossBarrier.height)]
-            })
+            html += figure(
+                SVGChart.lines(lines, xLabel: "lambda (0 = first model, 1 = second)", yLabel: "test error"),
+                caption:
+                    "Test error along the straight line between two solutions, BatchNorm statistics \(curves.first?.value.batchNorm.rawValue ?? "") at every point. A bump is a barrier: the paper finds none between P-T solutions (one basin) and one between RI-T solutions."
+            )
+            html += table(
+                ["pair", "A", "B", "test loss barrier", "test error barrier", "train loss barrier"],
+                curves.map {
+                    [
+                        $0.kind.rawValue, short($0.a), short($0.b),
+                        String(format: "%.4f", $0.value.testLossBarrier.height), pct($0.value.testErrorBarrier.height),
+                        String(format: "%.4f", $0.value.trainLossBarrier.height),
+                    ]
+                })
         }
         // Criticality.
         if let criticality = t.criticality {
             html += "<h3>Module criticality</h3>"
             for result in criticality {
                 let c = result.value
-                html += figure(SVGChart.heatmap(c.modules.map(\.errorAlongAlpha), rows: c.modules.map(\.name), columns: c.alphas.map { String(format: "%.1f", $0) },
-                                                low: 0, high: 1, xLabel: "alpha (0 = module rewound to its start, 1 = final)", yLabel: "module", cell: 24),
-                               caption: "\(result.kind.rawValue) (\(short(result.a))): training error with one module moved back towards its start; dark = high error. Final error \(pct(c.finalError)).")
+                html += figure(
+                    SVGChart.heatmap(
+                        c.modules.map(\.errorAlongAlpha), rows: c.modules.map(\.name),
+                        columns: c.alphas.map { String(format: "%.1f", $0) },
+                        low: 0, high: 1, xLabel: "alpha (0 = module rewound to its start, 1 = final)", yLabel: "module",
+                        cell: 24),
+                    caption:
+                        "\(result.kind.rawValue) (\(short(result.a))): training error with one module moved back towards its start; dark = high error. Final error \(pct(c.finalError))."
+                )
             }
-            html += table(["kind", "module", "rewind error", "distance", "criticality mu"], criticality.flatMap { result in
-                result.value.modules.map { [result.kind.rawValue, $0.name, pct($0.rewindError), String(format: "%.3f", $0.distance), $0.criticality.map { String(format: "%.3g", $0) } ?? "none met epsilon"] }
-            })
+            html += table(
+                ["kind", "module", "rewind error", "distance", "criticality mu"],
+                criticality.flatMap { result in
+                    result.value.modules.map {
+                        [
+                            result.kind.rawValue, $0.name, pct($0.rewindError), String(format: "%.3f", $0.distance),
+                            $0.criticality.map { String(format: "%.3g", $0) } ?? "none met epsilon",
+                        ]
+                    }
+                })
         }
         // Checkpoint choice.
         if let checkpoints = t.checkpoints {
             html += "<h3>Which source checkpoint</h3>"
-            let entries = checkpoints.summary.compactMap { s in Int(s.setting).map { (Double($0), s.accuracy) } }.sorted { $0.0 < $1.0 }
+            let entries = checkpoints.summary.compactMap { s in Int(s.setting).map { (Double($0), s.accuracy) } }.sorted
+            { $0.0 < $1.0 }
             let stepsPerEpoch = r.source.points.count > 1 ? r.source.points[1][0] : 1
             let source = r.source.points.map { ($0[0] / max(stepsPerEpoch, 1), $0[1]) }
-            html += figure(SVGChart.lines([
-                SVGChart.Series(label: "P-T on \(t.name)", colour: SVGChart.ptColour, points: entries.map { ($0.0, $0.1.mean) }, band: entries.map { ($0.0, $0.1.minimum, $0.1.maximum) }),
-                SVGChart.Series(label: "P on source", colour: SVGChart.sourceColour, points: source, dashed: true),
-            ], xLabel: "source epoch of the checkpoint fine-tuned", yLabel: "test accuracy"),
-                caption: "Target accuracy after fine-tuning from each kept source checkpoint (band: range over seeds), beside the source's own accuracy. The paper finds a checkpoint early in the final plateau does as well as the last.")
+            html += figure(
+                SVGChart.lines(
+                    [
+                        SVGChart.Series(
+                            label: "P-T on \(t.name)", colour: SVGChart.ptColour,
+                            points: entries.map { ($0.0, $0.1.mean) },
+                            band: entries.map { ($0.0, $0.1.minimum, $0.1.maximum) }),
+                        SVGChart.Series(
+                            label: "P on source", colour: SVGChart.sourceColour, points: source, dashed: true),
+                    ], xLabel: "source epoch of the checkpoint fine-tuned", yLabel: "test accuracy"),
+                caption:
+                    "Target accuracy after fine-tuning from each kept source checkpoint (band: range over seeds), beside the source's own accuracy. The paper finds a checkpoint early in the final plateau does as well as the last."
+            )
         }
         return html
     }

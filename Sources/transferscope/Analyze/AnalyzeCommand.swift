@@ -1,8 +1,8 @@
 import ArgumentParser
-import TransferscopeCore
 import Foundation
 import TransferscopeAnalysis
 import TransferscopeCheckpoints
+import TransferscopeCore
 import TransferscopeData
 import TransferscopeIO
 import TransferscopeNN
@@ -27,7 +27,9 @@ struct AnalysisDataOptions: ParsableArguments {
     @Option(help: "Split to use: test or train.")
     var split = SplitName.test
 
-    @Option(parsing: .unconditional, help: "Use at most this many images of the split (a seeded, stratified subset); default all.")
+    @Option(
+        parsing: .unconditional,
+        help: "Use at most this many images of the split (a seeded, stratified subset); default all.")
     var images: Int?
 
     @Option(parsing: .unconditional, help: "Seed of that subset.")

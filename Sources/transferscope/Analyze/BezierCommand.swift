@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
-import TransferscopeTraining
 import TransferscopeAnalysis
 import TransferscopeCheckpoints
 import TransferscopeCore
 import TransferscopeIO
+import TransferscopeTraining
 
 /// `transferscope analyze bezier`.
 struct BezierCommand: ParsableCommand {
@@ -39,7 +39,10 @@ struct BezierCommand: ParsableCommand {
         let interpolation = try path.interpolation(first, splits: splits)
         let curve = try BezierCurve(first.model, second.model)
         let start = Date()
-        curve.train(on: interpolation.train, epochs: epochs, batchSize: min(128, interpolation.train.count), learningRate: lr, seed: seed) { epoch, loss in
+        curve.train(
+            on: interpolation.train, epochs: epochs, batchSize: min(128, interpolation.train.count), learningRate: lr,
+            seed: seed
+        ) { epoch, loss in
             note(String(format: "  epoch %d/%d: mean loss along the curve %.4f", epoch, epochs, loss))
         }
         let grid = Interpolation.grid(count: points)
@@ -48,8 +51,11 @@ struct BezierCommand: ParsableCommand {
         try writeCurve(onCurve, to: out, name: "bezier")
         try writeCurve(onLine, to: out, name: "line")
         try Checkpoint.save(curve.control, to: out + "/control.safetensors")
-        print(String(format: "test loss barrier: line %.4f, Bezier curve %.4f; test error barrier: line %.2f%%, curve %.2f%% (%.0f s) -> %@",
-                     onLine.testLossBarrier.height, onCurve.testLossBarrier.height, 100 * onLine.testErrorBarrier.height,
-                     100 * onCurve.testErrorBarrier.height, Date().timeIntervalSince(start), out))
+        print(
+            String(
+                format:
+                    "test loss barrier: line %.4f, Bezier curve %.4f; test error barrier: line %.2f%%, curve %.2f%% (%.0f s) -> %@",
+                onLine.testLossBarrier.height, onCurve.testLossBarrier.height, 100 * onLine.testErrorBarrier.height,
+                100 * onCurve.testErrorBarrier.height, Date().timeIntervalSince(start), out))
     }
 }

@@ -1,10 +1,10 @@
 import ArgumentParser
-import TransferscopeTraining
-import TransferscopeCore
 import Foundation
 import TransferscopeAnalysis
+import TransferscopeCore
 import TransferscopeData
 import TransferscopeIO
+import TransferscopeTraining
 
 /// `transferscope analyze criticality`.
 struct CriticalityCommand: ParsableCommand {
@@ -21,10 +21,12 @@ struct CriticalityCommand: ParsableCommand {
     @Argument(help: "The final checkpoint.") var final: String
     @Option(help: "The checkpoint training started from.") var start: String
     @Option(parsing: .unconditional, help: "Points of alpha in [0, 1].") var alphas = 11
-    @Option(parsing: .unconditional, help: "Comma-separated relative noise levels sigma in (0, 1].") var sigmas = CommaList<Double>([0.05, 0.1, 0.2, 0.5, 1])
+    @Option(parsing: .unconditional, help: "Comma-separated relative noise levels sigma in (0, 1].") var sigmas =
+        CommaList<Double>([0.05, 0.1, 0.2, 0.5, 1])
     @Option(parsing: .unconditional, help: "Monte Carlo draws of the noise per (alpha, sigma).") var samples = 2
     @Option(parsing: .unconditional, help: "epsilon = the final model's error + this.") var tolerance = 0.05
-    @Option(parsing: .unconditional, help: "Training images the errors are measured on (seeded subset).") var trainImages = 500
+    @Option(parsing: .unconditional, help: "Training images the errors are measured on (seeded subset).")
+    var trainImages = 500
     @Option(parsing: .unconditional, help: "Seed of the noise.") var seed: UInt64 = 0
     @OptionGroup var data: DataOptions
     @Option(help: "Directory for the results.") var out: String
@@ -52,12 +54,17 @@ struct CriticalityCommand: ParsableCommand {
         try AnalysisFiles.writeJSON(result, to: out, name: "criticality.json")
         try AnalysisFiles.writeCSV(
             header: ["module"] + result.alphas.map { "alpha_" + AnalysisFiles.number($0) } + ["criticality"],
-            rows: result.modules.map { [$0.name] + $0.errorAlongAlpha.map { AnalysisFiles.number($0) } + [AnalysisFiles.number($0.criticality)] },
+            rows: result.modules.map {
+                [$0.name] + $0.errorAlongAlpha.map { AnalysisFiles.number($0) } + [AnalysisFiles.number($0.criticality)]
+            },
             to: out, name: "heatmap.csv")
         print(String(format: "final error %.2f%%, epsilon %.2f%%", 100 * result.finalError, 100 * result.epsilon))
         for module in result.modules {
-            print(String(format: "  %@ rewind error %6.2f%%  distance %8.3f  criticality %@", module.name.padded(to: 10),
-                         100 * module.rewindError, module.distance, module.criticality.map { String(format: "%.3g", $0) } ?? "none met epsilon"))
+            print(
+                String(
+                    format: "  %@ rewind error %6.2f%%  distance %8.3f  criticality %@", module.name.padded(to: 10),
+                    100 * module.rewindError, module.distance,
+                    module.criticality.map { String(format: "%.3g", $0) } ?? "none met epsilon"))
         }
         print(String(format: "in %.0f s -> %@", Date().timeIntervalSince(clock), out))
     }

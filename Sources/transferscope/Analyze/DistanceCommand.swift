@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import TransferscopeTraining
 import TransferscopeAnalysis
+import TransferscopeTraining
 
 /// `transferscope analyze distance`.
 struct DistanceCommand: ParsableCommand {
@@ -17,7 +17,8 @@ struct DistanceCommand: ParsableCommand {
     @Argument(help: "Checkpoint A.") var a: String
     @Argument(help: "Checkpoint B (the reference).") var b: String
     @Flag(help: "Include BatchNorm running statistics.") var buffers = false
-    @Flag(help: "Compare the heads too even when their class counts differ (the head is then left out).") var ignoreHead = false
+    @Flag(help: "Compare the heads too even when their class counts differ (the head is then left out).")
+    var ignoreHead = false
     @Option(help: "Directory for the results.") var out: String
 
     func run() throws {
@@ -26,12 +27,27 @@ struct DistanceCommand: ParsableCommand {
         try AnalysisFiles.writeJSON(result, to: out, name: "distance.json")
         try AnalysisFiles.writeCSV(
             header: ["module", "distance", "reference_norm", "relative"],
-            rows: result.modules.map { [$0.name, AnalysisFiles.number($0.distance), AnalysisFiles.number($0.referenceNorm), AnalysisFiles.number($0.relative)] }
-                + [["total", AnalysisFiles.number(result.total), AnalysisFiles.number(result.referenceNorm), AnalysisFiles.number(result.relative)]],
+            rows: result.modules.map {
+                [
+                    $0.name, AnalysisFiles.number($0.distance), AnalysisFiles.number($0.referenceNorm),
+                    AnalysisFiles.number($0.relative),
+                ]
+            }
+                + [
+                    [
+                        "total", AnalysisFiles.number(result.total), AnalysisFiles.number(result.referenceNorm),
+                        AnalysisFiles.number(result.relative),
+                    ]
+                ],
             to: out, name: "distance.csv")
         for module in result.modules {
-            print(String(format: "  %@ %10.4f  (relative %.4f)", module.name.padded(to: 10), module.distance, module.relative))
+            print(
+                String(
+                    format: "  %@ %10.4f  (relative %.4f)", module.name.padded(to: 10), module.distance, module.relative
+                ))
         }
-        print(String(format: "  total      %10.4f  (relative %.4f) -> %@/distance.json", result.total, result.relative, out))
+        print(
+            String(
+                format: "  total      %10.4f  (relative %.4f) -> %@/distance.json", result.total, result.relative, out))
     }
 }

@@ -14,9 +14,13 @@ struct RecipeOptions: ParsableArguments {
     var epochs: Int?
     @Option(parsing: .unconditional, help: "Images per batch (default: \(TransferRecipe().batchSize)).")
     var batchSize: Int?
-    @Option(parsing: .unconditional, help: "Base learning rate of P-T, fine-tuning (default: \(TransferRecipe().fineTuneLearningRate)).")
+    @Option(
+        parsing: .unconditional,
+        help: "Base learning rate of P-T, fine-tuning (default: \(TransferRecipe().fineTuneLearningRate)).")
     var ptLr: Double?
-    @Option(parsing: .unconditional, help: "Base learning rate of RI-T, from scratch (default: \(TransferRecipe().scratchLearningRate)).")
+    @Option(
+        parsing: .unconditional,
+        help: "Base learning rate of RI-T, from scratch (default: \(TransferRecipe().scratchLearningRate)).")
     var ritLr: Double?
     @Option(parsing: .unconditional, help: "Comma-separated replicate seeds.") var seeds = CommaList<UInt64>([0, 1])
     @Flag(help: "No horizontal flip (e.g. for digits).") var noFlip = false
@@ -50,18 +54,29 @@ func writeOutcomes(_ outcomes: [RunOutcome], to directory: String, settingName: 
     try AnalysisFiles.writeCSV(
         header: [settingName, "kind", "accuracy_mean", "accuracy_min", "accuracy_max", "steps_to_90pct_mean", "seeds"],
         rows: summary.map { s in
-            [s.setting, s.kind.rawValue, AnalysisFiles.number(s.accuracy.mean), AnalysisFiles.number(s.accuracy.minimum),
-             AnalysisFiles.number(s.accuracy.maximum), s.stepsToFraction.count > 0 ? AnalysisFiles.number(s.stepsToFraction.mean) : "",
-             String(s.accuracy.count)]
+            [
+                s.setting, s.kind.rawValue, AnalysisFiles.number(s.accuracy.mean),
+                AnalysisFiles.number(s.accuracy.minimum),
+                AnalysisFiles.number(s.accuracy.maximum),
+                s.stepsToFraction.count > 0 ? AnalysisFiles.number(s.stepsToFraction.mean) : "",
+                String(s.accuracy.count),
+            ]
         }, to: directory, name: "summary.csv")
     try AnalysisFiles.writeCSV(
         header: [settingName, "kind", "seed", "step", "test_accuracy"],
-        rows: outcomes.flatMap { o in o.curve.map { [o.setting, o.kind.rawValue, String(o.seed), AnalysisFiles.number($0[0]), AnalysisFiles.number($0[1])] } },
+        rows: outcomes.flatMap { o in
+            o.curve.map {
+                [o.setting, o.kind.rawValue, String(o.seed), AnalysisFiles.number($0[0]), AnalysisFiles.number($0[1])]
+            }
+        },
         to: directory, name: "curves.csv")
     for s in summary {
-        print(String(format: "  %@ %@: accuracy %.2f%% (%.2f-%.2f), steps to 90%% of final %@", s.setting.padded(to: 8),
-                     s.kind.rawValue.padded(to: 3), 100 * s.accuracy.mean, 100 * s.accuracy.minimum,
-                     100 * s.accuracy.maximum, s.stepsToFraction.count > 0 ? String(format: "%.0f", s.stepsToFraction.mean) : "-"))
+        print(
+            String(
+                format: "  %@ %@: accuracy %.2f%% (%.2f-%.2f), steps to 90%% of final %@", s.setting.padded(to: 8),
+                s.kind.rawValue.padded(to: 3), 100 * s.accuracy.mean, 100 * s.accuracy.minimum,
+                100 * s.accuracy.maximum,
+                s.stepsToFraction.count > 0 ? String(format: "%.0f", s.stepsToFraction.mean) : "-"))
     }
 }
 
@@ -97,14 +112,17 @@ struct ShuffleSweepCommand: ParsableCommand {
         let display = ProgressDisplay()
         let start = Date()
         let outcomes = try TransferExperiments.shuffleSweep(
-            source: source, target: splits, dataset: data.data, blockSizes: sizes, pixelShuffle: pixel, seeds: recipe.seeds.values,
+            source: source, target: splits, dataset: data.data, blockSizes: sizes, pixelShuffle: pixel,
+            seeds: recipe.seeds.values,
             recipe: recipe.recipe(), directory: out, threads: recipe.threads ?? Parallel.workerCount
         ) { label, event in
             if case .started = event { note("run \(label)") }
             display.handle(event)
         }
         try writeOutcomes(outcomes, to: out, settingName: "block")
-        print(String(format: "%d runs in %.0f s -> %@/summary.json", outcomes.count, Date().timeIntervalSince(start), out))
+        print(
+            String(format: "%d runs in %.0f s -> %@/summary.json", outcomes.count, Date().timeIntervalSince(start), out)
+        )
     }
 }
 
@@ -112,7 +130,8 @@ struct ShuffleSweepCommand: ParsableCommand {
 struct CheckpointChoiceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoints",
-        abstract: "Which pre-training checkpoint: fine-tune from each kept source checkpoint, next to the source's accuracy.",
+        abstract:
+            "Which pre-training checkpoint: fine-tune from each kept source checkpoint, next to the source's accuracy.",
         discussion: """
             Needs a source run trained with --checkpoint-epochs (e.g. all). Writes summary.json/.csv \
             (target accuracy per source epoch), source.csv (the source's test accuracy per epoch) and curves.csv.
@@ -151,7 +170,10 @@ struct CheckpointChoiceCommand: ParsableCommand {
         try writeOutcomes(outcomes, to: out, settingName: "source_epoch")
         try AnalysisFiles.writeCSV(
             header: ["source_epoch", "source_test_accuracy"],
-            rows: sourceMetrics.map { [String($0.epoch), AnalysisFiles.number($0.testAccuracy)] }, to: out, name: "source.csv")
-        print(String(format: "%d runs in %.0f s -> %@/summary.json", outcomes.count, Date().timeIntervalSince(start), out))
+            rows: sourceMetrics.map { [String($0.epoch), AnalysisFiles.number($0.testAccuracy)] }, to: out,
+            name: "source.csv")
+        print(
+            String(format: "%d runs in %.0f s -> %@/summary.json", outcomes.count, Date().timeIntervalSince(start), out)
+        )
     }
 }

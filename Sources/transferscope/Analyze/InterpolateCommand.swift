@@ -1,18 +1,23 @@
 import ArgumentParser
-import TransferscopeTraining
-import TransferscopeCore
 import Foundation
 import TransferscopeAnalysis
+import TransferscopeCore
 import TransferscopeData
 import TransferscopeExperiments
 import TransferscopeIO
+import TransferscopeTraining
 
 /// Options of paths in weight space evaluated on train and test images.
 struct PathOptions: ParsableArguments {
-    @Option(help: "BatchNorm statistics at each point: reestimate (on training images; default), interpolate, first or second.")
+    @Option(
+        help:
+            "BatchNorm statistics at each point: reestimate (on training images; default), interpolate, first or second."
+    )
     var bn = BatchNormMode.reestimate
-    @Option(parsing: .unconditional, help: "Batches of training images that re-estimate BatchNorm statistics.") var bnBatches = 20
-    @Option(parsing: .unconditional, help: "Training images evaluated at each point (a fixed, seeded subset).") var trainImages = 2000
+    @Option(parsing: .unconditional, help: "Batches of training images that re-estimate BatchNorm statistics.")
+    var bnBatches = 20
+    @Option(parsing: .unconditional, help: "Training images evaluated at each point (a fixed, seeded subset).")
+    var trainImages = 2000
     @Option(parsing: .unconditional, help: "Images per batch.") var batchSize = 256
 
     func validate() throws {
@@ -33,7 +38,9 @@ func writeCurve(_ curve: InterpolationCurve, to directory: String, name: String)
     try AnalysisFiles.writeJSON(curve, to: directory, name: name + ".json")
     try AnalysisFiles.writeCSV(
         header: ["lambda", "train_loss", "train_accuracy", "test_loss", "test_accuracy"],
-        rows: curve.points.map { p in [p.lambda, p.trainLoss, p.trainAccuracy, p.testLoss, p.testAccuracy].map { AnalysisFiles.number($0) } },
+        rows: curve.points.map { p in
+            [p.lambda, p.trainLoss, p.trainAccuracy, p.testLoss, p.testAccuracy].map { AnalysisFiles.number($0) }
+        },
         to: directory, name: name + ".csv")
 }
 
@@ -52,7 +59,10 @@ struct InterpolateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Points on the line.") var points = 21
     @Option(parsing: .unconditional, help: "First lambda (below 0 extrapolates).") var from = 0.0
     @Option(parsing: .unconditional, help: "Last lambda (above 1 extrapolates).") var to = 1.0
-    @Option(parsing: .unconditional, help: "Train-loss increase that bounds the basin width along the line around each endpoint.") var basinTolerance = 0.1
+    @Option(
+        parsing: .unconditional,
+        help: "Train-loss increase that bounds the basin width along the line around each endpoint.")
+    var basinTolerance = 0.1
     @OptionGroup var path: PathOptions
     @OptionGroup var data: DataOptions
     @Option(help: "Directory for the results.") var out: String
@@ -76,10 +86,14 @@ struct InterpolateCommand: ParsableCommand {
         try FlagCheck.require(from, in: -100...100, "--from")
         try FlagCheck.require(to, in: -100...100, "--to")
         guard from <= 0, to >= 1 else {
-            throw ValidationError("--from must be at most 0 and --to at least 1 (the barrier compares the path with its endpoints), got \(from) and \(to)")
+            throw ValidationError(
+                "--from must be at most 0 and --to at least 1 (the barrier compares the path with its endpoints), got \(from) and \(to)"
+            )
         }
         guard lambdas().contains(where: { $0 > 0 && $0 < 1 }) else {
-            throw ValidationError("--points \(points) over [\(from), \(to)] leaves no point strictly between the checkpoints; give more --points")
+            throw ValidationError(
+                "--points \(points) over [\(from), \(to)] leaves no point strictly between the checkpoints; give more --points"
+            )
         }
         try FlagCheck.require(basinTolerance, in: 0...1_000, "--basin-tolerance", positive: true)
     }
@@ -96,7 +110,8 @@ struct InterpolateCommand: ParsableCommand {
         let (_, splits) = try data.load()
         let interpolation = try path.interpolation(loaded[0], splits: splits)
         let grid = lambdas()
-        var pairs: [[String]] = [], curves: [InterpolationCurve] = []
+        var pairs: [[String]] = []
+        var curves: [InterpolationCurve] = []
         let start = Date()
         for (i, j) in RunPairs.unordered(Array(loaded.indices)) {
             let curve = try interpolation.curve(loaded[i].model, loaded[j].model, lambdas: grid) { done, total in
@@ -105,20 +120,29 @@ struct InterpolateCommand: ParsableCommand {
             try writeCurve(curve, to: out, name: "curve-\(i + 1)-\(j + 1)")
             pairs.append([checkpoints[i], checkpoints[j]])
             curves.append(curve)
-            print(String(format: "  %d-%d: test loss barrier %.4f at lambda %.2f, test error barrier %.2f%%, train loss barrier %.4f",
-                         i + 1, j + 1, curve.testLossBarrier.height, curve.testLossBarrier.lambda,
-                         100 * curve.testErrorBarrier.height, curve.trainLossBarrier.height))
+            print(
+                String(
+                    format:
+                        "  %d-%d: test loss barrier %.4f at lambda %.2f, test error barrier %.2f%%, train loss barrier %.4f",
+                    i + 1, j + 1, curve.testLossBarrier.height, curve.testLossBarrier.lambda,
+                    100 * curve.testErrorBarrier.height, curve.trainLossBarrier.height))
         }
         let summary = Summary(
-            pairs: pairs, testLossBarriers: curves.map(\.testLossBarrier.height), testErrorBarriers: curves.map(\.testErrorBarrier.height),
-            trainLossBarriers: curves.map(\.trainLossBarrier.height), testLoss: Spread(curves.map(\.testLossBarrier.height)),
-            testError: Spread(curves.map(\.testErrorBarrier.height)), trainLoss: Spread(curves.map(\.trainLossBarrier.height)),
+            pairs: pairs, testLossBarriers: curves.map(\.testLossBarrier.height),
+            testErrorBarriers: curves.map(\.testErrorBarrier.height),
+            trainLossBarriers: curves.map(\.trainLossBarrier.height),
+            testLoss: Spread(curves.map(\.testLossBarrier.height)),
+            testError: Spread(curves.map(\.testErrorBarrier.height)),
+            trainLoss: Spread(curves.map(\.trainLossBarrier.height)),
             basinWidths: curves.map { curve in
                 let widths = BasinWidth.alongLine(curve, tolerance: basinTolerance)
                 return [widths.first, widths.second]
             }, basinTolerance: basinTolerance)
         try AnalysisFiles.writeJSON(summary, to: out, name: "barriers.json")
-        print(String(format: "test loss barrier mean %.4f (range %.4f-%.4f) over %d pairs in %.0f s -> %@", summary.testLoss.mean,
-                     summary.testLoss.minimum, summary.testLoss.maximum, curves.count, Date().timeIntervalSince(start), out))
+        print(
+            String(
+                format: "test loss barrier mean %.4f (range %.4f-%.4f) over %d pairs in %.0f s -> %@",
+                summary.testLoss.mean,
+                summary.testLoss.minimum, summary.testLoss.maximum, curves.count, Date().timeIntervalSince(start), out))
     }
 }

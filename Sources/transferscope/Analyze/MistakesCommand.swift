@@ -19,7 +19,8 @@ struct MistakesCommand: ParsableCommand {
             Example: transferscope analyze mistakes --model PT-s0=runs/PT-s0/final.safetensors --model RIT-s0=runs/RIT-s0/final.safetensors --data clipart --out out/mistakes
             """)
 
-    @Option(name: .customLong("model"), help: "NAME=CHECKPOINT (repeat for each model; at least 2).") var models: [String]
+    @Option(name: .customLong("model"), help: "NAME=CHECKPOINT (repeat for each model; at least 2).") var models:
+        [String]
     @OptionGroup var data: AnalysisDataOptions
     @Option(parsing: .unconditional, help: "Images per cell grid.") var gridImages = 24
     @Option(help: "Directory for the results.") var out: String
@@ -56,11 +57,14 @@ struct MistakesCommand: ParsableCommand {
 
     func run() throws {
         let dataset = try data.dataset()
-        var predictions: [[Int]] = [], probabilities: [[[Float]]] = [], accuracies: [String: Double] = [:]
+        var predictions: [[Int]] = []
+        var probabilities: [[[Float]]] = []
+        var accuracies: [String: Double] = [:]
         let named = try parsedModels()
         for (name, path) in named {
             let loaded = try LoadedModel(path)
-            let evaluation = try Evaluator.evaluate(loaded.model, on: try loaded.prepare(dataset), keepProbabilities: true)
+            let evaluation = try Evaluator.evaluate(
+                loaded.model, on: try loaded.prepare(dataset), keepProbabilities: true)
             predictions.append(evaluation.predictions)
             probabilities.append(evaluation.probabilities)
             accuracies[name] = evaluation.accuracy
@@ -71,26 +75,40 @@ struct MistakesCommand: ParsableCommand {
         let cells = MistakeCell.allCases.map { $0.slug(a: "A", b: "B") }
         for (i, j) in RunPairs.unordered(Array(named.indices)) {
             let (nameA, nameB) = (named[i].0, named[j].0)
-            let table = try Mistakes.compare(predictions[i], predictions[j], labels: dataset.labels, ambiguity: ambiguity)
+            let table = try Mistakes.compare(
+                predictions[i], predictions[j], labels: dataset.labels, ambiguity: ambiguity)
             pairs.append(Pair(a: nameA, b: nameB, table: table))
             try Mistakes.writeGrids(
-                table, of: dataset, predictions: (predictions[i], predictions[j]), ambiguity: ambiguity, names: ("A", "B"),
+                table, of: dataset, predictions: (predictions[i], predictions[j]), ambiguity: ambiguity,
+                names: ("A", "B"),
                 letters: ("A", "B"), perCell: gridImages, to: out, prefix: "\(nameA)-vs-\(nameB)-")
             let m = table.meanAmbiguity.map { $0.map { String(format: "%.3f", $0) } ?? "-" }
-            print("  \(nameA) vs \(nameB): both right \(table.bothRight), only \(nameA) \(table.onlyARight), only \(nameB) "
-                + "\(table.onlyBRight), both wrong \(table.bothWrong) (same label \(table.sameWrongLabel)); "
-                + "mean ambiguity \(m.joined(separator: " / "))")
+            print(
+                "  \(nameA) vs \(nameB): both right \(table.bothRight), only \(nameA) \(table.onlyARight), only \(nameB) "
+                    + "\(table.onlyBRight), both wrong \(table.bothWrong) (same label \(table.sameWrongLabel)); "
+                    + "mean ambiguity \(m.joined(separator: " / "))")
         }
-        try AnalysisFiles.writeJSON(Report(models: named.map(\.0), classes: dataset.classNames, accuracies: accuracies, pairs: pairs), to: out, name: "mistakes.json")
+        try AnalysisFiles.writeJSON(
+            Report(models: named.map(\.0), classes: dataset.classNames, accuracies: accuracies, pairs: pairs), to: out,
+            name: "mistakes.json")
         try AnalysisFiles.writeCSV(
-            header: ["a", "b", "both_right", "only_a_right", "only_b_right", "both_wrong", "same_wrong_label"] + cells.map { "ambiguity_" + $0 },
+            header: ["a", "b", "both_right", "only_a_right", "only_b_right", "both_wrong", "same_wrong_label"]
+                + cells.map { "ambiguity_" + $0 },
             rows: pairs.map { p in
-                [p.a, p.b] + [p.table.bothRight, p.table.onlyARight, p.table.onlyBRight, p.table.bothWrong, p.table.sameWrongLabel].map(String.init)
+                [p.a, p.b]
+                    + [
+                        p.table.bothRight, p.table.onlyARight, p.table.onlyBRight, p.table.bothWrong,
+                        p.table.sameWrongLabel,
+                    ].map(String.init)
                     + p.table.meanAmbiguity.map { AnalysisFiles.number($0) }
             }, to: out, name: "pairs.csv")
         try AnalysisFiles.writeCSV(
             header: ["index", "label"] + named.map(\.0) + ["ambiguity"],
-            rows: dataset.labels.indices.map { k in [String(k), String(dataset.labels[k])] + predictions.map { String($0[k]) } + [AnalysisFiles.number(ambiguity[k])] },
+            rows: dataset.labels.indices.map { k in
+                [String(k), String(dataset.labels[k])] + predictions.map { String($0[k]) } + [
+                    AnalysisFiles.number(ambiguity[k])
+                ]
+            },
             to: out, name: "samples.csv")
         print("wrote \(out)/mistakes.json, pairs.csv, samples.csv and the cell grids")
     }
