@@ -94,6 +94,12 @@ extension Trainer {
     func restoreState(model: ResNet, optimizer: SGD) throws -> RunState {
         let path = resumeFolder + "/state.json"
         guard FileManager.default.fileExists(atPath: path) else { return RunState() }
+        // Only the version that started a run resumes it: another may draw other random streams.
+        if let record = try? JSONFile.read(RunRecord.self, from: directory + "/run.json"),
+            record.version != TransferscopeVersion.current
+        {
+            throw TrainingError.otherVersion(directory: directory, version: record.version)
+        }
         let state: RunState
         do { state = try JSONFile.read(RunState.self, from: path) } catch let JSONFileError.unreadable(_, reason) {
             throw TrainingError.corruptRunState(path: path, reason: "it does not parse (\(reason))")

@@ -8,6 +8,9 @@ public enum TrainingError: Error, LocalizedError, Equatable {
     case corruptRunState(path: String, reason: String)
     case incompatibleData(String)
     case noFinishedRun(directory: String, missing: String)
+    /// The run was started by another version of Transferscope (its random streams or its
+    /// choice of images may differ), so resuming it would not give the run either version makes.
+    case otherVersion(directory: String, version: String)
 
     /// The message for the user: what stopped the run and what to do next.
     public var errorDescription: String? {
@@ -31,6 +34,10 @@ public enum TrainingError: Error, LocalizedError, Equatable {
         case .noFinishedRun(let directory, let missing):
             return
                 "\(directory) holds no finished training run (\(missing) is missing). Give the directory of a finished `train` run; for a study, `study run` it first."
+        case .otherVersion(let directory, let version):
+            return "\(directory) holds an unfinished run started by Transferscope \(version); this is "
+                + "\(TransferscopeVersion.current), which may draw other random numbers. Start it again "
+                + "(`train --restart`, or delete the directory inside a study or experiment)."
         }
     }
 }

@@ -55,6 +55,37 @@ struct ReliabilityTests {
         first.release()
     }
 
+    @Test("An unfinished run started by another version is not resumed; the same version resumes it")
+    func otherVersionIsNotResumed() throws {
+        let (complete, directory) = (Small.temporaryDirectory(), Small.temporaryDirectory())
+        defer {
+            try? FileManager.default.removeItem(atPath: complete)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        // As a kill after epoch 1 of 2 would leave it: the resume state, no summary.
+        let reference = Trainer(configuration: Small.configuration(epochs: 2), directory: complete)
+        reference.onEvent = { event in
+            if case .epochEnded(let metrics) = event, metrics.epoch == 1 {
+                try? FileManager.default.copyItem(atPath: complete, toPath: directory)
+            }
+        }
+        try reference.run(data: Small.data)
+        let recordPath = directory + "/run.json"
+        let current = try String(contentsOfFile: recordPath, encoding: .utf8)
+        let older = current.replacingOccurrences(
+            of: "\"version\" : \"\(TransferscopeVersion.current)\"", with: "\"version\" : \"0.0.1\"")
+        #expect(older != current, "run.json records the version")
+        try older.write(toFile: recordPath, atomically: true, encoding: .utf8)
+        let error = #expect(throws: TrainingError.self) {
+            try Trainer(configuration: Small.configuration(epochs: 2), directory: directory).run(data: Small.data)
+        }
+        #expect(error?.errorDescription?.contains("0.0.1") == true)
+        try current.write(toFile: recordPath, atomically: true, encoding: .utf8)
+        let resumed = try Trainer(configuration: Small.configuration(epochs: 2), directory: directory).run(
+            data: Small.data)
+        #expect(resumed.finalTestAccuracy == (try RunResults.summary(of: complete)).finalTestAccuracy)
+    }
+
     @Test("A run refused for its data leaves no files behind, so the corrected command is not refused")
     func refusedRunWritesNothing() throws {
         let directory = Small.temporaryDirectory()
