@@ -20,8 +20,8 @@ import TransferscopeFuzzing
         return 0
     }
 #else
-    /// `transferscope-fuzz TARGET CORPUS_DIR [--seconds S] [--iterations N] [--seed S] [--current FILE] [--input-timeout S]`
-    /// mutates the corpus and feeds the target until the time or the count is reached; before each
+    /// `transferscope-fuzz TARGET CORPUS_DIR [--seconds S] [--iterations N] [--seed S] [--current FILE]
+    /// [--input-timeout S]` mutates the corpus and feeds the target until the time or the count is reached; before each
     /// input runs it is written to FILE, so after a crash that file reproduces it:
     /// `transferscope-fuzz TARGET --replay FILE`. An input that runs longer than the input timeout
     /// (a hang, or work without bound) ends the run with exit status 3; run it under `ulimit -v` so
@@ -29,7 +29,8 @@ import TransferscopeFuzzing
     @main
     struct FuzzCommand {
         static let usage = """
-            usage: transferscope-fuzz TARGET CORPUS_DIR [--seconds S] [--iterations N] [--seed S] [--current FILE] [--input-timeout S]
+            usage: transferscope-fuzz TARGET CORPUS_DIR [--seconds S] [--iterations N] [--seed S] \
+            [--current FILE] [--input-timeout S]
                    transferscope-fuzz TARGET --replay FILE...
             targets: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))
             """

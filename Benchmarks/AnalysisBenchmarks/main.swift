@@ -49,7 +49,8 @@ try Parallel.withWorkers(threads) {
         print(
             String(
                 format:
-                    #"{"benchmark":"cka","pairs":%d,"images":%d,"batch":\#(batch),"threads":%d,"seconds":%.2f,"forward_seconds":%.2f,"cka_seconds":%.2f,"cka_fraction":%.3f}"#,
+                    #"{"benchmark":"cka","pairs":%d,"images":%d,"batch":\#(batch),"threads":%d,"seconds":%.2f"#
+                    + #","forward_seconds":%.2f,"cka_seconds":%.2f,"cka_fraction":%.3f}"#,
                 layers.count * layers.count, result.samples, threads, total, result.forwardSeconds, result.ckaSeconds,
                 result.ckaSeconds / total))
     case "interpolation":
@@ -64,7 +65,9 @@ try Parallel.withWorkers(threads) {
         print(
             String(
                 format:
-                    #"{"benchmark":"interpolation","points":21,"threads":%d,"seconds":%.2f,"forward_seconds":%.2f,"statistics_seconds":%.2f,"evaluation_seconds":%.2f,"weight_seconds":%.3f,"other_fraction":%.3f}"#,
+                    #"{"benchmark":"interpolation","points":21,"threads":%d,"seconds":%.2f"#
+                    + #","forward_seconds":%.2f,"statistics_seconds":%.2f,"evaluation_seconds":%.2f"#
+                    + #","weight_seconds":%.3f,"other_fraction":%.3f}"#,
                 threads, total, t.forwardSeconds, t.statisticsSeconds, t.evaluationSeconds, t.weightSeconds,
                 (total - t.forwardSeconds) / total))
     default:

@@ -12,10 +12,12 @@ public enum AnalysisError: Error, LocalizedError, Equatable {
         switch self {
         case .tooFewSamples(let count, let needed):
             return
-                "CKA needs at least \(needed) samples (and batches of at least \(needed)), got \(count); use more images or a larger --batch-size."
+                "CKA needs at least \(needed) samples (and batches of at least \(needed)), got \(count); use "
+                + "more images or a larger --batch-size."
         case .constantFeatures(let layer):
             return
-                "the activations of \(layer) are constant over these inputs, so their similarity is undefined; pick other layers or inputs."
+                "the activations of \(layer) are constant over these inputs, so their similarity is undefined; "
+                + "pick other layers or inputs."
         case .shapeMismatch(let message), .invalidArgument(let message):
             return message
         }

@@ -49,7 +49,8 @@ public struct FeatureSimilarity: Codable, Sendable, Equatable {
             let unknown = names.filter { !model.activationNames.contains($0) }
             guard unknown.isEmpty else {
                 throw AnalysisError.invalidArgument(
-                    "model \(label) has no layer \(unknown.joined(separator: ", ")); its layers are \(model.activationNames.joined(separator: ", "))"
+                    "model \(label) has no layer \(unknown.joined(separator: ", ")); its layers are "
+                        + "\(model.activationNames.joined(separator: ", "))"
                 )
             }
         }

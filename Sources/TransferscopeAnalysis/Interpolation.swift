@@ -159,7 +159,8 @@ public struct Interpolation {
     {
         guard lambdas.contains(0), lambdas.contains(1), lambdas.contains(where: { $0 > 0 && $0 < 1 }) else {
             throw AnalysisError.invalidArgument(
-                "interpolation: the grid must include 0, 1 and a point between them (the barrier compares the path with its endpoints), got \(lambdas)"
+                "interpolation: the grid must include 0, 1 and a point between them (the barrier compares the "
+                    + "path with its endpoints), got \(lambdas)"
             )
         }
         var generator = RandomGenerator(seed: 0)

@@ -28,7 +28,8 @@ public enum Mistakes {
     public static func compare(_ a: [Int], _ b: [Int], labels: [Int], ambiguity: [Double]) throws -> MistakeTable {
         guard a.count == labels.count, b.count == labels.count, ambiguity.count == labels.count else {
             throw AnalysisError.shapeMismatch(
-                "mistakes: \(a.count) and \(b.count) predictions, \(labels.count) labels and \(ambiguity.count) ambiguities must match"
+                "mistakes: \(a.count) and \(b.count) predictions, \(labels.count) labels and \(ambiguity.count) "
+                    + "ambiguities must match"
             )
         }
         var cells = [[Int]](repeating: [], count: 4)

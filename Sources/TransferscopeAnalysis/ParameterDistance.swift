@@ -40,7 +40,9 @@ public struct ParameterDistance: Codable, Sendable, Equatable {
         if skippingHead { (ca.classes, cb.classes) = (0, 0) }
         guard ca == cb else {
             throw AnalysisError.shapeMismatch(
-                "the models differ in architecture (\(a.configuration.name) \(a.configuration.widths), \(a.configuration.classes) classes vs \(b.configuration.name) \(b.configuration.widths), \(b.configuration.classes) classes); distances need the same one"
+                "the models differ in architecture (\(a.configuration.name) \(a.configuration.widths), "
+                    + "\(a.configuration.classes) classes vs \(b.configuration.name) \(b.configuration.widths), "
+                    + "\(b.configuration.classes) classes); distances need the same one"
             )
         }
         var modules: [Module] = []

@@ -9,7 +9,9 @@ public enum WeightSpace {
     static func requireSameArchitecture(_ work: ResNet, _ models: [ResNet]) throws {
         for model in models where model.configuration != work.configuration {
             throw AnalysisError.shapeMismatch(
-                "the models differ in architecture: \(model.configuration.differences(from: work.configuration)); give checkpoints of one architecture"
+                "the models differ in architecture: "
+                    + "\(model.configuration.differences(from: work.configuration)); give checkpoints of one "
+                    + "architecture"
             )
         }
     }

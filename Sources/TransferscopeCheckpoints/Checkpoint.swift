@@ -53,7 +53,8 @@ public enum Checkpoint {
             throw SafeTensorsError.malformed(
                 path: path,
                 reason:
-                    "its metadata has no \(architectureKey), so it is not a checkpoint written by Transferscope (train, model init); only those can be loaded"
+                    "its metadata has no \(architectureKey), so it is not a checkpoint written by Transferscope "
+                    + "(train, model init); only those can be loaded"
             )
         }
         do {
@@ -80,7 +81,8 @@ public enum Checkpoint {
             throw SafeTensorsError.malformed(
                 path: path,
                 reason:
-                    "its architecture has \(configuration.parameterCount) parameters but it holds only \(stored) float values"
+                    "its architecture has \(configuration.parameterCount) parameters but it holds only \(stored) "
+                    + "float values"
             )
         }
         var generator = RandomGenerator(seed: 0)

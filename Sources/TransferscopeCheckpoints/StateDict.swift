@@ -17,21 +17,29 @@ public enum StateDictError: Error, LocalizedError, Equatable {
         switch self {
         case .missingKeys(let path, let keys):
             return
-                "\(path) lacks \(keys.count) key(s) the model needs: \(keys.prefix(8).joined(separator: ", "))\(keys.count > 8 ? ", ..." : ""). Is it a checkpoint of the same architecture?"
+                "\(path) lacks \(keys.count) key(s) the model needs: "
+                + "\(keys.prefix(8).joined(separator: ", "))\(keys.count > 8 ? ", ..." : ""). Is it a checkpoint "
+                + "of the same architecture?"
         case .unexpectedKeys(let path, let keys):
             return
-                "\(path) has \(keys.count) key(s) the model does not have: \(keys.prefix(8).joined(separator: ", "))\(keys.count > 8 ? ", ..." : ""). Is it a checkpoint of the same architecture?"
+                "\(path) has \(keys.count) key(s) the model does not have: "
+                + "\(keys.prefix(8).joined(separator: ", "))\(keys.count > 8 ? ", ..." : ""). Is it a checkpoint "
+                + "of the same architecture?"
         case .shapeMismatch(let path, let key, let expected, let found):
             return
-                "\(path): \(key) has shape \(found) but the model expects \(expected). Check the architecture, widths, input channels and classes."
+                "\(path): \(key) has shape \(found) but the model expects \(expected). Check the architecture, "
+                + "widths, input channels and classes."
         case .wrongType(let path, let key, let expected):
             return "\(path): \(key) should be \(expected)."
         case .nonFinite(let path, let key, let count):
             return
-                "\(path): \(key) holds \(count) NaN or infinite value(s); the model it came from diverged or the file is damaged. Use a checkpoint from before the divergence (checkpoints/epoch-NNNN.safetensors) or train again with a lower --lr."
+                "\(path): \(key) holds \(count) NaN or infinite value(s); the model it came from diverged or the "
+                + "file is damaged. Use a checkpoint from before the divergence "
+                + "(checkpoints/epoch-NNNN.safetensors) or train again with a lower --lr."
         case .negativeVariance(let path, let key):
             return
-                "\(path): \(key) holds a negative variance; the file is damaged. Re-create it or point to another checkpoint."
+                "\(path): \(key) holds a negative variance; the file is damaged. Re-create it or point to "
+                + "another checkpoint."
         }
     }
 }

@@ -150,8 +150,9 @@ public final class OpenBLASLibrary: @unchecked Sendable {
         if configuration.contains("USE64BITINT") {
             throw LoadError(
                 message: """
-                    \(path) is built with 64-bit integers (\(configuration)); Transferscope calls the 32-bit interface. \
-                    Point TRANSFERSCOPE_OPENBLAS at the 32-bit library (Debian: libopenblas0-pthread, not libopenblas64-0).
+                    \(path) is built with 64-bit integers (\(configuration)); Transferscope calls the 32-bit \
+                    interface. Point TRANSFERSCOPE_OPENBLAS at the 32-bit library (Debian: libopenblas0-pthread, \
+                    not libopenblas64-0).
                     """)
         }
         try symbol("openblas_set_num_threads", as: SetThreadsFunction.self)(1)

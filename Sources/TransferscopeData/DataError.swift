@@ -36,7 +36,8 @@ public enum DataError: Error, LocalizedError, Equatable {
             return "\(path) is not valid: \(reason). Re-create or re-download the file."
         case .corruptImage(let path, let reason):
             return
-                "\(path) is not a readable image: \(reason). Re-create or remove it, or pass --skip-corrupt to leave such images out."
+                "\(path) is not a readable image: \(reason). Re-create or remove it, or pass --skip-corrupt to "
+                + "leave such images out."
         case .unsupported(let path, let reason):
             return "\(path): \(reason)."
         case .notInstalled(let dataset, let howToInstall):
@@ -45,12 +46,14 @@ public enum DataError: Error, LocalizedError, Equatable {
             return "the built-in dataset \(dataset) has not been prepared. Run: transferscope data prepare \(dataset)"
         case .unknownDataset(let name, let known):
             return
-                "unknown dataset '\(name)'. Use one of \(known.joined(separator: ", ")), 'procedural', a folder of class subfolders, or FORMAT:PATH (see transferscope data --help)."
+                "unknown dataset '\(name)'. Use one of \(known.joined(separator: ", ")), 'procedural', a folder "
+                + "of class subfolders, or FORMAT:PATH (see transferscope data --help)."
         case .invalidSpecification(let message):
             return message
         case .unwritable(let path, let reason):
             return
-                "cannot write \(path): \(reason). Check that the directory exists and is writable, and that the disk has room."
+                "cannot write \(path): \(reason). Check that the directory exists and is writable, and that the "
+                + "disk has room."
         case .empty(let path):
             return "\(path) holds no images."
         case .emptyFolder(let path):

@@ -44,7 +44,8 @@ public enum DatasetSource: Equatable, Sendable {
         case "idx", "npy":
             guard parts.count == 2 || parts.count == 4 else {
                 throw DataError.invalidSpecification(
-                    "\(scheme): needs TRAIN_IMAGES,TRAIN_LABELS or TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS, got '\(rest)'"
+                    "\(scheme): needs TRAIN_IMAGES,TRAIN_LABELS or "
+                        + "TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS, got '\(rest)'"
                 )
             }
             self = scheme == "idx" ? .idx(parts) : .npy(parts)
@@ -98,7 +99,8 @@ public enum DatasetSource: Equatable, Sendable {
         let missing = train.classCounts.indices.filter { train.classCounts[$0] == 0 }.map { train.classNames[$0] }
         guard missing.isEmpty else {
             throw DataError.invalidSpecification(
-                "\(describing): the training split has no image of class(es) \(missing.prefix(8).joined(separator: ", ")); every class needs training images"
+                "\(describing): the training split has no image of class(es) "
+                    + "\(missing.prefix(8).joined(separator: ", ")); every class needs training images"
             )
         }
         guard !loaded.splits.test.labels.isEmpty else {
@@ -146,7 +148,8 @@ public enum DatasetSource: Equatable, Sendable {
                 $0 > Limits.elements
             }) ?? true {
                 throw DataError.invalidSpecification(
-                    "procedural: \(count) images of \(generator.side)x\(generator.side)x\(generator.channels) exceed the \(Limits.elements) values supported"
+                    "procedural: \(count) images of \(generator.side)x\(generator.side)x\(generator.channels) "
+                        + "exceed the \(Limits.elements) values supported"
                 )
             }
             let shift = options["shift"].map { "-shift\($0)" } ?? ""

@@ -27,7 +27,8 @@ public enum OutputDirectoryError: Error, LocalizedError, Equatable {
             return "cannot take the lock \(path): \(reason). If it is a symbolic link or not a regular file, remove it."
         case .busy(let path, let holder):
             return
-                "\(path) is in use by another Transferscope process (\(holder)). Wait for it to finish, stop it, or use another output directory."
+                "\(path) is in use by another Transferscope process (\(holder)). Wait for it to finish, stop it, "
+                + "or use another output directory."
         }
     }
 }

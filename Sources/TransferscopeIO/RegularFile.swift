@@ -53,6 +53,7 @@ public enum RegularFile {
         #endif
         let kind = status.st_mode & S_IFMT == S_IFREG ? "" : "not a regular file, "
         return
-            "\(kind)\(status.st_size) bytes, modified \(modified.tv_sec).\(String(format: "%09ld", Int(modified.tv_nsec)))"
+            "\(kind)\(status.st_size) bytes, modified "
+            + "\(modified.tv_sec).\(String(format: "%09ld", Int(modified.tv_nsec)))"
     }
 }

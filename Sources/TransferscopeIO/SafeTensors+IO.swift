@@ -26,7 +26,8 @@ extension SafeTensors {
             throw SafeTensorsError.malformed(
                 path: path,
                 reason:
-                    "the header length \(headerLength) does not fit a file of \(fileSize) bytes (truncated, or not a safetensors file)"
+                    "the header length \(headerLength) does not fit a file of \(fileSize) bytes (truncated, or "
+                    + "not a safetensors file)"
             )
         }
         return headerLength
@@ -74,7 +75,8 @@ extension SafeTensors {
             }
             guard end <= dataLength else {
                 throw fail(
-                    "tensor \(name) spans bytes \(begin)..<\(end) but the data has \(dataLength) bytes (truncated: was it fully written?)"
+                    "tensor \(name) spans bytes \(begin)..<\(end) but the data has \(dataLength) bytes "
+                        + "(truncated: was it fully written?)"
                 )
             }
             guard shape.count <= 8, let count = Limits.product(shape), count <= Limits.elements else {
@@ -189,7 +191,8 @@ extension SafeTensors {
             let size = elementCount(of: entry.shape) * entry.width
             let shape = entry.shape.map(String.init).joined(separator: ",")
             headerItems.append(
-                "\(jsonString(name)):{\"dtype\":\"\(entry.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + size)]}"
+                "\(jsonString(name)):{\"dtype\":\"\(entry.dtype)\",\"shape\":[\(shape)],"
+                    + "\"data_offsets\":[\(offset),\(offset + size)]}"
             )
             offset += size
         }

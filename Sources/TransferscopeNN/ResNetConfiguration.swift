@@ -91,8 +91,8 @@ public struct ResNetConfiguration: Equatable, Sendable, Codable {
         return last * (block == .bottleneck ? Bottleneck.expansion : 1)
     }
 
-    /// Checks every number against `Limits` (and sense: positive widths, at least 2 classes). Everything read from a file or a flag goes through here before a
-    /// model is built from it.
+    /// Checks every number against `Limits` (and sense: positive widths, at least 2 classes). Everything read from a
+    /// file or a flag goes through here before a model is built from it.
     public func validate() throws {
         func fail(_ reason: String) -> ResNetConfigurationError { .invalid(name: name, reason: reason) }
         guard !widths.isEmpty, widths.count <= Limits.stages else {

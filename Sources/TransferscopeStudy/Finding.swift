@@ -87,7 +87,8 @@ public struct Finding: Codable, Sendable, Equatable {
         return Finding(
             claim: .featureReuse, target: t.name,
             evidence:
-                "accuracy lost from \(full) (no shuffle) to b1: P-T \(percent(mean(pt))) (seeds \(range(pt, percent))), RI-T \(percent(mean(rit))) (seeds \(range(rit, percent)))",
+                "accuracy lost from \(full) (no shuffle) to b1: P-T \(percent(mean(pt))) (seeds "
+                + "\(range(pt, percent))), RI-T \(percent(mean(rit))) (seeds \(range(rit, percent)))",
             verdict: verdict)
     }
 
@@ -117,7 +118,10 @@ public struct Finding: Codable, Sendable, Equatable {
         return Finding(
             claim: .lowLevelStatistics, target: t.name,
             evidence:
-                "mean test accuracy over the epochs at b1 (area under the learning curve): P-T \(percent(mean(pt))) (seeds \(range(pt, percent))), RI-T \(percent(mean(rit))) (seeds \(range(rit, percent))); steps to 90% of final: P-T \(range(ps) { String(format: "%.0f", $0) }), RI-T \(range(rs) { String(format: "%.0f", $0) })",
+                "mean test accuracy over the epochs at b1 (area under the learning curve): P-T "
+                + "\(percent(mean(pt))) (seeds \(range(pt, percent))), RI-T \(percent(mean(rit))) (seeds "
+                + "\(range(rit, percent))); steps to 90% of final: P-T "
+                + "\(range(ps) { String(format: "%.0f", $0) }), RI-T \(range(rs) { String(format: "%.0f", $0) })",
             verdict: verdict)
     }
 
@@ -139,7 +143,9 @@ public struct Finding: Codable, Sendable, Equatable {
         return Finding(
             claim: .ambiguousMistakes, target: t.name,
             evidence:
-                "mean ambiguity (entropy of the models' mean prediction, nats) of samples only RI-T gets right \(f(mean(ptWrong))) vs only P-T gets right \(f(mean(ptRight))) and both right \(f(mean(bothRight))); over \(pairs.count) seed pair(s)",
+                "mean ambiguity (entropy of the models' mean prediction, nats) of samples only RI-T gets right "
+                + "\(f(mean(ptWrong))) vs only P-T gets right \(f(mean(ptRight))) and both right "
+                + "\(f(mean(bothRight))); over \(pairs.count) seed pair(s)",
             verdict: verdict)
     }
 
@@ -159,7 +165,8 @@ public struct Finding: Codable, Sendable, Equatable {
         return Finding(
             claim: .featureSimilarity, target: t.name,
             evidence:
-                "CKA averaged over layers: P-T/P-T \(f(mean(pt))) (pairs \(range(pt, f))), RI-T/RI-T \(f(mean(rit))) (\(range(rit, f))), P-T/RI-T \(f(mean(cross))) (\(range(cross, f)))",
+                "CKA averaged over layers: P-T/P-T \(f(mean(pt))) (pairs \(range(pt, f))), RI-T/RI-T "
+                + "\(f(mean(rit))) (\(range(rit, f))), P-T/RI-T \(f(mean(cross))) (\(range(cross, f)))",
             verdict: verdict)
     }
 
@@ -175,7 +182,8 @@ public struct Finding: Codable, Sendable, Equatable {
         return Finding(
             claim: .parameterCloseness, target: t.name,
             evidence:
-                "L2 distance between seeds: P-T/P-T \(f(mean(pt))) (pairs \(range(pt, f))), RI-T/RI-T \(f(mean(rit))) (\(range(rit, f)))",
+                "L2 distance between seeds: P-T/P-T \(f(mean(pt))) (pairs \(range(pt, f))), RI-T/RI-T "
+                + "\(f(mean(rit))) (\(range(rit, f)))",
             verdict: verdict)
     }
 
@@ -191,7 +199,9 @@ public struct Finding: Codable, Sendable, Equatable {
         return Finding(
             claim: .performanceBarriers, target: t.name,
             evidence:
-                "test-error barrier along the line (BatchNorm re-estimated): P-T/P-T \(percent(mean(pt))) (pairs \(range(pt, percent))), RI-T/RI-T \(percent(mean(rit))) (\(range(rit, percent))); 'no barrier' taken as under 2 points",
+                "test-error barrier along the line (BatchNorm re-estimated): P-T/P-T \(percent(mean(pt))) "
+                + "(pairs \(range(pt, percent))), RI-T/RI-T \(percent(mean(rit))) (\(range(rit, percent))); 'no "
+                + "barrier' taken as under 2 points",
             verdict: verdict)
     }
 
@@ -211,7 +221,8 @@ public struct Finding: Codable, Sendable, Equatable {
             p.upper > p.lower + 0.02 && p.lower < 0.05
             ? .holds : (p.upper + 0.02 < p.lower ? .doesNotHold : .inconclusive)
         var evidence =
-            "error added by rewinding a module to its start, lower vs upper half of the body: P-T \(percent(p.lower)) vs \(percent(p.upper))"
+            "error added by rewinding a module to its start, lower vs upper half of the body: P-T "
+            + "\(percent(p.lower)) vs \(percent(p.upper))"
         if let rit { evidence += ", RI-T \(percent(rit.lower)) vs \(percent(rit.upper))" }
         return Finding(claim: .moduleCriticality, target: t.name, evidence: evidence, verdict: verdict)
     }
@@ -226,7 +237,8 @@ public struct Finding: Codable, Sendable, Equatable {
         guard let last = byEpoch.last, byEpoch.count >= 2 else {
             return missing(.earlierCheckpoint, t, "checkpoint choice (2 or more epochs)")
         }
-        // Holds: an earlier (non-random) checkpoint within 1 point of the last. Inconclusive: only within the seed spread.
+        // Holds: an earlier (non-random) checkpoint within 1 point of the last. Inconclusive: only within the seed
+        // spread.
         let candidates = byEpoch.dropLast().filter { $0.0 > 0 }
         let close = candidates.first { $0.1.mean >= last.1.mean - 0.01 }
         let withinSpread = candidates.first { $0.1.maximum >= last.1.minimum }

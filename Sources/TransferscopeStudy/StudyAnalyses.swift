@@ -136,7 +136,8 @@ enum StudyAnalyses {
             let train = Split.subsample(try runner.targetTrainImages(index), count: settings.trainImages, seed: 0)
             let data = EvaluationSet(preprocessing.prepare(train))
             var results: [PairResult<ModuleCriticality>] = []
-            // The start of each run is its epoch-0 checkpoint: P with the new head for P-T, the random initialization for RI-T.
+            // The start of each run is its epoch-0 checkpoint: P with the new head for P-T, the random initialization
+            // for RI-T.
             for (kind, first) in [(PairKind.fineTuned, pt.first), (.scratch, rit.first)] {
                 guard let id = first else { continue }
                 let value = try ModuleCriticality.measure(

@@ -121,7 +121,8 @@ public final class StudyRunner {
             throw StudyError.invalid(
                 path: study.name, line: nil,
                 message:
-                    "no up-to-date result for \(named) (not run yet, or its data or settings changed since); run `transferscope study run` first"
+                    "no up-to-date result for \(named) (not run yet, or its data or settings changed since); run "
+                    + "`transferscope study run` first"
             )
         }
         let seconds = (try? StudyResults.load(from: directory).seconds) ?? 0

@@ -30,7 +30,9 @@ public enum EvaluationError: Error, LocalizedError, Equatable {
         switch self {
         case .nonFiniteLoss(let images):
             return
-                "the loss on a batch of \(images) image(s) is NaN or infinite: the model's outputs overflow, because its weights are too large (a model far outside the trained ones) or it diverged. The evaluation stopped there."
+                "the loss on a batch of \(images) image(s) is NaN or infinite: the model's outputs overflow, "
+                + "because its weights are too large (a model far outside the trained ones) or it diverged. The "
+                + "evaluation stopped there."
         }
     }
 }

@@ -30,7 +30,8 @@ public enum ModelInput {
     public static func preprocessing(metadata: [String: String], path: String) throws -> Preprocessing {
         guard let shapeText = metadata[Checkpoint.inputShapeKey] else {
             throw TrainingError.incompatibleData(
-                "\(path) does not record its input shape (\(Checkpoint.inputShapeKey)), so it is not a checkpoint written by Transferscope (train, model init)"
+                "\(path) does not record its input shape (\(Checkpoint.inputShapeKey)), so it is not a "
+                    + "checkpoint written by Transferscope (train, model init)"
             )
         }
         guard let shape = try? JSONDecoder().decode([Int].self, from: Data(shapeText.utf8)), shape.count == 3,
@@ -38,7 +39,8 @@ public enum ModelInput {
             (1...Limits.imageSide).contains(shape[0]), shape[2] == 1 || shape[2] == 3
         else {
             throw TrainingError.incompatibleData(
-                "\(path): its recorded input shape \(shapeText) is not [side, side, 1 or 3] with a side in 1...\(Limits.imageSide); the file is damaged"
+                "\(path): its recorded input shape \(shapeText) is not [side, side, 1 or 3] with a side in "
+                    + "1...\(Limits.imageSide); the file is damaged"
             )
         }
         let normalization: Normalization
@@ -53,13 +55,15 @@ public enum ModelInput {
         }
         guard normalization.mean.count == shape[2] else {
             throw TrainingError.incompatibleData(
-                "\(path): its recorded normalization has \(normalization.mean.count) channel(s), its input \(shape[2]); the file is damaged"
+                "\(path): its recorded normalization has \(normalization.mean.count) channel(s), its input "
+                    + "\(shape[2]); the file is damaged"
             )
         }
         let architecture = try Checkpoint.architecture(metadata: metadata, path: path)
         guard architecture.inputChannels == shape[2] else {
             throw TrainingError.incompatibleData(
-                "\(path): its recorded input has \(shape[2]) channel(s) but its architecture takes \(architecture.inputChannels); the file is damaged"
+                "\(path): its recorded input has \(shape[2]) channel(s) but its architecture takes "
+                    + "\(architecture.inputChannels); the file is damaged"
             )
         }
         return Preprocessing(side: shape[0], channels: shape[2], normalization: normalization)

@@ -50,14 +50,16 @@ extension Trainer {
         }
         guard c.preprocessing.channels == c.architecture.inputChannels else {
             throw TrainingError.incompatibleData(
-                "images are prepared with \(c.preprocessing.channels) channels but the model takes \(c.architecture.inputChannels)"
+                "images are prepared with \(c.preprocessing.channels) channels but the model takes "
+                    + "\(c.architecture.inputChannels)"
             )
         }
         try c.preprocessing.checkSize(of: train)
         try c.preprocessing.checkSize(of: data.test)
         guard train.count >= c.batchSize else {
             throw TrainingError.invalidConfiguration(
-                "the training split has \(train.count) images, fewer than one batch of \(c.batchSize); lower the batch size (--batch-size; batch_size in a study)"
+                "the training split has \(train.count) images, fewer than one batch of \(c.batchSize); lower the "
+                    + "batch size (--batch-size; batch_size in a study)"
             )
         }
         return train
@@ -76,7 +78,9 @@ extension Trainer {
             sourceArchitecture.classes = c.architecture.classes
             guard sourceArchitecture == c.architecture else {
                 throw TrainingError.incompatibleData(
-                    "\(source) holds a \(sourceArchitecture.name) with widths \(sourceArchitecture.widths) and \(sourceArchitecture.inputChannels) input channels; the run asks for \(c.architecture.name) with \(c.architecture.widths) and \(c.architecture.inputChannels)"
+                    "\(source) holds a \(sourceArchitecture.name) with widths \(sourceArchitecture.widths) and "
+                        + "\(sourceArchitecture.inputChannels) input channels; the run asks for \(c.architecture.name) "
+                        + "with \(c.architecture.widths) and \(c.architecture.inputChannels)"
                 )
             }
             try StateDict.load(file, into: model.namedState, path: source, skipping: ["fc.weight", "fc.bias"])
@@ -112,7 +116,8 @@ extension Trainer {
             throw TrainingError.corruptRunState(
                 path: path,
                 reason:
-                    "it records epoch \(state.epoch) of \(configuration.epochs), step \(state.step), files '\(state.model)' and '\(state.optimizer)'"
+                    "it records epoch \(state.epoch) of \(configuration.epochs), step \(state.step), files "
+                    + "'\(state.model)' and '\(state.optimizer)'"
             )
         }
         do {

@@ -114,7 +114,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         guard optimizer.momentum >= 0, optimizer.momentum < 1, optimizer.weightDecay >= 0, optimizer.weightDecay <= 1
         else {
             throw fail(
-                "momentum must lie in [0, 1) and weight decay in [0, 1], got \(optimizer.momentum) and \(optimizer.weightDecay)"
+                "momentum must lie in [0, 1) and weight decay in [0, 1], got \(optimizer.momentum) and "
+                    + "\(optimizer.weightDecay)"
             )
         }
         guard checkpointEpochs.allSatisfy({ (0...epochs).contains($0) }) else {

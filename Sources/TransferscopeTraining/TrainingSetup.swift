@@ -123,7 +123,8 @@ public struct TrainingSetup {
         architecture.classes = classes
         guard architecture.inputChannels == channels else {
             throw TrainingError.invalidConfiguration(
-                "the model takes \(architecture.inputChannels) input channel(s) but the inputs are prepared with \(channels) (--channels)"
+                "the model takes \(architecture.inputChannels) input channel(s) but the inputs are prepared with "
+                    + "\(channels) (--channels)"
             )
         }
         let selected = selection.apply(to: data.train, runSeed: seed)
@@ -139,7 +140,8 @@ public struct TrainingSetup {
             normalization = checkpoint.preprocessing.normalization
             guard normalization.mean.count == channels else {
                 throw TrainingError.invalidConfiguration(
-                    "\(checkpoint.path) records \(normalization.mean.count)-channel statistics; the run uses \(channels) channel(s)"
+                    "\(checkpoint.path) records \(normalization.mean.count)-channel statistics; the run uses "
+                        + "\(channels) channel(s)"
                 )
             }
         }

@@ -32,7 +32,8 @@ struct ArchitectureOptions: ParsableArguments {
         try FlagCheck.require(inputChannels, in: 1...Limits.inputChannels, "--input-channels")
         guard ResNetConfiguration.knownNames.contains(architecture) else {
             throw ValidationError(
-                "unknown architecture '\(architecture)'; known: \(ResNetConfiguration.knownNames.joined(separator: ", "))"
+                "unknown architecture '\(architecture)'; known: "
+                    + "\(ResNetConfiguration.knownNames.joined(separator: ", "))"
             )
         }
         guard
@@ -40,7 +41,9 @@ struct ArchitectureOptions: ParsableArguments {
                 architecture, inputChannels: inputChannels, classes: classes, widths: parsedWidths, stem: stem)
         else {
             throw ValidationError(
-                "--widths for \(architecture) needs \(["resnet18", "resnet34", "resnet50"].contains(architecture) ? 4 : 3) values (one per stage), got '\(widths?.defaultValueDescription ?? "")'"
+                "--widths for \(architecture) needs "
+                    + "\(["resnet18", "resnet34", "resnet50"].contains(architecture) ? 4 : 3) values (one per stage), "
+                    + "got '\(widths?.defaultValueDescription ?? "")'"
             )
         }
         do { try configuration.validate() } catch { throw ValidationError(error.localizedDescription) }

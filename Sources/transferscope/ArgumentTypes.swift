@@ -77,7 +77,8 @@ extension FlagCheck {
         guard let list else { return }
         guard list.values.allSatisfy(range.contains) else {
             throw ValidationError(
-                "\(flag) must be integers in \(range.lowerBound)...\(range.upperBound) separated by commas, got '\(list.defaultValueDescription)'"
+                "\(flag) must be integers in \(range.lowerBound)...\(range.upperBound) separated by commas, got "
+                    + "'\(list.defaultValueDescription)'"
             )
         }
     }

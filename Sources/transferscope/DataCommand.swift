@@ -30,7 +30,8 @@ struct DataCommand: ParsableCommand {
                 print("    \(entry.summary); from \(entry.package)")
             }
             print(
-                "procedural           any           always available: procedural[:shift=0.5,side=28,channels=1,classes=10,train=2000,test=500,seed=0]"
+                "procedural           any           always available: "
+                    + "procedural[:shift=0.5,side=28,channels=1,classes=10,train=2000,test=500,seed=0]"
             )
         }
     }

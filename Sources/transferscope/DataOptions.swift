@@ -6,7 +6,8 @@ import TransferscopeData
 struct DataOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "The dataset: a built-in name (see `transferscope data list`), procedural[:shift=0.5,...], a folder of class subfolders, idx:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS], npy:... or csv:TRAIN[,TEST].",
+            "The dataset: a built-in name (see `transferscope data list`), procedural[:shift=0.5,...], a folder "
+                + "of class subfolders, idx:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS], npy:... or csv:TRAIN[,TEST].",
             valueName: "spec"))
     var data: String
 

@@ -22,13 +22,15 @@ struct DoctorCommand: ParsableCommand {
         let library = try OpenBLASLibrary.loaded.get()
         let path = ComputePath.current
         print(
-            "processor:     \(CPUFeatures.modelName) (\(CPUFeatures.vendor.isEmpty ? "unknown vendor" : CPUFeatures.vendor))"
+            "processor:     \(CPUFeatures.modelName) "
+                + "(\(CPUFeatures.vendor.isEmpty ? "unknown vendor" : CPUFeatures.vendor))"
         )
+        let features =
+            path.processorFeatures.isEmpty ? "neither AVX2 nor AVX-512" : path.processorFeatures.joined(separator: ", ")
+        print("SIMD:          \(features)")
         print(
-            "SIMD:          \(path.processorFeatures.isEmpty ? "neither AVX2 nor AVX-512" : path.processorFeatures.joined(separator: ", "))"
-        )
-        print(
-            "BLAS:          \(path.blas), \(path.blasCoreType) kernels (\(path.blasCoreTypeSource)) from \(library.path)"
+            "BLAS:          \(path.blas), \(path.blasCoreType) kernels (\(path.blasCoreTypeSource)) from "
+                + "\(library.path)"
         )
         print("convolutions:  \(path.convolutionKernels)")
         print("threads:       \(Parallel.workerCount)")

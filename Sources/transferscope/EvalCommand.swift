@@ -47,7 +47,8 @@ struct EvalCommand: ParsableCommand {
         let dataset = split == .test ? splits.test : splits.train
         guard dataset.classNames.count == model.configuration.classes else {
             throw RunError(
-                "\(checkpoint) has \(model.configuration.classes) classes but \(dataOptions.data) has \(dataset.classNames.count)"
+                "\(checkpoint) has \(model.configuration.classes) classes but \(dataOptions.data) has "
+                    + "\(dataset.classNames.count)"
             )
         }
         try preprocessing.checkSize(of: dataset)

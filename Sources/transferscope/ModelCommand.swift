@@ -46,7 +46,9 @@ struct ModelCommand: ParsableCommand {
             let model = try Checkpoint.loadModel(from: checkpoint)
             let c = model.configuration
             print(
-                "\(checkpoint): \(c.name) (\(c.block.rawValue) blocks \(c.blocksPerStage), widths \(c.widths), \(c.stem.rawValue) stem), \(c.inputChannels) input channels, \(c.classes) classes, \(model.parameterCount) parameters"
+                "\(checkpoint): \(c.name) (\(c.block.rawValue) blocks \(c.blocksPerStage), widths \(c.widths), "
+                    + "\(c.stem.rawValue) stem), \(c.inputChannels) input channels, \(c.classes) classes, "
+                    + "\(model.parameterCount) parameters"
             )
             for (name, state) in model.modules {
                 let count = state.parameters.reduce(0) { $0 + $1.parameter.value.count }
@@ -88,14 +90,16 @@ struct ModelCommand: ParsableCommand {
             }
             guard shape[1] == model.configuration.inputChannels else {
                 throw RunError(
-                    "\(input): input has \(shape[1]) channels but the model expects \(model.configuration.inputChannels)"
+                    "\(input): input has \(shape[1]) channels but the model expects "
+                        + "\(model.configuration.inputChannels)"
                 )
             }
             guard shape[0] >= (train ? 2 : 1), (1...Limits.imageSide).contains(shape[2]),
                 (1...Limits.imageSide).contains(shape[3])
             else {
                 throw RunError(
-                    "\(input): input has shape \(shape); give at least \(train ? 2 : 1) image(s) (--train needs a batch) of 1...\(Limits.imageSide) pixels a side"
+                    "\(input): input has shape \(shape); give at least \(train ? 2 : 1) image(s) (--train needs "
+                        + "a batch) of 1...\(Limits.imageSide) pixels a side"
                 )
             }
             if let index = values.firstIndex(where: { !$0.isFinite }) {

@@ -8,7 +8,10 @@ struct ShuffleOptions: ParsableArguments {
     @Option(
         parsing: .unconditional,
         help:
-            "Permute b x b blocks of every image with one fixed permutation (b must divide the image side; b = side: no shuffle)."
+            """
+            Permute b x b blocks of every image with one fixed permutation (b must divide the image side; b = side: no \
+            shuffle).
+            """
     )
     var blockShuffle: Int?
 

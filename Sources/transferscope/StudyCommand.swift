@@ -64,7 +64,8 @@ struct StudyCommand: ParsableCommand {
                 let done = runner.isDone(node)
                 if !done { remaining += 1 }
                 print(
-                    "\(done ? "done   " : "to do  ") \(node.id.padded(to: 34)) \(node.kind.rawValue) key \(node.key.prefix(12))"
+                    "\(done ? "done   " : "to do  ") \(node.id.padded(to: 34)) \(node.kind.rawValue) key "
+                        + "\(node.key.prefix(12))"
                 )
             }
             print("\(runner.plan.nodes.count - remaining) of \(runner.plan.nodes.count) done")

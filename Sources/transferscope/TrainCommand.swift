@@ -22,7 +22,8 @@ struct TrainCommand: ParsableCommand {
             Examples:
               transferscope train --data fashion-mnist --model resnet20 --epochs 10 --checkpoint-epochs all --out runs/P
               transferscope train --data clipart --init runs/P/final.safetensors --lr 0.02 --out runs/PT-clipart-s0
-              transferscope train --data clipart --normalization runs/P/final.safetensors --size 28 --channels 1 --out runs/RIT-clipart-s0
+              transferscope train --data clipart --normalization runs/P/final.safetensors --size 28 --channels 1 --out \
+              runs/RIT-clipart-s0
             """)
 
     @OptionGroup var dataOptions: DataOptions
@@ -33,7 +34,10 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         help:
-            "Architecture (ignored with --init, which keeps the checkpoint's): \(ResNetConfiguration.knownNames.joined(separator: ", "))."
+            """
+            Architecture (ignored with --init, which keeps the checkpoint's): \
+            \(ResNetConfiguration.knownNames.joined(separator: ", ")).
+            """
     )
     var model = "resnet20"
 
@@ -42,13 +46,19 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         help:
-            "Fine-tune from this checkpoint: all but the head is loaded; the head is re-initialized (seeded) for the data's classes."
+            """
+            Fine-tune from this checkpoint: all but the head is loaded; the head is re-initialized (seeded) for the \
+            data's classes.
+            """
     )
     var `init`: String?
 
     @Option(
         help:
-            "Comma-separated modules whose parameters stay fixed (stem, layerS.B, fc), e.g. a linear probe freezes all but fc. Their BatchNorm running statistics still follow the target data, as in PyTorch train mode."
+            """
+            Comma-separated modules whose parameters stay fixed (stem, layerS.B, fc), e.g. a linear probe freezes all \
+            but fc. Their BatchNorm running statistics still follow the target data, as in PyTorch train mode.
+            """
     )
     var freeze: CommaList<String>?
 
@@ -64,7 +74,10 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         help:
-            "Normalization statistics: 'dataset' (this training split's), 'none', or a checkpoint whose statistics to reuse (default: the --init checkpoint's, else 'dataset')."
+            """
+            Normalization statistics: 'dataset' (this training split's), 'none', or a checkpoint whose statistics to \
+            reuse (default: the --init checkpoint's, else 'dataset').
+            """
     )
     var normalization: String?
 
@@ -83,7 +96,10 @@ struct TrainCommand: ParsableCommand {
     @Option(
         parsing: .unconditional,
         help:
-            "Comma-separated epochs where the step schedule multiplies the rate by --gamma (default: half and three quarters of --epochs)."
+            """
+            Comma-separated epochs where the step schedule multiplies the rate by --gamma (default: half and three \
+            quarters of --epochs).
+            """
     )
     var milestones: CommaList<Int>?
 
@@ -117,7 +133,10 @@ struct TrainCommand: ParsableCommand {
     @Option(
         parsing: .unconditional,
         help:
-            "Epochs whose checkpoint is kept: comma-separated (0 = the starting point) or 'all'; the final model is always kept."
+            """
+            Epochs whose checkpoint is kept: comma-separated (0 = the starting point) or 'all'; the final model is \
+            always kept.
+            """
     )
     var checkpointEpochs = ListOrAll<Int>.list([0])
 
@@ -130,7 +149,10 @@ struct TrainCommand: ParsableCommand {
     @Option(
         parsing: .unconditional,
         help:
-            "Seed that picks the --per-class and --subsample images (default: --seed; a study uses 0 so all its runs of a target see the same images)."
+            """
+            Seed that picks the --per-class and --subsample images (default: --seed; a study uses 0 so all its runs of \
+            a target see the same images).
+            """
     )
     var selectionSeed: UInt64?
 

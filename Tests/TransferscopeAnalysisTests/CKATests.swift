@@ -56,7 +56,10 @@ struct CKATests {
     }
 
     @Test(
-        "The minibatch estimator agrees with numpy (Nguyen et al., Song et al.'s unbiased HSIC) to 1e-5, over unequal batches"
+        """
+        The minibatch estimator agrees with numpy (Nguyen et al., Song et al.'s unbiased HSIC) to 1e-5, over unequal \
+        batches
+        """
     )
     func minibatchReference() throws {
         for c in try referenceCases() {

@@ -29,7 +29,10 @@ struct ExperimentTests {
     }
 
     @Test(
-        "The sweep trains P-T and RI-T per block size and seed, shuffling only below the full side, and reuses finished runs"
+        """
+        The sweep trains P-T and RI-T per block size and seed, shuffling only below the full side, and reuses finished \
+        runs
+        """
     )
     func sweep() throws {
         let root = NSTemporaryDirectory() + "transferscope-sweep-" + UUID().uuidString

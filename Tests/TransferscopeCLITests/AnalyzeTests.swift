@@ -93,7 +93,10 @@ extension CLITests {
         }
 
         @Test(
-            "interpolate: a checkpoint with itself is flat with no barrier; A to B extrapolated agrees with eval and its own barrier"
+            """
+            interpolate: a checkpoint with itself is flat with no barrier; A to B extrapolated agrees with eval and \
+            its own barrier
+            """
         )
         func interpolate() throws {
             defer { try? FileManager.default.removeItem(atPath: out) }
@@ -166,7 +169,10 @@ extension CLITests {
         }
 
         @Test(
-            "bezier: the curve's points, its line equal to interpolate's, its ends the checkpoints, a loadable control point"
+            """
+            bezier: the curve's points, its line equal to interpolate's, its ends the checkpoints, a loadable control \
+            point
+            """
         )
         func bezier() throws {
             defer { try? FileManager.default.removeItem(atPath: out) }
@@ -228,7 +234,10 @@ extension CLITests {
         }
 
         @Test(
-            "criticality: the error along alpha ends at the final error, distances from the files, mu = alpha^2 d^2 / sigma^2"
+            """
+            criticality: the error along alpha ends at the final error, distances from the files, mu = alpha^2 d^2 / \
+            sigma^2
+            """
         )
         func criticality() throws {
             defer { try? FileManager.default.removeItem(atPath: out) }

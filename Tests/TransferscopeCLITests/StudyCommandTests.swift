@@ -13,7 +13,8 @@ extension CLITests {
         /// Every analysis on the smallest data that trains: two seeds, one epoch each.
         static let study = """
             name: cli-micro
-            source: {data: "procedural:side=8,train=96,test=32,classes=4", model: resnet8, widths: [4, 4, 4], epochs: 1, batch_size: 32}
+            source: {data: "procedural:side=8,train=96,test=32,classes=4", model: resnet8, widths: [4, 4, 4], epochs: \
+            1, batch_size: 32}
             targets:
               - {data: "procedural:side=8,train=48,test=24,classes=3,shift=0.6,seed=4"}
             recipe: {epochs: 1, batch_size: 16}
@@ -27,7 +28,10 @@ extension CLITests {
             """
 
         @Test(
-            "study run does the whole plan; status reports every node done; report rebuilds the same self-contained page from results.json"
+            """
+            study run does the whole plan; status reports every node done; report rebuilds the same self-contained \
+            page from results.json
+            """
         )
         func studyRunStatusReport() throws {
             let directory = try temporaryDirectory("study")
@@ -93,7 +97,8 @@ extension CLITests {
                         finding["verdict"] ?? ""] ?? "?"
                 #expect(
                     html.contains(
-                        "<tr><td>\(row[0])</td><td>\(row[1])</td><td class=\"\(css)\">\(row[2])</td><td>\(row[3])</td></tr>"
+                        "<tr><td>\(row[0])</td><td>\(row[1])</td><td "
+                            + "class=\"\(css)\">\(row[2])</td><td>\(row[3])</td></tr>"
                     ),
                     "scorecard row: \(finding["claim"] ?? "")")
             }

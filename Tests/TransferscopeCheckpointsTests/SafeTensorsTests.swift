@@ -57,7 +57,8 @@ struct SafeTensorsTests {
             #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#,
             #"{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#,
             #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,80]}}"#,
-            #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}"#,
+            #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1]"#
+                + #","data_offsets":[2,6]}}"#,
             #"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#,
             #"{"a":{"shape":[1],"data_offsets":[0,4]}}"#,
             #"[1, 2]"#,

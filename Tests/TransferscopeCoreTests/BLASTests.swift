@@ -96,7 +96,10 @@ struct BLASTests {
     }
 
     @Test(
-        "the loaded OpenBLAS runs the kernels chosen (or the user's OPENBLAS_CORETYPE) and the environment is left as given"
+        """
+        the loaded OpenBLAS runs the kernels chosen (or the user's OPENBLAS_CORETYPE) and the environment is left as \
+        given
+        """
     )
     func loadedLibrary() throws {
         let library = try OpenBLASLibrary.loaded.get()

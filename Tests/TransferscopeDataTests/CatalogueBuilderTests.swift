@@ -9,7 +9,10 @@ import TransferscopeCore
 @Suite("Catalogue builders")
 struct CatalogueBuilderTests {
     @Test(
-        "Distance from a point to a segment: perpendicular inside, to the nearer end outside, to the point when degenerate"
+        """
+        Distance from a point to a segment: perpendicular inside, to the nearer end outside, to the point when \
+        degenerate
+        """
     )
     func segmentDistance() {
         #expect(HersheyDigits.segmentDistance(1, 1, 0, 0, 2, 0) == 1)

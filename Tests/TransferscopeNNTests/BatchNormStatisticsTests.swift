@@ -6,7 +6,10 @@ import TransferscopeCore
 @Suite("BatchNorm running statistics")
 struct BatchNormStatisticsTests {
     @Test(
-        "With momentum nil the running statistics are the plain average over the batches since the reset (PyTorch's momentum=None)"
+        """
+        With momentum nil the running statistics are the plain average over the batches since the reset (PyTorch's \
+        momentum=None)
+        """
     )
     func cumulativeAverage() {
         let norm = BatchNorm2d(channels: 2)

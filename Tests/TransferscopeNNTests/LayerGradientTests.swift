@@ -10,7 +10,8 @@ struct LayerGradientTests {
         var kernel: Int, stride: Int, padding: Int, bias: Bool, side: Int
         var inputChannels = 3, outputChannels = 4
         var testDescription: String {
-            "\(inputChannels)->\(outputChannels) \(kernel)x\(kernel) s\(stride) p\(padding)\(bias ? " bias" : "") on \(side)x\(side)"
+            "\(inputChannels)->\(outputChannels) \(kernel)x\(kernel) s\(stride) "
+                + "p\(padding)\(bias ? " bias" : "") on \(side)x\(side)"
         }
     }
 

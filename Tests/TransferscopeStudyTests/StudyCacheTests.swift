@@ -77,7 +77,8 @@ struct StudyCacheTests {
     static func micro(folder: String) -> String {
         """
         name: micro-folder
-        source: {data: "procedural:side=8,train=192,test=64,classes=4", model: resnet8, widths: [4, 8, 8], epochs: 1, batch_size: 32}
+        source: {data: "procedural:side=8,train=192,test=64,classes=4", model: resnet8, widths: [4, 8, 8], epochs: 1, \
+        batch_size: 32}
         targets:
           - {data: "procedural:side=8,train=96,test=48,classes=3,shift=0.6,seed=4"}
           - {data: "\(folder)"}
@@ -93,7 +94,10 @@ struct StudyCacheTests {
     }
 
     @Test(
-        "After an image-folder target is edited, `study run` reruns exactly its runs and analyses, and `study report` waits for it"
+        """
+        After an image-folder target is edited, `study run` reruns exactly its runs and analyses, and `study report` \
+        waits for it
+        """
     )
     func rerunAfterEdit() throws {
         let folder = try DataFolder()

@@ -12,7 +12,8 @@ struct StudyRunTests {
     /// Every analysis, on procedural data small enough for a test.
     static let micro = """
         name: micro
-        source: {data: "procedural:side=8,train=192,test=64,classes=4", model: resnet8, widths: [4, 8, 8], epochs: 1, batch_size: 32}
+        source: {data: "procedural:side=8,train=192,test=64,classes=4", model: resnet8, widths: [4, 8, 8], epochs: 1, \
+        batch_size: 32}
         targets:
           - {data: "procedural:side=8,train=96,test=48,classes=3,shift=0.6,seed=4"}
         recipe: {epochs: 1, batch_size: 16}
@@ -68,7 +69,10 @@ struct StudyRunTests {
     }
 
     @Test(
-        "A whole study runs, writes results.json with every section and a report that renders every section; a second run does nothing"
+        """
+        A whole study runs, writes results.json with every section and a report that renders every section; a second \
+        run does nothing
+        """
     )
     func wholeStudy() throws {
         let out = Self.directory()

@@ -29,7 +29,8 @@ struct ReliabilityTests {
         holder.executableURL = URL(fileURLWithPath: "/bin/sh")
         holder.arguments = [
             "-c",
-            "exec 9>\"$0/\(DirectoryLock.fileName)\"; flock -n 9 && echo pid 4242 on elsewhere >&9 && echo locked && exec sleep 60",
+            "exec 9>\"$0/\(DirectoryLock.fileName)\"; flock -n 9 && echo pid 4242 on elsewhere >&9 && echo "
+                + "locked && exec sleep 60",
             directory,
         ]
         let output = Pipe()

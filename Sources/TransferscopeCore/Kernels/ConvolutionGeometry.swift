@@ -35,7 +35,8 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         self.padding = padding
         precondition(
             outputHeight > 0 && outputWidth > 0,
-            "Convolution: a \(kernelHeight)x\(kernelWidth) kernel (stride \(stride), padding \(padding)) does not fit a \(inputHeight)x\(inputWidth) input"
+            "Convolution: a \(kernelHeight)x\(kernelWidth) kernel (stride \(stride), padding \(padding)) does "
+                + "not fit a \(inputHeight)x\(inputWidth) input"
         )
     }
 

@@ -104,7 +104,8 @@ public enum DirectConvolution {
     }
 
     /// 6 output pixels x 16 output channels: out[j, 0..<16] = sum over kernel rows r and
-    /// t in 0..<rowLength of padded[r * rowStride + j * pixelStride + t] * weight[(r * rowLength + t) * weightStride, 0..<16].
+    /// t in 0..<rowLength of padded[r * rowStride + j * pixelStride + t]
+    ///     * weight[(r * rowLength + t) * weightStride, 0..<16].
     /// 12 accumulators, 2 weight loads and 6 broadcasts per 12 FMAs.
     @inline(never)
     static func block6x16(

@@ -117,7 +117,8 @@ public enum Catalogue {
         Entry(
             name: "sketch-digits", role: .target,
             summary:
-                "28x28 digits 0-9 drawn from 20 Hershey stroke fonts with random stroke width, affine and elastic jitter",
+                "28x28 digits 0-9 drawn from 20 Hershey stroke fonts with random stroke width, affine and "
+                + "elastic jitter",
             package: "Debian hershey-fonts-data",
             installCommand: "sudo apt-get install hershey-fonts-data (or \(installScript))",
             sourceFiles: { [HersheyDigits.root] },

@@ -36,7 +36,8 @@ public enum IDXReader {
             throw DataError.malformed(
                 path: path,
                 reason:
-                    "the header promises \(shape) = \(count) values but the file holds \(bytes.count - start) (truncated?)"
+                    "the header promises \(shape) = \(count) values but the file holds \(bytes.count - start) "
+                    + "(truncated?)"
             )
         }
         return (shape, Array(bytes[start...]))

@@ -58,7 +58,8 @@ public enum ImageFolderReader {
             throw DataError.unsupported(
                 path: root,
                 reason:
-                    "\(files.count) images at \(side)x\(side) would be more than the \(Limits.elements) values supported; use a smaller --folder-image-size"
+                    "\(files.count) images at \(side)x\(side) would be more than the \(Limits.elements) values "
+                    + "supported; use a smaller --folder-image-size"
             )
         }
         let decoded = try decode(files.map(\.0), side: side, skipCorrupt: skipCorrupt)

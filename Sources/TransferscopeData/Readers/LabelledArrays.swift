@@ -9,7 +9,8 @@ enum ArrayShape {
             throw DataError.malformed(
                 path: path,
                 reason:
-                    "its shape \(shape) is beyond the \(Limits.elements) values and 8 dimensions supported (a damaged header?)"
+                    "its shape \(shape) is beyond the \(Limits.elements) values and 8 dimensions supported (a "
+                    + "damaged header?)"
             )
         }
         return count
@@ -47,7 +48,8 @@ enum LabelledArrays {
                 throw DataError.malformed(
                     path: labelsPath,
                     reason:
-                        "label \(highest) has no class: the training labels define \(classNames.count) classes, 0...\(classNames.count - 1)"
+                        "label \(highest) has no class: the training labels define \(classNames.count) classes, "
+                        + "0...\(classNames.count - 1)"
                 )
             }
         } else {
@@ -65,7 +67,8 @@ enum LabelledArrays {
                 throw DataError.malformed(
                     path: labelsPath,
                     reason:
-                        "labels run to \(highest) but \(missing.count) class(es) below have no image (\(list)); number the classes 0..<K with every class present"
+                        "labels run to \(highest) but \(missing.count) class(es) below have no image (\(list)); "
+                        + "number the classes 0..<K with every class present"
                 )
             }
             guard highest >= 1 else {

@@ -63,7 +63,8 @@ public enum NPYReader {
         let expected = try ArrayShape.checkedCount(shape, path: path) * width
         guard bytes.count - start == expected else {
             throw fail(
-                "shape \(shape) of \(descr) needs \(expected) bytes but the file holds \(bytes.count - start) (truncated?)"
+                "shape \(shape) of \(descr) needs \(expected) bytes but the file holds \(bytes.count - start) "
+                    + "(truncated?)"
             )
         }
         return Array(dtype: code, shape: shape, data: [UInt8](bytes[start...]))
@@ -128,7 +129,8 @@ public enum NPYReader {
                 throw DataError.unsupported(
                     path: path,
                     reason:
-                        "float32 images must lie in [0, 1] or [0, 255] (found values in [\(floats.min() ?? 0), \(floats.max() ?? 0)]); undo any normalization before saving, the tool normalizes itself"
+                        "float32 images must lie in [0, 1] or [0, 255] (found values in [\(floats.min() ?? 0), "
+                        + "\(floats.max() ?? 0)]); undo any normalization before saving, the tool normalizes itself"
                 )
             }
             let scale: Float = high <= 1 ? 255 : 1

@@ -27,7 +27,8 @@ public struct BlockShuffle: Codable, Sendable, Equatable {
     public init(blockSize: Int, side: Int, channels: Int, seed: UInt64) throws {
         guard blockSize >= 1, side % blockSize == 0 else {
             throw DataError.invalidSpecification(
-                "block size \(blockSize) does not divide the image side \(side); use one of \(Self.blockSizes(side: side).map(String.init).joined(separator: ", "))"
+                "block size \(blockSize) does not divide the image side \(side); use one of "
+                    + "\(Self.blockSizes(side: side).map(String.init).joined(separator: ", "))"
             )
         }
         kind = .blocks(size: blockSize)
@@ -97,7 +98,8 @@ public struct BlockShuffle: Codable, Sendable, Equatable {
         let seed = try container.decode(UInt64.self, forKey: .seed)
         guard (1...Limits.imageSide).contains(side), channels == 1 || channels == 3 else {
             throw DataError.invalidSpecification(
-                "block shuffle of \(side)x\(side)x\(channels) images: the side must lie in 1...\(Limits.imageSide) and the channels be 1 or 3"
+                "block shuffle of \(side)x\(side)x\(channels) images: the side must lie in "
+                    + "1...\(Limits.imageSide) and the channels be 1 or 3"
             )
         }
         switch kind {

@@ -20,12 +20,14 @@ public struct Normalization: Codable, Sendable, Equatable {
     public func validate() throws {
         guard mean.count == standardDeviation.count, mean.count == 1 || mean.count == 3 else {
             throw DataError.invalidSpecification(
-                "normalization: \(mean.count) means and \(standardDeviation.count) deviations; give one of each per channel (1 or 3)"
+                "normalization: \(mean.count) means and \(standardDeviation.count) deviations; give one of each "
+                    + "per channel (1 or 3)"
             )
         }
         guard mean.allSatisfy(\.isFinite), standardDeviation.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw DataError.invalidSpecification(
-                "normalization: means \(mean) and deviations \(standardDeviation) must be finite, and the deviations positive"
+                "normalization: means \(mean) and deviations \(standardDeviation) must be finite, and the "
+                    + "deviations positive"
             )
         }
     }

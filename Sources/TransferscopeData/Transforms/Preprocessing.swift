@@ -56,7 +56,8 @@ public struct Preprocessing: Codable, Sendable, Equatable {
     public func validate() throws {
         guard (1...Limits.imageSide).contains(side), channels == 1 || channels == 3 else {
             throw DataError.invalidSpecification(
-                "input \(side)x\(side)x\(channels): the side must lie in 1...\(Limits.imageSide) and the channels be 1 or 3"
+                "input \(side)x\(side)x\(channels): the side must lie in 1...\(Limits.imageSide) and the "
+                    + "channels be 1 or 3"
             )
         }
         try normalization.validate()
@@ -66,7 +67,8 @@ public struct Preprocessing: Codable, Sendable, Equatable {
         }
         if let shuffle, shuffle.side != side || shuffle.channels != channels {
             throw DataError.invalidSpecification(
-                "a block shuffle of \(shuffle.side)x\(shuffle.side)x\(shuffle.channels) images for \(side)x\(side)x\(channels) inputs"
+                "a block shuffle of \(shuffle.side)x\(shuffle.side)x\(shuffle.channels) images for "
+                    + "\(side)x\(side)x\(channels) inputs"
             )
         }
     }
@@ -76,7 +78,8 @@ public struct Preprocessing: Codable, Sendable, Equatable {
     public func checkSize(of dataset: ImageDataset) throws {
         guard let values = Limits.product([dataset.count, side, side, channels]), values <= Limits.elements else {
             throw DataError.invalidSpecification(
-                "\(dataset.count) images of \(dataset.name) at \(side)x\(side)x\(channels) would be more than the \(Limits.elements) values supported; use a smaller image side or fewer images"
+                "\(dataset.count) images of \(dataset.name) at \(side)x\(side)x\(channels) would be more than "
+                    + "the \(Limits.elements) values supported; use a smaller image side or fewer images"
             )
         }
     }

@@ -76,11 +76,16 @@ public enum HTMLReport {
     static func render(_ r: StudyResults, directory: String) -> String {
         var body = "<h1>Transferscope study: \(e(r.study.name))</h1>"
         body +=
-            "<p class=\"lead\">What is being transferred from <b>\(e(r.study.source.data))</b> to \(r.targets.map { "<b>\(e($0.data))</b>" }.joined(separator: ", "))? "
+            "<p class=\"lead\">What is being transferred from <b>\(e(r.study.source.data))</b> to "
+            + "\(r.targets.map { "<b>\(e($0.data))</b>" }.joined(separator: ", "))? "
         body +=
-            "P = \(e(r.study.source.model)) pre-trained on the source; P-T = P fine-tuned on a target; RI-T = the same model trained on the target from random initialization; \(r.study.seeds.count) seeds each. "
+            "P = \(e(r.study.source.model)) pre-trained on the source; P-T = P fine-tuned on a target; RI-T = "
+            + "the same model trained on the target from random initialization; \(r.study.seeds.count) seeds each. "
         body +=
-            "Colours: <span style=\"color:\(SVGChart.ptColour)\">■ P-T</span>, <span style=\"color:\(SVGChart.ritColour)\">■ RI-T</span>, <span style=\"color:\(SVGChart.sourceColour)\">■ P</span>, <span style=\"color:\(SVGChart.crossColour)\">■ P-T vs RI-T</span>.</p>"
+            "Colours: <span style=\"color:\(SVGChart.ptColour)\">■ P-T</span>, <span "
+            + "style=\"color:\(SVGChart.ritColour)\">■ RI-T</span>, <span "
+            + "style=\"color:\(SVGChart.sourceColour)\">■ P</span>, <span "
+            + "style=\"color:\(SVGChart.crossColour)\">■ P-T vs RI-T</span>.</p>"
         body += scorecard(r)
         body += setup(r, directory: directory)
         for target in r.targets { body += section(target, results: r, directory: directory) }
@@ -88,25 +93,32 @@ public enum HTMLReport {
         return """
             <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Transferscope: \(e(r.study.name))</title>
             <style>
-            body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;color:#222;line-height:1.45}
+            body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:24px auto;\
+            padding:0 16px;color:#222;line-height:1.45}
             h1{font-size:26px}h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:40px}h3{margin-top:28px}
-            table{border-collapse:collapse;margin:10px 0;font-size:14px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
-            th{background:#f3f3f3}figure{margin:14px 24px 14px 0;display:inline-block;vertical-align:top;max-width:560px}figcaption{font-size:13px;color:#555}
+            table{border-collapse:collapse;margin:10px 0;font-size:14px}td,th{border:1px solid #ccc;padding:4px 8px;\
+            text-align:left;vertical-align:top}
+            th{background:#f3f3f3}figure{margin:14px 24px 14px 0;display:inline-block;vertical-align:top;\
+            max-width:560px}figcaption{font-size:13px;color:#555}
             .tick{font-size:11px;fill:#444}.axis{font-size:12px;fill:#222}.legend{font-size:12px;fill:#222}
             .holds{background:#d4edda}.doesnot{background:#f8d7da}.inconclusive{background:#fff3cd}.lead{font-size:15px}
-            .empty{color:#888;font-style:italic}img.grid{max-width:100%;image-rendering:pixelated;border:1px solid #ddd}footer{margin:40px 0;color:#777;font-size:13px}
+            .empty{color:#888;font-style:italic}img.grid{max-width:100%;image-rendering:pixelated;border:1px solid \
+            #ddd}footer{margin:40px 0;color:#777;font-size:13px}
             </style></head><body>\(body)</body></html>
             """
     }
 
     static func scorecard(_ r: StudyResults) -> String {
         var html =
-            "<h2>Findings scorecard</h2><p>Each claim of the paper, measured on each target, with the range over seeds and a verdict: <b>holds</b>, <b>does not hold</b>, or <b>inconclusive</b> (the difference is within the spread over seeds, or the analysis did not run).</p>"
+            "<h2>Findings scorecard</h2><p>Each claim of the paper, measured on each target, with the range over "
+            + "seeds and a verdict: <b>holds</b>, <b>does not hold</b>, or <b>inconclusive</b> (the difference is "
+            + "within the spread over seeds, or the analysis did not run).</p>"
         html += "<table><tr><th>claim</th><th>target</th><th>verdict</th><th>evidence</th></tr>"
         for finding in r.findings {
             let css = finding.verdict == .holds ? "holds" : finding.verdict == .doesNotHold ? "doesnot" : "inconclusive"
             html +=
-                "<tr><td>\(e(finding.claim.rawValue))</td><td>\(e(finding.target))</td><td class=\"\(css)\">\(e(finding.verdict.rawValue))</td><td>\(e(finding.evidence))</td></tr>"
+                "<tr><td>\(e(finding.claim.rawValue))</td><td>\(e(finding.target))</td><td "
+                + "class=\"\(css)\">\(e(finding.verdict.rawValue))</td><td>\(e(finding.evidence))</td></tr>"
         }
         return html + "</table>"
     }
@@ -120,22 +132,29 @@ public enum HTMLReport {
             [
                 [
                     "source",
-                    "\(s.data)\(s.subsample.map { " (\($0) training images)" } ?? ""): \(s.model), \(s.epochs) epochs, batch \(s.batchSize), SGD lr \(s.learningRate) (\(s.schedule)), momentum \(s.momentum), weight decay \(s.weightDecay); final test accuracy \(pct(r.sourceFinalAccuracy))",
+                    "\(s.data)\(s.subsample.map { " (\($0) training images)" } ?? ""): \(s.model), \(s.epochs) "
+                        + "epochs, batch \(s.batchSize), SGD lr \(s.learningRate) (\(s.schedule)), momentum "
+                        + "\(s.momentum), weight decay \(s.weightDecay); final test accuracy "
+                        + "\(pct(r.sourceFinalAccuracy))",
                 ],
                 [
                     "targets",
                     r.targets.map {
-                        "\($0.name): \($0.trainImages) train / \($0.testImages) test images, \($0.classes.count) classes"
+                        "\($0.name): \($0.trainImages) train / \($0.testImages) test images, \($0.classes.count) "
+                            + "classes"
                     }.joined(separator: "; "),
                 ],
                 [
                     "target recipe",
-                    "\(recipe.epochs) epochs, batch \(recipe.batchSize), P-T lr \(recipe.fineTuneLearningRate), RI-T lr \(recipe.scratchLearningRate), cosine; P-T and RI-T see the same inputs (P's size, channels, normalization)",
+                    "\(recipe.epochs) epochs, batch \(recipe.batchSize), P-T lr \(recipe.fineTuneLearningRate), "
+                        + "RI-T lr \(recipe.scratchLearningRate), cosine; P-T and RI-T see the same inputs (P's size, "
+                        + "channels, normalization)",
                 ],
                 ["seeds", r.study.seeds.map(String.init).joined(separator: ", ")],
                 [
                     "machine",
-                    "\(r.machine.processor), \(r.machine.cores) cores (\(r.machine.threads) threads), \(r.machine.memoryGiB) GiB, \(r.machine.operatingSystem)",
+                    "\(r.machine.processor), \(r.machine.cores) cores (\(r.machine.threads) threads), "
+                        + "\(r.machine.memoryGiB) GiB, \(r.machine.operatingSystem)",
                 ],
                 [
                     "time",
@@ -155,7 +174,9 @@ public enum HTMLReport {
         for target in r.targets {
             if let uri = image("\(directory)/results/\(target.name)/samples.png") {
                 html +=
-                    "<figure><img class=\"grid\" src=\"\(uri)\" alt=\"samples of \(e(target.name))\"><figcaption>Samples of the target \(e(target.name)), one row per class, as the models see them.</figcaption></figure>"
+                    "<figure><img class=\"grid\" src=\"\(uri)\" alt=\"samples of "
+                    + "\(e(target.name))\"><figcaption>Samples of the target \(e(target.name)), one row per class, "
+                    + "as the models see them.</figcaption></figure>"
             }
         }
         return html
@@ -173,7 +194,8 @@ public enum HTMLReport {
         html += figure(
             SVGChart.lines(series, xLabel: "training step", yLabel: "test accuracy"),
             caption:
-                "Learning curves on \(t.name): mean over seeds, band = range. P-T starting higher and rising faster than RI-T is what the pre-training buys."
+                "Learning curves on \(t.name): mean over seeds, band = range. P-T starting higher and rising "
+                + "faster than RI-T is what the pre-training buys."
         )
         // Block shuffle.
         if let shuffle = t.shuffle {
@@ -195,7 +217,8 @@ public enum HTMLReport {
                     lines, xLabel: "block size (\(settings.first ?? "") = no shuffle; pixel = all values permuted)",
                     yLabel: "final test accuracy", categories: settings),
                 caption:
-                    "Feature reuse: accuracy as the target images are cut into smaller shuffled blocks. A P-T curve falling further than RI-T's means P-T relied on the images' visual structure."
+                    "Feature reuse: accuracy as the target images are cut into smaller shuffled blocks. A P-T "
+                    + "curve falling further than RI-T's means P-T relied on the images' visual structure."
             )
             html += table(
                 ["block", "kind", "accuracy (mean, range)", "steps to 90% of final"],
@@ -230,8 +253,11 @@ public enum HTMLReport {
             ]
             for (cell, caption) in cells.map({ ($0.0.slug(a: "PT", b: "RIT"), $0.1) }) {
                 if let uri = image("\(directory)/results/\(t.name)/mistakes/\(cell).png") {
+                    let classes = e(t.classes.enumerated().map { "\($0.offset) \($0.element)" }.joined(separator: ", "))
                     html +=
-                        "<figure><img class=\"grid\" src=\"\(uri)\" alt=\"\(cell)\"><figcaption>The most ambiguous \(caption) (first P-T/RI-T pair). Captions: T true class, P the P-T prediction, R the RI-T prediction (class indices: \(e(t.classes.enumerated().map { "\($0.offset) \($0.element)" }.joined(separator: ", ")))).</figcaption></figure>"
+                        "<figure><img class=\"grid\" src=\"\(uri)\" alt=\"\(cell)\"><figcaption>The most ambiguous "
+                        + "\(caption) (first P-T/RI-T pair). Captions: T true class, P the P-T prediction, R the RI-T "
+                        + "prediction (class indices: \(classes)).</figcaption></figure>"
                 }
             }
         }
@@ -254,7 +280,9 @@ public enum HTMLReport {
             html += figure(
                 SVGChart.lines(lines, xLabel: "layer", yLabel: "CKA", yRange: (0, 1), categories: layers),
                 caption:
-                    "CKA of the same layer in two models (\(first.value.kernel), \(first.value.debiased ? "unbiased" : "biased") HSIC, \(first.value.samples) test images). The paper finds P-T models alike (high P-T/P-T) and unlike RI-T models."
+                    "CKA of the same layer in two models (\(first.value.kernel), "
+                    + "\(first.value.debiased ? "unbiased" : "biased") HSIC, \(first.value.samples) test images). "
+                    + "The paper finds P-T models alike (high P-T/P-T) and unlike RI-T models."
             )
             for kind in [PairKind.fineTunedPair, .scratchPair, .fineTunedAndScratch] {
                 guard let pair = cka.first(where: { $0.kind == kind }) else { continue }
@@ -263,7 +291,8 @@ public enum HTMLReport {
                         pair.value.values, rows: pair.value.layersA, columns: pair.value.layersB, low: 0, high: 1,
                         xLabel: short(pair.b), yLabel: short(pair.a), cell: 22),
                     caption:
-                        "Every layer of \(short(pair.a)) against every layer of \(short(pair.b)) (\(kind.rawValue)); dark = similar."
+                        "Every layer of \(short(pair.a)) against every layer of \(short(pair.b)) "
+                        + "(\(kind.rawValue)); dark = similar."
                 )
             }
         }
@@ -296,7 +325,8 @@ public enum HTMLReport {
                     SVGChart.lines(
                         lines, xLabel: "module", yLabel: "distance to start / start norm", categories: modules),
                     caption:
-                        "How far training moved each module from where it started (P for P-T, the random initialization for RI-T), relative to the module's starting norm."
+                        "How far training moved each module from where it started (P for P-T, the random "
+                        + "initialization for RI-T), relative to the module's starting norm."
                 )
             }
         }
@@ -311,7 +341,9 @@ public enum HTMLReport {
             html += figure(
                 SVGChart.lines(lines, xLabel: "lambda (0 = first model, 1 = second)", yLabel: "test error"),
                 caption:
-                    "Test error along the straight line between two solutions, BatchNorm statistics \(curves.first?.value.batchNorm.rawValue ?? "") at every point. A bump is a barrier: the paper finds none between P-T solutions (one basin) and one between RI-T solutions."
+                    "Test error along the straight line between two solutions, BatchNorm statistics "
+                    + "\(curves.first?.value.batchNorm.rawValue ?? "") at every point. A bump is a barrier: the "
+                    + "paper finds none between P-T solutions (one basin) and one between RI-T solutions."
             )
             html += table(
                 ["pair", "A", "B", "test loss barrier", "test error barrier", "train loss barrier"],
@@ -335,7 +367,8 @@ public enum HTMLReport {
                         low: 0, high: 1, xLabel: "alpha (0 = module rewound to its start, 1 = final)", yLabel: "module",
                         cell: 24),
                     caption:
-                        "\(result.kind.rawValue) (\(short(result.a))): training error with one module moved back towards its start; dark = high error. Final error \(pct(c.finalError))."
+                        "\(result.kind.rawValue) (\(short(result.a))): training error with one module moved back "
+                        + "towards its start; dark = high error. Final error \(pct(c.finalError))."
                 )
             }
             html += table(
@@ -367,7 +400,9 @@ public enum HTMLReport {
                             label: "P on source", colour: SVGChart.sourceColour, points: source, dashed: true),
                     ], xLabel: "source epoch of the checkpoint fine-tuned", yLabel: "test accuracy"),
                 caption:
-                    "Target accuracy after fine-tuning from each kept source checkpoint (band: range over seeds), beside the source's own accuracy. The paper finds a checkpoint early in the final plateau does as well as the last."
+                    "Target accuracy after fine-tuning from each kept source checkpoint (band: range over "
+                    + "seeds), beside the source's own accuracy. The paper finds a checkpoint early in the final "
+                    + "plateau does as well as the last."
             )
         }
         return html

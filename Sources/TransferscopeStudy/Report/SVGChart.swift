@@ -88,9 +88,11 @@ public enum SVGChart {
         func px(_ x: Double) -> Double { left + (x - xMin) / xSpan * plotWidth }
         func py(_ y: Double) -> Double { top + (1 - (min(max(y, yMin), yMax) - yMin) / ySpan) * plotHeight }
         var svg =
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" role=\"img\">"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" "
+            + "height=\"\(height)\" role=\"img\">"
         svg +=
-            "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotWidth)\" height=\"\(plotHeight)\" fill=\"#fff\" stroke=\"#999\"/>"
+            "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotWidth)\" height=\"\(plotHeight)\" fill=\"#fff\" "
+            + "stroke=\"#999\"/>"
         for y in ticks(yMin, yMax) {
             svg += "<line x1=\"\(left)\" x2=\"\(left + plotWidth)\" y1=\"\(py(y))\" y2=\"\(py(y))\" stroke=\"#eee\"/>"
             svg += "<text x=\"\(left - 6)\" y=\"\(py(y) + 4)\" text-anchor=\"end\" class=\"tick\">\(label(y))</text>"
@@ -99,32 +101,39 @@ public enum SVGChart {
             for (i, name) in categories.enumerated() {
                 if slanted {
                     svg +=
-                        "<text transform=\"translate(\(px(Double(i))),\(top + plotHeight + 12)) rotate(40)\" class=\"tick\">\(escape(name))</text>"
+                        "<text transform=\"translate(\(px(Double(i))),\(top + plotHeight + 12)) rotate(40)\" "
+                        + "class=\"tick\">\(escape(name))</text>"
                 } else {
                     svg +=
-                        "<text x=\"\(px(Double(i)))\" y=\"\(top + plotHeight + 16)\" text-anchor=\"middle\" class=\"tick\">\(escape(name))</text>"
+                        "<text x=\"\(px(Double(i)))\" y=\"\(top + plotHeight + 16)\" text-anchor=\"middle\" "
+                        + "class=\"tick\">\(escape(name))</text>"
                 }
             }
         } else {
             for x in ticks(xMin, xMax) {
                 svg +=
-                    "<text x=\"\(px(x))\" y=\"\(top + plotHeight + 16)\" text-anchor=\"middle\" class=\"tick\">\(label(x))</text>"
+                    "<text x=\"\(px(x))\" y=\"\(top + plotHeight + 16)\" text-anchor=\"middle\" "
+                    + "class=\"tick\">\(label(x))</text>"
             }
         }
         svg +=
-            "<text x=\"\(left + plotWidth / 2)\" y=\"\(Double(height) - 8)\" text-anchor=\"middle\" class=\"axis\">\(escape(xLabel))</text>"
+            "<text x=\"\(left + plotWidth / 2)\" y=\"\(Double(height) - 8)\" text-anchor=\"middle\" "
+            + "class=\"axis\">\(escape(xLabel))</text>"
         svg +=
-            "<text transform=\"translate(14,\(top + plotHeight / 2)) rotate(-90)\" text-anchor=\"middle\" class=\"axis\">\(escape(yLabel))</text>"
+            "<text transform=\"translate(14,\(top + plotHeight / 2)) rotate(-90)\" text-anchor=\"middle\" "
+            + "class=\"axis\">\(escape(yLabel))</text>"
         for s in series {
             if let band = s.band, band.count > 1 {
                 let upper = band.map { "\(px($0.0)),\(py($0.2))" }
                 let lower = band.reversed().map { "\(px($0.0)),\(py($0.1))" }
                 svg +=
-                    "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(s.colour)\" opacity=\"0.18\"/>"
+                    "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(s.colour)\" "
+                    + "opacity=\"0.18\"/>"
             }
             let path = s.points.filter { $0.1.isFinite }.map { "\(px($0.0)),\(py($0.1))" }.joined(separator: " ")
             svg +=
-                "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.colour)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"5,4\"" : "")/>"
+                "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.colour)\" "
+                + "stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"5,4\"" : "")/>"
             for p in s.points where p.1.isFinite {
                 svg += "<circle cx=\"\(px(p.0))\" cy=\"\(py(p.1))\" r=\"2.5\" fill=\"\(s.colour)\"/>"
             }
@@ -134,7 +143,9 @@ public enum SVGChart {
         for s in series where !seen.contains(s.label) {
             seen.insert(s.label)
             svg +=
-                "<line x1=\"\(left + plotWidth + 10)\" x2=\"\(left + plotWidth + 30)\" y1=\"\(legendY)\" y2=\"\(legendY)\" stroke=\"\(s.colour)\" stroke-width=\"3\"\(s.dashed ? " stroke-dasharray=\"5,4\"" : "")/>"
+                "<line x1=\"\(left + plotWidth + 10)\" x2=\"\(left + plotWidth + 30)\" y1=\"\(legendY)\" "
+                + "y2=\"\(legendY)\" stroke=\"\(s.colour)\" "
+                + "stroke-width=\"3\"\(s.dashed ? " stroke-dasharray=\"5,4\"" : "")/>"
             svg +=
                 "<text x=\"\(left + plotWidth + 35)\" y=\"\(legendY + 4)\" class=\"legend\">\(escape(s.label))</text>"
             legendY += 18
@@ -161,16 +172,20 @@ public enum SVGChart {
             return String(format: "#%02x%02x%02x", Int(r), Int(g), Int(b))
         }
         var svg =
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" role=\"img\">"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" "
+            + "height=\"\(height)\" role=\"img\">"
         for (i, row) in values.enumerated() {
             for (j, v) in row.enumerated() {
                 let x = left + Double(j * cell)
                 let y = top + Double(i * cell)
                 svg +=
-                    "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(cell)\" height=\"\(cell)\" fill=\"\(colour(v))\"><title>\(escape(rows[i])) / \(escape(columns[j])): \(v.isFinite ? String(format: "%.3f", v) : "n/a")</title></rect>"
+                    "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(cell)\" height=\"\(cell)\" "
+                    + "fill=\"\(colour(v))\"><title>\(escape(rows[i])) / \(escape(columns[j])): "
+                    + "\(v.isFinite ? String(format: "%.3f", v) : "n/a")</title></rect>"
             }
             svg +=
-                "<text x=\"\(left - 4)\" y=\"\(top + Double(i * cell) + Double(cell) / 2 + 4)\" text-anchor=\"end\" class=\"tick\">\(escape(rows[i]))</text>"
+                "<text x=\"\(left - 4)\" y=\"\(top + Double(i * cell) + Double(cell) / 2 + 4)\" "
+                + "text-anchor=\"end\" class=\"tick\">\(escape(rows[i]))</text>"
         }
         for (j, name) in columns.enumerated() {
             let x = left + Double(j * cell) + Double(cell) / 2
@@ -186,9 +201,11 @@ public enum SVGChart {
         svg += "<text x=\"\(scaleX + 18)\" y=\"\(top + 10)\" class=\"tick\">\(label(high))</text>"
         svg += "<text x=\"\(scaleX + 18)\" y=\"\(top + 118)\" class=\"tick\">\(label(low))</text>"
         svg +=
-            "<text x=\"\(left + Double(columns.count * cell) / 2)\" y=\"\(Double(height) - 4)\" text-anchor=\"middle\" class=\"axis\">\(escape(xLabel))</text>"
+            "<text x=\"\(left + Double(columns.count * cell) / 2)\" y=\"\(Double(height) - 4)\" "
+            + "text-anchor=\"middle\" class=\"axis\">\(escape(xLabel))</text>"
         svg +=
-            "<text transform=\"translate(14,\(top + Double(rows.count * cell) / 2)) rotate(-90)\" text-anchor=\"middle\" class=\"axis\">\(escape(yLabel))</text>"
+            "<text transform=\"translate(14,\(top + Double(rows.count * cell) / 2)) rotate(-90)\" "
+            + "text-anchor=\"middle\" class=\"axis\">\(escape(yLabel))</text>"
         return svg + "</svg>"
     }
 }

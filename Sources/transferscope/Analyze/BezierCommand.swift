@@ -14,7 +14,8 @@ struct BezierCommand: ParsableCommand {
         discussion: """
             Garipov et al. (2018): the control point starts at the midpoint and is trained by SGD on the \
             expected loss along the curve. Writes bezier.json/.csv, line.json/.csv and control.safetensors.
-            Example: transferscope analyze bezier runs/RIT-s0/final.safetensors runs/RIT-s1/final.safetensors --data clipart --out out/bezier
+            Example: transferscope analyze bezier runs/RIT-s0/final.safetensors runs/RIT-s1/final.safetensors --data \
+            clipart --out out/bezier
             """)
 
     @Argument(help: "Checkpoint A.") var a: String
@@ -54,7 +55,8 @@ struct BezierCommand: ParsableCommand {
         print(
             String(
                 format:
-                    "test loss barrier: line %.4f, Bezier curve %.4f; test error barrier: line %.2f%%, curve %.2f%% (%.0f s) -> %@",
+                    "test loss barrier: line %.4f, Bezier curve %.4f; test error barrier: line %.2f%%, curve "
+                    + "%.2f%% (%.0f s) -> %@",
                 onLine.testLossBarrier.height, onCurve.testLossBarrier.height, 100 * onLine.testErrorBarrier.height,
                 100 * onCurve.testErrorBarrier.height, Date().timeIntervalSince(start), out))
     }

@@ -13,7 +13,8 @@ struct CKACommand: ParsableCommand {
         discussion: """
             Minibatch CKA (Nguyen et al. 2021) over the chosen images, unbiased HSIC by default. Writes \
             cka.json and cka.csv (rows: A's layers, columns: B's layers).
-            Example: transferscope analyze cka --a runs/PT-s0/final.safetensors --b runs/PT-s1/final.safetensors --data clipart --out out/cka
+            Example: transferscope analyze cka --a runs/PT-s0/final.safetensors --b runs/PT-s1/final.safetensors \
+            --data clipart --out out/cka
             """)
 
     @Option(help: "Checkpoint of model A.") var a: String

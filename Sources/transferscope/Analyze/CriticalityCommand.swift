@@ -13,9 +13,11 @@ struct CriticalityCommand: ParsableCommand {
         abstract: "Module criticality: rewind each module to its start, and the (alpha, sigma) valley with noise.",
         discussion: """
             --start is the starting point of the training that produced the final checkpoint: for a \
-            P-T or RI-T run its epoch-0 checkpoint (P with the new head, or the random init). Errors are measured on a fixed \
+            P-T or RI-T run its epoch-0 checkpoint (P with the new head, or the random init). Errors are measured on a \
+            fixed \
             subset of training images. Writes criticality.json and heatmap.csv (module x alpha error).
-            Example: transferscope analyze criticality runs/PT-s0/final.safetensors --start runs/PT-s0/checkpoints/epoch-0000.safetensors --data clipart --out out/crit
+            Example: transferscope analyze criticality runs/PT-s0/final.safetensors --start \
+            runs/PT-s0/checkpoints/epoch-0000.safetensors --data clipart --out out/crit
             """)
 
     @Argument(help: "The final checkpoint.") var final: String

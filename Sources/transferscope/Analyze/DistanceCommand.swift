@@ -11,7 +11,8 @@ struct DistanceCommand: ParsableCommand {
         discussion: """
             The second checkpoint is the reference of relative distances (give the starting point there \
             to measure how far training moved a model). Writes distance.json and distance.csv.
-            Example: transferscope analyze distance runs/PT-s0/final.safetensors runs/P/final.safetensors --out out/distance
+            Example: transferscope analyze distance runs/PT-s0/final.safetensors runs/P/final.safetensors --out \
+            out/distance
             """)
 
     @Argument(help: "Checkpoint A.") var a: String

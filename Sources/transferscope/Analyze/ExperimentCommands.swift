@@ -89,7 +89,8 @@ struct ShuffleSweepCommand: ParsableCommand {
             One permutation per seed for every train and test image; augmentation off. Each run is a \
             resumable run under --out/bB/{PT,RIT}-sS. Writes summary.json/.csv (accuracy and steps to \
             reach 90% of the final accuracy per b and kind) and curves.csv.
-            Example: transferscope analyze shuffle-sweep --source runs/P/final.safetensors --data clipart --block-sizes 28,14,7,4,2,1 --pixel --out out/shuffle
+            Example: transferscope analyze shuffle-sweep --source runs/P/final.safetensors --data clipart \
+            --block-sizes 28,14,7,4,2,1 --pixel --out out/shuffle
             """)
 
     @Option(help: "The pre-trained checkpoint (P).") var source: String
@@ -135,7 +136,8 @@ struct CheckpointChoiceCommand: ParsableCommand {
         discussion: """
             Needs a source run trained with --checkpoint-epochs (e.g. all). Writes summary.json/.csv \
             (target accuracy per source epoch), source.csv (the source's test accuracy per epoch) and curves.csv.
-            Example: transferscope analyze checkpoints --source-run runs/P --data clipart --source-epochs 0,1,2,4,8 --out out/checkpoints
+            Example: transferscope analyze checkpoints --source-run runs/P --data clipart --source-epochs 0,1,2,4,8 \
+            --out out/checkpoints
             """)
 
     @Option(help: "The source's run directory.") var sourceRun: String

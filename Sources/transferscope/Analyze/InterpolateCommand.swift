@@ -11,7 +11,9 @@ import TransferscopeTraining
 struct PathOptions: ParsableArguments {
     @Option(
         help:
-            "BatchNorm statistics at each point: reestimate (on training images; default), interpolate, first or second."
+            """
+            BatchNorm statistics at each point: reestimate (on training images; default), interpolate, first or second.
+            """
     )
     var bn = BatchNormMode.reestimate
     @Option(parsing: .unconditional, help: "Batches of training images that re-estimate BatchNorm statistics.")
@@ -52,7 +54,8 @@ struct InterpolateCommand: ParsableCommand {
         discussion: """
             With two checkpoints, one curve; with more, every pair, and the mean and range of the barrier \
             heights over the pairs (e.g. the P-T seeds). Writes curve-A-B.json/.csv per pair and barriers.json.
-            Example: transferscope analyze interpolate runs/PT-s0/final.safetensors runs/PT-s1/final.safetensors --data clipart --out out/interp
+            Example: transferscope analyze interpolate runs/PT-s0/final.safetensors runs/PT-s1/final.safetensors \
+            --data clipart --out out/interp
             """)
 
     @Argument(help: "Two or more checkpoints of one architecture.") var checkpoints: [String]
@@ -87,12 +90,14 @@ struct InterpolateCommand: ParsableCommand {
         try FlagCheck.require(to, in: -100...100, "--to")
         guard from <= 0, to >= 1 else {
             throw ValidationError(
-                "--from must be at most 0 and --to at least 1 (the barrier compares the path with its endpoints), got \(from) and \(to)"
+                "--from must be at most 0 and --to at least 1 (the barrier compares the path with its "
+                    + "endpoints), got \(from) and \(to)"
             )
         }
         guard lambdas().contains(where: { $0 > 0 && $0 < 1 }) else {
             throw ValidationError(
-                "--points \(points) over [\(from), \(to)] leaves no point strictly between the checkpoints; give more --points"
+                "--points \(points) over [\(from), \(to)] leaves no point strictly between the checkpoints; give "
+                    + "more --points"
             )
         }
         try FlagCheck.require(basinTolerance, in: 0...1_000, "--basin-tolerance", positive: true)
@@ -123,7 +128,8 @@ struct InterpolateCommand: ParsableCommand {
             print(
                 String(
                     format:
-                        "  %d-%d: test loss barrier %.4f at lambda %.2f, test error barrier %.2f%%, train loss barrier %.4f",
+                        "  %d-%d: test loss barrier %.4f at lambda %.2f, test error barrier %.2f%%, train loss "
+                        + "barrier %.4f",
                     i + 1, j + 1, curve.testLossBarrier.height, curve.testLossBarrier.lambda,
                     100 * curve.testErrorBarrier.height, curve.trainLossBarrier.height))
         }

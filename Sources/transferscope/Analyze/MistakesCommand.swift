@@ -16,7 +16,8 @@ struct MistakesCommand: ParsableCommand {
             Writes mistakes.json (every pair's table), pairs.csv, samples.csv (label, each model's \
             prediction, ambiguity) and, per pair, PNG grids of each cell (captions: T true class, A and B \
             the two predictions, as class indices; mistakes.json lists the class names).
-            Example: transferscope analyze mistakes --model PT-s0=runs/PT-s0/final.safetensors --model RIT-s0=runs/RIT-s0/final.safetensors --data clipart --out out/mistakes
+            Example: transferscope analyze mistakes --model PT-s0=runs/PT-s0/final.safetensors --model \
+            RIT-s0=runs/RIT-s0/final.safetensors --data clipart --out out/mistakes
             """)
 
     @Option(name: .customLong("model"), help: "NAME=CHECKPOINT (repeat for each model; at least 2).") var models:
@@ -84,7 +85,8 @@ struct MistakesCommand: ParsableCommand {
                 letters: ("A", "B"), perCell: gridImages, to: out, prefix: "\(nameA)-vs-\(nameB)-")
             let m = table.meanAmbiguity.map { $0.map { String(format: "%.3f", $0) } ?? "-" }
             print(
-                "  \(nameA) vs \(nameB): both right \(table.bothRight), only \(nameA) \(table.onlyARight), only \(nameB) "
+                "  \(nameA) vs \(nameB): both right \(table.bothRight), only \(nameA) \(table.onlyARight), only "
+                    + "\(nameB) "
                     + "\(table.onlyBRight), both wrong \(table.bothWrong) (same label \(table.sameWrongLabel)); "
                     + "mean ambiguity \(m.joined(separator: " / "))")
         }
