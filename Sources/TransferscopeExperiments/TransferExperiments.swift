@@ -40,6 +40,9 @@ public struct RunOutcome: Codable, Sendable, Equatable {
     public var curve: [[Double]]
     /// Steps until the test accuracy first reached `fraction` of its final value.
     public var stepsToFraction: Int?
+    /// (step, mean training loss over the interval) at every metrics line: the optimization
+    /// speed the low-level-statistics claim is about (nil in results written before 0.4.0).
+    public var trainLoss: [[Double]]?
 }
 
 /// The experiments that train many targets: the block-shuffle sweep (analysis 1) and the choice
@@ -57,7 +60,8 @@ public enum TransferExperiments {
             kind: kind, seed: seed, setting: setting, directory: directory,
             finalTestAccuracy: summary.finalTestAccuracy,
             curve: epochs.map { [Double($0.step), $0.testAccuracy] },
-            stepsToFraction: epochs.first { $0.testAccuracy >= target }?.step)
+            stepsToFraction: epochs.first { $0.testAccuracy >= target }?.step,
+            trainLoss: try RunResults.steps(of: directory).map { [Double($0.step), $0.loss] })
     }
 
     /// Trains (or reuses) one run.
