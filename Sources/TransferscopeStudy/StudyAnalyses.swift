@@ -31,6 +31,9 @@ public struct MistakesResult: Codable, Sendable, Equatable {
     public var accuracies: [String: Double]
     /// The mistake table of each compared pair of runs.
     public var pairs: [PairResult<MistakeTable>]
+    /// Whether each pair's ambiguity was scored by the models outside the pair (false: by every
+    /// model, when the study has no other); nil in results before 0.4.0.
+    public var ambiguityFromOutside: Bool?
 }
 
 /// The analyses of a study that read finished runs.
@@ -60,30 +63,42 @@ enum StudyAnalyses {
         switch node.kind {
         case .mistakes:
             var predictions: [String: [Int]] = [:]
-            var probabilities: [[[Float]]] = []
+            var probabilities: [String: [[Float]]] = [:]
             var accuracies: [String: Double] = [:]
             for id in pt + rit {
                 let evaluation = try Evaluator.evaluate(try model(id), on: test, keepProbabilities: true)
                 predictions[id] = evaluation.predictions
-                probabilities.append(evaluation.probabilities)
+                probabilities[id] = evaluation.probabilities
                 accuracies[id] = evaluation.accuracy
             }
-            let ambiguity = try Mistakes.ambiguity(of: probabilities)
-            let tables = try pairs.map { pair in
-                PairResult(
-                    pair,
-                    try Mistakes.compare(
-                        predictions[pair.a, default: []], predictions[pair.b, default: []], labels: test.labels,
-                        ambiguity: ambiguity))
+            // A pair's samples are scored by the models outside it, so that the more accurate model's
+            // own errors do not make "its" cell look ambiguous; with no model outside, by all of them.
+            let everyone = pt + rit
+            var scoredOutside = true
+            let tables = try pairs.map { pair -> (PairResult<MistakeTable>, [Double]) in
+                var scorers = everyone.filter { $0 != pair.a && $0 != pair.b }
+                if scorers.isEmpty {
+                    scorers = everyone
+                    scoredOutside = false
+                }
+                let ambiguity = try Mistakes.ambiguity(of: scorers.map { probabilities[$0, default: []] })
+                let table = try Mistakes.compare(
+                    predictions[pair.a, default: []], predictions[pair.b, default: []], labels: test.labels,
+                    ambiguity: ambiguity)
+                return (PairResult(pair, table), ambiguity)
             }
             try AnalysisFiles.writeJSON(
-                MistakesResult(accuracies: accuracies, pairs: tables), to: output, name: "result.json")
-            // Grids of the P-T/RI-T cells of the first seed, the most ambiguous samples first.
-            if let pair = tables.first(where: { $0.kind == .fineTunedAndScratch }) {
-                try Mistakes.writeGrids(
-                    pair.value, of: splits.test,
-                    predictions: (predictions[pair.a, default: []], predictions[pair.b, default: []]),
-                    ambiguity: ambiguity, names: ("PT", "RIT"), letters: ("P", "R"), perCell: 16, to: output)
+                MistakesResult(accuracies: accuracies, pairs: tables.map(\.0), ambiguityFromOutside: scoredOutside),
+                to: output, name: "result.json")
+            // Grids of the P-T/RI-T cells of the first seed: the most ambiguous samples, and typical ones.
+            if let (pair, ambiguity) = tables.first(where: { $0.0.kind == .fineTunedAndScratch }) {
+                for choice in [Mistakes.GridChoice.mostAmbiguous, .typical] {
+                    try Mistakes.writeGrids(
+                        pair.value, of: splits.test,
+                        predictions: (predictions[pair.a, default: []], predictions[pair.b, default: []]),
+                        ambiguity: ambiguity, names: ("PT", "RIT"), letters: ("P", "R"), perCell: 16, choice: choice,
+                        to: output)
+                }
             }
         case .cka:
             guard let settings = runner.study.analyses.cka else { return }
@@ -138,8 +153,8 @@ enum StudyAnalyses {
             var results: [PairResult<ModuleCriticality>] = []
             // The start of each run is its epoch-0 checkpoint: P with the new head for P-T, the random initialization
             // for RI-T.
-            for (kind, first) in [(PairKind.fineTuned, pt.first), (.scratch, rit.first)] {
-                guard let id = first else { continue }
+            // Every seed's runs, so that the depth trend has an interval over seeds.
+            for (kind, id) in pt.map({ (PairKind.fineTuned, $0) }) + rit.map({ (PairKind.scratch, $0) }) {
                 let value = try ModuleCriticality.measure(
                     final: try model(id), start: try startModel(id), data: data,
                     alphas: Interpolation.grid(count: settings.alphas),

@@ -243,7 +243,7 @@ public final class StudyRunner {
             outcomes = try TransferExperiments.shuffleSweep(
                 source: source, target: splits, dataset: target.data,
                 blockSizes: shuffle.blockSizes ?? BlockShuffle.blockSizes(side: source.preprocessing.side),
-                pixelShuffle: shuffle.pixel, seeds: shuffle.seeds ?? study.seeds,
+                pixelShuffle: shuffle.pixel && source.preprocessing.channels > 1, seeds: shuffle.seeds ?? study.seeds,
                 recipe: study.recipe(for: target, epochs: shuffle.epochs), selection: target.selection,
                 directory: runDirectory(node), threads: threads
             ) { [onTraining] _, event in onTraining(event) }
@@ -265,8 +265,15 @@ public final class StudyRunner {
             if copy.directory.hasPrefix(directory + "/") { copy.directory.removeFirst(directory.count + 1) }
             return copy
         }
+        var notes: [String] = []
+        if node.kind == .shuffleSweep, study.analyses.shuffle?.pixel == true,
+            try source().preprocessing.channels == 1
+        {
+            notes.append(
+                "the pixel shuffle is left out: with 1 channel, permuting every value is the b = 1 shuffle again")
+        }
         try AnalysisFiles.writeJSON(
-            ExperimentResult(runs: relative, summary: TransferExperiments.summarize(relative)),
+            ExperimentResult(runs: relative, summary: TransferExperiments.summarize(relative), notes: notes),
             to: resultDirectory(node.id), name: "result.json")
     }
 }
@@ -277,4 +284,6 @@ public struct ExperimentResult: Codable, Sendable, Equatable {
     public var runs: [RunOutcome]
     /// The runs' spread over seeds, per (setting, kind).
     public var summary: [SettingSummary]
+    /// What the experiment left out and why (e.g. the pixel shuffle of 1-channel images); nil before 0.4.0.
+    public var notes: [String]? = nil
 }

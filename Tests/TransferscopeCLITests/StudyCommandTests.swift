@@ -88,19 +88,18 @@ extension CLITests {
             #expect(html == first, "study report rebuilds the page study run wrote")
 
             let results = try jsonObject(out + "/results.json")
-            let findings = try #require(results["findings"] as? [[String: String]])
-            #expect(findings.count == 8)
+            let findings = try #require(results["findings"] as? [[String: Any]])
+            #expect(findings.count == 10)
             for finding in findings {
-                let row = ["claim", "target", "verdict", "evidence"].map { escaped(finding[$0] ?? "?") }
+                let row = ["claim", "target", "verdict", "reason", "evidence"].map {
+                    escaped(finding[$0] as? String ?? "?")
+                }
                 let css =
-                    ["holds": "holds", "does not hold": "doesnot", "inconclusive": "inconclusive"][
-                        finding["verdict"] ?? ""] ?? "?"
+                    ["holds": "holds", "does not hold": "doesnot", "inconclusive": "inconclusive"][row[2]] ?? "?"
                 #expect(
-                    html.contains(
-                        "<tr><td>\(row[0])</td><td>\(row[1])</td><td "
-                            + "class=\"\(css)\">\(row[2])</td><td>\(row[3])</td></tr>"
-                    ),
-                    "scorecard row: \(finding["claim"] ?? "")")
+                    html.contains("<tr><td>\(row[0])</td><td>\(row[1])</td><td class=\"\(css)\">\(row[2])</td>")
+                        && html.contains("<td>\(row[3])</td><td>\(row[4])</td></tr>"),
+                    "scorecard row: \(row[0])")
             }
             let target = try #require((results["targets"] as? [[String: Any]])?.first)
             let distances = try #require(target["distances"] as? [[String: Any]])

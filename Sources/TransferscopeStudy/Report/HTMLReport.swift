@@ -101,26 +101,92 @@ public enum HTMLReport {
             th{background:#f3f3f3}figure{margin:14px 24px 14px 0;display:inline-block;vertical-align:top;\
             max-width:560px}figcaption{font-size:13px;color:#555}
             .tick{font-size:11px;fill:#444}.axis{font-size:12px;fill:#222}.legend{font-size:12px;fill:#222}
-            .holds{background:#d4edda}.doesnot{background:#f8d7da}.inconclusive{background:#fff3cd}.lead{font-size:15px}
+            .banner{background:#fff3cd;border:1px solid #e0c36a;padding:8px 12px}.holds{background:#d4edda}.doesnot{background:#f8d7da}.inconclusive{background:#fff3cd}.lead{font-size:15px}
             .empty{color:#888;font-style:italic}img.grid{max-width:100%;image-rendering:pixelated;border:1px solid \
             #ddd}footer{margin:40px 0;color:#777;font-size:13px}
             </style></head><body>\(body)</body></html>
             """
     }
 
+    /// Why a study is too small for its verdicts to be evidence, or nil: fewer than 3 seeds, or
+    /// pre-training measurably helping on no target. Decided from the study's size and results,
+    /// never from its name.
+    static func smokeTestReason(_ r: StudyResults) -> String? {
+        if r.study.seeds.count < 3 {
+            return "it has \(r.study.seeds.count) seed(s); an interval over fewer than 3 seeds cannot exclude much"
+        }
+        let gates = r.findings.filter { $0.claim == .pretrainingHelps }
+        if !gates.isEmpty && gates.allSatisfy({ $0.verdict != .holds }) {
+            return "pre-training does not measurably help on any of its targets, so nothing is there to explain"
+        }
+        return nil
+    }
+
+    /// The CSS class of a verdict.
+    static func css(_ verdict: Finding.Verdict) -> String {
+        switch verdict {
+        case .holds: return "holds"
+        case .doesNotHold: return "doesnot"
+        case .inconclusive: return "inconclusive"
+        }
+    }
+
+    /// The colour of a verdict in the forest plots.
+    static func colour(_ verdict: Finding.Verdict) -> String {
+        switch verdict {
+        case .holds: return "#2e7d32"
+        case .doesNotHold: return "#c62828"
+        case .inconclusive: return "#b58900"
+        }
+    }
+
     static func scorecard(_ r: StudyResults) -> String {
-        var html =
-            "<h2>Findings scorecard</h2><p>Each claim of the paper, measured on each target, with the range over "
-            + "seeds and a verdict: <b>holds</b>, <b>does not hold</b>, or <b>inconclusive</b> (the difference is "
-            + "within the spread over seeds, or the analysis did not run).</p>"
-        html += "<table><tr><th>claim</th><th>target</th><th>verdict</th><th>evidence</th></tr>"
+        var html = "<h2>Findings scorecard</h2>"
+        if let reason = smokeTestReason(r) {
+            html +=
+                "<p class=\"banner\"><b>Smoke test: these verdicts are not evidence.</b> This study is too small "
+                + "to decide the paper's claims: \(e(reason)).</p>"
+        }
+        html +=
+            "<p>Each claim of the paper on each target, as an effect in the claim's direction (positive supports "
+            + "the claim) with its 95% interval and n. The rule: <b>holds</b> when the interval excludes 0 on the "
+            + "predicted side, or, for a \"no difference\" claim, when the 90% interval lies inside the stated "
+            + "margin (two one-sided tests at 5%); <b>does not hold</b> when it excludes 0 on the other side, or lies "
+            + "entirely outside the margin; else <b>inconclusive</b>, with the reason. Where pre-training does not "
+            + "measurably help a target (the first claim), its other claims are inconclusive.</p>"
+        html +=
+            "<table><tr><th>claim</th><th>target</th><th>verdict</th><th>effect (95% CI), n</th>"
+            + "<th>reason</th><th>evidence</th></tr>"
         for finding in r.findings {
-            let css = finding.verdict == .holds ? "holds" : finding.verdict == .doesNotHold ? "doesnot" : "inconclusive"
+            var effect = "-"
+            if let estimate = finding.estimate {
+                effect =
+                    "\(SVGChart.label(estimate.effect)) (\(SVGChart.label(estimate.interval.lower)) to "
+                    + "\(SVGChart.label(estimate.interval.upper))), n = \(estimate.n) \(finding.unit ?? "")"
+            }
             html +=
                 "<tr><td>\(e(finding.claim.rawValue))</td><td>\(e(finding.target))</td><td "
-                + "class=\"\(css)\">\(e(finding.verdict.rawValue))</td><td>\(e(finding.evidence))</td></tr>"
+                + "class=\"\(css(finding.verdict))\">\(e(finding.verdict.rawValue))</td><td>\(e(effect))</td>"
+                + "<td>\(e(finding.reason))</td><td>\(e(finding.evidence))</td></tr>"
         }
-        return html + "</table>"
+        html += "</table>"
+        // One forest plot per claim: every target's effect and interval, coloured by its verdict.
+        for claim in Finding.Claim.allCases {
+            let findings = r.findings.filter { $0.claim == claim && $0.estimate != nil }
+            guard let first = findings.first else { continue }
+            let rows = findings.compactMap { finding in
+                finding.estimate.map {
+                    SVGChart.ForestRow(
+                        label: finding.target, effect: $0.effect, lower: $0.interval.lower, upper: $0.interval.upper,
+                        colour: colour(finding.verdict))
+                }
+            }
+            html += figure(
+                SVGChart.forest(rows, xLabel: first.scale ?? "effect", margin: first.margin),
+                caption: "\(claim.rawValue): effect and interval per target (green holds, red does not hold, amber "
+                    + "inconclusive)\(first.margin == nil ? "" : "; shaded: the equivalence margin").")
+        }
+        return html
     }
 
     static func setup(_ r: StudyResults, directory: String) -> String {
@@ -199,6 +265,7 @@ public enum HTMLReport {
         )
         // Block shuffle.
         if let shuffle = t.shuffle {
+            for note in shuffle.notes ?? [] { html += "<p class=\"empty\">Note: \(e(note)).</p>" }
             let settings = shuffle.summary.map(\.setting).reduce(into: [String]()) {
                 if !$0.contains($1) { $0.append($1) }
             }
@@ -252,12 +319,16 @@ public enum HTMLReport {
                 (.bothWrong, "samples both get wrong"),
             ]
             for (cell, caption) in cells.map({ ($0.0.slug(a: "PT", b: "RIT"), $0.1) }) {
-                if let uri = image("\(directory)/results/\(t.name)/mistakes/\(cell).png") {
-                    let classes = e(t.classes.enumerated().map { "\($0.offset) \($0.element)" }.joined(separator: ", "))
+                let classes = e(t.classes.enumerated().map { "\($0.offset) \($0.element)" }.joined(separator: ", "))
+                for (suffix, which) in [("", "The most ambiguous"), ("-typical", "Typical")] {
+                    guard let uri = image("\(directory)/results/\(t.name)/mistakes/\(cell)\(suffix).png") else {
+                        continue
+                    }
                     html +=
-                        "<figure><img class=\"grid\" src=\"\(uri)\" alt=\"\(cell)\"><figcaption>The most ambiguous "
-                        + "\(caption) (first P-T/RI-T pair). Captions: T true class, P the P-T prediction, R the RI-T "
-                        + "prediction (class indices: \(classes)).</figcaption></figure>"
+                        "<figure><img class=\"grid\" src=\"\(uri)\" alt=\"\(cell)\(suffix)\"><figcaption>\(which) "
+                        + "\(caption) (first P-T/RI-T pair\(suffix.isEmpty ? "" : "; every k-th image of the cell")). "
+                        + "Captions: T true class, P the P-T prediction, R the RI-T prediction (class indices: "
+                        + "\(classes)).</figcaption></figure>"
                 }
             }
         }
