@@ -1,5 +1,6 @@
 import Testing
-import TransferscopeStatistics
+
+@testable import TransferscopeStatistics
 
 /// The two-sample permutation test, exact and Monte Carlo.
 @Suite("Statistics: permutation test")
@@ -28,6 +29,17 @@ struct PermutationTestTests {
         // An extreme split: no random split beats it, and p is 1 / (1 + B), never 0.
         let far = PermutationTest.twoSample(a, b.map { $0 + 100 }, seed: 4, permutations: 999)
         #expect(far == 0.001)
+    }
+
+    @Test("C(n, k) decides exact or sampled: C(18, 9) = 48,620 is enumerated, C(24, 12) is not")
+    func splitCount() {
+        #expect(PermutationTest.splits(6, choose: 3) == 20)
+        #expect(PermutationTest.splits(18, choose: 9) == 48_620)
+        #expect(PermutationTest.splits(24, choose: 12) > Double(PermutationTest.exactLimit))
+        // Enumerated: the seed and the permutation count change nothing.
+        let a = (0..<9).map { Double($0 * $0 % 7) }
+        let b = (0..<9).map { Double($0 * 3 % 5) + 0.4 }
+        #expect(PermutationTest.twoSample(a, b, seed: 1, permutations: 10) == PermutationTest.twoSample(a, b, seed: 2))
     }
 
     @Test("Empty groups give 1, non-finite values NaN")
