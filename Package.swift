@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "TransferscopeCheckpoints", targets: ["TransferscopeCheckpoints"]),
         .library(name: "TransferscopeData", targets: ["TransferscopeData"]),
         .library(name: "TransferscopeTraining", targets: ["TransferscopeTraining"]),
+        .library(name: "TransferscopeStatistics", targets: ["TransferscopeStatistics"]),
         .library(name: "TransferscopeAnalysis", targets: ["TransferscopeAnalysis"]),
         .library(name: "TransferscopeExperiments", targets: ["TransferscopeExperiments"]),
         .library(name: "TransferscopeStudy", targets: ["TransferscopeStudy"]),
@@ -84,6 +85,8 @@ let package = Package(
                 "TransferscopeCheckpoints", "TransferscopeData",
             ],
             swiftSettings: fastMath),
+        // Confidence intervals (t, Welch, bootstrap), permutation tests, equivalence and the one verdict rule.
+        .target(name: "TransferscopeStatistics", dependencies: ["TransferscopeCore"]),
         // The paper's measurements of trained models (CKA, distances, mistakes, interpolation,
         // criticality, ...) and the pairs of runs they compare; it never trains a network.
         .target(
@@ -207,6 +210,9 @@ let package = Package(
                 "TransferscopeTraining", "TransferscopeAnalysis", "TransferscopeStudy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: simdFlags),
+        .testTarget(
+            name: "TransferscopeStatisticsTests", dependencies: ["TransferscopeCore", "TransferscopeStatistics"],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeOptimizersTests",

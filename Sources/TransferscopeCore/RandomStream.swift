@@ -45,6 +45,13 @@ public enum RandomStream: Hashable, Sendable {
     /// for one draw of the module-criticality analysis.
     case criticalityDraw(module: Int, draw: Int, sigmaMillionths: Int)
 
+    // Statistics.
+
+    /// The item indices drawn for one bootstrap resample (`Bootstrap`).
+    case resample(Int)
+    /// The shuffle of one Monte Carlo permutation of a permutation test (`PermutationTest`).
+    case permutation(Int)
+
     // The built-in catalogue (fixed, pre-registry ids; see above).
 
     /// The images of one class chosen while building a catalogue dataset: the 80/20 split of a
@@ -59,6 +66,7 @@ public enum RandomStream: Hashable, Sendable {
         case catalogue = 0
         case epochOrder, augmentation, trainingEvaluationSubset, classSubset, testSplit, proceduralImage, gridRow
         case interpolationTrainSubset, batchNormReestimation, bezierDraws, basinDirection, criticalityDraw
+        case resample, permutation
     }
 
     /// The family the stream belongs to.
@@ -76,6 +84,8 @@ public enum RandomStream: Hashable, Sendable {
         case .bezierDraws: .bezierDraws
         case .basinDirection: .basinDirection
         case .criticalityDraw: .criticalityDraw
+        case .resample: .resample
+        case .permutation: .permutation
         case .catalogueClass, .catalogueSketchDigit: .catalogue
         }
     }
@@ -113,6 +123,10 @@ public enum RandomStream: Hashable, Sendable {
             return Self.field(module, bits: 20, "criticalityDraw module (Limits.stages x Limits.blocksPerStage)") << 36
                 | Self.field(draw, bits: 16, "criticalityDraw draw (Limits.draws)") << 20
                 | Self.field(sigmaMillionths, bits: 20, "criticalityDraw sigma (in [0, 1])")
+        case .resample(let index):
+            return Self.field(index, bits: 56, "resample index (Limits.draws)")
+        case .permutation(let index):
+            return Self.field(index, bits: 56, "permutation index (Limits.draws)")
         case .catalogueClass(let label):
             // Below 2^32, so apart from the sketch digits' ids (2^32 and up).
             return Self.field(label, bits: 32, "catalogueClass label (Limits.classes)")

@@ -13,7 +13,7 @@ struct RandomStreamTests {
         for n in [0, 1, 2, 59_297, (1 << 32) - 1, big] {
             streams += [
                 .epochOrder(epoch: n), .classSubset(label: n), .testSplit(label: n), .proceduralImage(n),
-                .gridRow(n), .basinDirection(n),
+                .gridRow(n), .basinDirection(n), .resample(n), .permutation(n),
             ]
         }
         for epoch in [0, 1, (1 << 24) - 1] {
@@ -72,6 +72,7 @@ struct RandomStreamTests {
             for other in [
                 RandomStream.augmentation(epoch: 0, image: label), .testSplit(label: label), .gridRow(label),
                 .proceduralImage(label), .basinDirection(label), .epochOrder(epoch: label),
+                .resample(label), .permutation(label),
             ] {
                 #expect(subset.id != other.id && first(subset, seed: 0) != first(other, seed: 0), "\(other)")
             }
