@@ -108,7 +108,7 @@ let package = Package(
             dependencies: [
                 "TransferscopeCore", "TransferscopeIO", "TransferscopeNN", "TransferscopeOptimizers",
                 "TransferscopeCheckpoints", "TransferscopeData", "TransferscopeTraining", "TransferscopeAnalysis",
-                "TransferscopeExperiments", .product(name: "Yams", package: "Yams"),
+                "TransferscopeExperiments", "TransferscopeStatistics", .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: fastMath),
 
@@ -193,6 +193,7 @@ let package = Package(
         .testTarget(
             name: "TransferscopeStudyTests",
             dependencies: [
+                "TransferscopeStatistics", "TransferscopeExperiments",
                 "TransferscopeIO", "TransferscopeStudy", "TransferscopeCore", "TransferscopeData",
                 "TransferscopeAnalysis", "TransferscopeTraining",
             ],

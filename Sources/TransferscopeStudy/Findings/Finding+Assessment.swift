@@ -66,8 +66,8 @@ extension Finding {
             seeds.compactMap { finalAccuracy(t, "PT", $0) }, seeds.compactMap { finalAccuracy(t, "RIT", $0) })
         let speed = Estimates.pairedDifference(
             seeds.compactMap { area(t, "PT", $0) }, seeds.compactMap { area(t, "RIT", $0) })
-        let (accuracyVerdict, accuracyReason) = verdict(accuracy, predicted: .greater)
-        let (speedVerdict, speedReason) = verdict(speed, predicted: .greater)
+        let (accuracyVerdict, accuracyReason) = TransferscopeStatistics.verdict(accuracy, predicted: .greater)
+        let (speedVerdict, speedReason) = TransferscopeStatistics.verdict(speed, predicted: .greater)
         let evidence =
             "P-T minus RI-T: final accuracy \(points(accuracy.effect)) "
             + "(95% CI \(points(accuracy.interval.lower)) to \(points(accuracy.interval.upper))); area under the "

@@ -115,7 +115,7 @@ extension Finding {
         let error = 1 - mean(curves.filter { $0.kind == .fineTunedPair }.flatMap { $0.value.endpoints.map(\.testAccuracy) })
         let margin = 2 * (error * (1 - error) / Double(max(t.testImages, 1))).squareRoot()
         let flat = Estimates.mean(pt, level: 0.90)
-        let (flatVerdict, flatReason) = verdict(flat, predicted: .equivalent(margin: margin))
+        let (flatVerdict, flatReason) = TransferscopeStatistics.verdict(flat, predicted: .equivalent(margin: margin))
         var finding = judged(
             .performanceBarriers, t, estimate: difference, predicted: .greater, unit: "pairs", scale: "test error",
             evidence: "test-error barrier on the line between two solutions: P-T/P-T \(percent(mean(pt))), RI-T/RI-T "

@@ -101,7 +101,7 @@ extension Finding {
             let random = accuracies(0)
             let both = random.keys.filter { final[$0] != nil }.sorted()
             let worse = Estimates.pairedDifference(both.compactMap { final[$0] }, both.compactMap { random[$0] })
-            let (worseVerdict, _) = verdict(worse, predicted: .greater)
+            let (worseVerdict, _) = TransferscopeStatistics.verdict(worse, predicted: .greater)
             finding.evidence +=
                 "; from the random initialization (epoch 0) it is \(points(worse.effect)) worse (95% CI "
                 + "\(points(worse.interval.lower)) to \(points(worse.interval.upper))): \(worseVerdict.rawValue)"
