@@ -13,6 +13,11 @@ public enum PairKind: String, Codable, Sendable, CaseIterable {
     case fineTunedAndStart = "P-T/start"
     /// An RI-T run and its own random initialization.
     case scratchAndStart = "RI-T/start"
+    /// Two RI-T runs from one shared random initialization (different data orders): the paper's
+    /// "equal random initializations".
+    case scratchSameInitPair = "RI-T/RI-T same init"
+    /// An RI-T run from the shared initialization and that initialization.
+    case scratchSameInitAndStart = "RI-T same init/start"
     /// One P-T run (module criticality measures a run against its start).
     case fineTuned = "P-T"
     /// One RI-T run.
@@ -54,5 +59,18 @@ public enum RunPairs {
         unordered(fineTuned).map { RunPair(.fineTunedPair, $0.0, $0.1) }
             + zip(fineTuned, scratch).map { RunPair(.fineTunedAndScratch, $0.0, $0.1) }
             + unordered(scratch).map { RunPair(.scratchPair, $0.0, $0.1) }
+    }
+
+    /// Every two RI-T runs that share one random initialization (run ids in seed order).
+    public static func sameInitialization(_ scratch: [String]) -> [RunPair] {
+        unordered(scratch).map { RunPair(.scratchSameInitPair, $0.0, $0.1) }
+    }
+
+    /// Each run with its own start (its epoch-0 checkpoint): P-T runs, RI-T runs, and RI-T runs
+    /// from the shared initialization.
+    public static func starts(fineTuned: [String], scratch: [String], sameInitialization: [String] = []) -> [RunPair] {
+        fineTuned.map { RunPair(.fineTunedAndStart, $0, "start") }
+            + scratch.map { RunPair(.scratchAndStart, $0, "start") }
+            + sameInitialization.map { RunPair(.scratchSameInitAndStart, $0, "start") }
     }
 }

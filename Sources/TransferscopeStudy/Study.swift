@@ -163,6 +163,18 @@ public struct Study: Codable, Sendable, Equatable {
         public init() {}
     }
 
+    /// The control runs trained beside P-T and RI-T (each on by default), which the findings can
+    /// compare against: the paper's equal-initialization RI-T pairs and its code's RI-T at P-T's rate.
+    public struct Controls: Codable, Sendable, Equatable {
+        /// Per target and seed an RI-T run from one shared random initialization
+        /// (`Study.sharedInitializationSeed`), its data order and augmentation from the seed.
+        public var sameInit = true
+        /// Per target and seed an RI-T run at P-T's learning rate (the recipe's `pt_lr`).
+        public var scratchAtFineTuneRate = true
+        /// Both controls on.
+        public init() {}
+    }
+
     /// The study's name, shown in the report's title and in messages (default "study").
     public var name = "study"
     /// The source dataset and P's pre-training.
@@ -175,6 +187,8 @@ public struct Study: Codable, Sendable, Equatable {
     public var seeds: [UInt64] = [0, 1, 2]
     /// The analyses to run, with their settings.
     public var analyses = Analyses()
+    /// The control runs beside P-T and RI-T.
+    public var controls = Controls()
 
     /// The default study: the default source, no targets yet, seeds 0 to 2, every analysis.
     public init() {}
@@ -183,6 +197,11 @@ public struct Study: Codable, Sendable, Equatable {
 extension Study {
     /// P's seed: outside the replicate seeds, so that no RI-T run starts from P's own initialization.
     public static let sourceSeed: UInt64 = 1_000_003
+
+    /// The initialization seed of every same-init RI-T control run: outside the replicate seeds,
+    /// so that no control duplicates an RI-T run, and fixed, so that changing `seeds` leaves the
+    /// other controls' start as it was.
+    public static let sharedInitializationSeed: UInt64 = 2_000_003
 
     /// The transfer recipe as it applies to `target` (its flip), for `epochs` if given (the experiments' shorter runs).
     public func recipe(for target: Target, epochs: Int? = nil) -> TransferRecipe {

@@ -44,6 +44,7 @@ enum StudyAnalyses {
         let pairs = RunPairs.paper(fineTuned: runner.runs(index, .fineTune), scratch: runner.runs(index, .fromScratch))
         let pt = runner.runs(index, .fineTune)
         let rit = runner.runs(index, .fromScratch)
+        let sameInit = runner.runs(index, .fromScratchSameInit)
         let output = runner.resultDirectory(node.id)
         var models: [String: ResNet] = [:]
         func model(_ id: String) throws -> ResNet {
@@ -120,13 +121,11 @@ enum StudyAnalyses {
             try AnalysisFiles.writeJSON(results, to: output, name: "result.json")
         case .distances:
             var results: [PairResult<ParameterDistance>] = []
-            for pair in pairs {
+            for pair in pairs + RunPairs.sameInitialization(sameInit) {
                 results.append(PairResult(pair, try ParameterDistance.between(try model(pair.a), try model(pair.b))))
             }
             // Each run to its own start (its epoch-0 checkpoint: P with the new head, or the random initialization).
-            let starts =
-                pt.map { RunPair(.fineTunedAndStart, $0, "start") } + rit.map { RunPair(.scratchAndStart, $0, "start") }
-            for pair in starts {
+            for pair in RunPairs.starts(fineTuned: pt, scratch: rit, sameInitialization: sameInit) {
                 results.append(
                     PairResult(pair, try ParameterDistance.between(try model(pair.a), try startModel(pair.a))))
             }
@@ -138,7 +137,7 @@ enum StudyAnalyses {
                 trainSubset: settings.trainImages,
                 batchNorm: settings.batchNorm, estimationBatches: settings.batchNormBatches)
             var results: [PairResult<InterpolationCurve>] = []
-            for pair in pairs {
+            for pair in pairs + RunPairs.sameInitialization(sameInit) {
                 results.append(
                     PairResult(
                         pair,

@@ -10,7 +10,10 @@ import Yams
 
 /// Reading a study from YAML. Unknown keys and bad values are errors with the line number and
 /// the allowed keys or values; keys are snake_case (`batch_size`, `per_class`), lists are YAML
-/// sequences (`seeds: [0, 1, 2]`), and an analysis is turned off with `false`.
+/// sequences (`seeds: [0, 1, 2]`), and an analysis is turned off with `false`. `controls:` turns
+/// off the control runs, both on by default: `same_init` (per target and seed an RI-T run from
+/// one shared random initialization, seed `Study.sharedInitializationSeed`, its data order from
+/// the seed) and `scratch_at_pt_lr` (per target and seed an RI-T run at P-T's learning rate).
 ///
 ///     name: my-study
 ///     source: {data: fashion-mnist, model: resnet20, epochs: 8}
@@ -22,6 +25,7 @@ import Yams
 ///     analyses:
 ///       shuffle: {block_sizes: [28, 7, 1], epochs: 4}
 ///       criticality: false
+///     controls: {same_init: true, scratch_at_pt_lr: false}
 public enum StudyFile {
     /// Parses the study in `text`; `path` names it in errors.
     public static func parse(_ text: String, path: String) throws -> Study {
@@ -34,7 +38,9 @@ public enum StudyFile {
         }
         let top = Reader(node: root, path: path, context: "the study")
         var study = Study()
-        let fields = try top.mapping(allowed: ["name", "source", "targets", "recipe", "seeds", "analyses"])
+        let fields = try top.mapping(allowed: [
+            "name", "source", "targets", "recipe", "seeds", "analyses", "controls",
+        ])
         if let name = fields["name"] { study.name = try name.string() }
         if let source = fields["source"] {
             study.source = try readSource(source)
@@ -55,6 +61,7 @@ public enum StudyFile {
             }
         }
         if let analyses = fields["analyses"] { study.analyses = try readAnalyses(analyses) }
+        if let controls = fields["controls"] { study.controls = try readControls(controls) }
         return study
     }
 
@@ -149,6 +156,14 @@ public enum StudyFile {
         if let v = f["momentum"] { recipe.optimizer.momentum = Float(try v.number(atLeast: 0, below: 1)) }
         if let v = f["weight_decay"] { recipe.optimizer.weightDecay = Float(try v.number(atLeast: 0, atMost: 1)) }
         return recipe
+    }
+
+    static func readControls(_ reader: Reader) throws -> Study.Controls {
+        var controls = Study.Controls()
+        let f = try reader.mapping(allowed: ["same_init", "scratch_at_pt_lr"])
+        if let v = f["same_init"] { controls.sameInit = try v.bool() }
+        if let v = f["scratch_at_pt_lr"] { controls.scratchAtFineTuneRate = try v.bool() }
+        return controls
     }
 
     static func readAnalyses(_ reader: Reader) throws -> Study.Analyses {

@@ -4,27 +4,36 @@ import TransferscopeIO
 import TransferscopeTraining
 
 /// The work of a study as a graph: pre-training P, then per target and seed a P-T and an RI-T
-/// run, then the analyses. Every node has a cache key derived from what determines its result:
+/// run and the control runs (`Study.Controls`: an RI-T run from the shared initialization, an
+/// RI-T run at P-T's rate), then the analyses. Every node has a cache key derived from what determines its result:
 /// the tool's version, its own settings, the content digest of the data it reads (the source's
 /// for P, its target's for the rest; `DatasetSource.contentDigest`) and the keys of the nodes it
 /// reads. A result is reused exactly when none of these changed: a changed target invalidates
 /// that target's runs and analyses, a changed source everything.
 public struct StudyPlan: Sendable {
-    /// What a node does: a training run (P, P-T, RI-T) or one of the analyses.
+    /// What a node does: a training run (P, P-T, RI-T, a control) or one of the analyses.
+    /// `fromScratchSameInit` is RI-T from the shared initialization (`Study.sharedInitializationSeed`),
+    /// `fromScratchAtFineTuneRate` RI-T at P-T's learning rate.
     public enum Kind: String, Codable, Sendable {
-        case pretrain, fineTune, fromScratch, shuffleSweep, mistakes, cka, distances, interpolation, criticality,
-            checkpoints
+        case pretrain, fineTune, fromScratch, fromScratchSameInit, fromScratchAtFineTuneRate, shuffleSweep, mistakes,
+            cka, distances, interpolation, criticality, checkpoints
+
+        /// Whether the node trains one run on a target (P-T, RI-T or a control).
+        public var isTargetRun: Bool {
+            [.fineTune, .fromScratch, .fromScratchSameInit, .fromScratchAtFineTuneRate].contains(self)
+        }
     }
 
     /// One unit of work of the study, with the cache key that decides whether its result is reused.
     public struct Node: Codable, Sendable, Equatable {
-        /// A readable identity: `pretrain`, `clipart/PT-s0`, `clipart/cka`, ...
+        /// A readable identity: `pretrain`, `clipart/PT-s0`, `clipart/RIT-same-s0`, `clipart/RIT-ptlr-s0`,
+        /// `clipart/cka`, ...
         public var id: String
         /// What the node does.
         public var kind: Kind
         /// Index into the study's targets (nil for the pre-training).
         public var target: Int?
-        /// The seed of a P-T or RI-T run; nil for the pre-training and the analyses.
+        /// The seed of a P-T, RI-T or control run; nil for the pre-training and the analyses.
         public var seed: UInt64?
         /// Ids of the nodes whose results this one reads.
         public var dependencies: [String]
@@ -98,6 +107,38 @@ public struct StudyPlan: Sendable {
                     runs.append(id)
                 }
             }
+            // The controls: settings of their own (the runs above keep their keys), with what sets them apart.
+            struct ControlSettings: Encodable {
+                var target: Study.Target
+                var recipe: TransferRecipe
+                var seed: UInt64
+                var control: String
+                var initializationSeed: UInt64?
+                var learningRate: Double
+            }
+            var sameInit: [String] = []
+            if study.controls.sameInit {
+                for seed in study.seeds {
+                    let id = "\(name)/RIT-same-s\(seed)"
+                    try add(
+                        id, .fromScratchSameInit, target: index, seed: seed, dependencies: ["pretrain"],
+                        settings: ControlSettings(
+                            target: target, recipe: study.recipe, seed: seed, control: "same_init",
+                            initializationSeed: Study.sharedInitializationSeed,
+                            learningRate: study.recipe.scratchLearningRate))
+                    sameInit.append(id)
+                }
+            }
+            if study.controls.scratchAtFineTuneRate {
+                for seed in study.seeds {
+                    try add(
+                        "\(name)/RIT-ptlr-s\(seed)", .fromScratchAtFineTuneRate, target: index, seed: seed,
+                        dependencies: ["pretrain"],
+                        settings: ControlSettings(
+                            target: target, recipe: study.recipe, seed: seed, control: "scratch_at_pt_lr",
+                            initializationSeed: nil, learningRate: study.recipe.fineTuneLearningRate))
+                }
+            }
             let analyses = study.analyses
             struct WithTarget<T: Encodable>: Encodable {
                 var target: Study.Target
@@ -121,11 +162,12 @@ public struct StudyPlan: Sendable {
             }
             if analyses.distances {
                 try add(
-                    "\(name)/distances", .distances, target: index, dependencies: ["pretrain"] + runs, settings: target)
+                    "\(name)/distances", .distances, target: index, dependencies: ["pretrain"] + runs + sameInit,
+                    settings: target)
             }
             if let interpolation = analyses.interpolation {
                 try add(
-                    "\(name)/interpolation", .interpolation, target: index, dependencies: runs,
+                    "\(name)/interpolation", .interpolation, target: index, dependencies: runs + sameInit,
                     settings: WithTarget(target: target, recipe: study.recipe, settings: interpolation))
             }
             if let criticality = analyses.criticality {

@@ -31,6 +31,12 @@ public struct StudyResults: Codable, Sendable {
         public var curves: [Curve]
         /// Final test accuracy of each P-T and RI-T run, by node id, in [0, 1].
         public var finalAccuracy: [String: Double]
+        /// Test-accuracy curves of the control runs (`Study.Controls`: RI-T from the shared
+        /// initialization, RI-T at P-T's rate); empty when both are off, nil in older results.
+        public var controlCurves: [Curve]?
+        /// Final test accuracy of each control run, by node id (`clipart/RIT-same-s0`,
+        /// `clipart/RIT-ptlr-s0`), in [0, 1]; nil in older results.
+        public var controlFinalAccuracy: [String: Double]?
         /// The block-shuffle sweep (analysis 1), or nil if it did not run.
         public var shuffle: ExperimentResult?
         /// The mistake tables (analysis 2), or nil if they were not computed.
@@ -84,17 +90,24 @@ public struct StudyResults: Codable, Sendable {
         for (index, target) in runner.study.targets.enumerated() {
             let name = StudyPlan.targetName(runner.study, index)
             let splits = try runner.targetData(index)
-            let runs = runner.plan.nodes.filter {
-                $0.target == index && ($0.kind == .fineTune || $0.kind == .fromScratch)
+            let allRuns = runner.plan.nodes.filter { $0.target == index && $0.kind.isTargetRun }
+            let runs = allRuns.filter { $0.kind == .fineTune || $0.kind == .fromScratch }
+            let controls = allRuns.filter { $0.kind != .fineTune && $0.kind != .fromScratch }
+            let curves = try runs.map { try curve($0, kind: ModelRole(run: $0.kind)) }
+            let controlCurves = try controls.map { try curve($0, kind: ModelRole(run: $0.kind)) }
+            func finals(_ runs: [StudyPlan.Node]) throws -> [String: Double] {
+                var finals: [String: Double] = [:]
+                for run in runs {
+                    finals[run.id] = try RunResults.summary(of: runner.runDirectory(run)).finalTestAccuracy
+                }
+                return finals
             }
-            let curves = try runs.map { try curve($0, kind: $0.kind == .fineTune ? .fineTuned : .scratch) }
-            var finals: [String: Double] = [:]
-            for run in runs { finals[run.id] = try RunResults.summary(of: runner.runDirectory(run)).finalTestAccuracy }
             targets.append(
                 Target(
                     name: name, data: target.data, classes: splits.train.classNames, trainImages: splits.train.count,
                     testImages: splits.test.count,
-                    curves: curves, finalAccuracy: finals, shuffle: read(ExperimentResult.self, name + "/shuffle"),
+                    curves: curves, finalAccuracy: try finals(runs), controlCurves: controlCurves,
+                    controlFinalAccuracy: try finals(controls), shuffle: read(ExperimentResult.self, name + "/shuffle"),
                     mistakes: read(MistakesResult.self, name + "/mistakes"),
                     cka: read([PairResult<FeatureSimilarity>].self, name + "/cka"),
                     distances: read([PairResult<ParameterDistance>].self, name + "/distances"),
@@ -138,4 +151,19 @@ public enum ModelRole: String, Codable, Sendable, CaseIterable {
     case fineTuned = "P-T"
     /// A model trained from a random initialization.
     case scratch = "RI-T"
+    /// A control: RI-T from the initialization all such runs share (`Study.sharedInitializationSeed`).
+    case scratchSameInit = "RI-T same init"
+    /// A control: RI-T at P-T's learning rate.
+    case scratchAtFineTuneRate = "RI-T at P-T rate"
+
+    /// The role of a target run node's model (the pre-training and analyses: P).
+    init(run kind: StudyPlan.Kind) {
+        switch kind {
+        case .fineTune: self = .fineTuned
+        case .fromScratch: self = .scratch
+        case .fromScratchSameInit: self = .scratchSameInit
+        case .fromScratchAtFineTuneRate: self = .scratchAtFineTuneRate
+        default: self = .source
+        }
+    }
 }

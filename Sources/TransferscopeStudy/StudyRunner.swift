@@ -203,7 +203,7 @@ public final class StudyRunner {
     func execute(_ node: StudyPlan.Node) throws {
         switch node.kind {
         case .pretrain: try pretrain(node)
-        case .fineTune, .fromScratch: try trainTarget(node)
+        case .fineTune, .fromScratch, .fromScratchSameInit, .fromScratchAtFineTuneRate: try trainTarget(node)
         case .shuffleSweep, .checkpoints: try experiment(node)
         case .mistakes, .cka, .distances, .interpolation, .criticality: try StudyAnalyses.run(node, runner: self)
         }
@@ -226,10 +226,14 @@ public final class StudyRunner {
         }
         let target = study.targets[index]
         let splits = try targetData(index)
-        let configuration = try study.recipe(for: target).configuration(
+        var recipe = study.recipe(for: target)
+        // The controls: RI-T from the one shared initialization, or RI-T at P-T's learning rate.
+        if node.kind == .fromScratchAtFineTuneRate { recipe.scratchLearningRate = recipe.fineTuneLearningRate }
+        let initializationSeed = node.kind == .fromScratchSameInit ? Study.sharedInitializationSeed : nil
+        let configuration = try recipe.configuration(
             node.kind == .fineTune ? .fineTuned : .fromScratch, source: try source(), target: splits,
-            dataset: target.data,
-            seed: seed, selection: target.selection, threads: threads)
+            dataset: target.data, seed: seed, initializationSeed: initializationSeed, selection: target.selection,
+            threads: threads)
         try train(configuration, data: splits, directory: runDirectory(node))
     }
 

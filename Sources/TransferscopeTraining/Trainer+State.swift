@@ -65,11 +65,12 @@ extension Trainer {
         return train
     }
 
-    /// A model initialized from the seed; when fine-tuning, all but the head loaded from the
-    /// initialization checkpoint (the head keeps its seeded initialization for the new classes).
+    /// A model initialized from the initialization seed (`effectiveInitializationSeed`); when
+    /// fine-tuning, all but the head loaded from the initialization checkpoint (the head keeps its
+    /// seeded initialization for the new classes).
     func makeModel() throws -> ResNet {
         let c = configuration
-        var generator = RandomGenerator(seed: c.seed)
+        var generator = RandomGenerator(seed: c.effectiveInitializationSeed)
         let model = ResNet(c.architecture, generator: &generator)
         if let source = c.initialization {
             // One parse of the file: its architecture is checked, then its weights loaded.
@@ -157,6 +158,7 @@ extension Trainer {
         let c = configuration
         var metadata = try ModelInput.metadata(c.preprocessing)
         metadata["transferscope.seed"] = String(c.seed)
+        if let seed = c.initializationSeed { metadata["transferscope.initialization_seed"] = String(seed) }
         metadata["transferscope.epoch"] = String(epoch)
         metadata["transferscope.dataset"] = c.dataset
         if let source = c.initialization { metadata["transferscope.initialization"] = source }

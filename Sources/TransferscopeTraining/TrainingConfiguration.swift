@@ -31,8 +31,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var learningRate: LearningRateSchedule
     /// SGD momentum, weight decay and whether the momentum is Nesterov.
     public var optimizer: SGD.Hyperparameters
-    /// Seeds initialization, data order and augmentation (default 0).
+    /// Seeds data order and augmentation, and initialization unless `initializationSeed` is set (default 0).
     public var seed: UInt64
+    /// The seed of the model's random initialization (and a fine-tuned model's new head) alone,
+    /// or nil for `seed`; two runs that share it start from the same weights whatever their `seed`.
+    public var initializationSeed: UInt64?
     /// Epochs after which a checkpoint is kept (0 = the starting point); the last is always kept.
     public var checkpointEpochs: [Int]
     /// The checkpoint fine-tuning starts from (all but the head loaded), or nil for a random start.
@@ -72,6 +75,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         self.logEvery = logEvery
         self.threads = threads
     }
+
+    /// The seed the model's random initialization is drawn with: `initializationSeed`, else `seed`.
+    public var effectiveInitializationSeed: UInt64 { initializationSeed ?? seed }
 
     /// Which training images the run uses.
     public var selection: TrainingSelection {

@@ -53,8 +53,10 @@ public struct TrainingSetup {
     public var optimizer: SGD.Hyperparameters
     /// Random crop and flip of training images (ignored, and recorded as none, when inputs are shuffled).
     public var augmentation: Augmentation
-    /// Seed of initialization, data order and augmentation.
+    /// Seed of data order and augmentation, and of initialization unless `initializationSeed` is set.
     public var seed: UInt64
+    /// Seed of the random initialization (and a fine-tuned model's new head) alone, or nil for `seed`.
+    public var initializationSeed: UInt64?
     /// Epochs whose checkpoint is kept (0 = the start); the final model is always kept.
     public var checkpointEpochs: [Int]
     /// Modules (`stem`, `layerS.B`, `fc`) whose parameters stay fixed.
@@ -158,6 +160,8 @@ public struct TrainingSetup {
         // The seed matters only when images are selected; unrecorded otherwise, so runs that keep
         // every image have the same configuration whatever seed a caller would select with.
         if selection.perClass != nil || selection.subsample != nil { configuration.trainSelectionSeed = selection.seed }
+        // Unrecorded when nil, so a run without it has the config.json it always had.
+        configuration.initializationSeed = initializationSeed
         return configuration
     }
 }

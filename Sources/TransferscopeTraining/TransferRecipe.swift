@@ -70,9 +70,12 @@ public struct TransferRecipe: Codable, Sendable, Equatable {
 
     /// The setup of a `kind` run on the target named `dataset` from `source`: P-T starts from
     /// the checkpoint, RI-T from a random initialization of its architecture; both take its inputs.
+    /// `seed` orders and augments the data; `initializationSeed` (nil: `seed`) draws the random
+    /// initialization (RI-T) or the new head (P-T).
     public func setup(
-        _ kind: TransferKind, source: SourceCheckpoint, dataset: String, seed: UInt64, shuffle: BlockShuffle? = nil,
-        selection: TrainingSelection = TrainingSelection(), threads: Int
+        _ kind: TransferKind, source: SourceCheckpoint, dataset: String, seed: UInt64,
+        initializationSeed: UInt64? = nil,
+        shuffle: BlockShuffle? = nil, selection: TrainingSelection = TrainingSelection(), threads: Int
     ) -> TrainingSetup {
         var setup = TrainingSetup(
             start: kind == .fineTuned ? .checkpoint(source) : .architecture(source.architecture), dataset: dataset,
@@ -81,6 +84,7 @@ public struct TransferRecipe: Codable, Sendable, Equatable {
             batchSize: batchSize, optimizer: optimizer, augmentation: augmentation, seed: seed,
             checkpointEpochs: checkpointEpochs, selection: selection, trainEvaluationSize: trainEvaluationSize,
             logEvery: logEvery)
+        setup.initializationSeed = initializationSeed
         setup.side = source.preprocessing.side
         setup.channels = source.preprocessing.channels
         setup.statistics = .checkpoint(source)
@@ -91,10 +95,14 @@ public struct TransferRecipe: Codable, Sendable, Equatable {
     /// The training configuration of a `kind` run on `target` from `source` (see `setup`).
     public func configuration(
         _ kind: TransferKind, source: SourceCheckpoint, target: DatasetSplits, dataset: String, seed: UInt64,
-        shuffle: BlockShuffle? = nil, selection: TrainingSelection = TrainingSelection(), threads: Int
+        initializationSeed: UInt64? = nil, shuffle: BlockShuffle? = nil,
+        selection: TrainingSelection = TrainingSelection(),
+        threads: Int
     ) throws -> TrainingConfiguration {
         try setup(
-            kind, source: source, dataset: dataset, seed: seed, shuffle: shuffle, selection: selection, threads: threads
+            kind, source: source, dataset: dataset, seed: seed, initializationSeed: initializationSeed,
+            shuffle: shuffle,
+            selection: selection, threads: threads
         )
         .configuration(for: target)
     }

@@ -127,8 +127,20 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "No horizontal flip.")
     var noFlip = false
 
-    @Option(parsing: .unconditional, help: "Seed of initialization, data order and augmentation.")
+    @Option(
+        parsing: .unconditional,
+        help: "Seed of data order and augmentation, and of the initialization unless --init-seed is given.")
     var seed: UInt64 = 0
+
+    @Option(
+        name: .customLong("init-seed"), parsing: .unconditional,
+        help:
+            """
+            Seed of the random initialization alone (with --init: of the new head); runs that share it start from \
+            the same weights whatever their --seed (default: --seed).
+            """
+    )
+    var initSeed: UInt64?
 
     @Option(
         parsing: .unconditional,
@@ -216,6 +228,7 @@ struct TrainCommand: ParsableCommand {
             checkpointEpochs: Array(Set(checkpointEpochs.values(all: Array(0...epochs)))).sorted(),
             selection: TrainingSelection(perClass: perClass, subsample: subsample, seed: selectionSeed),
             trainEvaluationSize: trainEvalSize, logEvery: logEvery)
+        setup.initializationSeed = initSeed
         setup.side = size
         setup.channels = channels
         setup.frozenModules = freeze?.values ?? []

@@ -48,7 +48,8 @@ extension CLITests {
             // Each node by its whole id (a long id once lost its end, so a target's nodes looked alike).
             let ids = nodes.map { String($0.split(separator: " ")[1]) }
             let targetName = "procedural-side-8-train-48-test-24-classes-3-shift-0-6-seed-4"
-            #expect(Set(ids).count == ids.count && ids.count == 12)
+            // P, 2 P-T, 2 RI-T, 2 same-init RI-T, 2 RI-T at P-T's rate, 7 analyses.
+            #expect(Set(ids).count == ids.count && ids.count == 16)
             #expect(
                 ids.first == "pretrain" && ids.contains(targetName + "/interpolation")
                     && ids.contains(targetName + "/PT-s1"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TransferscopeIO
 import TransferscopeTraining
 
 /// Every test of the command-line tests, one at a time: commands set process-wide state (the
@@ -72,6 +73,27 @@ extension CLITests {
                 ])
             #expect(try Data(contentsOf: URL(fileURLWithPath: runs.second + "/summary.json")) == before)
             #expect(try Data(contentsOf: URL(fileURLWithPath: runs.final(runs.second))) == weights)
+        }
+
+        @Test("train --init-seed: runs that share it start alike whatever their --seed; without it nothing is recorded")
+        func initializationSeed() throws {
+            let runs = try TrainedRuns.get()
+            #expect(try jsonObject(runs.first + "/config.json")["initializationSeed"] == nil)
+            let out = try temporaryDirectory("init-seed")
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            for seed in ["0", "1"] {
+                try CLI.run(
+                    ["train", "--data", TrainedRuns.data] + TrainedRuns.recipe + [
+                        "--seed", seed, "--init-seed", "5", "--checkpoint-epochs", "0,1", "--out", out + "/s" + seed,
+                    ])
+                #expect(try jsonObject(out + "/s\(seed)/config.json")["initializationSeed"] as? Int == 5)
+            }
+            func weights(_ path: String) throws -> [String: SafeTensors.Entry] {
+                try SafeTensors(contentsOf: path).entries
+            }
+            #expect(try weights(runs.start(out + "/s0")) == weights(runs.start(out + "/s1")))
+            #expect(try weights(runs.final(out + "/s0")) != weights(runs.final(out + "/s1")))
+            #expect(try weights(runs.start(out + "/s0")) != weights(runs.start(runs.first)))
         }
 
         @Test("eval --out writes eval.json, confusion.csv and predictions.csv that agree with each other")

@@ -115,8 +115,9 @@ struct StudyCacheTests {
         let shapes = edited.plan.nodes.filter { $0.target == 1 }.map(\.id)
         #expect(
             shapes == [
-                "shapes/PT-s0", "shapes/RIT-s0", "shapes/shuffle", "shapes/mistakes", "shapes/cka", "shapes/distances",
-                "shapes/interpolation", "shapes/criticality", "shapes/checkpoints",
+                "shapes/PT-s0", "shapes/RIT-s0", "shapes/RIT-same-s0", "shapes/RIT-ptlr-s0", "shapes/shuffle",
+                "shapes/mistakes", "shapes/cka", "shapes/distances", "shapes/interpolation", "shapes/criticality",
+                "shapes/checkpoints",
             ])
         #expect(edited.plan.nodes.filter { !edited.isDone($0) }.map(\.id) == shapes)
         let refused = #expect(throws: StudyError.self) { try edited.report() }

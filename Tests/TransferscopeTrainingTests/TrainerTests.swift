@@ -138,6 +138,40 @@ struct TrainerTests {
         #expect(try Small.tensors(a + "/final.safetensors") != Small.tensors(c + "/final.safetensors"))
     }
 
+    @Test(
+        """
+        The initialization seed alone decides the start: the same one with other seeds gives the same epoch-0 \
+        weights and other final ones; nil is the run seed, with config.json as before
+        """
+    )
+    func initializationSeed() throws {
+        let (a, b, c) = (Small.temporaryDirectory(), Small.temporaryDirectory(), Small.temporaryDirectory())
+        defer { for d in [a, b, c] { try? FileManager.default.removeItem(atPath: d) } }
+        var first = Small.configuration(epochs: 1, seed: 0)
+        first.initializationSeed = 7
+        var second = Small.configuration(epochs: 1, seed: 1)
+        second.initializationSeed = 7
+        try Trainer(configuration: first, directory: a).run(data: Small.data)
+        try Trainer(configuration: second, directory: b).run(data: Small.data)
+        let start = "/checkpoints/epoch-0000.safetensors"
+        #expect(try Small.tensors(a + start) == Small.tensors(b + start))
+        #expect(try Small.tensors(a + "/final.safetensors") != Small.tensors(b + "/final.safetensors"))
+        // Another initialization seed with the same run seed: another start.
+        try Trainer(configuration: Small.configuration(epochs: 1, seed: 0), directory: c).run(data: Small.data)
+        #expect(try Small.tensors(a + start) != Small.tensors(c + start))
+        // nil: not written to config.json (an older config.json decodes to nil), and the run seed initializes.
+        let plain = Small.configuration(epochs: 1, seed: 0)
+        #expect(try !String(decoding: plain.json(), as: UTF8.self).contains("initializationSeed"))
+        #expect(try JSONFile.read(TrainingConfiguration.self, from: c + "/config.json") == plain)
+        var explicit = plain
+        explicit.initializationSeed = 0
+        let d = Small.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        try Trainer(configuration: explicit, directory: d).run(data: Small.data)
+        #expect(try Small.tensors(c + start) == Small.tensors(d + start))
+        #expect(try Small.tensors(c + "/final.safetensors") == Small.tensors(d + "/final.safetensors"))
+    }
+
     @Test("Fine-tuning loads all but the head and re-initializes the head for the new classes (seeded)")
     func fineTuning() throws {
         let source = Small.temporaryDirectory()

@@ -35,12 +35,15 @@ public enum HTMLReport {
             + rows.map { "<tr>" + $0.map { "<td>\(e($0))</td>" }.joined() + "</tr>" }.joined() + "</table>"
     }
 
-    /// The colour of a model's role: P-T blue, RI-T orange, P green.
+    /// The colour of a model's role: P-T blue, RI-T orange, P green; the controls vermillion
+    /// (RI-T same init) and sky blue (RI-T at P-T's rate).
     static func colour(_ role: ModelRole) -> String {
         switch role {
         case .fineTuned: return SVGChart.ptColour
         case .scratch: return SVGChart.ritColour
         case .source: return SVGChart.sourceColour
+        case .scratchSameInit: return SVGChart.sameInitColour
+        case .scratchAtFineTuneRate: return SVGChart.scratchAtFineTuneRateColour
         }
     }
 
@@ -54,6 +57,7 @@ public enum HTMLReport {
         case .scratch, .scratchPair, .scratchAndStart: return colour(ModelRole.scratch)
         case .sourceAndFineTuned: return colour(ModelRole.source)
         case .fineTunedAndScratch: return SVGChart.crossColour
+        case .scratchSameInitPair, .scratchSameInitAndStart: return colour(ModelRole.scratchSameInit)
         }
     }
 
@@ -252,8 +256,11 @@ public enum HTMLReport {
         var html = "<h2>Target: \(e(t.name))</h2>"
         // Learning curves.
         var series: [SVGChart.Series] = []
-        for role in [ModelRole.fineTuned, .scratch] {
-            let curves = t.curves.filter { $0.kind == role }.map { $0.points.map { ($0[0], $0[1]) } }
+        let allCurves = t.curves + (t.controlCurves ?? [])
+        for role in [ModelRole.fineTuned, .scratch, .scratchSameInit, .scratchAtFineTuneRate] {
+            let curves = allCurves.filter { $0.kind == role }.map { $0.points.map { ($0[0], $0[1]) } }
+            // A control that is off has no curves and no line.
+            guard !curves.isEmpty || [.fineTuned, .scratch].contains(role) else { continue }
             let (points, band) = self.band(curves)
             series.append(SVGChart.Series(label: role.rawValue, colour: colour(role), points: points, band: band))
         }
@@ -262,6 +269,8 @@ public enum HTMLReport {
             caption:
                 "Learning curves on \(t.name): mean over seeds, band = range. P-T starting higher and rising "
                 + "faster than RI-T is what the pre-training buys."
+                + ((t.controlCurves ?? []).isEmpty
+                    ? "" : " The controls the study ran: RI-T from one shared initialization, RI-T at P-T's rate.")
         )
         // Block shuffle.
         if let shuffle = t.shuffle {
@@ -378,17 +387,20 @@ public enum HTMLReport {
                         String(format: "%.3f", $0.value.relative),
                     ]
                 })
-            let starts = distances.filter { [.fineTunedAndStart, .scratchAndStart].contains($0.kind) }
+            let startKinds: [(PairKind, ModelRole)] = [
+                (.fineTunedAndStart, .fineTuned), (.scratchAndStart, .scratch),
+                (.scratchSameInitAndStart, .scratchSameInit),
+            ]
+            let starts = distances.filter { pair in startKinds.contains { $0.0 == pair.kind } }
             if let one = starts.first {
                 let modules = one.value.modules.map(\.name)
                 var lines: [SVGChart.Series] = []
-                for kind in [PairKind.fineTunedAndStart, .scratchAndStart] {
+                for (kind, role) in startKinds {
                     let curves = starts.filter { $0.kind == kind }.map {
                         $0.value.modules.enumerated().map { (Double($0.offset), $0.element.relative) }
                     }
                     guard !curves.isEmpty else { continue }
                     let (points, band) = self.band(curves)
-                    let role = kind == .fineTunedAndStart ? ModelRole.fineTuned : .scratch
                     lines.append(
                         SVGChart.Series(label: role.rawValue, colour: colour(role), points: points, band: band))
                 }
@@ -414,7 +426,10 @@ public enum HTMLReport {
                 caption:
                     "Test error along the straight line between two solutions, BatchNorm statistics "
                     + "\(curves.first?.value.batchNorm.rawValue ?? "") at every point. A bump is a barrier: the "
-                    + "paper finds none between P-T solutions (one basin) and one between RI-T solutions."
+                    + "paper finds none between P-T solutions (one basin) and one between RI-T solutions"
+                    + (curves.contains { $0.kind == .scratchSameInitPair }
+                        ? ", even between RI-T solutions from one shared initialization (RI-T/RI-T same init)."
+                        : ".")
             )
             html += table(
                 ["pair", "A", "B", "test loss barrier", "test error barrier", "train loss barrier"],

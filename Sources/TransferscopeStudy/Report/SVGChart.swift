@@ -11,6 +11,10 @@ public enum SVGChart {
     public static let sourceColour = "#009E73"  // green: P
     /// Okabe-Ito reddish purple, for comparisons between a P-T and an RI-T run.
     public static let crossColour = "#CC79A7"  // purple: P-T/RI-T
+    /// Okabe-Ito vermillion, for RI-T runs from one shared initialization (a control).
+    public static let sameInitColour = "#D55E00"  // vermillion: RI-T same init
+    /// Okabe-Ito sky blue, for RI-T runs at P-T's learning rate (a control).
+    public static let scratchAtFineTuneRateColour = "#56B4E9"  // sky blue: RI-T at P-T's rate
 
     /// One line of a chart, with an optional band (low, high) at the same x values.
     public struct Series {
