@@ -69,6 +69,10 @@ public struct StudyResults: Codable, Sendable {
     public var targets: [Target]
     /// The verdict on each of the paper's claims, per target.
     public var findings: [Finding]
+    /// The side of P's input images (the block size of "no shuffle"); nil in results before 0.4.0.
+    public var inputSide: Int?
+    /// Images in the source's test split (for the tolerance of its plateau); nil in results before 0.4.0.
+    public var sourceTestImages: Int?
 
     /// Reads the results of `runner`'s study and writes `results.json` (atomically).
     @discardableResult
@@ -120,11 +124,17 @@ public struct StudyResults: Codable, Sendable {
                 "the plan of study \(runner.study.name) has no \"pretrain\" node; StudyPlan always adds one")
         }
         let source = try curve(pretrain, kind: .source)
+        let side = try runner.source().preprocessing.side
+        let sourceTestImages = try runner.data(runner.study.source.data).test.count
+        let context = AssessmentContext(
+            seeds: runner.study.seeds, side: side, sourceCurve: source.points, source: runner.study.source,
+            sourceTestImages: sourceTestImages)
         let results = StudyResults(
             study: runner.study, version: TransferscopeVersion.current, machine: .current(), seconds: seconds,
             source: source,
             sourceFinalAccuracy: try RunResults.summary(of: runner.runDirectory(pretrain)).finalTestAccuracy,
-            targets: targets, findings: Finding.assess(targets))
+            targets: targets, findings: Finding.assess(targets, context: context), inputSide: side,
+            sourceTestImages: sourceTestImages)
         try AnalysisFiles.writeJSON(results, to: runner.directory, name: "results.json")
         return results
     }

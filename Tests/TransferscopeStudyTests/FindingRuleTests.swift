@@ -22,8 +22,10 @@ struct FindingRuleTests {
         for (i, seed) in seeds.enumerated() {
             finals["t/PT-s\(seed)"] = pt[i]
             finals["t/RIT-s\(seed)"] = rit[i]
-            curves.append(.init(run: "t/PT-s\(seed)", kind: .fineTuned, points: [[0, 0.1], [10, pt[i]], [20, pt[i]]]))
-            curves.append(.init(run: "t/RIT-s\(seed)", kind: .scratch, points: [[0, 0.1], [10, rit[i]], [20, rit[i]]]))
+            curves.append(
+                .init(run: "t/PT-s\(seed)", kind: .fineTuned, points: [[0, 0.1], [10, pt[i]], [20, pt[i]]]))
+            curves.append(
+                .init(run: "t/RIT-s\(seed)", kind: .scratch, points: [[0, 0.1], [10, rit[i]], [20, rit[i]]]))
         }
         return StudyResults.Target(
             name: "t", data: "procedural", classes: ["a", "b"], trainImages: 100, testImages: 1000, curves: curves,
@@ -40,18 +42,22 @@ struct FindingRuleTests {
 
     @Test("A clear gain holds, a clear loss does not hold, a gain within the noise is inconclusive")
     func knownTruths() {
-        let gain = Finding.pretrainingHelps(Self.target(pt: [0.70, 0.72, 0.71], rit: [0.50, 0.51, 0.49]), Self.context)
+        let gain = Finding.pretrainingHelps(
+            Self.target(pt: [0.70, 0.72, 0.71], rit: [0.50, 0.51, 0.49]), Self.context)
         #expect(gain.verdict == .holds, "\(gain.reason)")
         #expect(gain.estimate.map { $0.interval.lower > 0 } == true)
-        let loss = Finding.pretrainingHelps(Self.target(pt: [0.50, 0.51, 0.49], rit: [0.70, 0.72, 0.71]), Self.context)
+        let loss = Finding.pretrainingHelps(
+            Self.target(pt: [0.50, 0.51, 0.49], rit: [0.70, 0.72, 0.71]), Self.context)
         #expect(loss.verdict == .doesNotHold, "\(loss.reason)")
-        let noisy = Finding.pretrainingHelps(Self.target(pt: [0.60, 0.52, 0.66], rit: [0.58, 0.61, 0.55]), Self.context)
+        let noisy = Finding.pretrainingHelps(
+            Self.target(pt: [0.60, 0.52, 0.66], rit: [0.58, 0.61, 0.55]), Self.context)
         #expect(noisy.verdict == .inconclusive, "\(noisy.reason)")
     }
 
     @Test("Where pre-training does not help, every other claim of the target is inconclusive and says why")
     func gate() {
-        let findings = Finding.assess([Self.target(pt: [0.50, 0.51, 0.49], rit: [0.70, 0.72, 0.71])], context: Self.context)
+        let findings = Finding.assess(
+            [Self.target(pt: [0.50, 0.51, 0.49], rit: [0.70, 0.72, 0.71])], context: Self.context)
         #expect(findings.count == Finding.Claim.allCases.count)
         #expect(findings.first?.claim == .pretrainingHelps)
         for finding in findings.dropFirst() {

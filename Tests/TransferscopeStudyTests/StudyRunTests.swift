@@ -62,8 +62,7 @@ struct StudyRunTests {
                 results.targets[t].cka![c].value.ckaSeconds = 0
             }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        let encoder = JSONFile.encoder(pretty: false)
         // Learning curves carry no times; experiment runs name their directories, which are the same.
         return String(decoding: try encoder.encode(results), as: UTF8.self)
     }

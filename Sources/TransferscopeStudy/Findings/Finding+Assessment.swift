@@ -81,7 +81,9 @@ extension Finding {
             finding.reason = accuracyVerdict == .holds ? "accuracy: \(accuracyReason)" : "speed: \(speedReason)"
             if accuracyVerdict != .holds { finding.estimate = speed }
         } else if accuracyVerdict == .doesNotHold || speedVerdict == .doesNotHold {
-            finding.verdict = accuracyVerdict == .inconclusive || speedVerdict == .inconclusive ? .inconclusive
+            finding.verdict =
+                accuracyVerdict == .inconclusive || speedVerdict == .inconclusive
+                ? .inconclusive
                 : .doesNotHold
             finding.reason = "accuracy: \(accuracyReason); speed: \(speedReason)"
         } else {

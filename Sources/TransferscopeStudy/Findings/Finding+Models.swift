@@ -82,7 +82,9 @@ extension Finding {
     static func parameterCloseness(_ t: StudyResults.Target) -> Finding {
         guard let d = t.distances else { return missing(.parameterCloseness, t, "the distance analysis") }
         func relative(_ kind: PairKind) -> [Double] {
-            d.filter { $0.kind == kind }.map { $0.value.referenceNorm > 0 ? $0.value.total / $0.value.referenceNorm : .nan }
+            d.filter { $0.kind == kind }.map {
+                $0.value.referenceNorm > 0 ? $0.value.total / $0.value.referenceNorm : .nan
+            }
         }
         let (pt, sameInit) = (relative(.fineTunedPair), relative(.scratchSameInitPair))
         guard !pt.isEmpty else { return missing(.parameterCloseness, t, "two or more seeds") }
@@ -105,14 +107,17 @@ extension Finding {
     /// equivalent to 0 within a margin of two standard errors of the test error (TOST at 5%).
     /// Holds when both hold; does not hold when either is shown false.
     static func performanceBarriers(_ t: StudyResults.Target) -> Finding {
-        guard let curves = t.interpolation else { return missing(.performanceBarriers, t, "the interpolation analysis") }
+        guard let curves = t.interpolation else {
+            return missing(.performanceBarriers, t, "the interpolation analysis")
+        }
         func heights(_ kind: PairKind) -> [Double] {
             curves.filter { $0.kind == kind }.map(\.value.testErrorBarrier.height)
         }
         let (pt, rit, sameInit) = (heights(.fineTunedPair), heights(.scratchPair), heights(.scratchSameInitPair))
         guard !pt.isEmpty, !rit.isEmpty else { return missing(.performanceBarriers, t, "two or more seeds") }
         let difference = Estimates.difference(rit, pt)
-        let error = 1 - mean(curves.filter { $0.kind == .fineTunedPair }.flatMap { $0.value.endpoints.map(\.testAccuracy) })
+        let error =
+            1 - mean(curves.filter { $0.kind == .fineTunedPair }.flatMap { $0.value.endpoints.map(\.testAccuracy) })
         let margin = 2 * (error * (1 - error) / Double(max(t.testImages, 1))).squareRoot()
         let flat = Estimates.mean(pt, level: 0.90)
         let (flatVerdict, flatReason) = TransferscopeStatistics.verdict(flat, predicted: .equivalent(margin: margin))

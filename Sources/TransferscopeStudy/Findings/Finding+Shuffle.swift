@@ -71,7 +71,8 @@ extension Finding {
             "steps to a training loss of \(String(format: "%.3f", threshold)) at b = 1: P-T "
             + "\(String(format: "%.0f", mean(seeds.map { steps(.fineTuned, $0) }))), RI-T "
             + "\(String(format: "%.0f", mean(seeds.map { steps(.fromScratch, $0) }))); RI-T minus P-T "
-            + "\(String(format: "%.0f", estimate.effect)) steps (95% CI \(String(format: "%.0f", estimate.interval.lower))"
+            + "\(String(format: "%.0f", estimate.effect)) steps (95% CI "
+            + "\(String(format: "%.0f", estimate.interval.lower))"
             + " to \(String(format: "%.0f", estimate.interval.upper))), n = \(seeds.count) seeds, paired t"
         return judged(
             .lowLevelStatistics, t, estimate: estimate, predicted: .greater, unit: "seeds", scale: "steps",

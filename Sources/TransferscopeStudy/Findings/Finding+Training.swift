@@ -59,7 +59,9 @@ extension Finding {
         }
         let n = Double(max(c.sourceTestImages ?? 1_000, 1))
         let tolerance = 2 * (final * (1 - final) / n).squareRoot()
-        guard let start = accuracies.indices.first(where: { i in accuracies[i...].allSatisfy { $0 >= final - tolerance } })
+        guard
+            let start = accuracies.indices.first(where: { i in accuracies[i...].allSatisfy { $0 >= final - tolerance } }
+            )
         else { return nil }
         return start < accuracies.count - 1 ? start : nil
     }
@@ -75,10 +77,12 @@ extension Finding {
             return missing(.earlierCheckpoint, t, "two or more source checkpoints")
         }
         guard let plateau = plateauStart(c) else {
-            return missing(.earlierCheckpoint, t, "a plateau before the source's last epoch (its accuracy rose to the end)")
+            return missing(
+                .earlierCheckpoint, t, "a plateau before the source's last epoch (its accuracy rose to the end)")
         }
         guard let candidate = epochs.first(where: { $0 >= plateau && $0 < last }) else {
-            return missing(.earlierCheckpoint, t, "a kept checkpoint between the plateau's start (epoch \(plateau)) and the last")
+            return missing(
+                .earlierCheckpoint, t, "a kept checkpoint between the plateau's start (epoch \(plateau)) and the last")
         }
         func accuracies(_ epoch: Int) -> [UInt64: Double] {
             Dictionary(s.runs.filter { $0.setting == "\(epoch)" }.map { ($0.seed, $0.finalTestAccuracy) }) { a, _ in a }

@@ -105,7 +105,8 @@ public enum HTMLReport {
             th{background:#f3f3f3}figure{margin:14px 24px 14px 0;display:inline-block;vertical-align:top;\
             max-width:560px}figcaption{font-size:13px;color:#555}
             .tick{font-size:11px;fill:#444}.axis{font-size:12px;fill:#222}.legend{font-size:12px;fill:#222}
-            .banner{background:#fff3cd;border:1px solid #e0c36a;padding:8px 12px}.holds{background:#d4edda}.doesnot{background:#f8d7da}.inconclusive{background:#fff3cd}.lead{font-size:15px}
+            .banner{background:#fff3cd;border:1px solid #e0c36a;padding:8px 12px}.holds{background:#d4edda}\
+            .doesnot{background:#f8d7da}.inconclusive{background:#fff3cd}.lead{font-size:15px}
             .empty{color:#888;font-style:italic}img.grid{max-width:100%;image-rendering:pixelated;border:1px solid \
             #ddd}footer{margin:40px 0;color:#777;font-size:13px}
             </style></head><body>\(body)</body></html>

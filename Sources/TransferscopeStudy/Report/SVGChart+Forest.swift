@@ -32,7 +32,9 @@ extension SVGChart {
         let (left, right, top, rowHeight) = (180.0, 20.0, 10.0, 22.0)
         let height = Int(top + Double(rows.count) * rowHeight + 46)
         let plotWidth = Double(width) - left - right
-        let finite = rows.flatMap { [$0.effect, $0.lower, $0.upper] }.filter(\.isFinite) + [0] + (margin.map { [-$0, $0] } ?? [])
+        let finite =
+            rows.flatMap { [$0.effect, $0.lower, $0.upper] }.filter(\.isFinite) + [0]
+            + (margin.map { [-$0, $0] } ?? [])
         guard var low = finite.min(), var high = finite.max(), !rows.isEmpty else {
             return "<p class=\"empty\">No data for this figure.</p>"
         }
