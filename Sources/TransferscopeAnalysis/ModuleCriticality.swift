@@ -9,8 +9,11 @@ import TransferscopeNN
 /// theta_i(alpha) = (1 - alpha) theta_i^0 + alpha theta_i^F (its BatchNorm statistics too), the
 /// rest kept final, and Gaussian noise u is added to its parameters:
 ///
-///     mu_i = min { alpha^2 ||theta_i^F - theta_i^0||^2 / sigma^2 :
+///     mu_i = min { alpha^2 ||theta_i^F - theta_i^0||_r^2 / sigma^2 :
 ///                  E_u[err(theta_i(alpha) + u, rest final)] <= epsilon },   alpha, sigma in [0, 1],
+///
+/// where ||.||_r measures each parameter tensor in units of its root-mean-square final value (the
+/// scale the relative noise below uses), so that the ratio is the paper's with an absolute sigma.
 ///
 /// estimated on a grid with `samples` Monte Carlo draws (the smallest feasible alpha of each sigma
 /// found by bisection over the alpha grid). sigma is relative: the noise of each
@@ -105,12 +108,24 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
         for (index, ((name, finalState), (_, startState))) in zip(final.modules, start.modules).enumerated() {
             progress(name)
             let workState = work.modules[index].state
+            // The squared distance, and the same measured in units of the noise: each tensor's
+            // displacement over its root-mean-square final value, the scale sigma multiplies, so that
+            // mu compares alpha^2 ||theta^F - theta^0||^2 with the noise's variance as the paper's
+            // absolute-sigma definition does (a tensor whose final value is all zero gets no noise
+            // and is left out of the normalized sum).
             var squared = 0.0
+            var normalized = 0.0
             for (f, s) in zip(finalState.parameters, startState.parameters) {
+                var tensorSquared = 0.0
+                var meanSquare = 0.0
                 for i in 0..<f.parameter.value.count {
                     let d = Double(f.parameter.value[flat: i]) - Double(s.parameter.value[flat: i])
-                    squared += d * d
+                    tensorSquared += d * d
+                    meanSquare += Double(f.parameter.value[flat: i]) * Double(f.parameter.value[flat: i])
                 }
+                meanSquare /= Double(max(f.parameter.value.count, 1))
+                squared += tensorSquared
+                if meanSquare > 0 { normalized += tensorSquared / meanSquare }
             }
             /// Sets the module to alpha (parameters and statistics), plus noise of relative size sigma.
             func place(alpha: Double, sigma: Double, draw: Int) {
@@ -150,7 +165,7 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
                 }
                 return total / Double(samples) <= epsilon
             }
-            let best = try Self.search(alphas: alphas, sigmas: sigmas, squaredDistance: squared, feasible: feasible)
+            let best = try Self.search(alphas: alphas, sigmas: sigmas, squaredDistance: normalized, feasible: feasible)
             results.append(
                 Module(
                     name: name, distance: squared.squareRoot(), rewindError: errors[rewindIndex],
