@@ -55,7 +55,9 @@ public func verdict(_ estimate: Estimate, predicted: Prediction) -> (Verdict, re
         }
         return (.inconclusive, "\(range) includes 0; \(basis)")
     case .equivalent(let margin):
-        precondition(margin > 0, "verdict: the equivalence margin must be positive, got \(margin)")
+        guard margin > 0, margin.isFinite else {
+            return (.inconclusive, "no equivalence margin could be set (it came out as \(format(margin))); \(basis)")
+        }
         let bounds = "(-\(format(margin)), \(format(margin)))"
         if interval.lower > -margin && interval.upper < margin {
             return (.holds, "\(range) lies within the margin \(bounds); \(basis)")

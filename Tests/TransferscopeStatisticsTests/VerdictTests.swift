@@ -61,4 +61,13 @@ struct VerdictTests {
         #expect(decoded == estimate)
         #expect(try decoder.decode(Verdict.self, from: try encoder.encode(Verdict.doesNotHold)) == .doesNotHold)
     }
+
+    @Test("An equivalence margin that could not be set (zero or NaN) is inconclusive, never a trap")
+    func unusableMargin() {
+        let estimate = Estimates.mean([0.01, 0.02, 0.015], level: 0.90)
+        for margin in [0.0, Double.nan, -1] {
+            let (verdict, reason) = TransferscopeStatistics.verdict(estimate, predicted: .equivalent(margin: margin))
+            #expect(verdict == .inconclusive && reason.contains("no equivalence margin"), "\(margin): \(reason)")
+        }
+    }
 }

@@ -64,8 +64,9 @@ extension Finding {
         guard !seeds.isEmpty else { return missing(.pretrainingHelps, t, "a P-T and RI-T run per seed") }
         let accuracy = Estimates.pairedDifference(
             seeds.compactMap { finalAccuracy(t, "PT", $0) }, seeds.compactMap { finalAccuracy(t, "RIT", $0) })
+        let curved = seeds.filter { area(t, "PT", $0) != nil && area(t, "RIT", $0) != nil }
         let speed = Estimates.pairedDifference(
-            seeds.compactMap { area(t, "PT", $0) }, seeds.compactMap { area(t, "RIT", $0) })
+            curved.compactMap { area(t, "PT", $0) }, curved.compactMap { area(t, "RIT", $0) })
         let (accuracyVerdict, accuracyReason) = TransferscopeStatistics.verdict(accuracy, predicted: .greater)
         let (speedVerdict, speedReason) = TransferscopeStatistics.verdict(speed, predicted: .greater)
         let evidence =

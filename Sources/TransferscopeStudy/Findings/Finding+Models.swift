@@ -60,12 +60,14 @@ extension Finding {
         var perLayer = ""
         if let first = cka.first(where: { $0.kind == .fineTunedPair }) {
             let layers = first.value.diagonal().map(\.layer)
+            func layerMean(_ kind: PairKind, _ i: Int) -> Double {
+                mean(cka.filter { $0.kind == kind }.compactMap { $0.value.diagonal()[safe: i]?.value })
+            }
             perLayer =
-                "; per layer P-T/P-T vs RI-T/RI-T: "
+                "; per layer P-T/P-T, RI-T/RI-T, P/P-T: "
                 + layers.indices.map { i in
-                    let a = mean(cka.filter { $0.kind == .fineTunedPair }.map { $0.value.diagonal()[i].value })
-                    let b = mean(cka.filter { $0.kind == .scratchPair }.map { $0.value.diagonal()[i].value })
-                    return "\(layers[i]) \(f(a))/\(f(b))"
+                    "\(layers[i]) \(f(layerMean(.fineTunedPair, i)))/\(f(layerMean(.scratchPair, i)))/"
+                        + f(layerMean(.sourceAndFineTuned, i))
                 }.joined(separator: ", ")
         }
         return judged(
@@ -118,7 +120,9 @@ extension Finding {
         let difference = Estimates.difference(rit, pt)
         let error =
             1 - mean(curves.filter { $0.kind == .fineTunedPair }.flatMap { $0.value.endpoints.map(\.testAccuracy) })
-        let margin = 2 * (error * (1 - error) / Double(max(t.testImages, 1))).squareRoot()
+        // At least one test image's worth, so a perfect model (error 0) still gets a margin.
+        let margin = max(
+            2 * (error * (1 - error) / Double(max(t.testImages, 1))).squareRoot(), 1 / Double(max(t.testImages, 1)))
         let flat = Estimates.mean(pt, level: 0.90)
         let (flatVerdict, flatReason) = TransferscopeStatistics.verdict(flat, predicted: .equivalent(margin: margin))
         var finding = judged(
@@ -126,6 +130,14 @@ extension Finding {
             evidence: "test-error barrier on the line between two solutions: P-T/P-T \(percent(mean(pt))), RI-T/RI-T "
                 + "\(percent(mean(rit)))"
                 + (sameInit.isEmpty ? "" : ", RI-T/RI-T from one initialization \(percent(mean(sameInit)))")
+                + "; train-loss barrier P-T/P-T "
+                + String(
+                    format: "%.3f",
+                    mean(curves.filter { $0.kind == .fineTunedPair }.map(\.value.trainLossBarrier.height)))
+                + ", RI-T/RI-T "
+                + String(
+                    format: "%.3f", mean(curves.filter { $0.kind == .scratchPair }.map(\.value.trainLossBarrier.height))
+                )
                 + "; RI-T minus P-T \(points(difference.effect)) (95% CI \(points(difference.interval.lower)) to "
                 + "\(points(difference.interval.upper))), Welch t; P-T's barrier against a margin of "
                 + "\(points(margin)) (2 s.e. of the test error, \(t.testImages) images): \(flatVerdict.rawValue) "
@@ -142,4 +154,9 @@ extension Finding {
         }
         return finding
     }
+}
+
+extension Array {
+    /// The element at `index`, or nil when it is out of range.
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

@@ -93,7 +93,9 @@ extension Finding {
         let difference = Estimates.pairedDifference(
             seeds.compactMap { early[$0] }, seeds.compactMap { final[$0] }, level: 0.90)
         let accuracy = mean(seeds.compactMap { final[$0] })
-        let margin = 2 * (2 * accuracy * (1 - accuracy) / Double(max(t.testImages, 1))).squareRoot()
+        let images = Double(max(t.testImages, 1))
+        // At least one test image's worth, so a perfect model still gets a margin.
+        let margin = max(2 * (2 * accuracy * (1 - accuracy) / images).squareRoot(), 1 / images)
         var finding = judged(
             .earlierCheckpoint, t, estimate: difference, predicted: .equivalent(margin: margin), unit: "seeds",
             scale: "accuracy",
@@ -105,10 +107,16 @@ extension Finding {
             let random = accuracies(0)
             let both = random.keys.filter { final[$0] != nil }.sorted()
             let worse = Estimates.pairedDifference(both.compactMap { final[$0] }, both.compactMap { random[$0] })
-            let (worseVerdict, _) = TransferscopeStatistics.verdict(worse, predicted: .greater)
+            let (worseVerdict, worseReason) = TransferscopeStatistics.verdict(worse, predicted: .greater)
             finding.evidence +=
                 "; from the random initialization (epoch 0) it is \(points(worse.effect)) worse (95% CI "
                 + "\(points(worse.interval.lower)) to \(points(worse.interval.upper))): \(worseVerdict.rawValue)"
+            // The claim needs both: the plateau's checkpoint as good as the last, and the random
+            // start clearly worse (else the target does not depend on the source at all).
+            if finding.verdict == .holds && worseVerdict != .holds {
+                finding.verdict = .inconclusive
+                finding.reason += "; but epoch 0 is not shown worse than the last (\(worseReason))"
+            }
         }
         return finding
     }
