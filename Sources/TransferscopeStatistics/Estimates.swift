@@ -50,6 +50,31 @@ public enum Estimates {
         return Estimate(effect: effect, interval: interval, n: n, method: .welchT)
     }
 
+    /// Welch's interval for statistics of pairs of runs (a distance, a barrier, a CKA between two
+    /// runs): `a` holds the statistics of the pairs among `runsA` runs, `b` those among `runsB`.
+    /// Pairs that share a run are not independent: the C(k, 2) pairs of k runs carry about as much
+    /// information as k values, so each group's standard error and degrees of freedom use its number
+    /// of runs instead of its number of pairs (with 3 runs, C(3, 2) = 3: the same n, but never more).
+    /// `n` is runsA + runsB.
+    public static func difference(
+        ofPairs a: [Double], runs runsA: Int, _ b: [Double], runs runsB: Int, level: Double = 0.95
+    ) -> Estimate {
+        checkLevel(level)
+        let (meanA, varianceA) = moments(a)
+        let (meanB, varianceB) = moments(b)
+        let effect = meanA - meanB
+        let (nA, nB) = (min(runsA, a.count), min(runsB, b.count))
+        guard nA >= 2, nB >= 2, a.count >= 2, b.count >= 2, a.allSatisfy(\.isFinite), b.allSatisfy(\.isFinite) else {
+            return Estimate(effect: effect, interval: .unbounded(level: level), n: runsA + runsB, method: .welchT)
+        }
+        let vA = varianceA / Double(nA)
+        let vB = varianceB / Double(nB)
+        let nu = welchDegreesOfFreedom(vA, count: nA, vB, count: nB)
+        let interval = symmetric(
+            around: effect, standardError: (vA + vB).squareRoot(), degreesOfFreedom: nu, level: level)
+        return Estimate(effect: effect, interval: interval, n: runsA + runsB, method: .welchT)
+    }
+
     /// The mean of the differences a[i] - b[i] of paired values (the same seed, the same image),
     /// with the Student t interval of those differences; `n` is the number of pairs. Pairing
     /// removes what the two share, so this interval is narrower than Welch's when they correlate.

@@ -67,3 +67,27 @@ struct EstimatesTests {
         #expect(result == .inconclusive && reason.contains("no interval"))
     }
 }
+
+@Suite("Intervals over pairs of runs")
+struct PairsIntervalTests {
+    @Test("Pairs of k runs count as k values: wider than Welch over the pairs, equal to Welch by hand with n = k")
+    func pairsCountAsRuns() {
+        let a = [0.10, 0.12, 0.11, 0.15, 0.09, 0.13, 0.10, 0.14, 0.12, 0.11]  // C(5, 2) pairs of 5 runs
+        let b = [0.20, 0.22, 0.25, 0.19, 0.21, 0.23, 0.24, 0.20, 0.22, 0.21]
+        let naive = Estimates.difference(a, b)
+        let pairs = Estimates.difference(ofPairs: a, runs: 5, b, runs: 5)
+        #expect(pairs.effect == naive.effect && pairs.n == 10)
+        #expect(pairs.interval.upper - pairs.interval.lower > naive.interval.upper - naive.interval.lower)
+        // By hand: each group's variance over 5, Welch-Satterthwaite degrees of freedom with n = 5.
+        func variance(_ v: [Double]) -> Double {
+            let m = v.reduce(0, +) / Double(v.count)
+            return v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)
+        }
+        let (vA, vB) = (variance(a) / 5, variance(b) / 5)
+        let nu = (vA + vB) * (vA + vB) / (vA * vA / 4 + vB * vB / 4)
+        let half = StudentT.quantile(0.975, degreesOfFreedom: nu) * (vA + vB).squareRoot()
+        #expect(abs(pairs.interval.upper - (pairs.effect + half)) < 1e-12)
+        // With fewer than 2 runs a side there is no interval.
+        #expect(!Estimates.difference(ofPairs: a, runs: 1, b, runs: 5).interval.isBounded)
+    }
+}

@@ -3,6 +3,11 @@ import TransferscopeAnalysis
 import TransferscopeStatistics
 
 extension Finding {
+    /// The number of distinct runs among the pairs of `kind` (the independent units of their statistics).
+    static func runs<Value>(_ pairs: [PairResult<Value>], _ kind: PairKind) -> Int {
+        Set(pairs.filter { $0.kind == kind }.flatMap { [$0.a, $0.b] }).count
+    }
+
     /// Two P-T models disagree less often than two RI-T models: the share of test images exactly
     /// one of the two gets right, RI-T pairs minus P-T pairs (Welch over pairs; pairs that share a
     /// run are not independent, so with few seeds the interval is optimistic, and the reason says so).
@@ -15,14 +20,14 @@ extension Finding {
         }
         let (pt, rit) = (disagreement(.fineTunedPair), disagreement(.scratchPair))
         guard !pt.isEmpty, !rit.isEmpty else { return missing(.similarMistakes, t, "two or more seeds") }
-        let estimate = Estimates.difference(rit, pt)
+        let estimate = Estimates.difference(
+            ofPairs: rit, runs: runs(m.pairs, .scratchPair), pt, runs: runs(m.pairs, .fineTunedPair))
         var finding = judged(
             .similarMistakes, t, estimate: estimate, predicted: .greater, unit: "pairs", scale: "share of images",
             evidence: "images exactly one model gets right: P-T/P-T \(percent(mean(pt))), RI-T/RI-T "
                 + "\(percent(mean(rit))); difference \(points(estimate.effect)) (95% CI "
                 + "\(points(estimate.interval.lower)) to \(points(estimate.interval.upper))), "
-                + "\(pt.count) + \(rit.count) pairs, Welch t")
-        if pt.count > 1 { finding.reason += " (pairs share runs: the interval is narrower than it should be)" }
+                + "\(pt.count) + \(rit.count) pairs of \(estimate.n) runs, Welch t with n = runs (pairs share runs)")
         return finding
     }
 
@@ -55,7 +60,8 @@ extension Finding {
         }
         let (pt, rit) = (layerMeans(.fineTunedPair), layerMeans(.scratchPair))
         guard !pt.isEmpty, !rit.isEmpty else { return missing(.featureSimilarity, t, "two or more seeds") }
-        let estimate = Estimates.difference(pt, rit)
+        let estimate = Estimates.difference(
+            ofPairs: pt, runs: runs(cka, .fineTunedPair), rit, runs: runs(cka, .scratchPair))
         let f = { (x: Double) in String(format: "%.3f", x) }
         var perLayer = ""
         if let first = cka.first(where: { $0.kind == .fineTunedPair }) {
@@ -74,7 +80,7 @@ extension Finding {
             .featureSimilarity, t, estimate: estimate, predicted: .greater, unit: "pairs", scale: "CKA",
             evidence: "CKA averaged over layers: P-T/P-T \(f(mean(pt))), RI-T/RI-T \(f(mean(rit))); difference "
                 + "\(f(estimate.effect)) (95% CI \(f(estimate.interval.lower)) to \(f(estimate.interval.upper))), "
-                + "\(pt.count) + \(rit.count) pairs, Welch t\(perLayer)")
+                + "\(pt.count) + \(rit.count) pairs of \(estimate.n) runs, Welch t with n = runs\(perLayer)")
     }
 
     /// P-T models are close in parameters: the distance between two runs relative to their size,
@@ -93,14 +99,16 @@ extension Finding {
         guard !sameInit.isEmpty else {
             return missing(.parameterCloseness, t, "the same-initialization RI-T control (controls: same_init)")
         }
-        let estimate = Estimates.difference(sameInit, pt)
+        let estimate = Estimates.difference(
+            ofPairs: sameInit, runs: runs(d, .scratchSameInitPair), pt, runs: runs(d, .fineTunedPair))
         let f = { (x: Double) in String(format: "%.3f", x) }
         let (ptStart, ritStart) = (relative(.fineTunedAndStart), relative(.scratchAndStart))
         return judged(
             .parameterCloseness, t, estimate: estimate, predicted: .greater, unit: "pairs", scale: "relative distance",
             evidence: "distance / norm between two runs: P-T/P-T \(f(mean(pt))), RI-T/RI-T from one initialization "
                 + "\(f(mean(sameInit))); difference \(f(estimate.effect)) (95% CI \(f(estimate.interval.lower)) to "
-                + "\(f(estimate.interval.upper))), \(pt.count) + \(sameInit.count) pairs, Welch t; each run to its "
+                + "\(f(estimate.interval.upper))), \(pt.count) + \(sameInit.count) pairs of \(estimate.n) runs, "
+                + "Welch t with n = runs; each run to its "
                 + "start: P-T \(f(mean(ptStart))), RI-T \(f(mean(ritStart)))")
     }
 
@@ -117,7 +125,8 @@ extension Finding {
         }
         let (pt, rit, sameInit) = (heights(.fineTunedPair), heights(.scratchPair), heights(.scratchSameInitPair))
         guard !pt.isEmpty, !rit.isEmpty else { return missing(.performanceBarriers, t, "two or more seeds") }
-        let difference = Estimates.difference(rit, pt)
+        let difference = Estimates.difference(
+            ofPairs: rit, runs: runs(curves, .scratchPair), pt, runs: runs(curves, .fineTunedPair))
         let error =
             1 - mean(curves.filter { $0.kind == .fineTunedPair }.flatMap { $0.value.endpoints.map(\.testAccuracy) })
         // At least one test image's worth, so a perfect model (error 0) still gets a margin.
@@ -139,10 +148,10 @@ extension Finding {
                     format: "%.3f", mean(curves.filter { $0.kind == .scratchPair }.map(\.value.trainLossBarrier.height))
                 )
                 + "; RI-T minus P-T \(points(difference.effect)) (95% CI \(points(difference.interval.lower)) to "
-                + "\(points(difference.interval.upper))), Welch t; P-T's barrier against a margin of "
+                + "\(points(difference.interval.upper))), \(difference.n) runs, Welch t with n = runs; "
+                + "P-T's barrier against a margin of "
                 + "\(points(margin)) (2 s.e. of the test error, \(t.testImages) images): \(flatVerdict.rawValue) "
                 + "(90% CI \(points(flat.interval.lower)) to \(points(flat.interval.upper)), TOST)")
-        finding.margin = margin
         switch (finding.verdict, flatVerdict) {
         case (.holds, .holds): finding.reason = "RI-T higher: \(finding.reason); P-T flat: \(flatReason)"
         case (.doesNotHold, _), (_, .doesNotHold):

@@ -35,7 +35,9 @@ extension Finding {
         }
         let shrink = seeds.map { gap(full, $0) - gap(finest, $0) }
         let estimate = Estimates.mean(shrink)
-        let unconverged = s.runs.filter { [full, finest].contains($0.setting) && stillLearning($0) }.count
+        let unconverged = s.runs.filter {
+            [full, finest].contains($0.setting) && seeds.contains($0.seed) && stillLearning($0)
+        }.count
         var evidence =
             "P-T minus RI-T at b = \(side) (no shuffle) \(points(mean(seeds.map { gap(full, $0) }))), at b = 1 "
             + "\(points(mean(seeds.map { gap(finest, $0) }))); shrink \(points(estimate.effect)) (95% CI "
@@ -74,8 +76,15 @@ extension Finding {
             + "\(String(format: "%.0f", estimate.effect)) steps (95% CI "
             + "\(String(format: "%.0f", estimate.interval.lower))"
             + " to \(String(format: "%.0f", estimate.interval.upper))), n = \(seeds.count) seeds, paired t"
-        return judged(
+        var finding = judged(
             .lowLevelStatistics, t, estimate: estimate, predicted: .greater, unit: "seeds", scale: "steps",
             evidence: evidence)
+        // Steps are known only at the metrics lines: equal differences on every seed are the logging
+        // resolution, not a measured certainty, so a zero-width interval decides nothing.
+        if seeds.count >= 2, estimate.interval.lower == estimate.interval.upper {
+            finding.verdict = .inconclusive
+            finding.reason = "every seed gives the same difference at the logging resolution; no spread to judge"
+        }
+        return finding
     }
 }

@@ -36,8 +36,10 @@ extension Finding {
             let body = result.modules.filter { $0.name != "fc" }
             return spearman(body.indices.map(Double.init), body.map { $0.rewindError - result.finalError })
         }
-        let pt = c.filter { $0.kind == .fineTuned }.map { trend($0.value) }.filter(\.isFinite)
-        let rit = c.filter { $0.kind == .scratch }.map { trend($0.value) }.filter(\.isFinite)
+        // A run whose rewind errors are all equal has no trend: it counts as 0, not as missing.
+        let ptRaw = c.filter { $0.kind == .fineTuned }.map { trend($0.value) }
+        let pt = ptRaw.map { $0.isFinite ? $0 : 0 }
+        let rit = c.filter { $0.kind == .scratch }.map { trend($0.value) }.map { $0.isFinite ? $0 : 0 }
         guard !pt.isEmpty else { return missing(.moduleCriticality, t, "a P-T run's criticality") }
         let estimate = Estimates.mean(pt)
         let f = { (x: Double) in String(format: "%.2f", x) }
@@ -45,17 +47,24 @@ extension Finding {
             .moduleCriticality, t, estimate: estimate, predicted: .greater, unit: "seeds", scale: "rank correlation",
             evidence: "rank correlation of module depth with the error its rewinding adds: P-T \(f(estimate.effect)) "
                 + "(95% CI \(f(estimate.interval.lower)) to \(f(estimate.interval.upper))), n = \(pt.count) runs, t"
-                + (rit.isEmpty ? "" : "; RI-T \(f(mean(rit))) (n = \(rit.count))"))
+                + (rit.isEmpty ? "" : "; RI-T \(f(mean(rit))) (n = \(rit.count))")
+                + (ptRaw.contains { !$0.isFinite } ? "; runs whose rewinding errors were all equal count as 0" : "")
+                + ". Rewinding a module restores its BatchNorm statistics too (for P-T, those of the source "
+                + "data), which weighs on the lower modules")
     }
 
-    /// The source epoch where its last plateau starts: a step schedule's last milestone; otherwise
+    /// The source epoch where its last plateau starts: the epoch after a step schedule's last
+    /// milestone (the first checkpoint trained at the lowest rate); otherwise
     /// the first epoch from which P's test accuracy stays within two standard errors of its final
     /// value (nil when only the last epoch does: no plateau before the end).
     static func plateauStart(_ c: AssessmentContext) -> Int? {
         let accuracies = c.sourceCurve.map { $0[1] }
         guard let final = accuracies.last, accuracies.count > 1 else { return nil }
         if c.source.schedule == .step {
+            // The rate drops once the epoch reaches the milestone, so the checkpoint after that epoch
+            // is the first with low-rate training in it: the start of the last plateau.
             return (c.source.milestones ?? LearningRateSchedule.defaultMilestones(epochs: c.source.epochs)).max()
+                .map { $0 + 1 }
         }
         let n = Double(max(c.sourceTestImages ?? 1_000, 1))
         let tolerance = 2 * (final * (1 - final) / n).squareRoot()

@@ -1,10 +1,11 @@
 import Foundation
 import TransferscopeStatistics
 
-/// One claim of the paper checked on one target: the effect in the claim's direction with its 95%
-/// interval and n, the test, the margin of a "no difference" claim, and a verdict by the one rule
-/// of `TransferscopeStatistics.verdict` (holds when the interval excludes 0 in the predicted
-/// direction, does not hold when it excludes 0 the other way, else inconclusive, with the reason).
+/// One claim of the paper checked on one target: the effect in the claim's direction with its
+/// interval (95%; 90% for an equivalence claim, a 5% TOST) and n, the test, the margin of a "no
+/// difference" claim, and a verdict by the one rule of `TransferscopeStatistics.verdict` (holds
+/// when the interval excludes 0 in the predicted direction, does not hold when it excludes 0 the
+/// other way, else inconclusive, with the reason).
 public struct Finding: Codable, Sendable, Equatable {
     /// The paper's claims, in the order of the scorecard; the raw value is the claim as the report states it.
     public enum Claim: String, Codable, Sendable, CaseIterable {

@@ -50,14 +50,15 @@ extension HTMLReport {
             + "entirely outside the margin; else <b>inconclusive</b>, with the reason. Where pre-training does not "
             + "measurably help a target (the first claim), its other claims are inconclusive.</p>"
         html +=
-            "<table><tr><th>claim</th><th>target</th><th>verdict</th><th>effect (95% CI), n</th>"
+            "<table><tr><th>claim</th><th>target</th><th>verdict</th><th>effect (interval), n</th>"
             + "<th>reason</th><th>evidence</th></tr>"
         for finding in r.findings {
             var effect = "-"
             if let estimate = finding.estimate {
                 effect =
-                    "\(SVGChart.label(estimate.effect)) (\(SVGChart.label(estimate.interval.lower)) to "
-                    + "\(SVGChart.label(estimate.interval.upper))), n = \(estimate.n) \(finding.unit ?? "")"
+                    "\(SVGChart.label(estimate.effect)) (\(Int((estimate.interval.level * 100).rounded()))% CI "
+                    + "\(SVGChart.label(estimate.interval.lower)) to \(SVGChart.label(estimate.interval.upper))), "
+                    + "n = \(estimate.n) \(finding.unit ?? "")"
             }
             html +=
                 "<tr><td>\(e(finding.claim.rawValue))</td><td>\(e(finding.target))</td><td "
@@ -76,10 +77,13 @@ extension HTMLReport {
                         colour: colour(finding.verdict))
                 }
             }
+            // The margin is shaded only when every target's is the same (it depends on the test set).
+            let margins = Set(findings.compactMap(\.margin))
+            let margin = margins.count == 1 && findings.allSatisfy({ $0.margin != nil }) ? margins.first : nil
             html += figure(
-                SVGChart.forest(rows, xLabel: first.scale ?? "effect", margin: first.margin),
+                SVGChart.forest(rows, xLabel: first.scale ?? "effect", margin: margin),
                 caption: "\(claim.rawValue): effect and interval per target (green holds, red does not hold, amber "
-                    + "inconclusive)\(first.margin == nil ? "" : "; shaded: the equivalence margin").")
+                    + "inconclusive)\(margin == nil ? "" : "; shaded: the equivalence margin").")
         }
         return html
     }
