@@ -23,7 +23,7 @@ extension Finding {
         let estimate = Estimates.difference(
             ofPairs: rit, runs: runs(m.pairs, .scratchPair), pt, runs: runs(m.pairs, .fineTunedPair))
         var finding = judged(
-            .similarMistakes, t, estimate: estimate, predicted: .greater, unit: "pairs", scale: "share of images",
+            .similarMistakes, t, estimate: estimate, predicted: .greater, unit: "runs", scale: "share of images",
             evidence: "images exactly one model gets right: P-T/P-T \(percent(mean(pt))), RI-T/RI-T "
                 + "\(percent(mean(rit))); difference \(points(estimate.effect)) (95% CI "
                 + "\(points(estimate.interval.lower)) to \(points(estimate.interval.upper))), "
@@ -77,7 +77,7 @@ extension Finding {
                 }.joined(separator: ", ")
         }
         return judged(
-            .featureSimilarity, t, estimate: estimate, predicted: .greater, unit: "pairs", scale: "CKA",
+            .featureSimilarity, t, estimate: estimate, predicted: .greater, unit: "runs", scale: "CKA",
             evidence: "CKA averaged over layers: P-T/P-T \(f(mean(pt))), RI-T/RI-T \(f(mean(rit))); difference "
                 + "\(f(estimate.effect)) (95% CI \(f(estimate.interval.lower)) to \(f(estimate.interval.upper))), "
                 + "\(pt.count) + \(rit.count) pairs of \(estimate.n) runs, Welch t with n = runs\(perLayer)")
@@ -104,7 +104,7 @@ extension Finding {
         let f = { (x: Double) in String(format: "%.3f", x) }
         let (ptStart, ritStart) = (relative(.fineTunedAndStart), relative(.scratchAndStart))
         return judged(
-            .parameterCloseness, t, estimate: estimate, predicted: .greater, unit: "pairs", scale: "relative distance",
+            .parameterCloseness, t, estimate: estimate, predicted: .greater, unit: "runs", scale: "relative distance",
             evidence: "distance / norm between two runs: P-T/P-T \(f(mean(pt))), RI-T/RI-T from one initialization "
                 + "\(f(mean(sameInit))); difference \(f(estimate.effect)) (95% CI \(f(estimate.interval.lower)) to "
                 + "\(f(estimate.interval.upper))), \(pt.count) + \(sameInit.count) pairs of \(estimate.n) runs, "
@@ -135,7 +135,7 @@ extension Finding {
         let flat = Estimates.mean(pt, level: 0.90)
         let (flatVerdict, flatReason) = TransferscopeStatistics.verdict(flat, predicted: .equivalent(margin: margin))
         var finding = judged(
-            .performanceBarriers, t, estimate: difference, predicted: .greater, unit: "pairs", scale: "test error",
+            .performanceBarriers, t, estimate: difference, predicted: .greater, unit: "runs", scale: "test error",
             evidence: "test-error barrier on the line between two solutions: P-T/P-T \(percent(mean(pt))), RI-T/RI-T "
                 + "\(percent(mean(rit)))"
                 + (sameInit.isEmpty ? "" : ", RI-T/RI-T from one initialization \(percent(mean(sameInit)))")
