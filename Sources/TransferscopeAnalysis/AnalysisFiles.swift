@@ -1,27 +1,15 @@
 import Foundation
-import TransferscopeCheckpoints
 import TransferscopeCore
 import TransferscopeIO
 
 /// Writing analysis results: pretty JSON with every number, and CSV tables for plotting; each
 /// file atomically, so a reader never sees half a result.
 public enum AnalysisFiles {
-    /// A decoder for what `writeJSON` writes: "nan", "inf" and "-inf" read back as numbers.
-    public static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
-    }
-
-    /// Writes `value` as JSON to `directory/name`.
+    /// Writes `value` as JSON to `directory/name` (`JSONFile`'s convention: sorted keys, NaN and
+    /// infinities as "nan", "inf", "-inf", which `JSONFile.decoder()` reads back).
     public static func writeJSON<T: Encodable>(_ value: T, to directory: String, name: String) throws {
         try OutputDirectory.create(directory)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try AtomicFile.write(try encoder.encode(value), to: directory + "/" + name)
+        try JSONFile.write(value, to: directory + "/" + name)
     }
 
     /// Writes a CSV table (a header row, then the rows) to `directory/name`.

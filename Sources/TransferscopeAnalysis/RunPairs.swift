@@ -23,10 +23,6 @@ public enum PairKind: String, Codable, Sendable, CaseIterable {
     /// One RI-T run.
     case scratch = "RI-T"
 
-    /// Whether the pair (or run) involves only P-T models and P.
-    public var isFineTunedOnly: Bool {
-        [.sourceAndFineTuned, .fineTunedPair, .fineTunedAndStart, .fineTuned].contains(self)
-    }
 }
 
 /// Two runs compared by an analysis, and the kind of the pair.

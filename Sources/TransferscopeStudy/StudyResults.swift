@@ -1,5 +1,6 @@
 import Foundation
 import TransferscopeAnalysis
+import TransferscopeIO
 import TransferscopeTraining
 
 /// Everything a study measured, gathered from the results directory into `results.json`, with
@@ -82,7 +83,7 @@ public struct StudyResults: Codable, Sendable {
                 return nil
             }
             // A NaN in a result must not read as "did not run".
-            return try? AnalysisFiles.decoder().decode(type, from: data)
+            return try? JSONFile.decoder().decode(type, from: data)
         }
         func curve(_ node: StudyPlan.Node, kind: ModelRole) throws -> Curve {
             let directory = runner.runDirectory(node)
@@ -146,7 +147,7 @@ public struct StudyResults: Codable, Sendable {
             throw StudyError.unreadable(
                 path: path, reason: "no such file; run the study first (transferscope study run)")
         }
-        do { return try AnalysisFiles.decoder().decode(StudyResults.self, from: data) } catch {
+        do { return try JSONFile.decoder().decode(StudyResults.self, from: data) } catch {
             throw StudyError.invalid(
                 path: path, line: nil, message: "does not parse as study results (\(error)); run the study again")
         }

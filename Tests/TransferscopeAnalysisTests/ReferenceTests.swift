@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TransferscopeCore
 import TransferscopeData
+import TransferscopeIO
 import TransferscopeNN
 import TransferscopeTraining
 
@@ -259,7 +260,7 @@ struct AnalysisFileTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try AnalysisFiles.writeJSON(Values(values: [1.5, .nan, .infinity, -.infinity]), to: directory, name: "v.json")
         let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/v.json"))
-        let read = try AnalysisFiles.decoder().decode(Values.self, from: data).values
+        let read = try JSONFile.decoder().decode(Values.self, from: data).values
         #expect(read[0] == 1.5 && read[1].isNaN && read[2] == .infinity && read[3] == -.infinity)
     }
 }

@@ -102,9 +102,12 @@ extension Finding {
         let difference = Estimates.pairedDifference(
             seeds.compactMap { early[$0] }, seeds.compactMap { final[$0] }, level: 0.90)
         let accuracy = mean(seeds.compactMap { final[$0] })
-        let images = Double(max(t.testImages, 1))
-        // At least one test image's worth, so a perfect model still gets a margin.
-        let margin = max(2 * (2 * accuracy * (1 - accuracy) / images).squareRoot(), 1 / images)
+        // Two standard errors of a difference of two accuracies on this test set
+        // (`Equivalence.accuracyMargin`), at least one image's worth; an unknown accuracy sets none.
+        let images = max(t.testImages, 1)
+        let margin =
+            accuracy.isFinite && (0...1).contains(accuracy)
+            ? max(Equivalence.accuracyMargin(testImages: images, accuracy: accuracy), 1 / Double(images)) : .nan
         var finding = judged(
             .earlierCheckpoint, t, estimate: difference, predicted: .equivalent(margin: margin), unit: "seeds",
             scale: "accuracy",
