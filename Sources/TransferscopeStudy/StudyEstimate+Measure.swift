@@ -1,0 +1,64 @@
+import Foundation
+import TransferscopeData
+import TransferscopeNN
+
+extension StudyEstimate {
+    /// Why no estimate could be made: the source's image size or its model is unknown, so
+    /// nothing can be measured.
+    public struct Unavailable: Error, LocalizedError, Equatable {
+        /// What is unknown and how to make it known.
+        public var reason: String
+
+        /// The reason, for the user.
+        public var errorDescription: String? { reason }
+    }
+
+    /// The estimate of `plan` of `study` on this machine with `threads` workers: the sizes of the
+    /// study's data read without its images (`DatasetShape.withoutReadingImages`), and the costs
+    /// of P's architecture on the source's image size measured now (`ImageCosts.measure`, a
+    /// second or two). The nodes in `done` have their results. Throws `Unavailable` when the
+    /// source's size or model is unknown; a target of unknown size leaves its nodes out.
+    public static func measure(study: Study, plan: StudyPlan, done: Set<String>, threads: Int) throws
+        -> StudyEstimate
+    {
+        var shapes: [String: DatasetShape] = [:]
+        var unknown: [String: String] = [:]
+        for specification in study.dataSpecifications {
+            do {
+                let source = try DatasetSource(parsing: specification)
+                if let shape = try DatasetShape.withoutReadingImages(source) {
+                    shapes[specification] = shape
+                } else if case .builtIn(let name) = source {
+                    unknown[specification] =
+                        "not prepared yet (`transferscope data prepare \(name)`; `study run` prepares it)"
+                } else {
+                    unknown[specification] = "known once its files are read (`study run` reads them)"
+                }
+            } catch {
+                unknown[specification] = error.localizedDescription
+            }
+        }
+        guard let source = shapes[study.source.data] else {
+            throw Unavailable(
+                reason: "the image size of the source \(study.source.data) is unknown: "
+                    + (unknown[study.source.data] ?? "it does not parse"))
+        }
+        guard
+            let architecture = ResNetConfiguration.named(
+                study.source.model, inputChannels: source.channels, classes: max(2, source.trainClassCounts.count),
+                widths: study.source.widths)
+        else {
+            throw Unavailable(
+                reason: "the model \(study.source.model) with widths \(study.source.widths ?? []) is not one "
+                    + "Transferscope builds (\(ResNetConfiguration.knownNames.joined(separator: ", ")))")
+        }
+        let cka = study.analyses.cka ?? Study.CKASettings()
+        let costs = try ImageCosts.measure(
+            architecture: architecture, side: max(source.height, source.width),
+            batchSizes: [study.source.batchSize, study.recipe.batchSize], everyBlock: cka.everyBlock,
+            kernel: cka.kernel.kernel(bandwidth: cka.bandwidth), threads: threads)
+        return StudyEstimate(
+            plan: plan, workload: StudyWorkload(study: study, plan: plan, data: shapes), costs: costs, done: done,
+            unknownData: unknown)
+    }
+}
