@@ -53,12 +53,33 @@ struct StudyCommand: ParsableCommand {
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the plan: what is done and what remains.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show the plan: what is done and what remains, and the estimated wall time on this machine.",
+            discussion: """
+                The estimate counts the images each node trains and evaluates, at costs measured here first \
+                (a second or two of training steps and forward passes of the study's model); cached nodes cost \
+                nothing. --no-estimate skips it.
+                """)
         @Argument(help: "The study file (YAML).") var file: String
         @Option(help: "The study's output directory.") var out: String
+        @Option(parsing: .unconditional, help: "Worker threads the estimate is for (default: all cores, as study run).")
+        var threads: Int?
+        @Flag(help: "Skip the estimate of the wall time (and its measurement).") var noEstimate = false
+
+        func validate() throws { try FlagCheck.require(threads, in: FlagCheck.threads, "--threads") }
 
         func run() throws {
             let runner = try StudyRunner(study: try StudyFile.load(file), directory: out)
+            if !noEstimate {
+                let done = Set(runner.plan.nodes.filter { runner.isDone($0) }.map(\.id))
+                do {
+                    let estimate = try StudyEstimate.measure(
+                        study: runner.study, plan: runner.plan, done: done, threads: threads ?? Parallel.workerCount)
+                    for line in estimate.lines { print(line) }
+                } catch {
+                    print("Estimated wall time on this machine: unknown: \(error.localizedDescription)")
+                }
+            }
             var remaining = 0
             for node in runner.plan.nodes {
                 let done = runner.isDone(node)

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+extension CLITests {
+    @Suite("study status estimates the wall time")
+    struct StudyStatusEstimate {
+        @Test("study status prints the estimate before the plan; --no-estimate leaves it out")
+        func estimateLine() throws {
+            let directory = try temporaryDirectory("estimate")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let file = directory + "/micro.yaml"
+            try StudyCommands.study.write(toFile: file, atomically: true, encoding: .utf8)
+            let out = directory + "/out"
+
+            let lines = try CLI.output(["study", "status", file, "--out", out, "--threads", "1"])
+                .split(separator: "\n").map(String.init)
+            let first = try #require(lines.first)
+            #expect(first.hasPrefix("Estimated wall time on this machine (1 thread): "))
+            #expect(first.contains("for the 16 nodes to run"))
+            #expect(first.hasSuffix("for the whole plan of 16 nodes"))
+            #expect(lines.count > 1 && lines[1].hasPrefix("  from measured costs of "))
+            #expect(
+                lines[1].contains("ms/image trained (batch 16)") && lines[1].contains("ms/image trained (batch 32)"))
+            #expect(lines.last == "0 of 16 done")
+
+            let plain = try CLI.output(["study", "status", file, "--out", out, "--no-estimate"])
+            #expect(!plain.contains("Estimated wall time"))
+            #expect(plain.split(separator: "\n").map(String.init) == Array(lines.dropFirst(2)))
+        }
+
+        @Test("A source whose size is unknown says so instead of an estimate")
+        func unknownSource() throws {
+            let directory = try temporaryDirectory("estimate-unknown")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try FileManager.default.createDirectory(atPath: directory + "/images", withIntermediateDirectories: true)
+            let file = directory + "/folder.yaml"
+            try """
+            name: folder-source
+            source: {data: "\(directory)/images", model: resnet8}
+            targets:
+              - {data: "procedural:side=8"}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+            let output = try CLI.output(["study", "status", file, "--out", directory + "/out"])
+            #expect(
+                output.hasPrefix(
+                    "Estimated wall time on this machine: unknown: the image size of the source \(directory)/images "
+                        + "is unknown: known once its files are read"))
+        }
+    }
+}
