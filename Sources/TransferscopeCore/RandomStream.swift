@@ -44,6 +44,10 @@ public enum RandomStream: Hashable, Sendable {
     /// The noise added to one module at one noise level (`sigmaMillionths`, sigma in millionths)
     /// for one draw of the module-criticality analysis.
     case criticalityDraw(module: Int, draw: Int, sigmaMillionths: Int)
+    /// The images a domain distance keeps of each set it is given more of than its cap.
+    case distanceSubset
+    /// The source and target images drawn for one bootstrap resample of a domain distance.
+    case distanceResample(Int)
 
     // Statistics.
 
@@ -67,6 +71,7 @@ public enum RandomStream: Hashable, Sendable {
         case epochOrder, augmentation, trainingEvaluationSubset, classSubset, testSplit, proceduralImage, gridRow
         case interpolationTrainSubset, batchNormReestimation, bezierDraws, basinDirection, criticalityDraw
         case resample, permutation
+        case distanceSubset, distanceResample
     }
 
     /// The family the stream belongs to.
@@ -86,6 +91,8 @@ public enum RandomStream: Hashable, Sendable {
         case .criticalityDraw: .criticalityDraw
         case .resample: .resample
         case .permutation: .permutation
+        case .distanceSubset: .distanceSubset
+        case .distanceResample: .distanceResample
         case .catalogueClass, .catalogueSketchDigit: .catalogue
         }
     }
@@ -105,7 +112,8 @@ public enum RandomStream: Hashable, Sendable {
         case .augmentation(let epoch, let image):
             return Self.field(epoch, bits: 24, "augmentation epoch (Limits.epochs)") << 32
                 | Self.field(image, bits: 32, "augmentation image (Limits.images)")
-        case .trainingEvaluationSubset, .interpolationTrainSubset, .batchNormReestimation, .bezierDraws:
+        case .trainingEvaluationSubset, .interpolationTrainSubset, .batchNormReestimation, .bezierDraws,
+            .distanceSubset:
             return 0
         case .classSubset(let label):
             return Self.field(label, bits: 56, "classSubset label (Limits.classes)")
@@ -127,6 +135,8 @@ public enum RandomStream: Hashable, Sendable {
             return Self.field(index, bits: 56, "resample index (Limits.draws)")
         case .permutation(let index):
             return Self.field(index, bits: 56, "permutation index (Limits.draws)")
+        case .distanceResample(let index):
+            return Self.field(index, bits: 56, "distanceResample index (Limits.draws)")
         case .catalogueClass(let label):
             // Below 2^32, so apart from the sketch digits' ids (2^32 and up).
             return Self.field(label, bits: 32, "catalogueClass label (Limits.classes)")

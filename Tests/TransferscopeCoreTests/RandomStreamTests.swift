@@ -9,11 +9,12 @@ struct RandomStreamTests {
         let big = (1 << 56) - 1
         var streams: [RandomStream] = [
             .trainingEvaluationSubset, .interpolationTrainSubset, .batchNormReestimation, .bezierDraws,
+            .distanceSubset,
         ]
         for n in [0, 1, 2, 59_297, (1 << 32) - 1, big] {
             streams += [
                 .epochOrder(epoch: n), .classSubset(label: n), .testSplit(label: n), .proceduralImage(n),
-                .gridRow(n), .basinDirection(n), .resample(n), .permutation(n),
+                .gridRow(n), .basinDirection(n), .resample(n), .permutation(n), .distanceResample(n),
             ]
         }
         for epoch in [0, 1, (1 << 24) - 1] {
