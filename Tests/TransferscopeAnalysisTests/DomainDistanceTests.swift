@@ -256,4 +256,129 @@ struct DomainDistanceTests {
         #expect(
             abs(probe.accuracy(test, labels: testLabels) - 0.25) < 0.05, "\(probe.accuracy(test, labels: testLabels))")
     }
+
+    @Test("The result writes and reads back through JSONFile, NaN as a string")
+    func json() throws {
+        let value = DomainDistance(
+            frechet: 1.5, frechetMeanTerm: 1, frechetCovarianceTerm: 0.5, sourceTrace: 3, relativeFrechet: 0.5,
+            frechetLower: 1.2, frechetUpper: 1.9, level: 0.95, resamples: 200, probeAccuracy: .nan,
+            probeTrainAccuracy: 1, chance: 0.25, classes: 4, probeL2: 1e-3, probeIterations: 12, sourceImages: 10,
+            targetImages: 9, probeTrainImages: 8, featureWidth: 16, seed: 3)
+        let text = String(decoding: try JSONFile.encode(value), as: UTF8.self)
+        #expect(text.contains("\"probeAccuracy\" : \"nan\""))
+        var read = try JSONFile.decode(DomainDistance.self, from: text, what: "domain distance")
+        #expect(read.probeAccuracy.isNaN)
+        read.probeAccuracy = 0
+        var expected = value
+        expected.probeAccuracy = 0
+        #expect(read == expected)
+    }
+}
+
+/// A small P trained briefly on procedural shapes and textures (shift 0), and targets of the
+/// same classes from the same generator, fresh images (another seed) at growing shifts.
+enum ShiftedTargets {
+    static let classes = 4
+    static let source = ProceduralDataset(side: 12, channels: 1, classes: classes, seed: 1).splits(
+        train: 256, test: 150)
+    static let preprocessing = Preprocessing(side: 12, channels: 1, normalization: .statistics(of: source.train))
+    static let sourceTrain = preprocessing.prepare(source.train)
+    static let sourceTest = preprocessing.prepare(source.test)
+
+    /// The target at `shift`, prepared to P's input.
+    static func target(shift: Double) -> (train: PreparedImages, test: PreparedImages) {
+        let splits = ProceduralDataset(side: 12, channels: 1, classes: classes, shift: shift, seed: 9).splits(
+            train: 100, test: 150)
+        return (preprocessing.prepare(splits.train), preprocessing.prepare(splits.test))
+    }
+
+    /// A resnet8 (pooled width 16) trained for `epochs` on the source with SGD (batches of 32).
+    static func trainedModel(seed: UInt64, epochs: Int) -> ResNet {
+        var generator = RandomGenerator(seed: seed)
+        let model = ResNet(
+            ResNetConfiguration.named("resnet8", inputChannels: 1, classes: classes, widths: [4, 8, 16])!,
+            generator: &generator)
+        let optimizer = SGD(parameters: model.namedState.parameters, hyperparameters: .init(weightDecay: 5e-4))
+        for epoch in 0..<epochs {
+            let order = BatchLoader.epochOrder(count: sourceTrain.count, seed: seed, epoch: epoch)
+            for start in stride(from: 0, to: order.count, by: 32) {
+                let batch = BatchLoader.batch(sourceTrain, indices: Array(order[start..<min(order.count, start + 32)]))
+                model.zeroGradients()
+                let logits = model.forward(batch.inputs, training: true)
+                var gradient = Tensor(shape: logits.shape)
+                _ = CrossEntropy.forwardBackward(
+                    logits: logits.unsafePointer, labels: batch.labels, classes: classes,
+                    logitsGradient: gradient.unsafeMutablePointer)
+                model.backward(gradient)
+                optimizer.update(learningRate: 0.02)
+            }
+        }
+        return model
+    }
+}
+
+@Suite("Domain distance on a trained model", .serialized)
+struct DomainDistanceOrderTests {
+    /// Measured (seed 0, then 1): FD of the source's own test images ~1e-14, of fresh shift-0
+    /// images 0.067 and 0.057, shift 0.3 0.48 and 0.33, shift 0.9 1.36 and 0.81.
+    @Test("P puts the source's own test images nearest and orders procedural targets by shift", arguments: [0, 1])
+    func knownOrder(seed: UInt64) throws {
+        let model = ShiftedTargets.trainedModel(seed: seed, epochs: 6)
+        let accuracy = try EvaluationSet(ShiftedTargets.sourceTest).evaluate(model).accuracy
+        #expect(accuracy > 0.5, "P is trained: chance is 0.25")
+        func distance(_ target: (train: PreparedImages, test: PreparedImages)) throws -> DomainDistance {
+            try DomainDistance.compute(
+                model, sourceTest: ShiftedTargets.sourceTest, targetTrain: target.train, targetTest: target.test,
+                maximumImages: 150, resamples: 30, seed: 5)
+        }
+        let own = try distance((ShiftedTargets.sourceTrain, ShiftedTargets.sourceTest))
+        let targets = try [0, 0.3, 0.9].map { try distance(ShiftedTargets.target(shift: $0)) }
+        // The same images on both sides: FD is 0 up to rounding.
+        #expect(abs(own.frechet) <= 1e-9 * own.sourceTrace)
+        let fd = targets.map(\.frechet)
+        #expect(own.frechet < fd[0] && fd[0] < fd[1] && fd[1] < fd[2], "\(fd)")
+        // Percentile intervals of the shifted targets hold FD. (For the same domain they sit above
+        // it: a resample's repeated images add to FD's upward finite-sample bias; see
+        // FrechetDistance.interval.)
+        for d in targets.dropFirst() {
+            #expect(d.frechetLower <= d.frechet && d.frechet <= d.frechetUpper && d.frechetLower < d.frechetUpper)
+        }
+        for d in targets {
+            #expect(d.relativeFrechet == d.frechet / d.sourceTrace && d.chance == 0.25 && d.classes == 4)
+            #expect(d.sourceImages == 150 && d.targetImages == 150 && d.probeTrainImages == 100 && d.featureWidth == 16)
+        }
+        #expect(own.probeTrainImages == 150, "the source's 256 training images, capped")
+        #expect(targets[0].probeAccuracy > 0.4, "P's features separate its own classes on fresh images")
+    }
+
+    @Test("Sets that do not fit P, or settings out of range, are refused")
+    func refusals() throws {
+        var generator = RandomGenerator(seed: 0)
+        let model = ResNet(
+            ResNetConfiguration.named("resnet8", inputChannels: 3, classes: 4, widths: [4, 8, 8])!,
+            generator: &generator)
+        let gray = ShiftedTargets.sourceTest
+        #expect(throws: AnalysisError.self) {
+            try DomainDistance.compute(model, sourceTest: gray, targetTrain: gray, targetTest: gray)
+        }
+        let color = Preprocessing(side: 12, channels: 3, normalization: .identity(channels: 3))
+            .prepare(ShiftedTargets.source.test)
+        let two = Preprocessing(side: 12, channels: 3, normalization: .identity(channels: 3))
+            .prepare(ProceduralDataset(side: 12, classes: 2).generate(count: 8))
+        for (images, cap, resamples, level) in [(color, 1, 10, 0.95), (color, 10, 0, 0.95), (color, 10, 10, 1.0)] {
+            #expect(throws: AnalysisError.self) {
+                try DomainDistance.compute(
+                    model, sourceTest: images, targetTrain: images, targetTest: images, maximumImages: cap,
+                    resamples: resamples, level: level)
+            }
+        }
+        #expect(throws: AnalysisError.self) {
+            try DomainDistance.compute(model, sourceTest: color, targetTrain: two, targetTest: color)
+        }
+        let smaller = Preprocessing(side: 10, channels: 3, normalization: .identity(channels: 3))
+            .prepare(ShiftedTargets.source.test)
+        #expect(throws: AnalysisError.self) {
+            try DomainDistance.compute(model, sourceTest: color, targetTrain: color, targetTest: smaller)
+        }
+    }
 }
