@@ -37,6 +37,8 @@ public enum EstimateMethod: String, Codable, Sendable, CaseIterable {
     case welchT
     /// Student t on the mean of paired differences (`Estimates.pairedDifference`).
     case pairedT
+    /// Welch-Satterthwaite t on a weighted sum of independent group means (`Estimates.linearCombination`).
+    case linearCombinationT
     /// A percentile bootstrap over items (`Bootstrap.mean`, `Bootstrap.estimate`).
     case bootstrapPercentile
     /// A percentile bootstrap of paired differences, items resampled jointly (`Bootstrap.pairedDifference`).

@@ -85,6 +85,53 @@ public enum Estimates {
         return estimate
     }
 
+    /// sum_g w_g mean(group_g) for independent groups (a contrast or trend over groups), with the
+    /// Welch-Satterthwaite t interval (Satterthwaite 1946), which does not assume equal variances:
+    ///
+    ///     v_g = w_g^2 s_g^2 / n_g,   se = sqrt(sum_g v_g),
+    ///     nu = (sum_g v_g)^2 / sum_g (v_g^2 / (n_g - 1)),
+    ///     effect +- t(1 - alpha / 2; nu) se.
+    ///
+    /// With weights (1, -1) it is Welch's difference; with one group and weight 1, the Student t
+    /// mean. A group with a non-zero weight and fewer than two values (or a non-finite value)
+    /// makes the interval unbounded. `n` counts the values of the weighted groups.
+    public static func linearCombination(_ groups: [[Double]], weights: [Double], level: Double = 0.95) -> Estimate {
+        checkLevel(level)
+        precondition(
+            groups.count == weights.count,
+            "Estimates.linearCombination: \(groups.count) groups, \(weights.count) weights")
+        let used = zip(groups, weights).filter { $0.1 != 0 }
+        var effect = 0.0
+        var variances: [Double] = []
+        var counts: [Int] = []
+        for (values, weight) in used {
+            let (mean, variance) = moments(values)
+            effect += weight * mean
+            variances.append(weight * weight * variance / Double(max(values.count, 1)))
+            counts.append(values.count)
+        }
+        let n = counts.reduce(0, +)
+        guard !used.isEmpty, used.allSatisfy({ $0.0.count >= 2 && $0.0.allSatisfy(\.isFinite) }) else {
+            return Estimate(effect: effect, interval: .unbounded(level: level), n: n, method: .linearCombinationT)
+        }
+        let total = variances.reduce(0, +)
+        var denominator = 0.0
+        for (variance, count) in zip(variances, counts) { denominator += variance * variance / Double(count - 1) }
+        let nu = denominator > 0 ? total * total / denominator : Double(n - used.count)
+        let interval = symmetric(around: effect, standardError: total.squareRoot(), degreesOfFreedom: nu, level: level)
+        return Estimate(effect: effect, interval: interval, n: n, method: .linearCombinationT)
+    }
+
+    /// The weights of the least-squares slope of values over positions `x`: sum_g w_g y_g is the
+    /// fitted line's rise from the smallest to the largest x (so its units are the values'), with
+    /// w_g = (x_g - mean x) (max x - min x) / sum (x_g - mean x)^2; all zero when x is constant.
+    public static func trendWeights(_ x: [Double]) -> [Double] {
+        guard let low = x.min(), let high = x.max(), high > low else { return x.map { _ in 0 } }
+        let mean = x.reduce(0, +) / Double(x.count)
+        let spread = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        return x.map { ($0 - mean) * (high - low) / spread }
+    }
+
     /// The Welch-Satterthwaite degrees of freedom of v_a + v_b, where v = s^2 / n of each group
     /// (n_a + n_b - 2 when both are 0).
     static func welchDegreesOfFreedom(_ vA: Double, count nA: Int, _ vB: Double, count nB: Int) -> Double {

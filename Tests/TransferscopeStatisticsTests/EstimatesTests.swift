@@ -36,6 +36,40 @@ struct EstimatesTests {
         #expect(abs(byHand - 4.77315) < 1e-5)
     }
 
+    @Test("Linear combination: weights (1, -1) are Welch's difference, one group is Student's mean, a trend by hand")
+    func linearCombination() {
+        let welch = Estimates.difference(Self.drug1, Self.drug2)
+        let contrast = Estimates.linearCombination([Self.drug1, Self.drug2], weights: [1, -1])
+        #expect(abs(contrast.effect - welch.effect) < 1e-12)
+        #expect(abs(contrast.interval.lower - welch.interval.lower) < 1e-9)
+        #expect(abs(contrast.interval.upper - welch.interval.upper) < 1e-9)
+        #expect(contrast.n == 20 && contrast.method == .linearCombinationT)
+        let one = Estimates.linearCombination([Self.drug2], weights: [1])
+        let student = Estimates.mean(Self.drug2)
+        #expect(abs(one.interval.lower - student.interval.lower) < 1e-9)
+        #expect(abs(one.interval.upper - student.interval.upper) < 1e-9)
+        // Three groups of two values with equal variance 0.02 (a, a +- 0.1): v_g = w^2 0.02 / 2, the
+        // middle weight is 0, so se = sqrt(2 * 0.01) and nu = (0.02)^2 / (2 * 0.01^2 / 1) = 2.
+        let groups = [[0.5, 0.7], [0.3, 0.5], [0.1, 0.3]]
+        let trend = Estimates.linearCombination(groups, weights: Estimates.trendWeights([1, 0.5, 0]))
+        #expect(abs(trend.effect - 0.4) < 1e-12)
+        let half = StudentT.quantile(0.975, degreesOfFreedom: 2) * (0.02).squareRoot()
+        #expect(abs(trend.interval.lower - (0.4 - half)) < 1e-9 && abs(trend.interval.upper - (0.4 + half)) < 1e-9)
+        #expect(trend.n == 4)
+        // A weighted group with one value says nothing about the spread.
+        #expect(!Estimates.linearCombination([[0.5], [0.1, 0.3]], weights: [1, -1]).interval.isBounded)
+    }
+
+    @Test("Trend weights give the least-squares line's rise from the smallest to the largest x")
+    func trendWeights() {
+        let x = [0.0, 1, 3, 4]
+        let y = [1.0, 2.5, 6.5, 9]
+        // Least squares by hand: slope = sum (x - 2)(y - 4.75) / sum (x - 2)^2 = 20 / 10 = 2; rise over 4 = 8.
+        let rise = zip(Estimates.trendWeights(x), y).reduce(0) { $0 + $1.0 * $1.1 }
+        #expect(abs(rise - 8) < 1e-12)
+        #expect(Estimates.trendWeights([2, 2, 2]) == [0, 0, 0])
+    }
+
     @Test("Paired t: t.test(drug1, drug2, paired = TRUE) gives (-2.4599, -0.7001)")
     func paired() {
         let estimate = Estimates.pairedDifference(Self.drug1, Self.drug2)
