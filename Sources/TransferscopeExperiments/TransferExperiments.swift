@@ -117,6 +117,36 @@ public enum TransferExperiments {
         return outcomes
     }
 
+    /// The target-size sweep: P-T and RI-T with `perClass` training images of each class for each
+    /// size (drawn with `selection`'s seed, and its subsample kept), with `seeds`; the setting of a
+    /// run is its size. Runs that already finished are reused.
+    public static func sizeSweep(
+        source: SourceCheckpoint, target: DatasetSplits, dataset: String, perClass: [Int], seeds: [UInt64],
+        recipe: TransferRecipe, selection: TrainingSelection = TrainingSelection(), directory: String, threads: Int,
+        onEvent: (String, TrainingEvent) -> Void = { _, _ in }
+    ) throws -> [RunOutcome] {
+        let lock = try OutputDirectory.createAndLock(directory, purpose: "analyze sizes")
+        defer { lock.release() }
+        var outcomes: [RunOutcome] = []
+        for size in perClass {
+            var sized = selection
+            sized.perClass = size
+            for seed in seeds {
+                for kind in TransferKind.allCases {
+                    let runDirectory = "\(directory)/k\(size)/\(kind.rawValue)-s\(seed)"
+                    let configuration = try recipe.configuration(
+                        kind, source: source, target: target, dataset: dataset, seed: seed, selection: sized,
+                        threads: threads)
+                    try train(
+                        configuration, data: target, directory: runDirectory,
+                        label: "\(size) per class \(kind.rawValue) s\(seed)", onEvent: onEvent)
+                    outcomes.append(try outcome(kind: kind, seed: seed, setting: "\(size)", directory: runDirectory))
+                }
+            }
+        }
+        return outcomes
+    }
+
     /// Analysis 7: P-T from each kept checkpoint `epochs` of the source run in `sourceRun`, with seeds.
     public static func checkpointChoice(
         sourceRun: String, epochs: [Int], target: DatasetSplits, dataset: String, seeds: [UInt64],

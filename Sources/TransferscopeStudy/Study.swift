@@ -65,6 +65,11 @@ public struct Study: Codable, Sendable, Equatable {
         public var subsample: Int?
         /// Whether the target's training images are mirrored left-right with probability 1/2.
         public var flip = true
+        /// The study's analyses that run on this target (nil: all of them). Its P-T and RI-T runs
+        /// and its domain distance always run; a study can keep its costly analyses to one target.
+        public var analyses: [AnalysisName]?
+        /// Whether the control runs are trained on this target (nil: as the study's `controls` say).
+        public var controls: Bool?
         /// The target `data` with all its training images and flipping on.
         public init(data: String) { self.data = data }
 
@@ -143,6 +148,35 @@ public struct Study: Codable, Sendable, Equatable {
         public init() {}
     }
 
+    /// The analyses a target can name in its `analyses` list.
+    public enum AnalysisName: String, Codable, Sendable, CaseIterable {
+        case shuffle, mistakes, cka, distances, interpolation, criticality, checkpoints, sizes
+    }
+
+    /// The target-size sweep: P-T and RI-T trained on `per_class` images of each class for each
+    /// size, so that the report can plot what pre-training is worth from few-shot to full data.
+    public struct SizeSweep: Codable, Sendable, Equatable {
+        /// Training images per class of each size (the selection of seed 0: each size's images
+        /// are drawn afresh, as a target's `per_class` draws them).
+        public var perClass: [Int] = [10, 30, 100]
+        /// Epochs of each run (nil: the recipe's).
+        public var epochs: Int?
+        /// Seeds of the sweep's runs (nil: the study's `seeds`).
+        public var seeds: [UInt64]?
+        /// The default sweep: 10, 30 and 100 images per class, the recipe's epochs, the study's seeds.
+        public init() {}
+    }
+
+    /// The source-to-target distance measured from P's pooled features (`DomainDistance`).
+    public struct DomainSettings: Codable, Sendable, Equatable {
+        /// Images per side (source test, target test) the distance is computed on, at most.
+        public var images = 2_000
+        /// Bootstrap resamples of the distance's interval.
+        public var resamples = 200
+        /// The default: at most 2,000 images per side, 200 resamples.
+        public init() {}
+    }
+
     /// Which analyses run (nil: not run), with their settings.
     public struct Analyses: Codable, Sendable, Equatable {
         /// The block-shuffle sweep (analysis 1), or nil to skip it.
@@ -159,6 +193,10 @@ public struct Study: Codable, Sendable, Equatable {
         public var criticality: CriticalitySettings? = CriticalitySettings()
         /// Fine-tuning from earlier source checkpoints (analysis 7), or nil to skip it.
         public var checkpoints: CheckpointSettings? = CheckpointSettings()
+        /// The target-size sweep, or nil to skip it (the default: it multiplies the target training).
+        public var sizes: SizeSweep?
+        /// The settings of the domain distance, which every target gets (it orders the targets).
+        public var domain = DomainSettings()
         /// Every analysis, each with its default settings.
         public init() {}
     }
@@ -202,6 +240,31 @@ extension Study {
     /// so that no control duplicates an RI-T run, and fixed, so that changing `seeds` leaves the
     /// other controls' start as it was.
     public static let sharedInitializationSeed: UInt64 = 2_000_003
+
+    /// The study's analyses as they apply to `target`: those the target's `analyses` list leaves
+    /// out are off.
+    public func analyses(for target: Target) -> Analyses {
+        guard let names = target.analyses else { return analyses }
+        var chosen = analyses
+        if !names.contains(.shuffle) { chosen.shuffle = nil }
+        if !names.contains(.mistakes) { chosen.mistakes = false }
+        if !names.contains(.cka) { chosen.cka = nil }
+        if !names.contains(.distances) { chosen.distances = false }
+        if !names.contains(.interpolation) { chosen.interpolation = nil }
+        if !names.contains(.criticality) { chosen.criticality = nil }
+        if !names.contains(.checkpoints) { chosen.checkpoints = nil }
+        if !names.contains(.sizes) { chosen.sizes = nil }
+        return chosen
+    }
+
+    /// The control runs as they apply to `target` (its `controls: false` turns both off).
+    public func controls(for target: Target) -> Controls {
+        guard target.controls == false else { return controls }
+        var none = controls
+        none.sameInit = false
+        none.scratchAtFineTuneRate = false
+        return none
+    }
 
     /// The transfer recipe as it applies to `target` (its flip), for `epochs` if given (the experiments' shorter runs).
     public func recipe(for target: Target, epochs: Int? = nil) -> TransferRecipe {

@@ -41,6 +41,7 @@ enum StudyAnalyses {
     static func run(_ node: StudyPlan.Node, runner: StudyRunner) throws {
         guard let index = node.target else { preconditionFailure("an analysis node has a target") }
         let splits = try runner.targetData(index)
+        let analyses = runner.study.analyses(for: runner.study.targets[index])
         let pairs = RunPairs.paper(fineTuned: runner.runs(index, .fineTune), scratch: runner.runs(index, .fromScratch))
         let pt = runner.runs(index, .fineTune)
         let rit = runner.runs(index, .fromScratch)
@@ -62,6 +63,14 @@ enum StudyAnalyses {
         let preprocessing = try runner.source().preprocessing
         let test = preprocessing.prepare(splits.test)
         switch node.kind {
+        case .domain:
+            // P's view of the source's test images against the target's.
+            let settings = analyses.domain
+            let value = try DomainDistance.compute(
+                try model("P"), sourceTest: preprocessing.prepare(try runner.data(runner.study.source.data).test),
+                targetTrain: preprocessing.prepare(try runner.targetTrainImages(index)), targetTest: test,
+                maximumImages: settings.images, resamples: settings.resamples)
+            try AnalysisFiles.writeJSON(value, to: output, name: "result.json")
         case .mistakes:
             var predictions: [String: [Int]] = [:]
             var probabilities: [String: [[Float]]] = [:]
@@ -102,7 +111,7 @@ enum StudyAnalyses {
                 }
             }
         case .cka:
-            guard let settings = runner.study.analyses.cka else { return }
+            guard let settings = analyses.cka else { return }
             var images = test
             if let count = settings.images, count < splits.test.count {
                 images = preprocessing.prepare(Split.subsample(splits.test, count: count, seed: 0))
@@ -131,7 +140,7 @@ enum StudyAnalyses {
             }
             try AnalysisFiles.writeJSON(results, to: output, name: "result.json")
         case .interpolation:
-            guard let settings = runner.study.analyses.interpolation else { return }
+            guard let settings = analyses.interpolation else { return }
             let interpolation = Interpolation(
                 train: preprocessing.prepare(try runner.targetTrainImages(index)), test: test,
                 trainSubset: settings.trainImages,
@@ -146,7 +155,7 @@ enum StudyAnalyses {
             }
             try AnalysisFiles.writeJSON(results, to: output, name: "result.json")
         case .criticality:
-            guard let settings = runner.study.analyses.criticality else { return }
+            guard let settings = analyses.criticality else { return }
             let train = Split.subsample(try runner.targetTrainImages(index), count: settings.trainImages, seed: 0)
             let data = EvaluationSet(preprocessing.prepare(train))
             var results: [PairResult<ModuleCriticality>] = []

@@ -59,9 +59,10 @@ public struct StudyEstimate: Sendable {
         case .pretrain: return "pre-training"
         case .fineTune, .fromScratch, .fromScratchSameInit, .fromScratchAtFineTuneRate: return "target runs"
         case .shuffleSweep: return "shuffle sweep"
+        case .sizeSweep: return "size sweep"
+        case .domain: return "domain distance"
         case .cka: return "CKA"
         case .mistakes, .distances, .interpolation, .criticality, .checkpoints: return kind.rawValue
-        @unknown default: return kind.rawValue
         }
     }
 

@@ -14,17 +14,21 @@ import Yams
 /// off the control runs, both on by default: `same_init` (per target and seed an RI-T run from
 /// one shared random initialization, seed `Study.sharedInitializationSeed`, its data order from
 /// the seed) and `scratch_at_pt_lr` (per target and seed an RI-T run at P-T's learning rate).
+/// A target's `analyses:` list keeps only those of the study's analyses on it (`all` by default)
+/// and its `controls: false` leaves the control runs out on it; `sizes:` (off by default) sweeps
+/// the training images per class.
 ///
 ///     name: my-study
 ///     source: {data: fashion-mnist, model: resnet20, epochs: 8}
 ///     targets:
 ///       - {data: clipart}
-///       - {data: sketch-digits, per_class: 100, flip: false}
+///       - {data: sketch-digits, per_class: 100, flip: false, analyses: [shuffle], controls: false}
 ///     recipe: {epochs: 10, pt_lr: 0.02, rit_lr: 0.1}
 ///     seeds: [0, 1, 2]
 ///     analyses:
 ///       shuffle: {block_sizes: [28, 7, 1], epochs: 4}
 ///       criticality: false
+///       sizes: {per_class: [10, 30, 100]}
 ///     controls: {same_init: true, scratch_at_pt_lr: false}
 public enum StudyFile {
     /// Parses the study in `text`; `path` names it in errors.
@@ -135,7 +139,7 @@ public enum StudyFile {
 
     static func readTarget(_ reader: Reader) throws -> Study.Target {
         if reader.node.scalar != nil { return Study.Target(data: try reader.dataSpecification()) }
-        let f = try reader.mapping(allowed: ["data", "per_class", "subsample", "flip"])
+        let f = try reader.mapping(allowed: ["data", "per_class", "subsample", "flip", "analyses", "controls"])
         guard let data = f["data"] else {
             throw reader.fail("a target needs `data:` (a dataset: built-in name, folder, ...)")
         }
@@ -143,6 +147,14 @@ public enum StudyFile {
         if let v = f["per_class"] { target.perClass = try v.integer(1...Limits.images) }
         if let v = f["subsample"] { target.subsample = try v.integer(10...Limits.images) }
         if let v = f["flip"] { target.flip = try v.bool() }
+        if let v = f["analyses"] {
+            if (try? v.string()) == "all" {
+                target.analyses = nil
+            } else {
+                target.analyses = try v.list().map { try $0.choice(Study.AnalysisName.self) }
+            }
+        }
+        if let v = f["controls"] { target.controls = try v.bool() }
         return target
     }
 
@@ -169,7 +181,7 @@ public enum StudyFile {
     static func readAnalyses(_ reader: Reader) throws -> Study.Analyses {
         var analyses = Study.Analyses()
         let f = try reader.mapping(allowed: [
-            "shuffle", "mistakes", "cka", "distances", "interpolation", "criticality", "checkpoints",
+            "shuffle", "mistakes", "cka", "distances", "interpolation", "criticality", "checkpoints", "sizes", "domain",
         ])
         /// nil when the analysis is turned off with `false`; the settings mapping otherwise (`true` or `{}`: defaults).
         func settings(_ key: String, allowed: [String]) throws -> [String: Reader]?? {
@@ -239,6 +251,26 @@ public enum StudyFile {
             if let v = fields["epochs"] { s.epochs = try v.integer(1...Limits.epochs) }
             analyses.checkpoints = s
         case .some(nil): break
+        }
+        switch try settings("sizes", allowed: ["per_class", "epochs", "seeds"]) {
+        case .none: analyses.sizes = nil
+        case .some(let fields?):
+            var s = Study.SizeSweep()
+            if let v = fields["per_class"] {
+                s.perClass = try v.list().map { try $0.integer(1...Limits.images) }
+                guard !s.perClass.isEmpty, Set(s.perClass).count == s.perClass.count else {
+                    throw v.fail("`per_class` needs one or more distinct sizes, e.g. [10, 30, 100]")
+                }
+            }
+            if let v = fields["epochs"] { s.epochs = try v.integer(1...Limits.epochs) }
+            if let v = fields["seeds"] { s.seeds = try v.list().map { UInt64(try $0.integer(0...Int.max)) } }
+            analyses.sizes = s
+        case .some(nil): break
+        }
+        if let v = f["domain"] {
+            let fields = try v.mapping(allowed: ["images", "resamples"])
+            if let v = fields["images"] { analyses.domain.images = try v.integer(10...Limits.images) }
+            if let v = fields["resamples"] { analyses.domain.resamples = try v.integer(10...100_000) }
         }
         return analyses
     }

@@ -15,8 +15,8 @@ public struct StudyPlan: Sendable {
     /// `fromScratchSameInit` is RI-T from the shared initialization (`Study.sharedInitializationSeed`),
     /// `fromScratchAtFineTuneRate` RI-T at P-T's learning rate.
     public enum Kind: String, Codable, Sendable {
-        case pretrain, fineTune, fromScratch, fromScratchSameInit, fromScratchAtFineTuneRate, shuffleSweep, mistakes,
-            cka, distances, interpolation, criticality, checkpoints
+        case pretrain, fineTune, fromScratch, fromScratchSameInit, fromScratchAtFineTuneRate, domain, shuffleSweep,
+            sizeSweep, mistakes, cka, distances, interpolation, criticality, checkpoints
 
         /// Whether the node trains one run on a target (P-T, RI-T or a control).
         public var isTargetRun: Bool {
@@ -116,8 +116,9 @@ public struct StudyPlan: Sendable {
                 var initializationSeed: UInt64?
                 var learningRate: Double
             }
+            let controls = study.controls(for: target)
             var sameInit: [String] = []
-            if study.controls.sameInit {
+            if controls.sameInit {
                 for seed in study.seeds {
                     let id = "\(name)/RIT-same-s\(seed)"
                     try add(
@@ -129,7 +130,7 @@ public struct StudyPlan: Sendable {
                     sameInit.append(id)
                 }
             }
-            if study.controls.scratchAtFineTuneRate {
+            if controls.scratchAtFineTuneRate {
                 for seed in study.seeds {
                     try add(
                         "\(name)/RIT-ptlr-s\(seed)", .fromScratchAtFineTuneRate, target: index, seed: seed,
@@ -139,18 +140,29 @@ public struct StudyPlan: Sendable {
                             initializationSeed: nil, learningRate: study.recipe.fineTuneLearningRate))
                 }
             }
-            let analyses = study.analyses
+            let analyses = study.analyses(for: target)
             struct WithTarget<T: Encodable>: Encodable {
                 var target: Study.Target
                 var recipe: TransferRecipe
                 var settings: T
             }
+            // The domain distance reads only P and the target's images.
+            try add(
+                "\(name)/domain", .domain, target: index, dependencies: ["pretrain"],
+                settings: WithTarget(target: target, recipe: TransferRecipe(), settings: analyses.domain))
             if let shuffle = analyses.shuffle {
                 try add(
                     "\(name)/shuffle", .shuffleSweep, target: index, dependencies: ["pretrain"],
                     settings: WithTarget(
                         target: target, recipe: study.recipe,
                         settings: [try Self.canonical(shuffle), try Self.canonical(shuffle.seeds ?? study.seeds)]))
+            }
+            if let sizes = analyses.sizes {
+                try add(
+                    "\(name)/sizes", .sizeSweep, target: index, dependencies: ["pretrain"],
+                    settings: WithTarget(
+                        target: target, recipe: study.recipe,
+                        settings: [try Self.canonical(sizes), try Self.canonical(sizes.seeds ?? study.seeds)]))
             }
             if analyses.mistakes {
                 try add("\(name)/mistakes", .mistakes, target: index, dependencies: runs, settings: target)

@@ -38,8 +38,13 @@ public struct StudyResults: Codable, Sendable {
         /// Final test accuracy of each control run, by node id (`clipart/RIT-same-s0`,
         /// `clipart/RIT-ptlr-s0`), in [0, 1]; nil in older results.
         public var controlFinalAccuracy: [String: Double]?
+        /// The distance from the source, measured from P's features (orders the targets), or nil
+        /// if it was not measured (results before 0.5.0).
+        public var domain: DomainDistance?
         /// The block-shuffle sweep (analysis 1), or nil if it did not run.
         public var shuffle: ExperimentResult?
+        /// The target-size sweep, or nil if it did not run.
+        public var sizes: ExperimentResult?
         /// The mistake tables (analysis 2), or nil if they were not computed.
         public var mistakes: MistakesResult?
         /// CKA feature similarity per pair of models (analysis 3), or nil if not computed.
@@ -112,7 +117,9 @@ public struct StudyResults: Codable, Sendable {
                     name: name, data: target.data, classes: splits.train.classNames, trainImages: splits.train.count,
                     testImages: splits.test.count,
                     curves: curves, finalAccuracy: try finals(runs), controlCurves: controlCurves,
-                    controlFinalAccuracy: try finals(controls), shuffle: read(ExperimentResult.self, name + "/shuffle"),
+                    controlFinalAccuracy: try finals(controls), domain: read(DomainDistance.self, name + "/domain"),
+                    shuffle: read(ExperimentResult.self, name + "/shuffle"),
+                    sizes: read(ExperimentResult.self, name + "/sizes"),
                     mistakes: read(MistakesResult.self, name + "/mistakes"),
                     cka: read([PairResult<FeatureSimilarity>].self, name + "/cka"),
                     distances: read([PairResult<ParameterDistance>].self, name + "/distances"),
@@ -129,7 +136,11 @@ public struct StudyResults: Codable, Sendable {
         let sourceTestImages = try runner.data(runner.study.source.data).test.count
         let context = AssessmentContext(
             seeds: runner.study.seeds, side: side, sourceCurve: source.points, source: runner.study.source,
-            sourceTestImages: sourceTestImages)
+            sourceTestImages: sourceTestImages,
+            targetAnalyses: Dictionary(
+                runner.study.targets.indices.compactMap { index in
+                    runner.study.targets[index].analyses.map { (StudyPlan.targetName(runner.study, index), $0) }
+                }, uniquingKeysWith: { a, _ in a }))
         let results = StudyResults(
             study: runner.study, version: TransferscopeVersion.current, machine: .current(), seconds: seconds,
             source: source,

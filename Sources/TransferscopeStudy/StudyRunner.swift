@@ -204,8 +204,9 @@ public final class StudyRunner {
         switch node.kind {
         case .pretrain: try pretrain(node)
         case .fineTune, .fromScratch, .fromScratchSameInit, .fromScratchAtFineTuneRate: try trainTarget(node)
-        case .shuffleSweep, .checkpoints: try experiment(node)
-        case .mistakes, .cka, .distances, .interpolation, .criticality: try StudyAnalyses.run(node, runner: self)
+        case .shuffleSweep, .sizeSweep, .checkpoints: try experiment(node)
+        case .domain, .mistakes, .cka, .distances, .interpolation, .criticality:
+            try StudyAnalyses.run(node, runner: self)
         }
     }
 
@@ -241,8 +242,9 @@ public final class StudyRunner {
         guard let index = node.target else { preconditionFailure("an experiment node has a target") }
         let target = study.targets[index]
         let splits = try targetData(index)
+        let analyses = study.analyses(for: target)
         let outcomes: [RunOutcome]
-        if node.kind == .shuffleSweep, let shuffle = study.analyses.shuffle {
+        if node.kind == .shuffleSweep, let shuffle = analyses.shuffle {
             let source = try source()
             outcomes = try TransferExperiments.shuffleSweep(
                 source: source, target: splits, dataset: target.data,
@@ -251,7 +253,13 @@ public final class StudyRunner {
                 recipe: study.recipe(for: target, epochs: shuffle.epochs), selection: target.selection,
                 directory: runDirectory(node), threads: threads
             ) { [onTraining] _, event in onTraining(event) }
-        } else if let settings = study.analyses.checkpoints {
+        } else if node.kind == .sizeSweep, let sizes = analyses.sizes {
+            outcomes = try TransferExperiments.sizeSweep(
+                source: try source(), target: splits, dataset: target.data, perClass: sizes.perClass,
+                seeds: sizes.seeds ?? study.seeds, recipe: study.recipe(for: target, epochs: sizes.epochs),
+                selection: target.selection, directory: runDirectory(node), threads: threads
+            ) { [onTraining] _, event in onTraining(event) }
+        } else if node.kind == .checkpoints, let settings = analyses.checkpoints {
             let kept = try RunResults.epochs(of: pretrainDirectory).filter { $0.checkpoint != nil }.map(\.epoch)
             outcomes = try TransferExperiments.checkpointChoice(
                 sourceRun: pretrainDirectory, epochs: settings.sourceEpochs ?? kept, target: splits,
@@ -270,7 +278,7 @@ public final class StudyRunner {
             return copy
         }
         var notes: [String] = []
-        if node.kind == .shuffleSweep, study.analyses.shuffle?.pixel == true,
+        if node.kind == .shuffleSweep, analyses.shuffle?.pixel == true,
             try source().preprocessing.channels == 1
         {
             notes.append(

@@ -104,11 +104,12 @@ public struct StudyWorkload: Sendable {
         let runs = { (kind: StudyPlan.Kind) in plan.nodes.filter { $0.target == index && $0.kind == kind }.count }
         let (fineTuned, scratch, sameInit) = (runs(.fineTune), runs(.fromScratch), runs(.fromScratchSameInit))
         let paperPairs = pairs(fineTuned) + min(fineTuned, scratch) + pairs(scratch)
+        let analyses = study.analyses(for: target)
         switch node.kind {
         case .fineTune, .fromScratch, .fromScratchSameInit, .fromScratchAtFineTuneRate:
             return run()
         case .shuffleSweep:
-            guard let shuffle = study.analyses.shuffle else { return nil }
+            guard let shuffle = analyses.shuffle else { return nil }
             let side = max(source.height, source.width)
             let settings =
                 (shuffle.blockSizes ?? BlockShuffle.blockSizes(side: side)).count
@@ -116,24 +117,42 @@ public struct StudyWorkload: Sendable {
             return (settings * (shuffle.seeds ?? study.seeds).count * TransferKind.allCases.count)
                 * run(epochs: shuffle.epochs)
         case .checkpoints:
-            guard let settings = study.analyses.checkpoints else { return nil }
+            guard let settings = analyses.checkpoints else { return nil }
             let setup = study.source.setup(threads: 1)
             let kept = Set(setup.checkpointEpochs).filter { (0...setup.epochs).contains($0) }
             return ((settings.sourceEpochs?.count ?? kept.count) * study.seeds.count) * run(epochs: settings.epochs)
+        case .sizeSweep:
+            guard let sizes = analyses.sizes else { return nil }
+            let recipe = study.recipe(for: target, epochs: sizes.epochs)
+            let seeds = (sizes.seeds ?? study.seeds).count * TransferKind.allCases.count
+            return sizes.perClass.reduce(ImageWork()) { total, size in
+                var sized = target.selection
+                sized.perClass = size
+                let images = selected(shape.trainClassCounts, sized).reduce(0, +)
+                return total
+                    + seeds
+                    * ImageWork.trainingRun(
+                        trainImages: images, testImages: test, epochs: recipe.epochs, batchSize: recipe.batchSize,
+                        trainEvaluationSize: recipe.trainEvaluationSize)
+            }
+        case .domain:
+            // P's features of at most `images` source test, target train and target test images.
+            let images = analyses.domain.images
+            return ImageWork(evaluated: min(images, source.testImages) + min(images, train) + min(images, test))
         case .mistakes:
             return ImageWork(evaluated: (fineTuned + scratch) * test)
         case .cka:
-            guard let settings = study.analyses.cka else { return nil }
+            guard let settings = analyses.cka else { return nil }
             // A subsample of the test images is drawn stratified, its size rounded per class: about `images`.
             let images = min(settings.images ?? test, test)
             return ImageWork(compared: (fineTuned + paperPairs) * images)
         case .distances:
             return ImageWork()
         case .interpolation:
-            guard let settings = study.analyses.interpolation else { return nil }
+            guard let settings = analyses.interpolation else { return nil }
             return (paperPairs + pairs(sameInit)) * interpolationCurve(settings, train: train, test: test)
         case .criticality:
-            guard let settings = study.analyses.criticality,
+            guard let settings = analyses.criticality,
                 let architecture = ResNetConfiguration.named(
                     study.source.model, inputChannels: source.channels, classes: 2, widths: study.source.widths)
             else { return nil }
@@ -143,8 +162,6 @@ public struct StudyWorkload: Sendable {
             return (fineTuned + scratch) * ImageWork(evaluated: evaluations * images)
         case .pretrain:
             return nil  // handled above
-        @unknown default:
-            return nil  // a kind this cost model does not know yet: reported as not estimated
         }
     }
 

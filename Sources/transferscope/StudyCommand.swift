@@ -102,10 +102,17 @@ struct StudyCommand: ParsableCommand {
             abstract: "Rebuild results.json and report.html from the results alone.")
         @Argument(help: "The study file (YAML).") var file: String
         @Option(help: "The study's output directory.") var out: String
+        @Flag(help: "Print the scorecard (targets by distance, every finding) as Markdown instead of the path.")
+        var markdown = false
 
         func run() throws {
             let runner = try StudyRunner(study: try StudyFile.load(file), directory: out)
-            print("wrote \(try runner.report())")
+            let path = try runner.report()
+            if markdown {
+                print(MarkdownScorecard.render(try StudyResults.load(from: out)), terminator: "")
+            } else {
+                print("wrote \(path)")
+            }
         }
     }
 }

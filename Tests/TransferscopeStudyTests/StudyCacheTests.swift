@@ -115,7 +115,8 @@ struct StudyCacheTests {
         let shapes = edited.plan.nodes.filter { $0.target == 1 }.map(\.id)
         #expect(
             shapes == [
-                "shapes/PT-s0", "shapes/RIT-s0", "shapes/RIT-same-s0", "shapes/RIT-ptlr-s0", "shapes/shuffle",
+                "shapes/PT-s0", "shapes/RIT-s0", "shapes/RIT-same-s0", "shapes/RIT-ptlr-s0", "shapes/domain",
+                "shapes/shuffle",
                 "shapes/mistakes", "shapes/cka", "shapes/distances", "shapes/interpolation", "shapes/criticality",
                 "shapes/checkpoints",
             ])

@@ -28,6 +28,7 @@ struct StudyEstimateTests {
               interpolation: {points: 3, train_images: 30, bn_batches: 2}
               criticality: {alphas: 6, sigmas: [0.5, 1], samples: 2, train_images: 24}
               checkpoints: {source_epochs: [0, 2], epochs: 2}
+              sizes: {per_class: [8, 16], epochs: 2}
             """, path: "micro.yaml")
     }
 
@@ -74,6 +75,13 @@ struct StudyEstimateTests {
         // Criticality: 4 runs; 24 training images (8 per class); resnet8 has 5 modules; per module the
         // 6 alphas, then 2 draws per check: 2 sigmas at alpha 1 plus one bisection of ceil(log2 6) = 3.
         #expect(try work("\(name)/criticality") == ImageWork(evaluated: 4 * 24 * (1 + 5 * (6 + 2 * (2 + 3)))))
+        // Domain distance: P's features of the 32 source test, 48 target training and 24 target test images.
+        #expect(try work("\(name)/domain") == ImageWork(evaluated: 32 + 48 + 24))
+        // Sizes: 8 and 16 per class of 3 classes (24 and 48 images: 1 and 3 steps of 16) x 2 epochs, x 2
+        // seeds x 2 kinds; 3 evaluations of the 24 test images and the 24 or 48 training images.
+        #expect(
+            try work("\(name)/sizes")
+                == ImageWork(trained: [16: 4 * (16 * 2 + 48 * 2)], evaluated: 4 * (3 * (24 + 24) + 3 * (24 + 48))))
     }
 
     @Test(
@@ -150,8 +158,8 @@ struct StudyEstimateTests {
         let lines = StudyEstimate(plan: plan, workload: workload, costs: Self.costs, done: done).lines
         #expect(lines.count == 2)
         #expect(lines[0].hasPrefix("Estimated wall time on this machine (1 thread): "))
-        #expect(lines[0].contains("for the 15 nodes to run (target runs 23 min, shuffle sweep"))
-        #expect(lines[0].hasSuffix("for the whole plan of 16 nodes"))
+        #expect(lines[0].contains("for the 17 nodes to run (target runs 23 min, domain distance 10 s, shuffle sweep"))
+        #expect(lines[0].hasSuffix("for the whole plan of 18 nodes"))
         #expect(
             lines[1].contains("1000.00 ms/image trained (batch 16)") && lines[1].contains("100.00 ms/image evaluated"))
         // A target whose size is unknown leaves its nodes out, and says why.
@@ -161,7 +169,7 @@ struct StudyEstimateTests {
             plan: plan, workload: StudyWorkload(study: try Self.micro(), plan: plan, data: shapes), costs: Self.costs,
             done: [], unknownData: [Self.target: "not prepared yet"])
         #expect(
-            partial.lines.count == 3 && partial.lines[2].contains("15 node(s)")
+            partial.lines.count == 3 && partial.lines[2].contains("17 node(s)")
                 && partial.lines[2].contains("not prepared yet"))
     }
 

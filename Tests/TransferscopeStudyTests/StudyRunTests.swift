@@ -82,12 +82,14 @@ struct StudyRunTests {
         let target = try #require(results.targets.first)
         #expect(target.shuffle != nil && target.mistakes != nil && target.cka != nil && target.distances != nil)
         #expect(target.interpolation != nil && target.criticality != nil && target.checkpoints != nil)
+        #expect(target.domain.map { $0.frechet.isFinite && $0.frechetLower <= $0.frechetUpper } == true)
         #expect(target.curves.count == 4 && results.findings.count == Finding.Claim.allCases.count)
         #expect(target.cka!.map(\.kind.rawValue) == ["P/P-T", "P/P-T", "P-T/P-T", "P-T/RI-T", "P-T/RI-T", "RI-T/RI-T"])
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         for heading in [
             "Findings scorecard", "Setup", "Target: ", "Mistakes", "Feature similarity (CKA)", "Parameter distances",
             "Performance barriers", "Module criticality", "Which source checkpoint",
+            "Targets by distance from the source",
         ] {
             #expect(html.contains(heading), "\(heading)")
         }
@@ -124,6 +126,75 @@ struct StudyRunTests {
         let recomputed = try StudyRunner(study: study, directory: out)
         try recomputed.run()
         #expect(try Self.comparable(out) == fresh, "analyses recomputed from cached runs differ from the fresh ones")
+    }
+
+    /// Three targets: the source's own data, and two shifted domains; the costly analyses and the
+    /// controls on the first only, a size sweep on the last.
+    static let targets = """
+        name: targets
+        source: {data: "procedural:side=8,train=192,test=64,classes=4", model: resnet8, widths: [4, 8, 8], epochs: 2, \
+        batch_size: 32}
+        targets:
+          - {data: "procedural:side=8,train=192,test=64,classes=4", analyses: [mistakes]}
+          - {data: "procedural:side=8,train=96,test=48,classes=4,shift=0.5,seed=4", analyses: [shuffle], \
+        controls: false}
+          - {data: "procedural:side=8,train=96,test=48,classes=4,shift=1,seed=5", analyses: [shuffle, sizes], \
+        controls: false}
+        recipe: {epochs: 1, batch_size: 16}
+        seeds: [0, 1]
+        analyses:
+          shuffle: {block_sizes: [8, 1], epochs: 1}
+          sizes: {per_class: [4, 8], epochs: 2}
+          domain: {images: 48, resamples: 20}
+        controls: {scratch_at_pt_lr: false}
+        """
+
+    @Test(
+        """
+        Several targets: each gets its distance and only its analyses, the report orders them by distance, the size \
+        sweep trains every size, and the claims across targets are assessed
+        """
+    )
+    func severalTargets() throws {
+        let out = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let study = try StudyFile.parse(Self.targets, path: "targets.yaml")
+        let runner = try StudyRunner(study: study, directory: out)
+        #expect(
+            runner.plan.nodes.filter { $0.kind == .fromScratchSameInit }.map(\.id) == [
+                "procedural-side-8-train-192-test-64-classes-4/RIT-same-s0",
+                "procedural-side-8-train-192-test-64-classes-4/RIT-same-s1",
+            ])
+        #expect(runner.plan.nodes.filter { $0.kind == .domain }.count == 3)
+        #expect(runner.plan.nodes.filter { $0.kind == .shuffleSweep }.count == 2)
+        #expect(runner.plan.nodes.filter { $0.kind == .sizeSweep }.count == 1)
+        try runner.run()
+        let results = try StudyResults.load(from: out)
+        #expect(results.targets.allSatisfy { $0.domain != nil })
+        let (own, far) = (results.targets[0], results.targets[2])
+        #expect(own.mistakes != nil && own.shuffle == nil && own.cka == nil && own.sizes == nil)
+        #expect(far.shuffle != nil && far.mistakes == nil && far.interpolation == nil)
+        // The sweep: every size, seed and kind, each size trained on that many images per class.
+        let sizes = try #require(far.sizes)
+        #expect(sizes.runs.count == 2 * 2 * 2)
+        for run in sizes.runs {
+            let summary = try RunResults.summary(of: out + "/" + run.directory)
+            #expect(summary.trainImages == 4 * (Int(run.setting) ?? 0), "\(run.setting): \(summary.trainImages)")
+        }
+        // Claims of analyses a target leaves out are not assessed on it; every target has its gate.
+        for t in results.targets {
+            let claims = Set(results.findings.filter { $0.target == t.name }.map(\.claim))
+            #expect(claims.contains(.pretrainingHelps))
+            #expect(claims.contains(.featureReuse) == (t.shuffle != nil), "\(t.name)")
+            #expect(claims.contains(.featureSimilarity) == false, "\(t.name)")
+        }
+        #expect(results.findings.filter { $0.target == Finding.acrossTargets }.count == 3)
+        // The report's target sections come closest first.
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        let order = Finding.closestFirst(results.targets).map(\.name)
+        let positions = order.compactMap { html.range(of: "<h2>Target: \($0)</h2>")?.lowerBound }
+        #expect(positions.count == 3 && positions == positions.sorted())
+        #expect(html.contains("<h3>Target size</h3>") && html.contains("Targets by distance from the source"))
     }
 
     @Test("A study killed part-way (a result half-written) resumes to the same results.json")

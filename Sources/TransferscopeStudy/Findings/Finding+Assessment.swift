@@ -17,12 +17,21 @@ struct AssessmentContext {
     var source: Study.Source
     /// Images in the source's test split (for the plateau's tolerance), if known.
     var sourceTestImages: Int?
+    /// The analyses of each target that names its own (`Study.Target.analyses`), by target name:
+    /// the claims of the analyses it leaves out are not assessed on it.
+    var targetAnalyses: [String: [Study.AnalysisName]] = [:]
 }
 
 extension Finding {
-    /// Assesses every claim on every target. The gating claim comes first; where pre-training
-    /// does not measurably help, every other claim of that target is inconclusive, saying so.
+    /// Assesses every claim on every target, then the claims across targets. On each target the
+    /// gating claim comes first; where pre-training does not measurably help, every other claim
+    /// of that target is inconclusive, saying so.
     static func assess(_ targets: [StudyResults.Target], context: AssessmentContext) -> [Finding] {
+        perTarget(targets, context: context) + acrossTargets(targets, context: context)
+    }
+
+    /// Every claim on each target, the gate first.
+    static func perTarget(_ targets: [StudyResults.Target], context: AssessmentContext) -> [Finding] {
         targets.flatMap { target in
             let gate = pretrainingHelps(target, context)
             let others = [
@@ -30,9 +39,13 @@ extension Finding {
                 ambiguousMistakes(target), featureSimilarity(target), parameterCloseness(target),
                 performanceBarriers(target), moduleCriticality(target), earlierCheckpoint(target, context),
             ]
-            guard gate.verdict != .holds else { return [gate] + others }
+            let chosen =
+                context.targetAnalyses[target.name].map { names in
+                    others.filter { $0.claim.analysis.map(names.contains) ?? true }
+                } ?? others
+            guard gate.verdict != .holds else { return [gate] + chosen }
             return [gate]
-                + others.map { finding in
+                + chosen.map { finding in
                     var gated = finding
                     gated.verdict = .inconclusive
                     gated.reason =

@@ -30,6 +30,15 @@ public struct Finding: Codable, Sendable, Equatable {
         case moduleCriticality = "For P-T, deeper modules are more critical than lower ones"
         /// An earlier source checkpoint transfers as well as the last.
         case earlierCheckpoint = "A checkpoint from the start of the source's last plateau does as well as the last"
+        /// Across targets: the closer the target, the more P-T gains over RI-T.
+        case benefitGrowsWithCloseness =
+            "Across targets: P-T's gain over RI-T in final accuracy grows as the target gets closer to the source"
+        /// Across targets: block shuffling costs P-T more of its advantage on closer targets (feature reuse).
+        case reuseGrowsWithCloseness =
+            "Across targets: block shuffling takes more of P-T's advantage on closer targets (feature reuse)"
+        /// Across targets: the farthest target still gets P-T's speed at block size 1 (low-level statistics).
+        case farTargetLowLevel =
+            "Across targets: on the farthest target, P-T still optimizes faster than RI-T at block size 1"
     }
 
     /// Whether the claim held on this target; the raw value is the report's wording.
@@ -84,5 +93,22 @@ public struct Finding: Codable, Sendable, Equatable {
     /// The mean of `values` (NaN when empty).
     static func mean(_ values: [Double]) -> Double {
         values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
+    }
+}
+
+extension Finding.Claim {
+    /// The analysis a per-target claim reads, or nil for the claims that read the runs alone (the
+    /// gate) and those across targets: a target that leaves the analysis out is not assessed on it.
+    var analysis: Study.AnalysisName? {
+        switch self {
+        case .featureReuse, .lowLevelStatistics: .shuffle
+        case .similarMistakes, .ambiguousMistakes: .mistakes
+        case .featureSimilarity: .cka
+        case .parameterCloseness: .distances
+        case .performanceBarriers: .interpolation
+        case .moduleCriticality: .criticality
+        case .earlierCheckpoint: .checkpoints
+        case .pretrainingHelps, .benefitGrowsWithCloseness, .reuseGrowsWithCloseness, .farTargetLowLevel: nil
+        }
     }
 }

@@ -92,7 +92,8 @@ public enum HTMLReport {
             + "style=\"color:\(SVGChart.crossColour)\">■ P-T vs RI-T</span>.</p>"
         body += scorecard(r)
         body += setup(r, directory: directory)
-        for target in r.targets { body += section(target, results: r, directory: directory) }
+        body += distances(r)
+        for target in targetsByDistance(r) { body += section(target, results: r, directory: directory) }
         body += "<footer>Transferscope \(e(r.version)); every number is in results.json beside this file.</footer>"
         return """
             <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Transferscope: \(e(r.study.name))</title>
@@ -226,6 +227,7 @@ public enum HTMLReport {
                     ]
                 })
         }
+        html += sizes(t)
         // Mistakes.
         if let mistakes = t.mistakes {
             html += "<h3>Mistakes</h3>"

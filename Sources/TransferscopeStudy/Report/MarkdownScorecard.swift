@@ -1,0 +1,68 @@
+import Foundation
+import TransferscopeStatistics
+
+/// The scorecard as Markdown (`transferscope study report --markdown`): the targets by distance
+/// and every finding with its effect, interval, n and reason, for a README or a paper's notes.
+public enum MarkdownScorecard {
+    /// The Markdown of `results`.
+    public static func render(_ results: StudyResults) -> String {
+        var lines: [String] = []
+        let source = results.study.source
+        lines.append(
+            "P: \(source.model) on \(source.data), \(source.epochs) epochs, source test accuracy "
+                + "\(Finding.percent(results.sourceFinalAccuracy)); \(results.study.seeds.count) seeds; "
+                + String(format: "%.1f minutes", results.seconds / 60) + " on \(results.machine.processor), "
+                + "\(results.machine.threads) threads.")
+        if let reason = HTMLReport.smokeTestReason(results) {
+            lines.append("")
+            lines.append("**Smoke test: these verdicts are not evidence** (\(reason)).")
+        }
+        let measured = HTMLReport.targetsByDistance(results)
+        if measured.contains(where: { $0.domain != nil }) {
+            lines.append("")
+            lines.append(
+                "| target (closest first) | Fréchet distance (95% CI) | linear probe "
+                    + "| P-T minus RI-T, final accuracy (95% CI), n |"
+            )
+            lines.append("|---|---|---|---|")
+            for t in measured {
+                let d = t.domain
+                let gain = HTMLReport.gainEstimate(t, seeds: results.study.seeds)
+                lines.append(
+                    "| \(t.name) | "
+                        + (d.map { String(format: "%.3g (%.3g to %.3g)", $0.frechet, $0.frechetLower, $0.frechetUpper) }
+                            ?? "-")
+                        + " | "
+                        + (d.map { "\(Finding.percent($0.probeAccuracy)) (chance \(Finding.percent($0.chance)))" }
+                            ?? "-")
+                        + " | "
+                        + (gain.map {
+                            String(
+                                format: "%+.1f points (%+.1f to %+.1f), n = %d", 100 * $0.effect,
+                                100 * $0.interval.lower, 100 * $0.interval.upper, $0.n)
+                        } ?? "-") + " |")
+            }
+        }
+        lines.append("")
+        lines.append("| claim | target | verdict | effect (interval), n | reason |")
+        lines.append("|---|---|---|---|---|")
+        for finding in results.findings {
+            var effect = "-"
+            if let estimate = finding.estimate {
+                effect =
+                    "\(SVGChart.label(estimate.effect)) (\(Int((estimate.interval.level * 100).rounded()))% CI "
+                    + "\(SVGChart.label(estimate.interval.lower)) to \(SVGChart.label(estimate.interval.upper))), "
+                    + "n = \(estimate.n) \(finding.unit ?? "")"
+            }
+            lines.append(
+                "| \(cell(finding.claim.rawValue)) | \(cell(finding.target)) | \(finding.verdict.rawValue) | "
+                    + "\(cell(effect)) | \(cell(finding.reason)) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `text` safe inside a Markdown table cell.
+    static func cell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+}
