@@ -54,7 +54,8 @@ public enum StudyFile {
             throw StudyError.invalid(
                 path: path, line: root.mark?.line, message: "the study needs `targets:`, a list of target datasets")
         }
-        study.targets = try targets.list().map(readTarget)
+        let targetReaders = try targets.list()
+        study.targets = try targetReaders.map(readTarget)
         guard !study.targets.isEmpty else { throw targets.fail("`targets` needs at least one target") }
         if let recipe = fields["recipe"] { study.recipe = try readRecipe(recipe) }
         if let seeds = fields["seeds"] {
@@ -66,6 +67,7 @@ public enum StudyFile {
         }
         if let analyses = fields["analyses"] { study.analyses = try readAnalyses(analyses) }
         if let controls = fields["controls"] { study.controls = try readControls(controls) }
+        for (reader, target) in zip(targetReaders, study.targets) { try check(target, of: study, at: reader) }
         return study
     }
 
@@ -151,11 +153,56 @@ public enum StudyFile {
             if (try? v.string()) == "all" {
                 target.analyses = nil
             } else {
-                target.analyses = try v.list().map { try $0.choice(Study.AnalysisName.self) }
+                let names = try v.list().map { try $0.choice(Study.AnalysisName.self) }
+                guard Set(names).count == names.count else {
+                    throw v.fail("`analyses` of a target names an analysis twice")
+                }
+                target.analyses = names
             }
         }
         if let v = f["controls"] { target.controls = try v.bool() }
         return target
+    }
+
+    /// A target's `analyses` may only name analyses the study runs, and its `controls: true` needs
+    /// controls the study has on: a request that would silently do nothing is an error.
+    static func check(_ target: Study.Target, of study: Study, at reader: Reader) throws {
+        if let names = target.analyses {
+            let off = names.filter { name in
+                switch name {
+                case .shuffle: study.analyses.shuffle == nil
+                case .mistakes: !study.analyses.mistakes
+                case .cka: study.analyses.cka == nil
+                case .distances: !study.analyses.distances
+                case .interpolation: study.analyses.interpolation == nil
+                case .criticality: study.analyses.criticality == nil
+                case .checkpoints: study.analyses.checkpoints == nil
+                case .sizes: study.analyses.sizes == nil
+                }
+            }
+            guard off.isEmpty else {
+                throw reader.fail(
+                    "target \(target.data) names analyses the study does not run: "
+                        + off.map(\.rawValue).joined(separator: ", ") + "; turn them on under `analyses:` "
+                        + (off.contains(.sizes)
+                            ? "(`sizes` is off by default: `sizes: {per_class: [5, 20, 80]}`) " : "")
+                        + "or leave them out of the target's list")
+            }
+        }
+        if target.controls == true && !study.controls.sameInit && !study.controls.scratchAtFineTuneRate {
+            throw reader.fail(
+                "target \(target.data) asks for `controls: true` but the study's `controls:` are both off; "
+                    + "a target can only leave the study's controls out")
+        }
+    }
+
+    /// Distinct seeds, one or more, from a YAML list.
+    static func seeds(_ reader: Reader) throws -> [UInt64] {
+        let seeds = try reader.list().map { UInt64(try $0.integer(0...Int.max)) }
+        guard !seeds.isEmpty, Set(seeds).count == seeds.count else {
+            throw reader.fail("\(reader.context) needs one or more distinct seeds, e.g. [0, 1, 2]")
+        }
+        return seeds
     }
 
     static func readRecipe(_ reader: Reader) throws -> TransferRecipe {
@@ -198,7 +245,7 @@ public enum StudyFile {
             }
             if let v = fields["pixel"] { s.pixel = try v.bool() }
             if let v = fields["epochs"] { s.epochs = try v.integer(1...Limits.epochs) }
-            if let v = fields["seeds"] { s.seeds = try v.list().map { UInt64(try $0.integer(0...Int.max)) } }
+            if let v = fields["seeds"] { s.seeds = try seeds(v) }
             analyses.shuffle = s
         case .some(nil): break
         }
@@ -263,14 +310,14 @@ public enum StudyFile {
                 }
             }
             if let v = fields["epochs"] { s.epochs = try v.integer(1...Limits.epochs) }
-            if let v = fields["seeds"] { s.seeds = try v.list().map { UInt64(try $0.integer(0...Int.max)) } }
+            if let v = fields["seeds"] { s.seeds = try seeds(v) }
             analyses.sizes = s
         case .some(nil): break
         }
         if let v = f["domain"] {
             let fields = try v.mapping(allowed: ["images", "resamples"])
             if let v = fields["images"] { analyses.domain.images = try v.integer(10...Limits.images) }
-            if let v = fields["resamples"] { analyses.domain.resamples = try v.integer(10...100_000) }
+            if let v = fields["resamples"] { analyses.domain.resamples = try v.integer(10...Limits.draws) }
         }
         return analyses
     }

@@ -89,8 +89,13 @@ public struct StudyPlan: Sendable {
         try add(
             "pretrain", .pretrain, dependencies: [],
             settings: [try Self.canonical(study.source), "seed \(Study.sourceSeed)"])
-        for (index, target) in study.targets.enumerated() {
+        for (index, chosen) in study.targets.enumerated() {
             let name = Self.targetName(study, index)
+            // The target as the keys see it: its data and images, not which analyses and controls
+            // run on it (those add or remove nodes; a node that reads another has its key).
+            var target = chosen
+            target.analyses = nil
+            target.controls = nil
             struct RunSettings: Encodable {
                 var target: Study.Target
                 var recipe: TransferRecipe
@@ -116,7 +121,7 @@ public struct StudyPlan: Sendable {
                 var initializationSeed: UInt64?
                 var learningRate: Double
             }
-            let controls = study.controls(for: target)
+            let controls = study.controls(for: chosen)
             var sameInit: [String] = []
             if controls.sameInit {
                 for seed in study.seeds {
@@ -140,7 +145,7 @@ public struct StudyPlan: Sendable {
                             initializationSeed: nil, learningRate: study.recipe.fineTuneLearningRate))
                 }
             }
-            let analyses = study.analyses(for: target)
+            let analyses = study.analyses(for: chosen)
             struct WithTarget<T: Encodable>: Encodable {
                 var target: Study.Target
                 var recipe: TransferRecipe

@@ -45,6 +45,25 @@ struct StudyCacheTests {
         #expect(after.node("pretrain")?.dataDigest == "procedural:side=8")
     }
 
+    @Test("A target's analyses list and controls add or remove nodes; every node left keeps its key")
+    func choosingAnalyses() throws {
+        var study = Study()
+        study.source.data = "procedural:side=8"
+        study.targets = [Study.Target(data: "procedural:side=8,shift=0.5")]
+        study.seeds = [0, 1]
+        let all = try StudyPlan(study, version: "1")
+        study.targets[0].analyses = [.shuffle, .mistakes]
+        let some = try StudyPlan(study, version: "1")
+        #expect(some.nodes.count < all.nodes.count)
+        #expect(Set(some.nodes.map(\.kind)).isSuperset(of: [.shuffleSweep, .mistakes, .domain, .fromScratchSameInit]))
+        #expect(!some.nodes.contains { $0.kind == .cka || $0.kind == .criticality })
+        for node in some.nodes { #expect(all.node(node.id)?.key == node.key, "\(node.id)") }
+        study.targets[0].controls = false
+        let bare = try StudyPlan(study, version: "1")
+        #expect(!bare.nodes.contains { $0.kind == .fromScratchSameInit || $0.kind == .fromScratchAtFineTuneRate })
+        for node in bare.nodes { #expect(all.node(node.id)?.key == node.key, "\(node.id)") }
+    }
+
     @Test("A changed source invalidates every node; a changed target only its own")
     func sourceAndTargetDigests() throws {
         var study = Study()

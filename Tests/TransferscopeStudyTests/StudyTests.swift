@@ -53,6 +53,18 @@ struct StudyTests {
             ("name: x", nil, "needs `targets:`"),
             ("targets: [clipart\n", nil, "not valid YAML"),
             ("targets: [clipart]\nsource: {epochs: 2, checkpoint_epochs: [5]}", 2, "beyond"),
+            // Issue 10: target choices that would silently do nothing, and empty or repeated seeds.
+            ("targets:\n  - {data: clipart, analyses: [sizes]}", 2, "does not run: sizes"),
+            ("targets:\n  - {data: clipart, analyses: [cka]}\nanalyses: {cka: false}", 2, "does not run: cka"),
+            ("targets:\n  - {data: clipart, analyses: [cka, cka]}", 2, "names an analysis twice"),
+            ("targets:\n  - {data: clipart, analyses: [colour]}", 2, "allowed: shuffle"),
+            (
+                "targets:\n  - {data: clipart, controls: true}\ncontrols: {same_init: false, scratch_at_pt_lr: false}",
+                2, "both off"
+            ),
+            ("targets: [clipart]\nanalyses:\n  shuffle: {seeds: []}", 3, "distinct seeds"),
+            ("targets: [clipart]\nanalyses:\n  sizes: {per_class: [5, 5]}", 3, "distinct sizes"),
+            ("targets: [clipart]\nanalyses:\n  domain: {resamples: 100000}", 3, "must lie in 10...10000"),
             // Issue 15: values that `study status` accepted and `study run` then crashed on.
             ("targets: [clipart]\nsource: {epochs: 9223372036854775807}", 2, "must lie in 1...100000"),
             ("targets: [clipart]\nsource: {widths: [9223372036854775807, 2, 3]}", 2, "must lie in 1...8192"),
@@ -129,7 +141,7 @@ struct StudyTests {
 
 @Suite("Study presets")
 struct PresetTests {
-    @Test("The committed presets parse", arguments: ["quick", "default", "paper"])
+    @Test("The committed presets parse", arguments: ["quick", "default", "paper", "sizes"])
     func preset(name: String) throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -141,5 +153,23 @@ struct PresetTests {
         #expect(plan.nodes.filter { $0.kind == .pretrain }.count == 1)
         #expect(plan.nodes.filter { $0.kind == .fineTune }.count == study.targets.count * study.seeds.count)
         #expect(plan.nodes.filter { $0.kind == .fromScratch }.count == study.targets.count * study.seeds.count)
+    }
+
+    @Test("The sizes preset pre-trains the default's P (one cache key) and the default has three targets")
+    func sizesReusesDefault() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("studies").path
+        let (standard, sizes) = (
+            try StudyFile.load(folder + "/default.yaml"), try StudyFile.load(folder + "/sizes.yaml")
+        )
+        let digests = Dictionary(
+            uniqueKeysWithValues: Set(standard.dataSpecifications + sizes.dataSpecifications).map { ($0, "digest") })
+        let (a, b) = (
+            try StudyPlan(standard, version: "1", dataDigests: digests),
+            try StudyPlan(sizes, version: "1", dataDigests: digests)
+        )
+        #expect(a.node("pretrain")?.key == b.node("pretrain")?.key)
+        #expect(b.node("mnist-5k/PT-s0")?.key == a.node("mnist-5k/PT-s0")?.key)
+        #expect(b.nodes.contains { $0.kind == .sizeSweep } && standard.targets.count >= 3)
     }
 }
