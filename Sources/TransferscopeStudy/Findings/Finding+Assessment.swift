@@ -27,7 +27,7 @@ extension Finding {
     /// gating claim comes first; where pre-training does not measurably help, every other claim
     /// of that target is inconclusive, saying so.
     static func assess(_ targets: [StudyResults.Target], context: AssessmentContext) -> [Finding] {
-        perTarget(targets, context: context) + acrossTargets(targets, context: context)
+        perTarget(targets, context: context) + crossTarget(targets, context: context)
     }
 
     /// Every claim on each target, the gate first.

@@ -22,7 +22,7 @@ extension Finding {
     /// The cross-target findings: the benefit of P-T grows as the target gets closer, so does the
     /// loss of that benefit under block shuffling (feature reuse), and the speed advantage at
     /// b = 1 remains on the farthest target (low-level statistics).
-    static func acrossTargets(_ targets: [StudyResults.Target], context: AssessmentContext) -> [Finding] {
+    static func crossTarget(_ targets: [StudyResults.Target], context: AssessmentContext) -> [Finding] {
         let ordered = closestFirst(targets)
         return [
             trendOverCloseness(
@@ -57,11 +57,12 @@ extension Finding {
     }
 
     /// A finding about a trend over targets ordered closest first: the least-squares line of
-    /// `values` (per seed) over the targets' closeness ranks (the farthest at 0, the closest at
-    /// 1), its rise from the farthest to the closest target with a Welch-Satterthwaite t interval
-    /// (`Estimates.linearCombination`: targets are independent groups of seeds), predicted > 0.
-    /// Ranks, not the distances themselves, so that one far outlier does not set the line alone;
-    /// the distances are taken as known (their own intervals are in the report).
+    /// `values` (per seed) over the targets' distances, its rise from the farthest to the closest
+    /// target with a Welch-Satterthwaite t interval (`Estimates.linearCombination`: targets are
+    /// independent groups of seeds), predicted > 0. Every target weighs by its distance from the
+    /// mean distance (a target at the mean adds nothing to a slope); whether the targets' means
+    /// are in order is stated beside the verdict. The distances are taken as known (their own
+    /// intervals are in the report).
     static func trendOverCloseness(
         _ claim: Claim, _ ordered: [StudyResults.Target], values: (StudyResults.Target) -> [Double], what: String
     ) -> Finding {
@@ -74,8 +75,9 @@ extension Finding {
                 evidence: "-", estimate: nil, unit: nil, scale: nil, margin: nil)
         }
         let groups = measured.map(values)
-        let ranks = measured.indices.map { Double(measured.count - 1 - $0) / Double(measured.count - 1) }
-        let estimate = Estimates.linearCombination(groups, weights: Estimates.trendWeights(ranks))
+        // Closeness = minus the distance: the line rises from the farthest (smallest) to the closest.
+        let closeness = measured.map { -($0.domain?.frechet ?? .nan) }
+        let estimate = Estimates.linearCombination(groups, weights: Estimates.trendWeights(closeness))
         let means = groups.map(mean)
         let listed = zip(measured, means).map { target, value in
             "\(target.name) (distance \(String(format: "%.3g", target.domain?.frechet ?? .nan))) \(points(value))"
@@ -85,7 +87,7 @@ extension Finding {
             "\(what), closest target first: \(listed.joined(separator: ", ")) (\(ordering)); the fitted rise from "
             + "the farthest to the closest \(points(estimate.effect)) (95% CI \(points(estimate.interval.lower)) to "
             + "\(points(estimate.interval.upper))), n = \(estimate.n) seeds over \(measured.count) targets, "
-            + "Welch-Satterthwaite t on the least-squares trend over distance ranks"
+            + "Welch-Satterthwaite t on the least-squares trend over the distances"
         let (verdict, reason) = TransferscopeStatistics.verdict(estimate, predicted: .greater)
         return Finding(
             claim: claim, target: acrossTargets, verdict: verdict, reason: reason, evidence: evidence,
@@ -93,7 +95,8 @@ extension Finding {
     }
 
     /// Low-level statistics survive distance: the low-level-statistics claim on the farthest
-    /// target (RI-T's steps to the common training loss at b = 1 minus P-T's, paired over seeds).
+    /// target (RI-T's steps to the common training loss at b = 1 minus P-T's, paired over seeds),
+    /// gated like every claim on that target by pre-training helping there.
     static func farthestTargetSpeed(_ ordered: [StudyResults.Target], _ c: AssessmentContext) -> Finding {
         guard ordered.count >= targetsForTrend, let farthest = ordered.last else {
             return Finding(
@@ -108,6 +111,14 @@ extension Finding {
         finding.evidence =
             "on \(farthest.name), the farthest target (distance "
             + "\(String(format: "%.3g", farthest.domain?.frechet ?? .nan))): " + finding.evidence
+        // As on the target itself: where nothing measurable was transferred, there is nothing to explain.
+        let gate = pretrainingHelps(farthest, c)
+        if gate.verdict != .holds {
+            finding.reason =
+                "nothing measurable was transferred to \(farthest.name) (its gate is \(gate.verdict.rawValue)); "
+                + "without it: \(finding.verdict.rawValue), \(finding.reason)"
+            finding.verdict = .inconclusive
+        }
         return finding
     }
 }
