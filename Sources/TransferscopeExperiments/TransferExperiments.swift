@@ -118,19 +118,27 @@ public enum TransferExperiments {
     }
 
     /// The target-size sweep: P-T and RI-T with `perClass` training images of each class for each
-    /// size (drawn with `selection`'s seed, and its subsample kept), with `seeds`; the setting of a
-    /// run is its size. Runs that already finished are reused.
+    /// size (drawn with `selection`'s seed; the size replaces the selection's own per-class count
+    /// and subsample), with `seeds`; the setting of a run is its size. A size above the smallest
+    /// class's count is refused before anything trains. Runs that already finished are reused.
     public static func sizeSweep(
         source: SourceCheckpoint, target: DatasetSplits, dataset: String, perClass: [Int], seeds: [UInt64],
         recipe: TransferRecipe, selection: TrainingSelection = TrainingSelection(), directory: String, threads: Int,
         onEvent: (String, TrainingEvent) -> Void = { _, _ in }
     ) throws -> [RunOutcome] {
+        let smallest = target.train.classCounts.min() ?? 0
+        if let size = perClass.first(where: { $0 > smallest }) {
+            throw ExperimentError.invalidSetting(
+                "the size sweep asks for \(size) training images per class, but the smallest class of \(dataset) "
+                    + "has \(smallest); give sizes up to \(smallest)")
+        }
         let lock = try OutputDirectory.createAndLock(directory, purpose: "analyze sizes")
         defer { lock.release() }
         var outcomes: [RunOutcome] = []
         for size in perClass {
             var sized = selection
             sized.perClass = size
+            sized.subsample = nil
             for seed in seeds {
                 for kind in TransferKind.allCases {
                     let runDirectory = "\(directory)/k\(size)/\(kind.rawValue)-s\(seed)"

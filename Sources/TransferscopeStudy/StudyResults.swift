@@ -39,7 +39,7 @@ public struct StudyResults: Codable, Sendable {
         /// `clipart/RIT-ptlr-s0`), in [0, 1]; nil in older results.
         public var controlFinalAccuracy: [String: Double]?
         /// The distance from the source, measured from P's features (orders the targets), or nil
-        /// if it was not measured (results before 0.5.0).
+        /// if it was not measured (older results).
         public var domain: DomainDistance?
         /// The block-shuffle sweep (analysis 1), or nil if it did not run.
         public var shuffle: ExperimentResult?
@@ -79,6 +79,9 @@ public struct StudyResults: Codable, Sendable {
     public var inputSide: Int?
     /// Images in the source's test split (for the tolerance of its plateau); nil in results before 0.4.0.
     public var sourceTestImages: Int?
+    /// The names of the targets with a measured distance, closest first (the report's order);
+    /// nil in older results.
+    public var targetsByDistance: [String]?
 
     /// Reads the results of `runner`'s study and writes `results.json` (atomically).
     @discardableResult
@@ -137,16 +140,17 @@ public struct StudyResults: Codable, Sendable {
         let context = AssessmentContext(
             seeds: runner.study.seeds, side: side, sourceCurve: source.points, source: runner.study.source,
             sourceTestImages: sourceTestImages,
+            // Target names are unique (`StudyPlan.targetName` numbers repeats).
             targetAnalyses: Dictionary(
-                runner.study.targets.indices.compactMap { index in
+                uniqueKeysWithValues: runner.study.targets.indices.compactMap { index in
                     runner.study.targets[index].analyses.map { (StudyPlan.targetName(runner.study, index), $0) }
-                }, uniquingKeysWith: { a, _ in a }))
+                }))
         let results = StudyResults(
             study: runner.study, version: TransferscopeVersion.current, machine: .current(), seconds: seconds,
             source: source,
             sourceFinalAccuracy: try RunResults.summary(of: runner.runDirectory(pretrain)).finalTestAccuracy,
             targets: targets, findings: Finding.assess(targets, context: context), inputSide: side,
-            sourceTestImages: sourceTestImages)
+            sourceTestImages: sourceTestImages, targetsByDistance: Finding.closestFirst(targets).map(\.name))
         try AnalysisFiles.writeJSON(results, to: runner.directory, name: "results.json")
         return results
     }

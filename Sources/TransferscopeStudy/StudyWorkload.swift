@@ -128,6 +128,7 @@ public struct StudyWorkload: Sendable {
             return sizes.perClass.reduce(ImageWork()) { total, size in
                 var sized = target.selection
                 sized.perClass = size
+                sized.subsample = nil
                 let images = selected(shape.trainClassCounts, sized).reduce(0, +)
                 return total
                     + seeds

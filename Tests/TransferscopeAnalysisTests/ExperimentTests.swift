@@ -90,6 +90,22 @@ struct ExperimentTests {
         }
     }
 
+    @Test("The size sweep refuses a size above the smallest class before training, and writes nothing")
+    func sizesBeyondTheData() throws {
+        let root = NSTemporaryDirectory() + "transferscope-sizes-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Self.sourceRun(root + "/P")
+        let smallest = try #require(Self.target.train.classCounts.min())
+        let error = #expect(throws: ExperimentError.self) {
+            try TransferExperiments.sizeSweep(
+                source: try SourceCheckpoint(root + "/P/final.safetensors"), target: Self.target, dataset: "procedural",
+                perClass: [2, smallest + 1], seeds: [0], recipe: TransferRecipe(epochs: 1, batchSize: 2),
+                directory: root + "/sizes", threads: 1)
+        }
+        #expect(error?.errorDescription?.contains("has \(smallest)") == true)
+        #expect(!FileManager.default.fileExists(atPath: root + "/sizes"))
+    }
+
     @Test("Checkpoint choice fine-tunes from each kept source epoch")
     func checkpoints() throws {
         let root = NSTemporaryDirectory() + "transferscope-choice-" + UUID().uuidString

@@ -47,6 +47,13 @@ extension HTMLReport {
                     } ?? "-",
                 ]
             })
+        let counts = Set(measured.compactMap { $0.domain?.targetImages })
+        if counts.count > 1 {
+            html +=
+                "<p class=\"empty\">Note: the distances were measured on different numbers of target images ("
+                + counts.sorted().map(String.init).joined(separator: ", ") + "); the Fréchet distance's "
+                + "finite-sample bias grows as the count falls, so nearby values may be ordered by it.</p>"
+        }
         let rows = measured.compactMap { t in
             gainEstimate(t, seeds: r.study.seeds).map {
                 SVGChart.ForestRow(
