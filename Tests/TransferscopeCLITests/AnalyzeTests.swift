@@ -62,6 +62,31 @@ extension CLITests {
             #expect(same.referenceNorm > result.referenceNorm, "--buffers adds the running statistics to the norm")
         }
 
+        @Test("domain: the source's own data is at distance 0, a shifted target farther, with both measures recorded")
+        func domain() throws {
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let p = runs.final(runs.first)
+            try CLI.run([
+                "analyze", "domain", p, "--source-data", TrainedRuns.data, "--data", TrainedRuns.data, "--resamples",
+                "20", "--out", out + "/own",
+            ])
+            try CLI.run([
+                "analyze", "domain", p, "--source-data", TrainedRuns.data, "--data", TrainedRuns.target, "--per-class",
+                "8", "--resamples", "20", "--out", out + "/far",
+            ])
+            let own = try decode(DomainDistance.self, out + "/own/domain.json")
+            let far = try decode(DomainDistance.self, out + "/far/domain.json")
+            #expect(abs(own.frechet) < 1e-9 && own.sourceImages == TrainedRuns.testImages)
+            #expect(far.frechet > 100 * max(abs(own.frechet), 1e-12) && far.frechetLower <= far.frechetUpper)
+            #expect(far.probeTrainImages == 24 && far.classes == 3 && far.resamples == 20)
+            #expect(throws: (any Error).self) {
+                try CLI.run([
+                    "analyze", "domain", p, "--source-data", TrainedRuns.data, "--data", TrainedRuns.data,
+                    "--resamples", "0", "--out", out + "/bad",
+                ])
+            }
+        }
+
         @Test("cka: a model against itself is 1 on the diagonal; A against B is B against A transposed")
         func cka() throws {
             defer { try? FileManager.default.removeItem(atPath: out) }

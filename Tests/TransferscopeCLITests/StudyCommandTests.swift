@@ -49,7 +49,7 @@ extension CLITests {
             let ids = nodes.map { String($0.split(separator: " ")[1]) }
             let targetName = "procedural-side-8-train-48-test-24-classes-3-shift-0-6-seed-4"
             // P, 2 P-T, 2 RI-T, 2 same-init RI-T, 2 RI-T at P-T's rate, 7 analyses.
-            #expect(Set(ids).count == ids.count && ids.count == 16)
+            #expect(Set(ids).count == ids.count && ids.count == 17)
             #expect(
                 ids.first == "pretrain" && ids.contains(targetName + "/interpolation")
                     && ids.contains(targetName + "/PT-s1"))
@@ -90,7 +90,16 @@ extension CLITests {
 
             let results = try jsonObject(out + "/results.json")
             let findings = try #require(results["findings"] as? [[String: Any]])
-            #expect(findings.count == 10)
+            #expect(findings.count == 13)
+            // The Markdown scorecard: one table row per finding, with its verdict.
+            let markdown = try CLI.output(["study", "report", file, "--out", out, "--markdown"])
+            let rows = markdown.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| claim") }
+            #expect(rows.count >= findings.count)
+            for finding in findings {
+                let claim = finding["claim"] as? String ?? "?"
+                let verdict = finding["verdict"] as? String ?? "?"
+                #expect(rows.contains { $0.hasPrefix("| \(claim) |") && $0.contains("| \(verdict) |") }, "\(claim)")
+            }
             for finding in findings {
                 let row = ["claim", "target", "verdict", "reason", "evidence"].map {
                     escaped(finding[$0] as? String ?? "?")

@@ -16,12 +16,12 @@ extension CLITests {
                 .split(separator: "\n").map(String.init)
             let first = try #require(lines.first)
             #expect(first.hasPrefix("Estimated wall time on this machine (1 thread): "))
-            #expect(first.contains("for the 16 nodes to run"))
-            #expect(first.hasSuffix("for the whole plan of 16 nodes"))
+            #expect(first.contains("for the 17 nodes to run"))
+            #expect(first.hasSuffix("for the whole plan of 17 nodes"))
             #expect(lines.count > 1 && lines[1].hasPrefix("  from measured costs of "))
             #expect(
                 lines[1].contains("ms/image trained (batch 16)") && lines[1].contains("ms/image trained (batch 32)"))
-            #expect(lines.last == "0 of 16 done")
+            #expect(lines.last == "0 of 17 done")
 
             let plain = try CLI.output(["study", "status", file, "--out", out, "--no-estimate"])
             #expect(!plain.contains("Estimated wall time"))

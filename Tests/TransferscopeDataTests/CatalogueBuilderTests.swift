@@ -21,6 +21,26 @@ struct CatalogueBuilderTests {
         #expect(HersheyDigits.segmentDistance(4, 5, 1, 1, 1, 1) == 5)
     }
 
+    @Test("sketch-letters: capitals A-Z at ASCII 65-90 of the Latin fonts; sketch-digits keeps its glyphs and seed")
+    func alphabets() throws {
+        let letters = HersheyDigits.letters
+        #expect(letters.classNames.count == 26 && letters.classNames.first == "A" && letters.classNames.last == "Z")
+        // Glyph i of a font is ASCII 32 + i.
+        #expect(letters.glyphs == (65 - 32)..<(91 - 32) && letters.glyphs.count == letters.classNames.count)
+        #expect(!letters.fonts.isEmpty && letters.fonts.allSatisfy { !$0.hasPrefix("greek") })
+        #expect(letters.seed != HersheyDigits.digits.seed)
+        // The digits as they were before the letters came: '0'...'9', all 20 fonts, seed 0x5CE7C4.
+        let digits = HersheyDigits.digits
+        #expect(digits.glyphs == (48 - 32)..<(58 - 32) && digits.fonts == HersheyDigits.fonts)
+        #expect(digits.seed == 0x5CE7C4 && digits.trainPerClass == 600 && digits.testPerClass == 100)
+        guard FileManager.default.fileExists(atPath: HersheyDigits.root) else {
+            print("sketch-letters: \(HersheyDigits.root) is not installed here; the fonts themselves are not checked")
+            return
+        }
+        let fonts = try HersheyDigits.glyphs(letters)
+        #expect(fonts.count == letters.fonts.count && fonts.allSatisfy { $0.count == 26 })
+    }
+
     @Test("A rendered glyph is dark ink on white, centred, and drawn along its strokes")
     func render() {
         // A 'T': a horizontal bar on top, a vertical stem below its middle.

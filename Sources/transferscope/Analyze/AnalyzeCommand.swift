@@ -17,6 +17,7 @@ struct AnalyzeCommand: ParsableCommand {
         subcommands: [
             CKACommand.self, DistanceCommand.self, MistakesCommand.self, InterpolateCommand.self, BasinCommand.self,
             BezierCommand.self, CriticalityCommand.self, ShuffleSweepCommand.self, CheckpointChoiceCommand.self,
+            DomainCommand.self,
         ])
 }
 
