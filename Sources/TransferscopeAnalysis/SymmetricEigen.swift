@@ -1,4 +1,5 @@
 import Foundation
+import TransferscopeCore
 
 /// The eigenvalues and eigenvectors of a real symmetric matrix, A = V diag(values) V^T, by the
 /// cyclic Jacobi method (Golub and Van Loan 2013, "Matrix Computations", 4th ed., sec. 8.5.2-8.5.3).
@@ -21,14 +22,25 @@ import Foundation
 /// hundred. Measured on one core (x86-64, release): 3 ms for n = 64 (7 sweeps), 0.9 s for 256,
 /// 9 s for 512 (10 sweeps), with or without the vectors. For 2048 (ResNet-50's pooled
 /// features) that is 64 times the work on a 32 MB matrix, ten minutes or more per matrix,
-/// where a tridiagonal QR method (LAPACK's dsyevd) would be the tool.
+/// where a tridiagonal method is the tool: from n = 32 up the decomposition is LAPACK's dsyevd
+/// from the loaded OpenBLAS (`TransferscopeCore.LAPACK`, 50 ms at n = 512) when it has one, and
+/// this Jacobi method otherwise (and below 32, where it is as fast and needs no library).
 struct SymmetricEigen {
+    /// How the decomposition is computed.
+    enum Method {
+        /// LAPACK's dsyevd from n = 32 up when the loaded OpenBLAS has it, else Jacobi.
+        case automatic
+        /// The cyclic Jacobi method below, always.
+        case jacobi
+    }
+
     /// The eigenvalues, ascending.
     var values: [Double]
     /// Row k is the unit eigenvector of `values[k]` (V^T, n x n row-major); empty when the
     /// vectors were not asked for.
     var vectors: [Double]
-    /// The sweeps taken (the last one rotated nothing, unless `maximumSweeps` stopped it).
+    /// The Jacobi sweeps taken (the last one rotated nothing, unless `maximumSweeps` stopped it);
+    /// 0 when LAPACK decomposed the matrix.
     var sweeps: Int
 
     /// Rotations below this fraction of the diagonal, or of ||A||_F, are skipped.
@@ -36,8 +48,19 @@ struct SymmetricEigen {
 
     /// The decomposition of the symmetric n x n row-major `matrix` (only its symmetric part is
     /// meaningful: the upper and lower triangles must agree).
-    init(_ matrix: [Double], size n: Int, computingVectors: Bool = true, maximumSweeps: Int = 60) {
+    init(
+        _ matrix: [Double], size n: Int, computingVectors: Bool = true, maximumSweeps: Int = 60,
+        method: Method = .automatic
+    ) {
         precondition(matrix.count == n * n, "SymmetricEigen: \(matrix.count) values for a \(n) x \(n) matrix")
+        if method == .automatic, n >= 32,
+            let lapack = LAPACK.symmetricEigen(matrix, size: n, computingVectors: computingVectors)
+        {
+            values = lapack.values
+            vectors = lapack.vectors
+            sweeps = 0
+            return
+        }
         var a = matrix
         var v = [Double](repeating: 0, count: computingVectors ? n * n : 0)
         if computingVectors { for i in 0..<n { v[i * n + i] = 1 } }

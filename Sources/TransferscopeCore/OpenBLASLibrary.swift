@@ -51,11 +51,21 @@ public final class OpenBLASLibrary: @unchecked Sendable {
             Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32, Float,
             UnsafeMutablePointer<Float>?, Int32
         ) -> Void
+    /// LAPACK's Fortran dsyevd_ (all arguments by reference, then the hidden lengths of the two
+    /// character arguments, as gfortran passes them).
+    typealias DsyevdFunction =
+        @convention(c) (
+            UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<Int32>, UnsafeMutablePointer<Double>,
+            UnsafePointer<Int32>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>,
+            UnsafeMutablePointer<Int32>, UnsafePointer<Int32>, UnsafeMutablePointer<Int32>, Int, Int
+        ) -> Void
     typealias SetThreadsFunction = @convention(c) (Int32) -> Void
     typealias NameFunction = @convention(c) () -> UnsafeMutablePointer<CChar>?
 
     let sgemm: SgemmFunction
     let ssyrk: SsyrkFunction
+    /// LAPACK's symmetric eigen-solver, when the library carries LAPACK (Debian's does); nil otherwise.
+    let dsyevd: DsyevdFunction?
 
     /// CBLAS's enumeration values (cblas.h), passed as C ints.
     enum CBLAS {
@@ -67,7 +77,7 @@ public final class OpenBLASLibrary: @unchecked Sendable {
 
     private init(
         path: String, coreType: String, configuration: String,
-        coreTypeSource: CoreTypeSource, sgemm: SgemmFunction, ssyrk: SsyrkFunction
+        coreTypeSource: CoreTypeSource, sgemm: SgemmFunction, ssyrk: SsyrkFunction, dsyevd: DsyevdFunction?
     ) {
         self.path = path
         self.coreType = coreType
@@ -75,6 +85,7 @@ public final class OpenBLASLibrary: @unchecked Sendable {
         self.coreTypeSource = coreTypeSource
         self.sgemm = sgemm
         self.ssyrk = ssyrk
+        self.dsyevd = dsyevd
     }
 
     /// The process's OpenBLAS, loaded on first use (single-threaded: the engine's own workers
@@ -162,6 +173,7 @@ public final class OpenBLASLibrary: @unchecked Sendable {
             path: path, coreType: coreName, configuration: configuration,
             coreTypeSource: userCoreType != nil ? .user : (chosen != nil ? .processorFeatures : .library),
             sgemm: try symbol("cblas_sgemm", as: SgemmFunction.self),
-            ssyrk: try symbol("cblas_ssyrk", as: SsyrkFunction.self))
+            ssyrk: try symbol("cblas_ssyrk", as: SsyrkFunction.self),
+            dsyevd: dlsym(handle, "dsyevd_").map { unsafeBitCast($0, to: DsyevdFunction.self) })
     }
 }

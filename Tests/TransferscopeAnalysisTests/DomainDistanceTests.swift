@@ -82,6 +82,35 @@ struct DomainDistanceTests {
         #expect(valuesOnly.vectors.isEmpty && eigen.sweeps <= 15)
     }
 
+    @Test("LAPACK's dsyevd (from n = 32) and the Jacobi method agree; known eigenvalues at n = 64 and 160")
+    func lapackAgreesWithJacobi() throws {
+        guard LAPACK.hasSymmetricEigen else {
+            print("the loaded OpenBLAS has no LAPACK: SymmetricEigen uses the Jacobi method everywhere")
+            return
+        }
+        for n in [64, 160] {
+            var generator = RandomGenerator(seed: UInt64(n))
+            var values = (0..<n).map { _ in 10 * generator.nextNormal() }
+            (values[1], values[2], values[3]) = (values[0], 0, 0)
+            let a = Synthetic.symmetric(eigenvalues: values, basis: Synthetic.orthogonal(n, &generator))
+            let scale = values.map(abs).max() ?? 1
+            let lapack = SymmetricEigen(a, size: n)
+            let jacobi = SymmetricEigen(a, size: n, method: .jacobi)
+            #expect(lapack.sweeps == 0 && jacobi.sweeps > 0, "n = \(n): LAPACK was not used")
+            #expect(Synthetic.maximumDifference(lapack.values, values.sorted()) <= 1e-12 * scale)
+            #expect(Synthetic.maximumDifference(lapack.values, jacobi.values) <= 1e-12 * scale)
+            let rebuilt = Synthetic.symmetric(eigenvalues: lapack.values, basis: lapack.vectors)
+            #expect(Synthetic.maximumDifference(rebuilt, a) <= 1e-12 * scale)
+            let valuesOnly = SymmetricEigen(a, size: n, computingVectors: false)
+            #expect(valuesOnly.vectors.isEmpty)
+            #expect(Synthetic.maximumDifference(valuesOnly.values, lapack.values) <= 1e-12 * scale)
+        }
+        // A value that is not a number: LAPACK declines and the Jacobi method answers (with NaN), no trap.
+        var bad = [Double](repeating: 0, count: 32 * 32)
+        bad[0] = .nan
+        #expect(TransferscopeCore.LAPACK.symmetricEigen(bad, size: 32, computingVectors: false) == nil)
+    }
+
     @Test("On a random symmetric matrix each pair satisfies A v = lambda v")
     func eigenPairs() {
         var generator = RandomGenerator(seed: 7)
