@@ -141,6 +141,13 @@ extension SafeTensors {
     /// values it stores), read without reading the tensors: what a checkpoint records about
     /// itself costs one small read, not a parse of every weight.
     public static func header(ofFileAt path: String) throws -> (metadata: [String: String], floatCount: Int) {
+        let (metadata, entries) = try headerEntries(ofFileAt: path)
+        return (metadata, entries.filter { $0.width == 4 }.reduce(0) { $0 + $1.count })
+    }
+
+    /// The metadata and the tensor entries of the file at `path`, from its header alone (checked
+    /// as `init(contentsOf:)` checks it).
+    static func headerEntries(ofFileAt path: String) throws -> (metadata: [String: String], entries: [HeaderEntry]) {
         let fileSize: Int
         do { fileSize = try RegularFile.size(atPath: path, limit: 8 * Limits.elements) } catch let error
             as RegularFileError
@@ -158,8 +165,7 @@ extension SafeTensors {
             guard headerData.count == headerLength else {
                 throw SafeTensorsError.malformed(path: path, reason: "the file ends inside its header")
             }
-            let (metadata, entries) = try parseHeader(headerData, dataLength: fileSize - 8 - headerLength, path: path)
-            return (metadata, entries.filter { $0.width == 4 }.reduce(0) { $0 + $1.count })
+            return try parseHeader(headerData, dataLength: fileSize - 8 - headerLength, path: path)
         } catch let error as SafeTensorsError {
             throw error
         } catch {
