@@ -120,7 +120,8 @@ public enum TransferExperiments {
     /// The target-size sweep: P-T and RI-T with `perClass` training images of each class for each
     /// size (drawn with `selection`'s seed; the size replaces the selection's own per-class count
     /// and subsample), with `seeds`; the setting of a run is its size. A size above the smallest
-    /// class's count is refused before anything trains. Runs that already finished are reused.
+    /// class's count, or too small for one batch, is refused before anything trains. Runs that
+    /// already finished are reused.
     public static func sizeSweep(
         source: SourceCheckpoint, target: DatasetSplits, dataset: String, perClass: [Int], seeds: [UInt64],
         recipe: TransferRecipe, selection: TrainingSelection = TrainingSelection(), directory: String, threads: Int,
@@ -131,6 +132,13 @@ public enum TransferExperiments {
             throw ExperimentError.invalidSetting(
                 "the size sweep asks for \(size) training images per class, but the smallest class of \(dataset) "
                     + "has \(smallest); give sizes up to \(smallest)")
+        }
+        let classes = target.train.classNames.count
+        if let size = perClass.first(where: { $0 * classes < recipe.batchSize }) {
+            throw ExperimentError.invalidSetting(
+                "the size sweep's \(size) images per class of \(classes) classes are fewer than one batch of "
+                    + "\(recipe.batchSize); give sizes of at least \((recipe.batchSize + classes - 1) / classes) per "
+                    + "class, or a smaller batch_size in the recipe")
         }
         let lock = try OutputDirectory.createAndLock(directory, purpose: "analyze sizes")
         defer { lock.release() }

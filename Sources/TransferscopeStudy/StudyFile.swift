@@ -185,7 +185,7 @@ public enum StudyFile {
                     "target \(target.data) names analyses the study does not run: "
                         + off.map(\.rawValue).joined(separator: ", ") + "; turn them on under `analyses:` "
                         + (off.contains(.sizes)
-                            ? "(`sizes` is off by default: `sizes: {per_class: [5, 20, 80]}`) " : "")
+                            ? "(`sizes` is off by default: `sizes: {per_class: [10, 30, 100]}`) " : "")
                         + "or leave them out of the target's list")
             }
         }

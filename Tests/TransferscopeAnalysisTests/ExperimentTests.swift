@@ -104,6 +104,15 @@ struct ExperimentTests {
         }
         #expect(error?.errorDescription?.contains("has \(smallest)") == true)
         #expect(!FileManager.default.fileExists(atPath: root + "/sizes"))
+        // 2 images of each of 3 classes are fewer than one batch of 16: refused before the first run.
+        let small = #expect(throws: ExperimentError.self) {
+            try TransferExperiments.sizeSweep(
+                source: try SourceCheckpoint(root + "/P/final.safetensors"), target: Self.target, dataset: "procedural",
+                perClass: [8, 2], seeds: [0], recipe: TransferRecipe(epochs: 1, batchSize: 16),
+                directory: root + "/sizes", threads: 1)
+        }
+        #expect(small?.errorDescription?.contains("at least 6 per class") == true)
+        #expect(!FileManager.default.fileExists(atPath: root + "/sizes"))
     }
 
     @Test("Checkpoint choice fine-tunes from each kept source epoch")
