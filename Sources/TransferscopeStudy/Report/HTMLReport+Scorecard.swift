@@ -53,13 +53,7 @@ extension HTMLReport {
             "<table><tr><th>claim</th><th>target</th><th>verdict</th><th>effect (interval), n</th>"
             + "<th>reason</th><th>evidence</th></tr>"
         for finding in r.findings {
-            var effect = "-"
-            if let estimate = finding.estimate {
-                effect =
-                    "\(SVGChart.label(estimate.effect)) (\(Int((estimate.interval.level * 100).rounded()))% CI "
-                    + "\(SVGChart.label(estimate.interval.lower)) to \(SVGChart.label(estimate.interval.upper))), "
-                    + "n = \(estimate.n) \(finding.unit ?? "")"
-            }
+            let effect = effectText(finding)
             html +=
                 "<tr><td>\(e(finding.claim.rawValue))</td><td>\(e(finding.target))</td><td "
                 + "class=\"\(css(finding.verdict))\">\(e(finding.verdict.rawValue))</td><td>\(e(effect))</td>"

@@ -35,16 +35,10 @@ extension HTMLReport {
                 let gain = gainEstimate(t, seeds: r.study.seeds)
                 return [
                     t.name,
-                    d.map {
-                        String(format: "%.3g (%.3g to %.3g)", $0.frechet, $0.frechetLower, $0.frechetUpper)
-                    } ?? "-",
+                    d.map(distanceText) ?? "-",
                     d.map { String(format: "%.3f", $0.relativeFrechet) } ?? "-",
                     d.map { "\(pct($0.probeAccuracy)) (\(pct($0.chance)))" } ?? "-",
-                    gain.map {
-                        String(
-                            format: "%+.1f points (%+.1f to %+.1f), n = %d", 100 * $0.effect, 100 * $0.interval.lower,
-                            100 * $0.interval.upper, $0.n)
-                    } ?? "-",
+                    gain.map(pointsText) ?? "-",
                 ]
             })
         let counts = Set(measured.compactMap { $0.domain?.targetImages })
@@ -83,6 +77,26 @@ extension HTMLReport {
                     + "targets.")
         }
         return html
+    }
+
+    /// A finding's effect, its interval and n, as the scorecards (HTML and Markdown) print it.
+    static func effectText(_ finding: Finding) -> String {
+        guard let estimate = finding.estimate else { return "-" }
+        return "\(SVGChart.label(estimate.effect)) (\(Int((estimate.interval.level * 100).rounded()))% CI "
+            + "\(SVGChart.label(estimate.interval.lower)) to \(SVGChart.label(estimate.interval.upper))), "
+            + "n = \(estimate.n) \(finding.unit ?? "")"
+    }
+
+    /// A distance with its interval: "26.7 (24.7 to 29.2)".
+    static func distanceText(_ d: DomainDistance) -> String {
+        String(format: "%.3g (%.3g to %.3g)", d.frechet, d.frechetLower, d.frechetUpper)
+    }
+
+    /// A difference of accuracies in points with its interval and n: "+14.2 points (+3.7 to +24.6), n = 3".
+    static func pointsText(_ e: Estimate) -> String {
+        String(
+            format: "%+.1f points (%+.1f to %+.1f), n = %d", 100 * e.effect, 100 * e.interval.lower,
+            100 * e.interval.upper, e.n)
     }
 
     /// P-T minus RI-T in final accuracy on `t`, paired over the seeds that have both; nil without any.
@@ -133,9 +147,7 @@ extension HTMLReport {
                 let gain = Estimates.pairedDifference(accuracies(.fineTuned), accuracies(.fromScratch))
                 return [
                     "\(size)", pct(Finding.mean(accuracies(.fineTuned))), pct(Finding.mean(accuracies(.fromScratch))),
-                    String(
-                        format: "%+.1f points (%+.1f to %+.1f), n = %d", 100 * gain.effect, 100 * gain.interval.lower,
-                        100 * gain.interval.upper, gain.n),
+                    pointsText(gain),
                 ]
             })
         return html

@@ -29,31 +29,17 @@ public enum MarkdownScorecard {
                 let d = t.domain
                 let gain = HTMLReport.gainEstimate(t, seeds: results.study.seeds)
                 lines.append(
-                    "| \(t.name) | "
-                        + (d.map { String(format: "%.3g (%.3g to %.3g)", $0.frechet, $0.frechetLower, $0.frechetUpper) }
-                            ?? "-")
-                        + " | "
+                    "| \(t.name) | \(d.map(HTMLReport.distanceText) ?? "-") | "
                         + (d.map { "\(Finding.percent($0.probeAccuracy)) (chance \(Finding.percent($0.chance)))" }
                             ?? "-")
-                        + " | "
-                        + (gain.map {
-                            String(
-                                format: "%+.1f points (%+.1f to %+.1f), n = %d", 100 * $0.effect,
-                                100 * $0.interval.lower, 100 * $0.interval.upper, $0.n)
-                        } ?? "-") + " |")
+                        + " | \(gain.map(HTMLReport.pointsText) ?? "-") |")
             }
         }
         lines.append("")
         lines.append("| claim | target | verdict | effect (interval), n | reason |")
         lines.append("|---|---|---|---|---|")
         for finding in results.findings {
-            var effect = "-"
-            if let estimate = finding.estimate {
-                effect =
-                    "\(SVGChart.label(estimate.effect)) (\(Int((estimate.interval.level * 100).rounded()))% CI "
-                    + "\(SVGChart.label(estimate.interval.lower)) to \(SVGChart.label(estimate.interval.upper))), "
-                    + "n = \(estimate.n) \(finding.unit ?? "")"
-            }
+            let effect = HTMLReport.effectText(finding)
             lines.append(
                 "| \(cell(finding.claim.rawValue)) | \(cell(finding.target)) | \(finding.verdict.rawValue) | "
                     + "\(cell(effect)) | \(cell(finding.reason)) |")
