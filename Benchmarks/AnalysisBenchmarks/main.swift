@@ -9,13 +9,17 @@ import TransferscopeNN
 //                 over 10,000 images of 32x32x3, minibatches of 256 (--batch), unbiased linear HSIC
 //   interpolation one curve of 21 points between two resnet20 models, BatchNorm re-estimated at
 //                 each point (20 batches of 256), evaluated on 2,000 train and 2,000 test images
+//   criticality   module criticality of a resnet20 against another (11 modules, the default grid:
+//                 11 alphas, 5 sigmas, 2 draws) on 2,000 images
 // Data: procedural images (nothing to install). Prints one JSON line per measurement.
-// usage: AnalysisBenchmarks cka|interpolation [--threads 2] [--images 10000]
+// TRANSFERSCOPE_INFERENCE=reference runs the evaluations through the unfolded training graph.
+// usage: AnalysisBenchmarks cka|interpolation|criticality [--threads 2] [--images 10000] [--points 21]
 
 var mode = "cka"
 var threads = 2
 var images = 10_000
 var batch = 256
+var points = 21
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let a = arguments.removeFirst()
@@ -23,6 +27,7 @@ while !arguments.isEmpty {
     case "--threads": threads = Int(arguments.removeFirst()) ?? threads
     case "--images": images = Int(arguments.removeFirst()) ?? images
     case "--batch": batch = Int(arguments.removeFirst()) ?? batch
+    case "--points": points = Int(arguments.removeFirst()) ?? points
     default: mode = a
     }
 }
@@ -59,20 +64,33 @@ try Parallel.withWorkers(threads) {
             batchNorm: .reestimate,
             estimationBatches: 20, batchSize: 256)
         let prepared = Date().timeIntervalSince(start)
-        let curve = try interpolation.curve(a, b, lambdas: Interpolation.grid(count: 21))
+        let curve = try interpolation.curve(a, b, lambdas: Interpolation.grid(count: points))
         let total = Date().timeIntervalSince(start) - prepared
         let t = curve.timing
         print(
             String(
                 format:
-                    #"{"benchmark":"interpolation","points":21,"threads":%d,"seconds":%.2f"#
+                    #"{"benchmark":"interpolation","points":\#(points),"path":"\#(InferencePath.current)","threads":%d"#
+                    + #","seconds":%.2f"#
                     + #","forward_seconds":%.2f,"statistics_seconds":%.2f,"evaluation_seconds":%.2f"#
                     + #","weight_seconds":%.3f,"other_fraction":%.3f}"#,
                 threads, total, t.forwardSeconds, t.statisticsSeconds, t.evaluationSeconds, t.weightSeconds,
                 (total - t.forwardSeconds) / total))
+    case "criticality":
+        let set = EvaluationSet(preprocessing.prepare(data.train), indices: Array(0..<2000))
+        let result = try ModuleCriticality.measure(final: a, start: b, data: set)
+        let total = Date().timeIntervalSince(start)
+        let feasible = result.modules.filter { $0.criticality != nil }.count
+        print(
+            String(
+                format: #"{"benchmark":"criticality","modules":%d,"feasible":%d,"path":"\#(InferencePath.current)""#
+                    + #","threads":%d,"seconds":%.2f,"final_error":%.4f}"#,
+                result.modules.count, feasible, threads, total, result.finalError))
     default:
         FileHandle.standardError.write(
-            Data("usage: AnalysisBenchmarks cka|interpolation [--threads T] [--images N]\n".utf8))
+            Data(
+                "usage: AnalysisBenchmarks cka|interpolation|criticality [--threads T] [--images N] [--points P]\n".utf8
+            ))
         exit(2)
     }
 }

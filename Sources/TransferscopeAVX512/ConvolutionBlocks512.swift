@@ -132,6 +132,174 @@
         raw.storeBytes(of: k, toByteOffset: 10 &* step, as: V.self)
         raw.storeBytes(of: l, toByteOffset: 11 &* step, as: V.self)
     }
+    /// 8 output pixels x 32 output channels (16 accumulators): rows of 8, 16 and 32 pixels
+    /// split into whole blocks. Per step 2 weight loads and 8 broadcasts feed 16 FMAs.
+    @inline(never)
+    public func convolutionBlock8x32AVX512(
+        output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
+        pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
+    ) {
+        typealias V = SIMD16<Float>
+        var lo0 = V()
+        var hi0 = V()
+        var lo1 = V()
+        var hi1 = V()
+        var lo2 = V()
+        var hi2 = V()
+        var lo3 = V()
+        var hi3 = V()
+        var lo4 = V()
+        var hi4 = V()
+        var lo5 = V()
+        var hi5 = V()
+        var lo6 = V()
+        var hi6 = V()
+        var lo7 = V()
+        var hi7 = V()
+        let wStride = weightStride &* 4
+        let q = pixelStride
+        for r in 0..<rows {
+            var p = padded + r &* rowStride
+            let end = p + rowLength
+            var w = UnsafeRawPointer(weight + r &* rowLength &* weightStride)
+            repeat {
+                let w0 = w.loadUnaligned(as: V.self)
+                let w1 = w.loadUnaligned(fromByteOffset: 64, as: V.self)
+                var x = V(repeating: p[0])
+                lo0 = lo0.addingProduct(x, w0)
+                hi0 = hi0.addingProduct(x, w1)
+                x = V(repeating: p[q])
+                lo1 = lo1.addingProduct(x, w0)
+                hi1 = hi1.addingProduct(x, w1)
+                x = V(repeating: p[2 &* q])
+                lo2 = lo2.addingProduct(x, w0)
+                hi2 = hi2.addingProduct(x, w1)
+                x = V(repeating: p[3 &* q])
+                lo3 = lo3.addingProduct(x, w0)
+                hi3 = hi3.addingProduct(x, w1)
+                x = V(repeating: p[4 &* q])
+                lo4 = lo4.addingProduct(x, w0)
+                hi4 = hi4.addingProduct(x, w1)
+                x = V(repeating: p[5 &* q])
+                lo5 = lo5.addingProduct(x, w0)
+                hi5 = hi5.addingProduct(x, w1)
+                x = V(repeating: p[6 &* q])
+                lo6 = lo6.addingProduct(x, w0)
+                hi6 = hi6.addingProduct(x, w1)
+                x = V(repeating: p[7 &* q])
+                lo7 = lo7.addingProduct(x, w0)
+                hi7 = hi7.addingProduct(x, w1)
+                w += wStride
+                p += 1
+            } while p < end
+        }
+        let raw = UnsafeMutableRawPointer(output)
+        let step = outputStride &* 4
+        raw.storeBytes(of: lo0, as: V.self)
+        raw.storeBytes(of: hi0, toByteOffset: 64, as: V.self)
+        raw.storeBytes(of: lo1, toByteOffset: step, as: V.self)
+        raw.storeBytes(of: hi1, toByteOffset: step &+ 64, as: V.self)
+        raw.storeBytes(of: lo2, toByteOffset: 2 &* step, as: V.self)
+        raw.storeBytes(of: hi2, toByteOffset: 2 &* step &+ 64, as: V.self)
+        raw.storeBytes(of: lo3, toByteOffset: 3 &* step, as: V.self)
+        raw.storeBytes(of: hi3, toByteOffset: 3 &* step &+ 64, as: V.self)
+        raw.storeBytes(of: lo4, toByteOffset: 4 &* step, as: V.self)
+        raw.storeBytes(of: hi4, toByteOffset: 4 &* step &+ 64, as: V.self)
+        raw.storeBytes(of: lo5, toByteOffset: 5 &* step, as: V.self)
+        raw.storeBytes(of: hi5, toByteOffset: 5 &* step &+ 64, as: V.self)
+        raw.storeBytes(of: lo6, toByteOffset: 6 &* step, as: V.self)
+        raw.storeBytes(of: hi6, toByteOffset: 6 &* step &+ 64, as: V.self)
+        raw.storeBytes(of: lo7, toByteOffset: 7 &* step, as: V.self)
+        raw.storeBytes(of: hi7, toByteOffset: 7 &* step &+ 64, as: V.self)
+    }
+
+    /// 16 output pixels x 16 output channels (16 accumulators), for 16-channel layers on rows of
+    /// 16 and 32 pixels. Per step one weight load and 16 broadcasts feed 16 FMAs.
+    @inline(never)
+    public func convolutionBlock16x16AVX512(
+        output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
+        pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
+    ) {
+        typealias V = SIMD16<Float>
+        var lo0 = V()
+        var lo1 = V()
+        var lo2 = V()
+        var lo3 = V()
+        var lo4 = V()
+        var lo5 = V()
+        var lo6 = V()
+        var lo7 = V()
+        var lo8 = V()
+        var lo9 = V()
+        var lo10 = V()
+        var lo11 = V()
+        var lo12 = V()
+        var lo13 = V()
+        var lo14 = V()
+        var lo15 = V()
+        let wStride = weightStride &* 4
+        let q = pixelStride
+        for r in 0..<rows {
+            var p = padded + r &* rowStride
+            let end = p + rowLength
+            var w = UnsafeRawPointer(weight + r &* rowLength &* weightStride)
+            repeat {
+                let w0 = w.loadUnaligned(as: V.self)
+                var x = V(repeating: p[0])
+                lo0 = lo0.addingProduct(x, w0)
+                x = V(repeating: p[q])
+                lo1 = lo1.addingProduct(x, w0)
+                x = V(repeating: p[2 &* q])
+                lo2 = lo2.addingProduct(x, w0)
+                x = V(repeating: p[3 &* q])
+                lo3 = lo3.addingProduct(x, w0)
+                x = V(repeating: p[4 &* q])
+                lo4 = lo4.addingProduct(x, w0)
+                x = V(repeating: p[5 &* q])
+                lo5 = lo5.addingProduct(x, w0)
+                x = V(repeating: p[6 &* q])
+                lo6 = lo6.addingProduct(x, w0)
+                x = V(repeating: p[7 &* q])
+                lo7 = lo7.addingProduct(x, w0)
+                x = V(repeating: p[8 &* q])
+                lo8 = lo8.addingProduct(x, w0)
+                x = V(repeating: p[9 &* q])
+                lo9 = lo9.addingProduct(x, w0)
+                x = V(repeating: p[10 &* q])
+                lo10 = lo10.addingProduct(x, w0)
+                x = V(repeating: p[11 &* q])
+                lo11 = lo11.addingProduct(x, w0)
+                x = V(repeating: p[12 &* q])
+                lo12 = lo12.addingProduct(x, w0)
+                x = V(repeating: p[13 &* q])
+                lo13 = lo13.addingProduct(x, w0)
+                x = V(repeating: p[14 &* q])
+                lo14 = lo14.addingProduct(x, w0)
+                x = V(repeating: p[15 &* q])
+                lo15 = lo15.addingProduct(x, w0)
+                w += wStride
+                p += 1
+            } while p < end
+        }
+        let raw = UnsafeMutableRawPointer(output)
+        let step = outputStride &* 4
+        raw.storeBytes(of: lo0, as: V.self)
+        raw.storeBytes(of: lo1, toByteOffset: step, as: V.self)
+        raw.storeBytes(of: lo2, toByteOffset: 2 &* step, as: V.self)
+        raw.storeBytes(of: lo3, toByteOffset: 3 &* step, as: V.self)
+        raw.storeBytes(of: lo4, toByteOffset: 4 &* step, as: V.self)
+        raw.storeBytes(of: lo5, toByteOffset: 5 &* step, as: V.self)
+        raw.storeBytes(of: lo6, toByteOffset: 6 &* step, as: V.self)
+        raw.storeBytes(of: lo7, toByteOffset: 7 &* step, as: V.self)
+        raw.storeBytes(of: lo8, toByteOffset: 8 &* step, as: V.self)
+        raw.storeBytes(of: lo9, toByteOffset: 9 &* step, as: V.self)
+        raw.storeBytes(of: lo10, toByteOffset: 10 &* step, as: V.self)
+        raw.storeBytes(of: lo11, toByteOffset: 11 &* step, as: V.self)
+        raw.storeBytes(of: lo12, toByteOffset: 12 &* step, as: V.self)
+        raw.storeBytes(of: lo13, toByteOffset: 13 &* step, as: V.self)
+        raw.storeBytes(of: lo14, toByteOffset: 14 &* step, as: V.self)
+        raw.storeBytes(of: lo15, toByteOffset: 15 &* step, as: V.self)
+    }
 #else
     // Other architectures have no AVX-512: CPUFeatures.hasAVX512 is false there, so these are never
     // called; they exist so that callers compile everywhere.
@@ -143,6 +311,17 @@
 
     /// Stand-in for the 12-pixel x 16-channel AVX-512 block on other architectures; traps if called.
     public func convolutionBlock12x16AVX512(
+        output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
+        pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
+    ) { preconditionFailure("AVX-512 kernel called on a processor without AVX-512") }
+    /// Stand-in for the 8-pixel x 32-channel AVX-512 block on other architectures; traps if called.
+    public func convolutionBlock8x32AVX512(
+        output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
+        pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
+    ) { preconditionFailure("AVX-512 kernel called on a processor without AVX-512") }
+
+    /// Stand-in for the 16-pixel x 16-channel AVX-512 block on other architectures; traps if called.
+    public func convolutionBlock16x16AVX512(
         output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
         pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
     ) { preconditionFailure("AVX-512 kernel called on a processor without AVX-512") }

@@ -27,10 +27,11 @@ struct FeatureMatrix: Sendable, Equatable {
         let width = model.fc.inputFeatures
         var values = [Double]()
         values.reserveCapacity(indices.count * width)
+        let inference = InferenceModel(model)
         for start in stride(from: 0, to: indices.count, by: batchSize) {
             let batch = Array(indices[start..<min(indices.count, start + batchSize)])
             let inputs = BatchLoader.batch(images, indices: batch).inputs
-            let captured = model.forward(inputs, training: false, capturing: ["pool"], keepingForBackward: false)
+            let captured = inference.forward(inputs, capturing: ["pool"])
             guard let pooled = captured.activations["pool"] else {
                 preconditionFailure("FeatureMatrix.pooled: the forward pass returned no pool activations")
             }

@@ -62,6 +62,7 @@ public struct FeatureSimilarity: Codable, Sendable, Equatable {
         var forward = 0.0
         var arithmetic = 0.0
         // The last batch joins the one before when it would be smaller than the estimator allows.
+        let (inferenceA, inferenceB) = (InferenceModel(a), InferenceModel(b))
         var starts = Array(stride(from: 0, to: order.count, by: batchSize))
         if starts.count > 1, let last = starts.last, order.count - last < CKA.minimumSamples { starts.removeLast() }
         for (number, start) in starts.enumerated() {
@@ -70,10 +71,8 @@ public struct FeatureSimilarity: Codable, Sendable, Equatable {
             let inputs = BatchLoader.batch(images, indices: batch).inputs
             let inputsB = imagesB.map { BatchLoader.batch($0, indices: batch).inputs } ?? inputs
             let clock = Date()
-            let activationsA = a.forward(inputs, training: false, capturing: Set(namesA), keepingForBackward: false)
-                .activations
-            let activationsB = b.forward(inputsB, training: false, capturing: Set(namesB), keepingForBackward: false)
-                .activations
+            let activationsA = inferenceA.forward(inputs, capturing: Set(namesA)).activations
+            let activationsB = inferenceB.forward(inputsB, capturing: Set(namesB)).activations
             let middle = Date()
             try accumulator.add(activationsA, activationsB)
             forward += middle.timeIntervalSince(clock)

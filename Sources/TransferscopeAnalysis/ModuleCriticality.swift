@@ -108,6 +108,8 @@ public struct ModuleCriticality: Codable, Sendable, Equatable {
         for (index, ((name, finalState), (_, startState))) in zip(final.modules, start.modules).enumerated() {
             progress(name)
             let workState = work.modules[index].state
+            // Only this module moves: every module before it is final, so its input is computed once.
+            let data = data.entering(module: index, of: work) ?? data
             // The squared distance, and the same measured in units of the noise: each tensor's
             // displacement over its root-mean-square final value, the scale sigma multiplies, so that
             // mu compares alpha^2 ||theta^F - theta^0||^2 with the noise's variance as the paper's

@@ -101,10 +101,11 @@ public final class ResNet: StateContainer {
         forward(input, training: training, capturing: []).logits
     }
 
-    /// Evaluation-mode logits without keeping anything for a backward pass (like PyTorch's
-    /// `torch.no_grad()`): activations are freed as soon as the next layer has read them.
+    /// Evaluation-mode logits without keeping anything for a backward pass (PyTorch's
+    /// `model.eval()` under `torch.no_grad()`), through `InferencePath.current`'s path. To evaluate
+    /// many batches with the same weights, build one `InferenceModel` and reuse it.
     public func inference(_ input: Tensor) -> Tensor {
-        forward(input, training: false, capturing: [], keepingForBackward: false).logits
+        InferenceModel(self).logits(input)
     }
 
     /// The logits and, in the same pass, the activations whose names are in `names`

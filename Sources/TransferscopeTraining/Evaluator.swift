@@ -54,6 +54,7 @@ public enum Evaluator {
     ) throws -> Evaluation {
         let order = indices ?? Array(0..<images.count)
         let classes = model.configuration.classes
+        let inference = InferenceModel(model)
         var loss = 0.0
         var predictions: [Int] = []
         var probabilities: [[Float]] = []
@@ -62,7 +63,7 @@ public enum Evaluator {
         while start < order.count {
             let batchIndices = Array(order[start..<min(order.count, start + batchSize)])
             let (inputs, labels) = BatchLoader.batch(images, indices: batchIndices)
-            let logits = model.inference(inputs)
+            let logits = inference.logits(inputs)
             let batchLoss = CrossEntropy.forwardBackward(
                 logits: logits.unsafePointer, labels: labels, classes: classes, logitsGradient: nil)
             guard batchLoss.isFinite else { throw EvaluationError.nonFiniteLoss(images: labels.count) }

@@ -134,6 +134,22 @@ struct CriticalityTests {
             try ModuleCriticality.measure(final: final, start: start, data: data, alphas: [0.5, 1])
         }
     }
+
+    @Test("The folded path, which evaluates each module's input once, measures what the reference path measures")
+    func foldedMatchesReference() throws {
+        let (start, final) = (Pair.model(seed: 1), Pair.model(seed: 2))
+        let data = EvaluationSet(Pair.train, indices: Array(0..<96), batchSize: 32)
+        func measure(_ path: InferencePath) throws -> ModuleCriticality {
+            try InferencePath.$current.withValue(path) {
+                try ModuleCriticality.measure(
+                    final: final, start: start, data: data, alphas: [0, 0.5, 1], sigmas: [0.1, 1], samples: 2)
+            }
+        }
+        let (folded, reference) = (try measure(.folded), try measure(.reference))
+        #expect(folded == reference)
+        #expect(data.entering(module: 2, of: final)?.module == 2)
+        #expect(data.entering(module: 2, of: final, byteLimit: 1_000) == nil)
+    }
 }
 
 @Suite("Basins and Bezier curves")

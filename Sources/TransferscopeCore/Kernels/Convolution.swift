@@ -70,17 +70,22 @@ public enum Convolution {
         }
     }
 
-    /// output = conv(input, weight) + bias, with `ConvolutionKernels.current`'s kernels.
+    /// output = conv(input, weight) + bias (+ residual), then max(0, .) if `relu`, with
+    /// `ConvolutionKernels.current`'s kernels. The bias, residual and ReLU are applied to each
+    /// piece of the output while it is still in cache (a folded BatchNorm's shift and a residual
+    /// block's join cost no pass of their own).
     /// input: [N, H, W, C_in]; weight: [kH, kW, C_in, C_out]; bias: [C_out] or nil;
-    /// output: [N, OH, OW, C_out] (overwritten).
+    /// residual: [N, OH, OW, C_out] or nil; output: [N, OH, OW, C_out] (overwritten).
     public static func forward(
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>?, geometry g: ConvolutionGeometry, workspace: Workspace
+        bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>? = nil, relu: Bool = false,
+        geometry g: ConvolutionGeometry, workspace: Workspace
     ) {
         let kernels = ConvolutionKernels.current
+        let epilogue = Epilogue(bias: bias, residual: residual, relu: relu, channels: g.outputChannels)
         if DirectConvolution.supports(g, kernels: kernels) && !g.isPointwise {
             DirectConvolution.forward(
-                output: output, input: input, weight: weight, bias: bias, geometry: g,
+                output: output, input: input, weight: weight, epilogue: epilogue, geometry: g,
                 workspace: workspace, avx512: kernels.avx512)
             return
         }
@@ -89,10 +94,12 @@ public enum Convolution {
         Parallel.forEachShare(of: g.batch) { worker, images in
             if g.isPointwise {
                 let rows = images.count * g.outputPixels
+                let start = images.lowerBound * g.outputImageSize
                 BLAS.sgemm(
                     transposeA: false, transposeB: false, m: rows, n: o, k: k,
                     a: input + images.lowerBound * g.inputImageSize, lda: k, b: weight, ldb: o,
-                    beta: 0, c: output + images.lowerBound * g.outputImageSize, ldc: o)
+                    beta: 0, c: output + start, ldc: o)
+                epilogue.apply(output + start, rows: rows, offset: start)
             } else {
                 let group = groupSize(g)
                 let columns = workspace.floats(worker: worker, count: group * g.outputPixels * k)
@@ -103,17 +110,12 @@ public enum Convolution {
                             image: input + (start + i) * g.inputImageSize, geometry: g,
                             columns: columns + i * g.outputPixels * k)
                     }
+                    let offset = start * g.outputImageSize
                     BLAS.sgemm(
                         transposeA: false, transposeB: false, m: count * g.outputPixels, n: o, k: k,
                         a: columns, lda: k, b: weight, ldb: o,
-                        beta: 0, c: output + start * g.outputImageSize, ldc: o)
-                }
-            }
-            if let bias {
-                var row = output + images.lowerBound * g.outputImageSize
-                for _ in 0..<(images.count * g.outputPixels) {
-                    for j in 0..<o { row[j] += bias[j] }
-                    row += o
+                        beta: 0, c: output + offset, ldc: o)
+                    epilogue.apply(output + offset, rows: count * g.outputPixels, offset: offset)
                 }
             }
         }

@@ -61,17 +61,12 @@ public enum DirectConvolution {
         let k = g.kernelHeight
         let wp = paddedWidth(g)
         let width = g.outputWidth
-        let wide = avx512 && o % 32 == 0 && width >= 6
-        let narrow = avx512 && !wide && width >= 12
+        let (blockPixels, blockChannels, block) = microKernel(width: width, outputChannels: o, avx512: avx512)
         for y in 0..<g.outputHeight {
-            for ob in stride(from: 0, to: o, by: wide ? 32 : 16) {
+            for ob in stride(from: 0, to: o, by: blockChannels) {
                 var x = 0
                 // The last block of a row overlaps the one before it rather than leaving a slow
                 // tail; the pixels computed twice get the same values.
-                let (blockPixels, block) =
-                    wide
-                    ? (6, convolutionBlock6x32AVX512)
-                    : narrow ? (12, convolutionBlock12x16AVX512) : (6, block6x16)
                 while x < width && width >= blockPixels {
                     let start = min(x, width - blockPixels)
                     block(
@@ -101,6 +96,26 @@ public enum DirectConvolution {
                 }
             }
         }
+    }
+
+    /// A register block: out[j, 0..<channels] for `pixels` output pixels j of a row (see `block6x16`).
+    typealias Block = (
+        _ output: UnsafeMutablePointer<Float>, _ outputStride: Int, _ padded: UnsafePointer<Float>, _ rowStride: Int,
+        _ pixelStride: Int, _ weight: UnsafePointer<Float>, _ weightStride: Int, _ rowLength: Int, _ rows: Int
+    ) -> Void
+
+    /// The register block for rows of `width` pixels and `outputChannels` channels: with AVX-512 the
+    /// one whose pixel count divides the row (8 x 32 or 16 x 16, no pixel computed twice), else
+    /// 6 x 32 or 12 x 16 with an overlapping last block; with AVX2 6 x 16.
+    static func microKernel(width: Int, outputChannels o: Int, avx512: Bool) -> (
+        pixels: Int, channels: Int, block: Block
+    ) {
+        guard avx512 else { return (6, 16, block6x16) }
+        if o % 32 == 0 && width % 8 == 0 { return (8, 32, convolutionBlock8x32AVX512) }
+        if o % 32 == 0 && width >= 6 { return (6, 32, convolutionBlock6x32AVX512) }
+        if width % 16 == 0 { return (16, 16, convolutionBlock16x16AVX512) }
+        if width >= 12 { return (12, 16, convolutionBlock12x16AVX512) }
+        return (6, 16, block6x16)
     }
 
     /// 6 output pixels x 16 output channels: out[j, 0..<16] = sum over kernel rows r and

@@ -1,0 +1,403 @@
+import Foundation
+import TransferscopeCore
+import TransferscopeIO
+
+/// The forward pass that evaluation-mode work (evaluation, the analyses, feature extraction) takes.
+public enum InferencePath: String, Sendable, CaseIterable {
+    /// BatchNorm folded into the convolutions, bias, residual and ReLU applied in the convolution's
+    /// own pass, nothing kept for a backward pass, and each worker carrying its share of the images
+    /// through the whole network a few at a time, so that activations stay in cache (the default).
+    case folded
+    /// The training graph in evaluation mode, layer by layer over the whole batch
+    /// (`ResNet.forward(_:training: false, ...)`): the reference the folded path is tested against.
+    case reference
+
+    /// The default: `folded`, or `reference` where `TRANSFERSCOPE_INFERENCE=reference` (for comparisons).
+    public static let automatic: InferencePath =
+        ProcessInfo.processInfo.environment["TRANSFERSCOPE_INFERENCE"] == "reference" ? .reference : .folded
+
+    /// The path for inference models built in this task (`$current.withValue` scopes a choice).
+    @TaskLocal public static var current = automatic
+}
+
+/// A ResNet frozen for inference: a snapshot of a model's weights and running statistics, taken
+/// when it is built, that computes evaluation-mode logits and activations (PyTorch's
+/// `model.eval()` under `torch.no_grad()`), through `InferencePath.current`'s path.
+///
+/// Folding: in evaluation mode BatchNorm is the affine map y = x * s + t per channel, with
+/// s = gamma / sqrt(var + eps) and t = beta - mean * s; after a bias-free convolution it is the
+/// convolution with weight W * s (each output channel scaled) and bias t. The folded model
+/// computes the same function; its results differ from the reference only by rounding.
+///
+/// Build it after the weights are final and again whenever they change: it does not follow the model.
+public final class InferenceModel {
+    /// The model as it was when this snapshot was taken (the reference path runs it).
+    public let model: ResNet
+    /// The path `logits` and `forward` take.
+    public let path: InferencePath
+    /// Bytes of the largest activation of a chunk: the images a worker carries through the network
+    /// at once (at least one), so that its activations stay in cache.
+    public static let chunkBytes = 512 * 1024
+
+    let stem: FoldedConvolution
+    let maxPool: MaxPool2d?
+    let blocks: [FoldedBlock]
+    let head: (weight: Tensor, bias: Tensor)
+    private let spaces = SlotArray<InferenceSpace?>(count: Limits.threads, initial: nil)
+
+    /// A snapshot of `model` for inference through `path`.
+    public init(_ model: ResNet, path: InferencePath = .current) {
+        self.model = model
+        self.path = path
+        stem = FoldedConvolution(model.conv1, model.bn1)
+        maxPool = model.maxPool
+        var blocks = model.blockNames.map { name, block in FoldedBlock(name: name, block) }
+        for i in blocks.indices {
+            blocks[i].endsStage = i == blocks.count - 1 || blocks[i + 1].stageName != blocks[i].stageName
+        }
+        self.blocks = blocks
+        let (weight, bias) = (model.fc.weight.value, model.fc.bias.value)
+        head = (Tensor(shape: weight.shape, scalars: weight.scalars), Tensor(shape: bias.shape, scalars: bias.scalars))
+    }
+
+    /// Evaluation-mode logits [N, classes] of input [N, H, W, C_in].
+    public func logits(_ input: Tensor) -> Tensor { forward(input, capturing: []).logits }
+
+    /// The logits and the activations named in `names` (see `ResNet.activationNames`), as
+    /// `ResNet.forward(_:training: false, capturing:)` returns them.
+    public func forward(_ input: Tensor, capturing names: Set<String>) -> (
+        logits: Tensor, activations: [String: Tensor]
+    ) {
+        if path == .reference {
+            return model.forward(input, training: false, capturing: names, keepingForBackward: false)
+        }
+        return run(input, from: 0, capturing: names)
+    }
+
+    /// The logits from `input`, the activation entering module `module` of `ResNet.modules` (0: the
+    /// images, for the stem; b in 1...blocks: block b's input, [N, H, W, C]; blocks + 1: the pooled
+    /// features [N, C], for the head). Analyses that vary one module evaluate the modules before it
+    /// once (capture their output) and run only the rest. With `chunk`, that of the images'
+    /// `chunkSize`, the result has the same bits as the whole forward pass from the images.
+    public func logits(_ input: Tensor, from module: Int, chunk: Int? = nil) -> Tensor {
+        precondition((0...blocks.count + 1).contains(module), "InferenceModel: no module \(module)")
+        if path == .reference {
+            precondition(module == 0, "InferenceModel: the reference path starts from the images only")
+            return logits(input)
+        }
+        return run(input, from: module, capturing: [], chunk: chunk).logits
+    }
+
+    /// Images a worker carries through the network at once, for images of height x width: as many
+    /// as keep the largest activation within `chunkBytes` (at least one).
+    public func chunkSize(height: Int, width: Int) -> Int {
+        let largest = activationShapes(height: height, width: width).values.map { $0.reduce(1, *) }.max() ?? 1
+        return max(1, Self.chunkBytes / (4 * max(largest, height * width * model.configuration.inputChannels)))
+    }
+
+    /// The name under `ResNet.activationNames` of the activation entering module `module` (the
+    /// output of the module before it), or nil for the stem, whose input is the images.
+    public func inputName(ofModule module: Int) -> String? {
+        switch module {
+        case 0: nil
+        case 1: "stem"
+        case blocks.count + 1: "pool"
+        default: blocks[module - 2].name
+        }
+    }
+
+    /// The folded forward pass from module `module`, in chunks shared out over the workers.
+    private func run(_ input: Tensor, from module: Int, capturing names: Set<String>, chunk: Int? = nil) -> (
+        logits: Tensor, activations: [String: Tensor]
+    ) {
+        precondition(
+            names.isSubset(of: Set(model.activationNames)),
+            "InferenceModel.forward: unknown activation names \(names.subtracting(model.activationNames).sorted())")
+        precondition(module == 0 || names.isEmpty, "InferenceModel: activations are captured from the images only")
+        let c = model.configuration
+        let entering =
+            module == 0 ? c.inputChannels : module == 1 ? stem.outputChannels : blocks[module - 2].outputChannels
+        let pooled = module == blocks.count + 1
+        precondition(
+            (pooled ? input.shape.count == 2 : input.shape.count == 4) && input.shape.last == entering,
+            "InferenceModel: module \(module) takes [N, \(pooled ? "" : "H, W, ")\(entering)], got \(input.shape)")
+        let n = input.shape[0]
+        let (height, width) = pooled ? (1, 1) : (input.shape[1], input.shape[2])
+        let shapes = activationShapes(from: module, height: height, width: width)
+        // Raw pointers taken once, here: the workers write disjoint rows of each.
+        var captured: [String: Tensor] = [:]
+        var targets: [String: UncheckedPointer] = [:]
+        for name in names {
+            var tensor = Tensor(uninitializedShape: [n] + shapes[name, default: []])
+            targets[name] = UncheckedPointer(tensor.unsafeMutablePointer)
+            captured[name] = tensor
+        }
+        var logits = Tensor(uninitializedShape: [n, c.classes])
+        let largest = max(shapes.values.map { $0.reduce(1, *) }.max() ?? 1, input.count / max(n, 1))
+        let plan = ForwardPlan(
+            input: input.unsafePointer, module: module, height: height, width: width, channels: entering,
+            logits: logits.unsafeMutablePointer, captures: targets, shapes: shapes,
+            chunk: chunk ?? max(1, Self.chunkBytes / (4 * largest)), largest: largest)
+        // Workers share out whole chunks, cut at fixed multiples of the chunk size: every chunk
+        // is computed alike whatever the worker count, so the results do not depend on it.
+        Parallel.forEachShare(of: (n + plan.chunk - 1) / plan.chunk) { worker, chunks in
+            let space = spaces[worker] ?? InferenceSpace()
+            spaces[worker] = space
+            for chunk in chunks {
+                run(plan, images: (chunk * plan.chunk)..<min((chunk + 1) * plan.chunk, n), space: space)
+            }
+        }
+        return (logits, captured)
+    }
+
+    /// The shape of one image's activation under each name of `ResNet.activationNames` computed
+    /// from module `module` on (its input height x width), with the stem's convolution output as
+    /// `stem.conv` (the largest activation of an ImageNet stem, before its max pool).
+    func activationShapes(from module: Int = 0, height: Int, width: Int) -> [String: [Int]] {
+        var (h, w) = (height, width)
+        var shapes: [String: [Int]] = [:]
+        var channels =
+            module == 1
+            ? stem.outputChannels : module > 1 ? blocks[min(module, blocks.count + 1) - 2].outputChannels : 0
+        if module == 0 {
+            (h, w) = (stem.outputSide(height), stem.outputSide(width))
+            shapes["stem.conv"] = [h, w, stem.outputChannels]
+            if let maxPool { (h, w) = (maxPool.outputSide(h), maxPool.outputSide(w)) }
+            shapes["stem"] = [h, w, stem.outputChannels]
+            channels = stem.outputChannels
+        }
+        for block in blocks.dropFirst(max(module - 1, 0)) where module <= blocks.count {
+            (h, w) = (block.outputSide(h), block.outputSide(w))
+            channels = block.outputChannels
+            shapes[block.name] = [h, w, channels]
+            shapes[block.stageName] = [h, w, channels]
+        }
+        shapes["pool"] = [channels]
+        shapes["fc"] = [model.configuration.classes]
+        return shapes
+    }
+
+    /// Carries `images` from the plan's module through the rest of the network on the calling worker.
+    private func run(_ plan: ForwardPlan, images: Range<Int>, space: InferenceSpace) {
+        let count = images.count
+        let size = plan.chunk * plan.largest
+        var x = space.buffers[0].floats(size)
+        var next = space.buffers[1].floats(size)
+        let hidden = space.buffers[2].floats(size)
+        let hidden2 = space.buffers[3].floats(size)
+        let shortcut = space.buffers[4].floats(size)
+        var (h, w, channels) = (plan.height, plan.width, plan.channels)
+        let imageSize = plan.module == blocks.count + 1 ? channels : h * w * channels
+        var current = plan.input + images.lowerBound * imageSize
+        if plan.module == 0 {
+            (h, w) = stem.run(
+                input: current, batch: count, height: h, width: w, output: x, residual: nil, relu: true,
+                workspace: space.workspace)
+            if let maxPool {
+                let (oh, ow) = (maxPool.outputSide(h), maxPool.outputSide(w))
+                let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: count * oh * ow * stem.outputChannels)
+                defer { argmax.deallocate() }
+                Pooling.maxForward(
+                    output: next, argmax: argmax, input: x, batch: count, height: h, width: w,
+                    channels: stem.outputChannels, kernelSize: maxPool.kernelSize, stride: maxPool.stride,
+                    padding: maxPool.padding)
+                swap(&x, &next)
+                (h, w) = (oh, ow)
+            }
+            plan.capture("stem", from: x, images: images)
+            current = UnsafePointer(x)
+            channels = stem.outputChannels
+        }
+        for block in blocks.dropFirst(max(plan.module - 1, 0)) where plan.module <= blocks.count {
+            (h, w) = block.run(
+                input: current, batch: count, height: h, width: w, output: next, hidden: hidden, hidden2: hidden2,
+                shortcut: shortcut, workspace: space.workspace)
+            swap(&x, &next)
+            current = UnsafePointer(x)
+            channels = block.outputChannels
+            plan.capture(block.name, from: x, images: images)
+            if block.endsStage { plan.capture(block.stageName, from: x, images: images) }
+        }
+        var features = current
+        if plan.module <= blocks.count {
+            let pooled = plan.captures["pool"].map { $0.pointer + images.lowerBound * channels } ?? hidden
+            Pooling.averageForward(output: pooled, input: current, batch: count, pixels: h * w, channels: channels)
+            features = UnsafePointer(pooled)
+        }
+        let classes = model.configuration.classes
+        let y = plan.logits + images.lowerBound * classes
+        for row in 0..<count { (y + row * classes).update(from: head.bias.unsafePointer, count: classes) }
+        BLAS.sgemm(
+            transposeA: false, transposeB: true, m: count, n: classes, k: channels, a: features, lda: channels,
+            b: head.weight.unsafePointer, ldb: channels, beta: 1, c: y, ldc: classes)
+        plan.capture("fc", from: y, images: images)
+    }
+}
+
+/// Where one forward pass reads its input and writes its results, shared by its workers.
+private struct ForwardPlan: @unchecked Sendable {
+    /// The activation entering `module`, [N, height, width, channels] ([N, channels] for the head).
+    let input: UnsafePointer<Float>
+    let module: Int
+    let height: Int
+    let width: Int
+    let channels: Int
+    let logits: UnsafeMutablePointer<Float>
+    let captures: [String: UncheckedPointer]
+    let shapes: [String: [Int]]
+    /// Images per chunk.
+    let chunk: Int
+    /// Floats of the largest activation of one image (the size of each buffer per image).
+    let largest: Int
+
+    /// Copies the chunk's activation `name` into the captured tensor's rows, if it was asked for.
+    func capture(_ name: String, from source: UnsafePointer<Float>, images: Range<Int>) {
+        guard let target = captures[name], let shape = shapes[name] else { return }
+        let size = shape.reduce(1, *)
+        let destination = target.pointer + images.lowerBound * size
+        if destination != UnsafeMutablePointer(mutating: source) {
+            destination.update(from: source, count: images.count * size)
+        }
+    }
+}
+
+/// A pointer handed to parallel workers that write disjoint parts of what it points to.
+struct UncheckedPointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
+}
+
+/// One worker's buffers: convolution scratch and five activation buffers, grown once and reused.
+private final class InferenceSpace: @unchecked Sendable {
+    let workspace = Workspace()
+    let buffers = (0..<5).map { _ in ScratchBuffer() }
+}
+
+/// A convolution with the BatchNorm after it folded in (see `InferenceModel`).
+struct FoldedConvolution {
+    /// [k, k, C_in, C_out], output channel o scaled by gamma_o / sqrt(var_o + eps).
+    let weight: Tensor
+    /// [C_out]: beta - mean * gamma / sqrt(var + eps) (plus the convolution's own bias, scaled).
+    let bias: Tensor
+    let kernelSize: Int
+    let stride: Int
+    let padding: Int
+    let inputChannels: Int
+    let outputChannels: Int
+
+    /// Folds `norm`'s evaluation-mode affine map into `conv`.
+    init(_ conv: Conv2d, _ norm: BatchNorm2d) {
+        let o = conv.outputChannels
+        let (gamma, beta) = (norm.weight.value.unsafePointer, norm.bias.value.unsafePointer)
+        let (mean, variance) = (norm.runningMean.value.unsafePointer, norm.runningVariance.value.unsafePointer)
+        var scale = [Float](repeating: 0, count: o)
+        var shift = Tensor(uninitializedShape: [o])
+        let t = shift.unsafeMutablePointer
+        for j in 0..<o {
+            // The same float operations as BatchNorm2d's evaluation pass, so the constants agree.
+            let invstd = 1 / (variance[j] + norm.epsilon).squareRoot()
+            scale[j] = gamma[j] * invstd
+            t[j] = beta[j] - mean[j] * scale[j] + (conv.bias.map { $0.value.unsafePointer[j] * scale[j] } ?? 0)
+        }
+        var folded = Tensor(uninitializedShape: conv.weight.value.shape)
+        let (source, target) = (conv.weight.value.unsafePointer, folded.unsafeMutablePointer)
+        for row in 0..<(folded.count / o) {
+            for j in 0..<o { target[row * o + j] = source[row * o + j] * scale[j] }
+        }
+        weight = folded
+        bias = shift
+        kernelSize = conv.kernelSize
+        stride = conv.stride
+        padding = conv.padding
+        inputChannels = conv.inputChannels
+        outputChannels = o
+    }
+
+    /// The output's height (or width) for an input of `side`.
+    func outputSide(_ side: Int) -> Int { (side + 2 * padding - kernelSize) / stride + 1 }
+
+    /// output = [relu](conv(input) + bias (+ residual)) for `batch` images of height x width;
+    /// returns the output's height and width.
+    func run(
+        input: UnsafePointer<Float>, batch: Int, height: Int, width: Int, output: UnsafeMutablePointer<Float>,
+        residual: UnsafePointer<Float>?, relu: Bool, workspace: Workspace
+    ) -> (Int, Int) {
+        let g = ConvolutionGeometry(
+            batch: batch, inputHeight: height, inputWidth: width, inputChannels: inputChannels,
+            outputChannels: outputChannels, kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride,
+            padding: padding)
+        Convolution.forward(
+            output: output, input: input, weight: weight.unsafePointer, bias: bias.unsafePointer, residual: residual,
+            relu: relu, geometry: g, workspace: workspace)
+        return (g.outputHeight, g.outputWidth)
+    }
+}
+
+/// A residual block (BasicBlock or Bottleneck) with its BatchNorms folded in.
+struct FoldedBlock {
+    /// `layerS.B`.
+    let name: String
+    /// `layerS`.
+    let stageName: String
+    /// Whether this is the last block of its stage (its output is also the stage's).
+    var endsStage = false
+    /// The main path: two convolutions (BasicBlock) or three (Bottleneck); all but the last with ReLU.
+    let main: [FoldedConvolution]
+    /// The projection shortcut, or nil for the identity.
+    let downsample: FoldedConvolution?
+
+    init(name: String, _ block: any ResidualBlock) {
+        self.name = name
+        let parts = name.split(separator: ".")
+        stageName = String(parts[0])
+        let convolutions = block.convolutions
+        let norms = block.batchNorms
+        let hasShortcut: Bool
+        switch block {
+        case let basic as BasicBlock: hasShortcut = basic.downsample != nil
+        case let bottleneck as Bottleneck: hasShortcut = bottleneck.downsample != nil
+        default: preconditionFailure("InferenceModel: unknown block type \(type(of: block))")
+        }
+        let mainCount = convolutions.count - (hasShortcut ? 1 : 0)
+        main = (0..<mainCount).map { FoldedConvolution(convolutions[$0], norms[$0]) }
+        downsample = hasShortcut ? FoldedConvolution(convolutions[mainCount], norms[mainCount]) : nil
+    }
+
+    var outputChannels: Int { main[main.count - 1].outputChannels }
+
+    /// The output's height (or width) for an input of `side` (the stride sits on one convolution).
+    func outputSide(_ side: Int) -> Int { main.reduce(side) { $1.outputSide($0) } }
+
+    /// output = relu(main(input) + shortcut(input)), each convolution's BatchNorm, ReLU and the
+    /// join in the convolution's pass; returns the output's height and width.
+    func run(
+        input: UnsafePointer<Float>, batch: Int, height: Int, width: Int, output: UnsafeMutablePointer<Float>,
+        hidden: UnsafeMutablePointer<Float>, hidden2: UnsafeMutablePointer<Float>,
+        shortcut: UnsafeMutablePointer<Float>, workspace: Workspace
+    ) -> (Int, Int) {
+        var residual = input
+        if let downsample {
+            _ = downsample.run(
+                input: input, batch: batch, height: height, width: width, output: shortcut, residual: nil,
+                relu: false, workspace: workspace)
+            residual = UnsafePointer(shortcut)
+        }
+        var (h, w) = (height, width)
+        var source = input
+        let scratch = [hidden, hidden2]
+        for (index, conv) in main.enumerated() {
+            let last = index == main.count - 1
+            let target = last ? output : scratch[index % 2]
+            (h, w) = conv.run(
+                input: source, batch: batch, height: h, width: w, output: target,
+                residual: last ? residual : nil, relu: true, workspace: workspace)
+            source = UnsafePointer(target)
+        }
+        return (h, w)
+    }
+}
+
+extension MaxPool2d {
+    /// The output's height (or width) for an input of `side`.
+    func outputSide(_ side: Int) -> Int { (side + 2 * padding - kernelSize) / stride + 1 }
+}
