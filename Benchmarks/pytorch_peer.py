@@ -7,6 +7,7 @@ Prints one JSON line. Channels-last (PyTorch's faster CPU layout here), after wa
 """
 import argparse
 import json
+import os
 import resource
 import time
 
@@ -57,6 +58,13 @@ def gemm_gflops(threads, n=1024, rounds=3):
     return best
 
 
+def isa():
+    """The widest vectors this run's kernels may use: ATEN_CPU_CAPABILITY=avx2 (with
+    ONEDNN_MAX_CPU_ISA=AVX2 for oneDNN) holds PyTorch to AVX2, as TRANSFERSCOPE_NO_AVX512=1 does ours."""
+    capability = os.environ.get("ATEN_CPU_CAPABILITY") or torch.backends.cpu.get_cpu_capability()
+    return "avx512" if "512" in capability.lower() else "avx2"
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("model", choices=list(MODELS) + ["machine"])
@@ -98,6 +106,7 @@ def main():
             break
     print(json.dumps({"engine": "pytorch", "torch": torch.__version__, "model": a.model, "mode": a.mode,
                       "batch": a.batch, "threads": a.threads, "images_per_second": steps * a.batch / elapsed,
+                      "isa": isa(),
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "steps": steps},
                      sort_keys=True))
 

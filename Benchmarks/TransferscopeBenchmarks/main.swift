@@ -152,6 +152,7 @@ func modelBenchmark(_ options: Options) throws {
     let result: [String: Any] = [
         "engine": "transferscope", "model": options.model, "mode": options.mode, "batch": options.batch,
         "threads": options.threads, "images_per_second": imagesPerSecond,
+        "isa": CPUFeatures.hasAVX512 ? "avx512" : "avx2",
         "gflops": imagesPerSecond * flopsPerImage / 1e9, "peak_rss_mb": peakResidentMegabytes(), "steps": steps,
     ]
     let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])

@@ -16,21 +16,31 @@ struct Epilogue {
     var isEmpty: Bool { bias == nil && residual == nil && !relu }
 
     /// Applies the epilogue to `rows` rows at `output`, which lies `offset` floats into the output
-    /// (the residual is read at the same offset).
+    /// (the residual is read at the same offset): y = y + bias + residual, then max(0, y), in that
+    /// order, as the unfolded BatchNorm pass adds them.
     func apply(_ output: UnsafeMutablePointer<Float>, rows: Int, offset: Int) {
         if isEmpty { return }
+        typealias V = SIMD16<Float>
         let c = channels
-        let residualRows = residual.map { $0 + offset }
+        let vectors = c / 16
         for row in 0..<rows {
-            let y = output + row * c
-            if let bias {
-                for j in 0..<c { y[j] += bias[j] }
+            let y = UnsafeMutableRawPointer(output + row * c)
+            let r = residual.map { UnsafeRawPointer($0 + offset + row * c) }
+            let b = bias.map { UnsafeRawPointer($0) }
+            for v in 0..<vectors {
+                var value = y.loadUnaligned(fromByteOffset: v * 64, as: V.self)
+                if let b { value += b.loadUnaligned(fromByteOffset: v * 64, as: V.self) }
+                if let r { value += r.loadUnaligned(fromByteOffset: v * 64, as: V.self) }
+                if relu { value = value.replacing(with: 0, where: value .< 0) }
+                y.storeBytes(of: value, toByteOffset: v * 64, as: V.self)
             }
-            if let r = residualRows.map({ $0 + row * c }) {
-                for j in 0..<c { y[j] += r[j] }
-            }
-            if relu {
-                for j in 0..<c { y[j] = max(0, y[j]) }
+            let scalars = output + row * c
+            for j in (vectors * 16)..<c {
+                var value = scalars[j]
+                if let bias { value += bias[j] }
+                if let r = residual { value += r[offset + row * c + j] }
+                if relu { value = max(0, value) }
+                scalars[j] = value
             }
         }
     }
