@@ -35,8 +35,8 @@ public final class InferenceModel {
     public let model: ResNet
     /// The path `logits` and `forward` take.
     public let path: InferencePath
-    /// Bytes of the largest activation of a chunk: the images a worker carries through the network
-    /// at once (at least one), so that its activations stay in cache.
+    /// Bytes of the largest activation of a chunk, the images a worker carries through the network
+    /// at once, so that its activations stay in cache (see `chunkSize`).
     public static let chunkBytes = 512 * 1024
 
     let stem: FoldedConvolution
@@ -89,10 +89,22 @@ public final class InferenceModel {
     }
 
     /// Images a worker carries through the network at once, for images of height x width: as many
-    /// as keep the largest activation within `chunkBytes` (at least one).
+    /// as keep the largest activation within `chunkBytes`, but enough for `minimumRows` output
+    /// pixels in the smallest layer (an sgemm call packs its whole weight matrix, which for
+    /// ResNet-18's last stage, 4608 x 512, costs more than two images' multiply-adds).
     public func chunkSize(height: Int, width: Int) -> Int {
-        let largest = activationShapes(height: height, width: width).values.map { $0.reduce(1, *) }.max() ?? 1
-        return max(1, Self.chunkBytes / (4 * max(largest, height * width * model.configuration.inputChannels)))
+        Self.chunkSize(
+            shapes: activationShapes(height: height, width: width),
+            inputFloats: height * width * model.configuration.inputChannels)
+    }
+
+    /// Output pixels of the smallest layer a chunk should hold (see `chunkSize`).
+    public static let minimumRows = 512
+
+    static func chunkSize(shapes: [String: [Int]], inputFloats: Int) -> Int {
+        let largest = max(shapes.values.map { $0.reduce(1, *) }.max() ?? 1, inputFloats)
+        let smallestPixels = shapes.values.filter { $0.count == 3 }.map { $0[0] * $0[1] }.min() ?? minimumRows
+        return max(1, chunkBytes / (4 * largest), (minimumRows + smallestPixels - 1) / max(smallestPixels, 1))
     }
 
     /// The name under `ResNet.activationNames` of the activation entering module `module` (the
@@ -137,7 +149,7 @@ public final class InferenceModel {
         let plan = ForwardPlan(
             input: input.unsafePointer, module: module, height: height, width: width, channels: entering,
             logits: logits.unsafeMutablePointer, captures: targets, shapes: shapes,
-            chunk: chunk ?? max(1, Self.chunkBytes / (4 * largest)), largest: largest)
+            chunk: chunk ?? Self.chunkSize(shapes: shapes, inputFloats: input.count / max(n, 1)), largest: largest)
         // Workers share out whole chunks, cut at fixed multiples of the chunk size: every chunk
         // is computed alike whatever the worker count, so the results do not depend on it.
         Parallel.forEachShare(of: (n + plan.chunk - 1) / plan.chunk) { worker, chunks in

@@ -43,17 +43,23 @@ struct LayerGradientTests {
 
     /// The direct kernel (AVX2 blocks, and AVX-512 blocks where the processor has them) against
     /// im2col + sgemm, forward and both gradients, on shapes that use every block and the tails.
-    /// Both are within 1e-5 of a Double reference (checked by hand), so they may differ by 2e-5.
+    /// Both are within 1e-5 of a Double reference (checked by hand), relative to the largest value.
+    /// With AVX-512 the forward pass also takes stride 2 and up to 128 input channels where the
+    /// 8 x 32 and 16 x 16 blocks tile the rows (the last six cases).
     @Test(
         "Direct and im2col convolutions agree",
-        arguments: [(16, 16, 7), (8, 32, 6), (16, 48, 5), (16, 16, 13), (32, 32, 9), (16, 32, 3)])
-    func directMatchesIm2col(inputChannels: Int, outputChannels: Int, side: Int) {
+        arguments: [
+            (16, 16, 7, 1), (8, 32, 6, 1), (16, 48, 5, 1), (16, 16, 13, 1), (32, 32, 9, 1), (16, 32, 3, 1),
+            (64, 64, 8, 1), (128, 128, 8, 1), (16, 16, 32, 1), (16, 32, 16, 2), (32, 64, 16, 2), (8, 16, 32, 2),
+        ])
+    func directMatchesIm2col(inputChannels: Int, outputChannels: Int, side: Int, stride: Int) {
         var generator = RandomGenerator(seed: 17)
         let conv = Conv2d(
-            inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 3, padding: 1,
+            inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 3, stride: stride, padding: 1,
             bias: true, generator: &generator)
         let x = Tensor.randomNormal(shape: [3, side, side, inputChannels], using: &generator)
-        let dy = Tensor.randomNormal(shape: [3, side, side, outputChannels], using: &generator)
+        let out = (side - 1) / stride + 1
+        let dy = Tensor.randomNormal(shape: [3, out, out, outputChannels], using: &generator)
         func run() -> (Tensor, Tensor, Tensor) {
             conv.weight.zeroGradient()
             let y = conv.forward(x)
@@ -79,12 +85,15 @@ struct LayerGradientTests {
                 (candidate.0, reference.0, "output"), (candidate.1, reference.1, "input gradient"),
                 (candidate.2, reference.2, "weight gradient"),
             ] {
-                var worst: Float = 0
+                // Relative to the tensor's largest magnitude, which grows with the number of terms
+                // summed, so the bound holds for any order of the sums (both kernels sum differently).
+                var (worst, scale): (Float, Float) = (0, 0)
                 for i in 0..<a.count {
-                    let error = abs(a[flat: i] - b[flat: i]) / (1 + abs(b[flat: i]))
+                    let error = abs(a[flat: i] - b[flat: i])
                     worst = error.isNaN ? .infinity : max(worst, error)  // max() would pass over a NaN
+                    scale = max(scale, abs(b[flat: i]))
                 }
-                #expect(worst <= 5e-5, "\(kernel) \(what): \(worst)")
+                #expect(worst <= 1e-5 * scale, "\(kernel) \(what): \(worst) of \(scale)")
             }
         }
     }

@@ -83,7 +83,7 @@ public enum Convolution {
     ) {
         let kernels = ConvolutionKernels.current
         let epilogue = Epilogue(bias: bias, residual: residual, relu: relu, channels: g.outputChannels)
-        if DirectConvolution.supports(g, kernels: kernels) && !g.isPointwise {
+        if DirectConvolution.supportsForward(g, kernels: kernels) {
             DirectConvolution.forward(
                 output: output, input: input, weight: weight, epilogue: epilogue, geometry: g,
                 workspace: workspace, avx512: kernels.avx512)

@@ -9,26 +9,37 @@ public struct ConvolutionKernels: Sendable, Equatable {
     public var direct: Bool
     /// Whether the direct kernel uses the AVX-512 micro-kernels (only where the processor has them).
     public var avx512: Bool
-    /// The widest input the direct kernel takes.
+    /// The widest input the direct kernel takes (forward and backward, with AVX2 or AVX-512).
     public var maximumDirectInputChannels: Int
+    /// The widest input the direct kernel takes in the forward pass with AVX-512, where its
+    /// register blocks tile the rows (see `DirectConvolution.supportsForward`).
+    public var maximumDirectForwardInputChannels: Int
 
     /// A choice of kernels; traps when `avx512` is asked for on a processor without AVX-512.
-    public init(direct: Bool = true, avx512: Bool = CPUFeatures.hasAVX512, maximumDirectInputChannels: Int = 16) {
+    public init(
+        direct: Bool = true, avx512: Bool = CPUFeatures.hasAVX512, maximumDirectInputChannels: Int = 16,
+        maximumDirectForwardInputChannels: Int = 128
+    ) {
         precondition(
             !avx512 || CPUFeatures.hasAVX512, "ConvolutionKernels: AVX-512 asked for on a processor without it")
         self.direct = direct
         self.avx512 = avx512
         self.maximumDirectInputChannels = maximumDirectInputChannels
+        self.maximumDirectForwardInputChannels = maximumDirectForwardInputChannels
     }
 
-    /// The default: the direct kernel up to 16 input channels, AVX-512 where the processor has it
-    /// (`TRANSFERSCOPE_NO_AVX512=1` turns it off), and, for benchmarks, `TRANSFERSCOPE_DIRECT_CONV=0`
-    /// and `TRANSFERSCOPE_DIRECT_MAX_CHANNELS=N`.
+    /// The default: the direct kernel up to 16 input channels, and with AVX-512 in the forward pass
+    /// up to 128; AVX-512 where the processor has it (`TRANSFERSCOPE_NO_AVX512=1` turns it off), and,
+    /// for benchmarks, `TRANSFERSCOPE_DIRECT_CONV=0`, `TRANSFERSCOPE_DIRECT_MAX_CHANNELS=N` and
+    /// `TRANSFERSCOPE_DIRECT_FORWARD_MAX_CHANNELS=N`.
     public static let automatic: ConvolutionKernels = {
         let environment = ProcessInfo.processInfo.environment
         return ConvolutionKernels(
             direct: environment["TRANSFERSCOPE_DIRECT_CONV"] != "0",
-            maximumDirectInputChannels: environment["TRANSFERSCOPE_DIRECT_MAX_CHANNELS"].flatMap { Int($0) } ?? 16)
+            maximumDirectInputChannels: environment["TRANSFERSCOPE_DIRECT_MAX_CHANNELS"].flatMap { Int($0) } ?? 16,
+            maximumDirectForwardInputChannels: environment["TRANSFERSCOPE_DIRECT_FORWARD_MAX_CHANNELS"].flatMap {
+                Int($0)
+            } ?? 128)
     }()
 
     /// The kernels for convolutions started in this task.
