@@ -141,6 +141,12 @@ public enum Convolution {
             directBackward(
                 inputGradient: inputGradient, outputGradient: outputGradient, input: input, weight: weight,
                 geometry: g, workspace: workspace, gradientWorkspace: gradientWorkspace, kernels: kernels)
+        } else if let inputGradient, g.stride == 1, !g.isPointwise,
+            DirectConvolution.supportsForward(DirectConvolution.adjointGeometry(g), kernels: kernels)
+        {
+            hybridBackward(
+                inputGradient: inputGradient, outputGradient: outputGradient, input: input, weight: weight,
+                geometry: g, workspace: workspace, gradientWorkspace: gradientWorkspace, kernels: kernels)
         } else {
             im2colBackward(
                 inputGradient: inputGradient, outputGradient: outputGradient, input: input, weight: weight,
@@ -193,6 +199,52 @@ public enum Convolution {
                     output: inputGradient + n * g.inputImageSize, padded: scratch,
                     weight: adjointWeight, geometry: adjoint, avx512: kernels.avx512)
             }
+        }
+    }
+
+    /// Backward of a stride-1 "same" convolution too wide for `directBackward`'s weight gradient
+    /// (whose per-tap sgemms have only C_in rows): dW by im2col + sgemm, dX by the direct forward
+    /// kernel on the adjoint weights. Measured with AVX-512 (batch 128, one thread, GFLOP/s of the
+    /// whole backward; direct, im2col): 32 channels on 16x16 79, 84; 64 on 8x8 76, 110.
+    static func hybridBackward(
+        inputGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
+        input: UnsafePointer<Float>, weight: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
+        workspace: Workspace, gradientWorkspace: Workspace, kernels: ConvolutionKernels
+    ) {
+        let k = g.patchSize
+        let o = g.outputChannels
+        let adjoint = DirectConvolution.adjointGeometry(g)
+        // The adjoint weights live after worker 0's partial gradient, computed once before the split.
+        let shared = gradientWorkspace.floats(worker: 0, count: 2 * k * o)
+        DirectConvolution.adjointWeight(weight, geometry: g, into: shared + k * o)
+        let adjointWeight = UnsafePointer(shared + k * o)
+        Parallel.forEachShare(of: g.batch) { worker, images in
+            let partial = worker == 0 ? shared : gradientWorkspace.floats(worker: worker, count: k * o)
+            let group = groupSize(g)
+            let columnCount = group * g.outputPixels * k
+            let scratch = workspace.floats(worker: worker, count: columnCount + DirectConvolution.paddedImageSize(adjoint))
+            let (columns, padded) = (scratch, scratch + columnCount)
+            var first = true
+            for start in stride(from: images.lowerBound, to: images.upperBound, by: group) {
+                let count = min(group, images.upperBound - start)
+                for i in 0..<count {
+                    im2col(
+                        image: input + (start + i) * g.inputImageSize, geometry: g,
+                        columns: columns + i * g.outputPixels * k)
+                }
+                BLAS.sgemm(
+                    transposeA: true, transposeB: false, m: k, n: o, k: count * g.outputPixels,
+                    a: columns, lda: k, b: outputGradient + start * g.outputImageSize, ldb: o, beta: first ? 0 : 1,
+                    c: partial, ldc: o)
+                first = false
+                for n in start..<(start + count) {
+                    DirectConvolution.pad(image: outputGradient + n * g.outputImageSize, geometry: adjoint, into: padded)
+                    DirectConvolution.forwardImage(
+                        output: inputGradient + n * g.inputImageSize, padded: padded, weight: adjointWeight,
+                        geometry: adjoint, avx512: kernels.avx512)
+                }
+            }
+            if first { partial.update(repeating: 0, count: k * o) }
         }
     }
 
