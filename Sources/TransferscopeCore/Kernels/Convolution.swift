@@ -222,7 +222,8 @@ public enum Convolution {
             let partial = worker == 0 ? shared : gradientWorkspace.floats(worker: worker, count: k * o)
             let group = groupSize(g)
             let columnCount = group * g.outputPixels * k
-            let scratch = workspace.floats(worker: worker, count: columnCount + DirectConvolution.paddedImageSize(adjoint))
+            let scratch = workspace.floats(
+                worker: worker, count: columnCount + DirectConvolution.paddedImageSize(adjoint))
             let (columns, padded) = (scratch, scratch + columnCount)
             var first = true
             for start in stride(from: images.lowerBound, to: images.upperBound, by: group) {
@@ -238,7 +239,8 @@ public enum Convolution {
                     c: partial, ldc: o)
                 first = false
                 for n in start..<(start + count) {
-                    DirectConvolution.pad(image: outputGradient + n * g.outputImageSize, geometry: adjoint, into: padded)
+                    DirectConvolution.pad(
+                        image: outputGradient + n * g.outputImageSize, geometry: adjoint, into: padded)
                     DirectConvolution.forwardImage(
                         output: inputGradient + n * g.inputImageSize, padded: padded, weight: adjointWeight,
                         geometry: adjoint, avx512: kernels.avx512)
