@@ -14,9 +14,12 @@ public enum DirectConvolution {
     /// Measured (batch 128, 3x3, 2 threads; GFLOP/s direct vs im2col + sgemm, forward and
     /// backward): with AVX-512, 16 channels on 32x32: 76 vs 40 and 70 vs 33; 32 on 16x16: 102
     /// vs 66 and 67 vs 64; 64 on 8x8: 77 vs 98 and 59 vs 93. With AVX2 only the direct kernel
-    /// wins at 16 channels and loses from 32 on. Kept at 16 for now: with 32 input channels on
-    /// AVX-512 and a single worker, the PyTorch fixtures drift to 3e-4 after three SGD steps
-    /// (2e-6 otherwise), a discrepancy not yet explained.
+    /// wins at 16 channels and loses from 32 on. Kept at 16 until benchmarks decide. The drift of
+    /// the PyTorch fixtures with 32 input channels on one worker (3e-4 after three SGD steps) is
+    /// float32 rounding, not a kernel error: at step 3 one ReLU input of resnet20 is -3e-6 on the
+    /// other paths and +2e-7 on that one (float32 paths differ by ~3e-6 there), and the flipped
+    /// ReLU moves the gradients beneath it by 3e-3; a 1-ulp change of the initial weights moves
+    /// the default kernels as far. `DirectConvolutionTests` checks 32 and 64 channels against float64.
     public static func supports(_ g: ConvolutionGeometry, kernels: ConvolutionKernels) -> Bool {
         kernels.direct && g.stride == 1 && g.kernelHeight == g.kernelWidth && g.kernelHeight % 2 == 1
             && g.padding == g.kernelHeight / 2 && g.outputChannels % 16 == 0

@@ -1,0 +1,176 @@
+import Testing
+import TransferscopeCore
+
+/// The direct convolution (AVX2 blocks, and AVX-512 blocks where the processor has them) and
+/// im2col + sgemm against a float64 convolution, forward and both gradients, at 32 and 64 input
+/// channels, on 1 and 2 workers, as a model would run them above the default direct-kernel width.
+///
+/// Every scratch buffer is filled with NaN first: a kernel that read a float it had not written
+/// (a stale padded row, slack or weight-gradient grid entry, adjoint weights overwritten by a
+/// partial gradient) would return NaN. The shapes cover the blocks and their overlapping last
+/// block (6x32 from width 6, 12x16 from width 12), the per-pixel tail (width 4), and a partial
+/// last group in `weightGradient` (groups of 37, 11 and 3 images on 8x8, 16x16 and 32x32).
+@Suite("Direct convolution")
+struct DirectConvolutionTests {
+    /// Float32's unit roundoff.
+    static let u = Double(Float.ulpOfOne) / 2
+    /// Floats of NaN put in each worker's scratch buffers before a run: more than any case asks.
+    static let poisonCount = 1 << 20
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        var inputChannels: Int, outputChannels: Int, side: Int, batch: Int
+        var testDescription: String { "\(inputChannels)->\(outputChannels) on \(batch)x\(side)x\(side)" }
+
+        var geometry: ConvolutionGeometry {
+            ConvolutionGeometry(
+                batch: batch, inputHeight: side, inputWidth: side, inputChannels: inputChannels,
+                outputChannels: outputChannels, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
+        }
+    }
+
+    /// The output, input gradient and weight gradient of one convolution.
+    struct Values {
+        var output: [Double]
+        var inputGradient: [Double]
+        var weightGradient: [Double]
+    }
+
+    /// The exact results (to float64) and, per element, sum |a b| over its terms.
+    /// x: [N, H, W, C]; weight: [3, 3, C, O]; dy: [N, H, W, O].
+    static func reference(
+        x: [Float], weight: [Float], dy: [Float], geometry g: ConvolutionGeometry
+    ) -> (exact: Values, magnitude: Values) {
+        let (c, o, h, w) = (g.inputChannels, g.outputChannels, g.inputHeight, g.inputWidth)
+        var exact = Values(
+            output: Array(repeating: 0, count: dy.count), inputGradient: Array(repeating: 0, count: x.count),
+            weightGradient: Array(repeating: 0, count: weight.count))
+        var magnitude = exact
+        for n in 0..<g.batch {
+            for y in 0..<h {
+                for xo in 0..<w {
+                    let outputRow = ((n * h + y) * w + xo) * o
+                    for ky in 0..<3 {
+                        for kx in 0..<3 {
+                            let iy = y - 1 + ky
+                            let ix = xo - 1 + kx
+                            guard iy >= 0 && iy < h && ix >= 0 && ix < w else { continue }
+                            let inputRow = ((n * h + iy) * w + ix) * c
+                            for ci in 0..<c {
+                                let a = Double(x[inputRow + ci])
+                                let weightRow = ((ky * 3 + kx) * c + ci) * o
+                                for oi in 0..<o {
+                                    let b = Double(weight[weightRow + oi])
+                                    let d = Double(dy[outputRow + oi])
+                                    exact.output[outputRow + oi] += a * b
+                                    magnitude.output[outputRow + oi] += abs(a * b)
+                                    exact.inputGradient[inputRow + ci] += d * b
+                                    magnitude.inputGradient[inputRow + ci] += abs(d * b)
+                                    exact.weightGradient[weightRow + oi] += a * d
+                                    magnitude.weightGradient[weightRow + oi] += abs(a * d)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (exact, magnitude)
+    }
+
+    /// One forward and backward pass with `kernels` on `workers` workers, in fresh workspaces
+    /// whose buffers hold NaN; expects the run not to have outgrown them.
+    static func run(
+        x: [Float], weight: [Float], dy: [Float], geometry g: ConvolutionGeometry, kernels: ConvolutionKernels,
+        workers: Int
+    ) -> Values {
+        let columns = Workspace()
+        let gradients = Workspace()
+        var poisoned: [UnsafeMutablePointer<Float>] = []
+        for worker in 0..<workers {
+            for workspace in [columns, gradients] {
+                let buffer = workspace.floats(worker: worker, count: poisonCount)
+                buffer.update(repeating: .nan, count: poisonCount)
+                poisoned.append(buffer)
+            }
+        }
+        var output = [Float](repeating: 0, count: dy.count)
+        var inputGradient = [Float](repeating: 0, count: x.count)
+        var weightGradient = [Float](repeating: 0, count: weight.count)
+        Parallel.withWorkers(workers) {
+            ConvolutionKernels.$current.withValue(kernels) {
+                Convolution.forward(
+                    output: &output, input: x, weight: weight, bias: nil, geometry: g, workspace: columns)
+                Convolution.backward(
+                    inputGradient: &inputGradient, weightGradient: &weightGradient, biasGradient: nil,
+                    outputGradient: dy, input: x, weight: weight, geometry: g, workspace: columns,
+                    gradientWorkspace: gradients)
+            }
+        }
+        let after = (0..<workers).flatMap {
+            [columns.floats(worker: $0, count: 1), gradients.floats(worker: $0, count: 1)]
+        }
+        #expect(after == poisoned, "a scratch buffer grew past the NaN-filled \(poisonCount) floats; raise poisonCount")
+        return Values(
+            output: output.map(Double.init), inputGradient: inputGradient.map(Double.init),
+            weightGradient: weightGradient.map(Double.init))
+    }
+
+    /// The largest |ours - exact| / ((K + 2) u sum |a b|) over `ours`: at most 1 for any summation
+    /// order of K products (Higham, Thm 3.5); infinite for a NaN.
+    static func worstRatio(_ ours: [Double], _ exact: [Double], _ magnitude: [Double], terms: Int) -> Double {
+        var worst = 0.0
+        for i in ours.indices {
+            let bound = Double(terms + 2) * u * magnitude[i]
+            let ratio = abs(ours[i] - exact[i]) / max(bound, .leastNonzeroMagnitude)
+            worst = ratio.isNaN ? .infinity : max(worst, ratio)
+        }
+        return worst
+    }
+
+    @Test(
+        "Direct and im2col kernels agree with float64 at 32 and 64 input channels, on 1 and 2 workers",
+        arguments: [
+            Case(inputChannels: 32, outputChannels: 32, side: 8, batch: 3),
+            Case(inputChannels: 64, outputChannels: 64, side: 8, batch: 3),
+            Case(inputChannels: 32, outputChannels: 16, side: 16, batch: 13),
+            Case(inputChannels: 64, outputChannels: 32, side: 16, batch: 3),
+            Case(inputChannels: 32, outputChannels: 16, side: 32, batch: 4),
+            Case(inputChannels: 64, outputChannels: 32, side: 4, batch: 2),
+        ])
+    func agreesWithFloat64(_ c: Case) {
+        let g = c.geometry
+        var generator = RandomGenerator(seed: UInt64(c.inputChannels * 1000 + c.outputChannels * 10 + c.side))
+        let x = (0..<(g.batch * g.inputImageSize)).map { _ in Float(generator.nextNormal()) }
+        let weight = (0..<(9 * g.inputChannels * g.outputChannels)).map { _ in Float(generator.nextNormal()) }
+        let dy = (0..<(g.batch * g.outputImageSize)).map { _ in Float(generator.nextNormal()) }
+        let (exact, magnitude) = Self.reference(x: x, weight: weight, dy: dy, geometry: g)
+        let width = max(g.inputChannels, g.outputChannels)
+        var kernels = [
+            ("im2col", ConvolutionKernels(direct: false)),
+            ("direct AVX2", ConvolutionKernels(avx512: false, maximumDirectInputChannels: width)),
+        ]
+        if CPUFeatures.hasAVX512 {
+            kernels.append(("direct AVX-512", ConvolutionKernels(avx512: true, maximumDirectInputChannels: width)))
+        }
+        for (name, choice) in kernels {
+            for workers in [1, 2] {
+                let ours = Self.run(x: x, weight: weight, dy: dy, geometry: g, kernels: choice, workers: workers)
+                for (what, a, b, m, terms) in [
+                    ("output", ours.output, exact.output, magnitude.output, 9 * g.inputChannels),
+                    (
+                        "input gradient", ours.inputGradient, exact.inputGradient, magnitude.inputGradient,
+                        9 * g.outputChannels
+                    ),
+                    (
+                        "weight gradient", ours.weightGradient, exact.weightGradient, magnitude.weightGradient,
+                        g.batch * g.outputPixels
+                    ),
+                ] {
+                    let ratio = Self.worstRatio(a, b, m, terms: terms)
+                    #expect(
+                        ratio <= 1, "\(c.testDescription) \(name), \(workers) workers, \(what): \(ratio) x the bound")
+                }
+            }
+        }
+    }
+}
