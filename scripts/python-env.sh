@@ -4,7 +4,8 @@
 # Debian refuses, PEP 668) and a minimal Debian without pip works. Installs python3-venv with
 # apt when missing (the environment then brings its own pip), creates the environment once
 # (again if an earlier attempt left it without pip), pip-installs the packages given that are
-# missing, and prints the environment's python on standard output.
+# missing (torch and torchvision as PyTorch's CPU-only wheels), and prints the environment's python
+# on standard output.
 #   PY=$(bash scripts/python-env.sh numpy safetensors)
 # The environment is $TRANSFERSCOPE_VENV (default ~/.cache/transferscope/venv).
 set -euo pipefail
@@ -28,6 +29,22 @@ for package in "$@"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "pip-installing ${missing[*]} into $venv" >&2
-    "$venv/bin/python" -m pip install --quiet "${missing[@]}" >&2
+    # PyTorch's CPU-only wheels (about 200 MB) come from its own index; PyPI's torch carries CUDA
+    # (about 5 GB) for the same CPU kernels. Only where that index cannot be reached is PyPI's used.
+    torch_packages=(); other_packages=()
+    for package in "${missing[@]}"; do
+        case "${package%%[=<>]*}" in
+            torch | torchvision) torch_packages+=("$package") ;;
+            *) other_packages+=("$package") ;;
+        esac
+    done
+    if [ ${#torch_packages[@]} -gt 0 ]; then
+        "$venv/bin/python" -m pip install --quiet --retries 0 --timeout 15 \
+            --index-url https://download.pytorch.org/whl/cpu "${torch_packages[@]}" >&2 ||
+            "$venv/bin/python" -m pip install --quiet "${torch_packages[@]}" >&2
+    fi
+    if [ ${#other_packages[@]} -gt 0 ]; then
+        "$venv/bin/python" -m pip install --quiet "${other_packages[@]}" >&2
+    fi
 fi
 echo "$venv/bin/python"
