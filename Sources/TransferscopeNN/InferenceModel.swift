@@ -29,7 +29,8 @@ public enum InferencePath: String, Sendable, CaseIterable {
 /// convolution with weight W * s (each output channel scaled) and bias t. The folded model
 /// computes the same function; its results differ from the reference only by rounding.
 ///
-/// Build it after the weights are final and again whenever they change: it does not follow the model.
+/// Build it after the weights are final and again whenever they change: it does not follow the
+/// model. Like a layer, it serves one call at a time (its workers' buffers are reused across calls).
 public final class InferenceModel {
     /// The model as it was when this snapshot was taken (the reference path runs it).
     public let model: ResNet

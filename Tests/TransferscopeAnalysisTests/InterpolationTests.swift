@@ -65,6 +65,22 @@ struct InterpolationTests {
         #expect(try interpolation.evaluate(work, lambda: 0) == interpolation.evaluate(a, lambda: 0))
     }
 
+    @Test("The folded inference path gives the reference path's curve within 1e-5", arguments: BatchNormMode.allCases)
+    func foldedMatchesReference(mode: BatchNormMode) throws {
+        let (a, b) = (Pair.model(seed: 1), Pair.model(seed: 2))
+        let interpolation = Interpolation(
+            train: Pair.train, test: Pair.test, trainSubset: 64, batchNorm: mode, estimationBatches: 2, batchSize: 32)
+        func curve(_ path: InferencePath) throws -> InterpolationCurve {
+            try InferencePath.$current.withValue(path) { try interpolation.curve(a, b, lambdas: [0, 0.25, 0.5, 1]) }
+        }
+        let (folded, reference) = (try curve(.folded), try curve(.reference))
+        for (f, r) in zip(folded.points + folded.endpoints, reference.points + reference.endpoints) {
+            #expect(abs(f.trainLoss - r.trainLoss) <= 1e-5 * r.trainLoss, "lambda \(r.lambda)")
+            #expect(abs(f.testLoss - r.testLoss) <= 1e-5 * r.testLoss, "lambda \(r.lambda)")
+            #expect(f.trainAccuracy == r.trainAccuracy && f.testAccuracy == r.testAccuracy, "lambda \(r.lambda)")
+        }
+    }
+
     @Test("The barrier between a model and itself is 0", arguments: [BatchNormMode.reestimate, .interpolate])
     func selfBarrier(mode: BatchNormMode) throws {
         let a = Pair.model(seed: 1)
