@@ -44,8 +44,8 @@ struct LayerGradientTests {
     /// The direct kernel (AVX2 blocks, and AVX-512 blocks where the processor has them) against
     /// im2col + sgemm, forward and both gradients, on shapes that use every block and the tails.
     /// Both are within 1e-5 of a Double reference (checked by hand), relative to the largest value.
-    /// With AVX-512 the forward pass also takes stride 2 and up to 128 input channels where the
-    /// 8 x 32 and 16 x 16 blocks tile the rows (the last six cases).
+    /// With AVX-512 the forward pass also takes up to 128 input channels, and (when asked) stride 2,
+    /// where the 8 x 32 and 16 x 16 blocks tile the rows (the last six cases).
     @Test(
         "Direct and im2col convolutions agree",
         arguments: [
@@ -74,7 +74,8 @@ struct LayerGradientTests {
             candidates.append(
                 (
                     "direct AVX-512",
-                    ConvolutionKernels.$current.withValue(ConvolutionKernels(avx512: true), operation: run)
+                    ConvolutionKernels.$current.withValue(
+                        ConvolutionKernels(avx512: true, directStrideTwo: true), operation: run)
                 ))
         } else {
             FileHandle.standardError.write(

@@ -14,11 +14,14 @@ public struct ConvolutionKernels: Sendable, Equatable {
     /// The widest input the direct kernel takes in the forward pass with AVX-512, where its
     /// register blocks tile the rows (see `DirectConvolution.supportsForward`).
     public var maximumDirectForwardInputChannels: Int
+    /// Whether the direct forward pass with AVX-512 also takes stride-2 convolutions (see
+    /// `DirectConvolution.supportsForward`; `TRANSFERSCOPE_DIRECT_STRIDE_TWO=1`).
+    public var directStrideTwo: Bool
 
     /// A choice of kernels; traps when `avx512` is asked for on a processor without AVX-512.
     public init(
         direct: Bool = true, avx512: Bool = CPUFeatures.hasAVX512, maximumDirectInputChannels: Int = 16,
-        maximumDirectForwardInputChannels: Int = 128
+        maximumDirectForwardInputChannels: Int = 128, directStrideTwo: Bool = false
     ) {
         precondition(
             !avx512 || CPUFeatures.hasAVX512, "ConvolutionKernels: AVX-512 asked for on a processor without it")
@@ -26,6 +29,7 @@ public struct ConvolutionKernels: Sendable, Equatable {
         self.avx512 = avx512
         self.maximumDirectInputChannels = maximumDirectInputChannels
         self.maximumDirectForwardInputChannels = maximumDirectForwardInputChannels
+        self.directStrideTwo = directStrideTwo
     }
 
     /// The default: the direct kernel up to 16 input channels, and with AVX-512 in the forward pass
@@ -39,7 +43,7 @@ public struct ConvolutionKernels: Sendable, Equatable {
             maximumDirectInputChannels: environment["TRANSFERSCOPE_DIRECT_MAX_CHANNELS"].flatMap { Int($0) } ?? 16,
             maximumDirectForwardInputChannels: environment["TRANSFERSCOPE_DIRECT_FORWARD_MAX_CHANNELS"].flatMap {
                 Int($0)
-            } ?? 128)
+            } ?? 128, directStrideTwo: environment["TRANSFERSCOPE_DIRECT_STRIDE_TWO"] == "1")
     }()
 
     /// The kernels for convolutions started in this task.
