@@ -46,10 +46,10 @@ public struct EvaluationSet: Sendable {
             return module == 0 ? self : nil
         }
         guard let first = batches.first else { return EvaluationSet(batches: [], module: module, chunk: nil) }
-        let shape = inference.forward(first.inputs, capturing: [name]).activations[name]?.shape ?? []
-        let bytes = shape.dropFirst().reduce(4, *) * count
-        guard bytes <= byteLimit else { return nil }
-        let chunk = inference.chunkSize(height: first.inputs.shape[1], width: first.inputs.shape[2])
+        let (height, width) = (first.inputs.shape[1], first.inputs.shape[2])
+        let shape = inference.activationShape(name, height: height, width: width) ?? []
+        guard shape.reduce(4, *) * count <= byteLimit else { return nil }
+        let chunk = inference.chunkSize(height: height, width: width)
         return EvaluationSet(
             batches: batches.map { batch in
                 guard let activation = inference.forward(batch.inputs, capturing: [name]).activations[name] else {

@@ -108,6 +108,12 @@ public final class InferenceModel {
         return max(1, chunkBytes / (4 * largest), (minimumRows + smallestPixels - 1) / max(smallestPixels, 1))
     }
 
+    /// The shape of one image's activation `name` (see `ResNet.activationNames`) for images of
+    /// height x width, without running the network; nil for an unknown name.
+    public func activationShape(_ name: String, height: Int, width: Int) -> [Int]? {
+        activationShapes(height: height, width: width)[name]
+    }
+
     /// The name under `ResNet.activationNames` of the activation entering module `module` (the
     /// output of the module before it), or nil for the stem, whose input is the images.
     public func inputName(ofModule module: Int) -> String? {
