@@ -44,6 +44,18 @@ public enum Convolution {
         }
     }
 
+    /// The patches of images `images` of the batch `input`, one image's rows after another's:
+    /// columns: [images.count * OH*OW, kH*kW*C].
+    static func im2col(
+        images: Range<Int>, of input: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
+        columns: UnsafeMutablePointer<Float>
+    ) {
+        for (i, n) in images.enumerated() {
+            im2col(
+                image: input + n * g.inputImageSize, geometry: g, columns: columns + i * g.outputPixels * g.patchSize)
+        }
+    }
+
     /// The adjoint of `im2col`: adds each patch value back onto the pixel it came from.
     /// columns: [OH*OW, kH*kW*C]; image: [H, W, C] (accumulated into).
     public static func col2imAdd(
@@ -105,11 +117,7 @@ public enum Convolution {
                 let columns = workspace.floats(worker: worker, count: group * g.outputPixels * k)
                 for start in stride(from: images.lowerBound, to: images.upperBound, by: group) {
                     let count = min(group, images.upperBound - start)
-                    for i in 0..<count {
-                        im2col(
-                            image: input + (start + i) * g.inputImageSize, geometry: g,
-                            columns: columns + i * g.outputPixels * k)
-                    }
+                    im2col(images: start..<(start + count), of: input, geometry: g, columns: columns)
                     let offset = start * g.outputImageSize
                     BLAS.sgemm(
                         transposeA: false, transposeB: false, m: count * g.outputPixels, n: o, k: k,
@@ -228,11 +236,7 @@ public enum Convolution {
             var first = true
             for start in stride(from: images.lowerBound, to: images.upperBound, by: group) {
                 let count = min(group, images.upperBound - start)
-                for i in 0..<count {
-                    im2col(
-                        image: input + (start + i) * g.inputImageSize, geometry: g,
-                        columns: columns + i * g.outputPixels * k)
-                }
+                im2col(images: start..<(start + count), of: input, geometry: g, columns: columns)
                 BLAS.sgemm(
                     transposeA: true, transposeB: false, m: k, n: o, k: count * g.outputPixels,
                     a: columns, lda: k, b: outputGradient + start * g.outputImageSize, ldb: o, beta: first ? 0 : 1,
@@ -288,11 +292,7 @@ public enum Convolution {
                 let count = min(group, images.upperBound - start)
                 let rows = count * g.outputPixels
                 let dy = outputGradient + start * g.outputImageSize
-                for i in 0..<count {
-                    im2col(
-                        image: input + (start + i) * g.inputImageSize, geometry: g,
-                        columns: columns + i * g.outputPixels * k)
-                }
+                im2col(images: start..<(start + count), of: input, geometry: g, columns: columns)
                 BLAS.sgemm(
                     transposeA: true, transposeB: false, m: k, n: o, k: rows,
                     a: columns, lda: k, b: dy, ldb: o, beta: first ? 0 : 1, c: partial, ldc: o)
