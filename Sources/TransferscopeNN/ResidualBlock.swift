@@ -13,6 +13,9 @@ public protocol ResidualBlock: StateContainer {
     var convolutions: [Conv2d] { get }
     /// Every BatchNorm of the block, the shortcut's included.
     var batchNorms: [BatchNorm2d] { get }
+    /// The projection shortcut, or nil for the identity (its convolution and BatchNorm come last
+    /// in `convolutions` and `batchNorms`).
+    var downsample: Downsample? { get }
 }
 
 extension ResidualBlock {
