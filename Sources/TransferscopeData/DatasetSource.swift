@@ -79,6 +79,8 @@ public enum DatasetSource: Equatable, Sendable {
         public var splitSeed: UInt64 = 0
         /// Side of the square images read from folders.
         public var folderImageSide = 32
+        /// How folder images of any size become squares (`--folder-fit`): padded whole, or torchvision's centre crop.
+        public var folderFit = ImageFolderReader.Fit.pad
         /// Leave out images of a folder that do not decode, instead of failing (`--skip-corrupt`).
         public var skipCorrupt = false
         /// Defaults: 20% test, split seed 0, 32-pixel folder images, corrupt images an error.
@@ -157,17 +159,19 @@ public enum DatasetSource: Equatable, Sendable {
         case .folder(let path):
             if let (train, test) = Self.splitFolders(path) {
                 let a = try ImageFolderReader.read(
-                    train, name: name(path), side: options.folderImageSide, skipCorrupt: options.skipCorrupt)
+                    train, name: name(path), side: options.folderImageSide, fit: options.folderFit,
+                    skipCorrupt: options.skipCorrupt)
                 let b = try ImageFolderReader.read(
                     test, name: name(path), side: options.folderImageSide, channels: a.dataset.channels,
-                    skipCorrupt: options.skipCorrupt)
+                    fit: options.folderFit, skipCorrupt: options.skipCorrupt)
                 guard a.dataset.classNames == b.dataset.classNames else {
                     throw DataError.malformed(path: test, reason: "its class folders differ from those of \(train)")
                 }
                 return (DatasetSplits(train: a.dataset, test: b.dataset), a.skipped + b.skipped)
             }
             let all = try ImageFolderReader.read(
-                path, name: name(path), side: options.folderImageSide, skipCorrupt: options.skipCorrupt)
+                path, name: name(path), side: options.folderImageSide, fit: options.folderFit,
+                skipCorrupt: options.skipCorrupt)
             return (split(all.dataset), all.skipped)
         case .idx(let paths), .npy(let paths):
             let isIDX = { if case .idx = self { return true } else { return false } }()

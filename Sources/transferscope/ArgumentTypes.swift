@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TransferscopeAnalysis
+import TransferscopeData
 import TransferscopeNN
 import TransferscopeOptimizers
 
@@ -70,6 +71,7 @@ extension ScheduleName: ExpressibleByArgument {}
 extension ResNetConfiguration.Stem: ExpressibleByArgument {}
 extension BatchNormMode: ExpressibleByArgument {}
 extension CKA.KernelName: ExpressibleByArgument {}
+extension ImageFolderReader.Fit: ExpressibleByArgument {}
 
 extension FlagCheck {
     /// Requires every value of `list` in `range`, naming `flag`.

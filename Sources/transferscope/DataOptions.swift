@@ -24,6 +24,13 @@ struct DataOptions: ParsableArguments {
         help: "Side of the square images read from image folders (aspect kept, padded with white).")
     var folderImageSize = 32
 
+    @Option(
+        help: ArgumentHelp(
+            "How folder images of any size become squares: 'pad' (whole image, aspect kept, padded with white) or "
+                + "'crop' (torchvision's evaluation transform: shorter side to size / 0.875, centre crop).",
+            valueName: "pad|crop"))
+    var folderFit = ImageFolderReader.Fit.pad
+
     @Flag(help: "Leave corrupt images in folders out (counted and reported) instead of stopping.")
     var skipCorrupt = false
 
@@ -41,6 +48,7 @@ struct DataOptions: ParsableArguments {
         options.testFraction = testFraction
         options.splitSeed = splitSeed
         options.folderImageSide = folderImageSize
+        options.folderFit = folderFit
         options.skipCorrupt = skipCorrupt
         let (splits, skipped) = try source.load(options: options)
         if !skipped.isEmpty {

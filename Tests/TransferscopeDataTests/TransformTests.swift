@@ -189,4 +189,22 @@ struct TransformTests {
         #expect(grid.height == 3 * (16 + 4) + 4 && grid.pixels.count == grid.width * grid.height * 3)
         #expect(grid.pixels.contains(0))
     }
+
+    @Test("The centre crop keeps torchvision's centred square: exact when no resizing is needed, either orientation")
+    func centerCrop() {
+        // 8 x 16, shorter side 8 = 4 / 0.5: no resizing, the crop starts at row 2 and column 6.
+        let wide = (0..<(8 * 16)).map { UInt8($0) }
+        let crop = Resize.centerCrop(wide[...], height: 8, width: 16, channels: 1, side: 4, fraction: 0.5)
+        #expect(crop == (2..<6).flatMap { y in (6..<10).map { x in UInt8(y * 16 + x) } })
+        // The same image standing up: 16 x 8, the crop starts at row 6 and column 2.
+        let tall = (0..<(16 * 8)).map { UInt8($0) }
+        let upright = Resize.centerCrop(tall[...], height: 16, width: 8, channels: 1, side: 4, fraction: 0.5)
+        #expect(upright == (6..<10).flatMap { y in (2..<6).map { x in UInt8(y * 8 + x) } })
+        // torchvision's 256 -> 224 on a 375 x 500 RGB photo: 224 x 224 x 3 values, the middle column kept.
+        let photo: [UInt8] = (0..<(375 * 500)).flatMap { i -> [UInt8] in [i % 500 < 250 ? 0 : 255, 0, 0] }
+        let fitted = Resize.centerCrop(photo[...], height: 375, width: 500, channels: 3, side: 224, fraction: 0.875)
+        #expect(fitted.count == 224 * 224 * 3)
+        #expect(fitted[(100 * 224 + 100) * 3] == 0 && fitted[(100 * 224 + 124) * 3] == 255)
+    }
+
 }

@@ -24,7 +24,7 @@ public enum ClipartBuilder {
             .sorted { $0.className < $1.className }
         let files = chosen.enumerated().flatMap { label, entry in entry.files.map { ($0, label) } }
         // Some PNGs in the package are broken; they are left out (and counted in the summary).
-        let decoded = try ImageFolderReader.decode(files.map(\.0), side: side, skipCorrupt: true)
+        let decoded = try ImageFolderReader.decode(files.map(\.0), side: side, fit: .pad, skipCorrupt: true)
         var kept: [(pixels: [UInt8], label: Int)] = []
         var hashes: [[UInt64]] = []
         for (item, (_, label)) in zip(decoded, files) {

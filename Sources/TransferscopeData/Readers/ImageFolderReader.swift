@@ -7,9 +7,22 @@ import TransferscopeIO
 /// Class names are the subfolder names in sorted order. Images are decoded with libpng and
 /// libjpeg-turbo, composited over white where they have transparency, converted to the channel
 /// count asked for (by default gray when every file is gray, else RGB) and fitted into a
-/// `side x side` square (aspect kept, padded with white). A corrupt image is an error naming the
-/// file, unless `skipCorrupt`, which leaves it out and records it in `skipped`.
+/// `side x side` square (`Fit`: aspect kept and padded with white, or torchvision's resize and
+/// centre crop). A corrupt image is an error naming the file, unless `skipCorrupt`, which leaves
+/// it out and records it in `skipped`.
 public enum ImageFolderReader {
+    /// How an image of any size becomes a `side x side` square.
+    public enum Fit: String, Codable, Sendable, CaseIterable {
+        /// Scaled (area) to fit whole inside the square, aspect kept, the rest white.
+        case pad
+        /// torchvision's evaluation transform for ImageNet models, `Resize(side / 0.875)` then
+        /// `CenterCrop(side)` (256 -> 224): the shorter side scaled, the centre kept.
+        case crop
+
+        /// The share of the shorter side that `crop` keeps (torchvision: 224 / 256).
+        public static let cropFraction = 0.875
+    }
+
     /// File extensions read as images, compared in lowercase; other files are ignored.
     public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
 
@@ -50,7 +63,7 @@ public enum ImageFolderReader {
 
     /// Reads every image under `root` into one dataset of `side x side` images.
     public static func read(
-        _ root: String, name: String, side: Int, channels: Int? = nil, skipCorrupt: Bool = false
+        _ root: String, name: String, side: Int, channels: Int? = nil, fit: Fit = .pad, skipCorrupt: Bool = false
     ) throws -> Result {
         let classes = try listing(root)
         let files = classes.enumerated().flatMap { index, entry in entry.files.map { ($0, index) } }
@@ -62,7 +75,7 @@ public enum ImageFolderReader {
                     + "supported; use a smaller --folder-image-size"
             )
         }
-        let decoded = try decode(files.map(\.0), side: side, skipCorrupt: skipCorrupt)
+        let decoded = try decode(files.map(\.0), side: side, fit: fit, skipCorrupt: skipCorrupt)
         let wantChannels = channels ?? (decoded.contains { ($0.image?.sourceChannels ?? 1) >= 3 } ? 3 : 1)
         var pixels: [UInt8] = []
         var labels: [Int] = []
@@ -88,16 +101,21 @@ public enum ImageFolderReader {
         var error: String?
     }
 
-    /// Decodes `paths` on every worker, each fitted to `side x side` RGB over white.
-    static func decode(_ paths: [String], side: Int, skipCorrupt: Bool) throws -> [Decoded] {
+    /// Decodes `paths` on every worker, each fitted (`fit`) to `side x side` RGB over white.
+    static func decode(_ paths: [String], side: Int, fit: Fit, skipCorrupt: Bool) throws -> [Decoded] {
         let results = SlotArray<Decoded>(count: paths.count, initial: Decoded(image: nil, error: nil))
         Parallel.forEachShare(of: paths.count) { _, range in
             for i in range {
                 do {
                     let image = try ImageCodec.decode(contentsOf: paths[i])
-                    let rgb = Resize.fitSquare(
-                        image.overWhite()[...], height: image.height, width: image.width, channels: 3, side: side,
-                        fill: 255)
+                    let rgb =
+                        fit == .pad
+                        ? Resize.fitSquare(
+                            image.overWhite()[...], height: image.height, width: image.width, channels: 3, side: side,
+                            fill: 255)
+                        : Resize.centerCrop(
+                            image.overWhite()[...], height: image.height, width: image.width, channels: 3, side: side,
+                            fraction: Fit.cropFraction)
                     results[i] = Decoded(image: (rgb, image.sourceChannels), error: nil)
                 } catch let error as DataError {
                     results[i] = Decoded(image: nil, error: error.reason)

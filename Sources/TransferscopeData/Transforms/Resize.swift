@@ -68,6 +68,31 @@ public enum Resize {
         return output
     }
 
+    /// torchvision's evaluation transform, `Resize(round(side / fraction))` then
+    /// `CenterCrop(side)`: the shorter side scaled (area) to `round(side / fraction)`, the longer
+    /// one in proportion, and the centred `side x side` square kept. `fraction` 0.875 is
+    /// torchvision's ImageNet 256 -> 224; 1 keeps the whole shorter side.
+    public static func centerCrop<Value: PixelValue>(
+        _ pixels: ArraySlice<Value>, height: Int, width: Int, channels: Int, side: Int, fraction: Double
+    ) -> [Value] {
+        let shorter = max(side, Int((Double(side) / fraction).rounded()))
+        let scale = Double(shorter) / Double(min(height, width))
+        let newHeight = height <= width ? shorter : max(side, Int((Double(height) * scale).rounded()))
+        let newWidth = width < height ? shorter : max(side, Int((Double(width) * scale).rounded()))
+        let resized = area(
+            pixels, height: height, width: width, channels: channels, toHeight: newHeight, toWidth: newWidth)
+        // torchvision's CenterCrop: the offset rounded from (size - side) / 2.
+        let top = Int((Double(newHeight - side) / 2).rounded())
+        let left = Int((Double(newWidth - side) / 2).rounded())
+        var output = [Value]()
+        output.reserveCapacity(side * side * channels)
+        for y in 0..<side {
+            let start = ((top + y) * newWidth + left) * channels
+            output += resized[start..<(start + side * channels)]
+        }
+        return output
+    }
+
     /// RGB to gray by ITU-R BT.601 luma (8-bit: as PIL's `convert("L")`).
     public static func gray<Value: PixelValue>(fromRGB pixels: ArraySlice<Value>) -> [Value] {
         let base = pixels.startIndex
