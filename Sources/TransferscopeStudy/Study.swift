@@ -8,10 +8,37 @@ import TransferscopeTraining
 /// Written by hand as YAML (see `StudyFile`); every field has a default so a study file names
 /// only what it changes.
 public struct Study: Codable, Sendable, Equatable {
-    /// Pre-training of P.
+    /// A pre-trained P given instead of pre-trained by the study: a Transferscope checkpoint (from
+    /// `model import`, `train`, ...) and, for the checkpoint choice, earlier ones by source epoch.
+    public struct GivenSource: Codable, Sendable, Equatable {
+        /// P: the checkpoint every P-T run starts from.
+        public var checkpoint: String
+        /// Source checkpoints by source epoch for the checkpoint choice (analysis 7), P among them
+        /// at the last epoch; empty when only P is given.
+        public var checkpoints: [Int: String] = [:]
+        /// The Transferscope run directory they come from (`source: {run: DIR}`), whose learning
+        /// curve and summary the study keeps; nil for checkpoints given one by one.
+        public var run: String?
+
+        /// P alone, from the checkpoint at `checkpoint`.
+        public init(checkpoint: String) { self.checkpoint = checkpoint }
+
+        /// Every file the study reads: P and the checkpoints by epoch, each once, in order.
+        public var files: [String] {
+            var seen: Set<String> = []
+            return ([checkpoint] + checkpoints.keys.sorted().compactMap { checkpoints[$0] }).filter {
+                seen.insert($0).inserted
+            }
+        }
+    }
+
+    /// P: pre-trained by the study on a source dataset (the default), or given (`given`).
     public struct Source: Codable, Sendable, Equatable {
-        /// The source dataset: a built-in name, a folder or `FORMAT:PATHS` (default Fashion-MNIST).
-        public var data = "fashion-mnist"
+        /// The source dataset: a built-in name, a folder or `FORMAT:PATHS` (default Fashion-MNIST);
+        /// nil only for a given P without its data (the domain distance then has no source).
+        public var data: String? = "fashion-mnist"
+        /// P given instead of pre-trained (the settings below are then unused), or nil.
+        public var given: GivenSource?
         /// The architecture: resnet8/14/20/32/56 (CIFAR style) or resnet18/34/50.
         public var model = "resnet20"
         /// Channel widths of the stages, or nil for the model's own.
@@ -43,7 +70,7 @@ public struct Study: Codable, Sendable, Equatable {
         /// as `transferscope train`, so the same settings give the same config.json.
         public func setup(threads: Int) -> TrainingSetup {
             var setup = TrainingSetup(
-                start: .named(model: model, widths: widths), dataset: data, epochs: epochs,
+                start: .named(model: model, widths: widths), dataset: data ?? "", epochs: epochs,
                 learningRate: .named(schedule, base: learningRate, epochs: epochs, milestones: milestones),
                 threads: threads, batchSize: batchSize,
                 optimizer: SGD.Hyperparameters(momentum: Float(momentum), weightDecay: Float(weightDecay)),
@@ -70,6 +97,9 @@ public struct Study: Codable, Sendable, Equatable {
         public var analyses: [AnalysisName]?
         /// Whether the control runs are trained on this target (nil: as the study's `controls` say).
         public var controls: Bool?
+        /// How the images of a folder target become P's square input when P is given (nil: padded
+        /// whole, `.pad`; `.crop`: torchvision's evaluation resize and centre crop).
+        public var fit: ImageFolderReader.Fit?
         /// The target `data` with all its training images and flipping on.
         public init(data: String) { self.data = data }
 
@@ -279,7 +309,7 @@ extension Study {
     /// The data specifications of the source and the targets, each once, in order.
     public var dataSpecifications: [String] {
         var seen: Set<String> = []
-        return ([source.data] + targets.map(\.data)).filter { seen.insert($0).inserted }
+        return ([source.data].compactMap { $0 } + targets.map(\.data)).filter { seen.insert($0).inserted }
     }
 
     /// The content digest of each data specification (`DatasetSource.contentDigest`), from the

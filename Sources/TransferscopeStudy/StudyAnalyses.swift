@@ -67,7 +67,8 @@ enum StudyAnalyses {
             // P's view of the source's test images against the target's.
             let settings = analyses.domain
             let value = try DomainDistance.compute(
-                try model("P"), sourceTest: preprocessing.prepare(try runner.data(runner.study.source.data).test),
+                try model("P"),
+                sourceTest: preprocessing.prepare(try runner.sourceData(for: "the domain distance").test),
                 targetTrain: preprocessing.prepare(try runner.targetTrainImages(index)), targetTest: test,
                 maximumImages: settings.images, resamples: settings.resamples)
             try AnalysisFiles.writeJSON(value, to: output, name: "result.json")

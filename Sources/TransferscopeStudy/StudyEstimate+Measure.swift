@@ -1,6 +1,7 @@
 import Foundation
 import TransferscopeData
 import TransferscopeNN
+import TransferscopeTraining
 
 extension StudyEstimate {
     /// Why no estimate could be made: the source's image size or its model is unknown, so
@@ -38,27 +39,44 @@ extension StudyEstimate {
                 unknown[specification] = error.localizedDescription
             }
         }
-        guard let source = shapes[study.source.data] else {
-            throw Unavailable(
-                reason: "the image size of the source \(study.source.data) is unknown: "
-                    + (unknown[study.source.data] ?? "it does not parse"))
-        }
-        guard
-            let architecture = ResNetConfiguration.named(
-                study.source.model, inputChannels: source.channels, classes: max(2, source.trainClassCounts.count),
-                widths: study.source.widths)
-        else {
-            throw Unavailable(
-                reason: "the model \(study.source.model) with widths \(study.source.widths ?? []) is not one "
-                    + "Transferscope builds (\(ResNetConfiguration.knownNames.joined(separator: ", ")))")
+        let architecture: ResNetConfiguration
+        let side: Int
+        var given: SourceCheckpoint?
+        if let file = study.source.given?.checkpoint {
+            let record: SourceCheckpoint
+            do { record = try SourceCheckpoint(file) } catch {
+                throw Unavailable(reason: "the given P cannot be read: \(error.localizedDescription)")
+            }
+            given = record
+            architecture = record.architecture
+            side = record.preprocessing.side
+        } else {
+            guard let data = study.source.data, let source = shapes[data] else {
+                let data = study.source.data ?? "(none)"
+                throw Unavailable(
+                    reason: "the image size of the source \(data) is unknown: " + (unknown[data] ?? "it does not parse")
+                )
+            }
+            guard
+                let named = ResNetConfiguration.named(
+                    study.source.model, inputChannels: source.channels, classes: max(2, source.trainClassCounts.count),
+                    widths: study.source.widths)
+            else {
+                throw Unavailable(
+                    reason: "the model \(study.source.model) with widths \(study.source.widths ?? []) is not one "
+                        + "Transferscope builds (\(ResNetConfiguration.knownNames.joined(separator: ", ")))")
+            }
+            architecture = named
+            side = max(source.height, source.width)
         }
         let cka = study.analyses.cka ?? Study.CKASettings()
         let costs = try ImageCosts.measure(
-            architecture: architecture, side: max(source.height, source.width),
+            architecture: architecture, side: side,
             batchSizes: [study.source.batchSize, study.recipe.batchSize], everyBlock: cka.everyBlock,
             kernel: cka.kernel.kernel(bandwidth: cka.bandwidth), threads: threads)
         return StudyEstimate(
-            plan: plan, workload: StudyWorkload(study: study, plan: plan, data: shapes), costs: costs, done: done,
+            plan: plan, workload: StudyWorkload(study: study, plan: plan, data: shapes, given: given), costs: costs,
+            done: done,
             unknownData: unknown)
     }
 }

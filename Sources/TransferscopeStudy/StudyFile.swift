@@ -18,6 +18,11 @@ import Yams
 /// and its `controls: false` leaves the control runs out on it; `sizes:` (off by default) sweeps
 /// the training images per class.
 ///
+/// A given P replaces the pre-training: `source: {checkpoint: P.safetensors}` (from `model import`
+/// or `train`), `source: {checkpoints: {0: a.safetensors, 30: b.safetensors}}` (P the last) or
+/// `source: {run: DIR}`, with the source's `data:` optional (the domain distance needs it). A
+/// folder target's `fit: crop` reads its images as torchvision's evaluation transform does.
+///
 ///     name: my-study
 ///     source: {data: fashion-mnist, model: resnet20, epochs: 8}
 ///     targets:
@@ -48,7 +53,7 @@ public enum StudyFile {
         if let name = fields["name"] { study.name = try name.string() }
         if let source = fields["source"] {
             study.source = try readSource(source)
-            try checkArchitecture(study.source, at: source)
+            if study.source.given == nil { try checkArchitecture(study.source, at: source) }
         }
         guard let targets = fields["targets"] else {
             throw StudyError.invalid(
@@ -91,10 +96,26 @@ public enum StudyFile {
 
     static func readSource(_ reader: Reader) throws -> Study.Source {
         var source = Study.Source()
-        let f = try reader.mapping(allowed: [
-            "data", "model", "widths", "subsample", "epochs", "batch_size", "lr", "schedule", "milestones", "momentum",
+        let pretraining = [
+            "model", "widths", "subsample", "epochs", "batch_size", "lr", "schedule", "milestones", "momentum",
             "weight_decay", "flip", "checkpoint_epochs",
-        ])
+        ]
+        let f = try reader.mapping(allowed: ["data"] + pretraining + ["checkpoint", "checkpoints", "run"])
+        let givenKeys = ["checkpoint", "checkpoints", "run"].filter { f[$0] != nil }
+        if !givenKeys.isEmpty {
+            guard givenKeys.count == 1 else {
+                throw reader.fail(
+                    "the source gives P twice (\(givenKeys.joined(separator: ", "))); give one of `checkpoint`, "
+                        + "`checkpoints` or `run`")
+            }
+            if let extra = pretraining.first(where: { f[$0] != nil }) {
+                throw reader.fail(
+                    "`\(extra)` sets P's pre-training, but the source gives P (`\(givenKeys[0])`); leave it out")
+            }
+            source.given = try readGiven(f)
+            source.data = try f["data"].map { try $0.dataSpecification() }
+            return source
+        }
         if let v = f["data"] { source.data = try v.dataSpecification() }
         if let v = f["model"] {
             source.model = try v.string(oneOf: [
@@ -128,6 +149,48 @@ public enum StudyFile {
         return source
     }
 
+    /// A given P: `checkpoint: P.safetensors`, `checkpoints: {0: a.safetensors, 30: b.safetensors}`
+    /// (P is the last epoch's) or `run: DIR`, a Transferscope run directory (P is its
+    /// `final.safetensors`, the checkpoints its `checkpoints/epoch-NNNN.safetensors`).
+    static func readGiven(_ f: [String: Reader]) throws -> Study.GivenSource {
+        if let v = f["checkpoint"] { return Study.GivenSource(checkpoint: try v.string()) }
+        if let v = f["checkpoints"] {
+            guard let mapping = v.node.mapping, !mapping.isEmpty else {
+                throw v.fail(
+                    "`checkpoints` must map source epochs to checkpoints, e.g. {0: a.safetensors, 30: b.safetensors}")
+            }
+            var checkpoints: [Int: String] = [:]
+            for (key, value) in mapping {
+                guard let epoch = key.int, (0...Limits.epochs).contains(epoch) else {
+                    throw v.fail("a key of `checkpoints` is '\(key.string ?? "?")'; keys are source epochs (0, 1, ...)")
+                }
+                guard checkpoints[epoch] == nil else { throw v.fail("`checkpoints` gives epoch \(epoch) twice") }
+                checkpoints[epoch] = try Reader(node: value, path: v.path, context: "checkpoint \(epoch)").string()
+            }
+            guard let last = checkpoints.keys.max(), let final = checkpoints[last] else {
+                throw v.fail("`checkpoints` is empty")
+            }
+            var given = Study.GivenSource(checkpoint: final)
+            given.checkpoints = checkpoints
+            return given
+        }
+        guard let v = f["run"] else { preconditionFailure("readGiven without checkpoint, checkpoints or run") }
+        let run = try v.string()
+        let final = run + "/final.safetensors"
+        guard FileManager.default.fileExists(atPath: final) else {
+            throw v.fail("`run: \(run)` has no final.safetensors; give a finished Transferscope run directory")
+        }
+        var given = Study.GivenSource(checkpoint: final)
+        given.run = run
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints")) ?? []
+        for name in names where name.hasPrefix("epoch-") && name.hasSuffix(".safetensors") {
+            if let epoch = Int(name.dropFirst("epoch-".count).dropLast(".safetensors".count)) {
+                given.checkpoints[epoch] = run + "/checkpoints/" + name
+            }
+        }
+        return given
+    }
+
     /// The source's model with its widths must be buildable (checked with 3 input channels and
     /// 10 classes; the data decides those when the study runs).
     static func checkArchitecture(_ source: Study.Source, at reader: Reader) throws {
@@ -141,7 +204,7 @@ public enum StudyFile {
 
     static func readTarget(_ reader: Reader) throws -> Study.Target {
         if reader.node.scalar != nil { return Study.Target(data: try reader.dataSpecification()) }
-        let f = try reader.mapping(allowed: ["data", "per_class", "subsample", "flip", "analyses", "controls"])
+        let f = try reader.mapping(allowed: ["data", "per_class", "subsample", "flip", "analyses", "controls", "fit"])
         guard let data = f["data"] else {
             throw reader.fail("a target needs `data:` (a dataset: built-in name, folder, ...)")
         }
@@ -161,6 +224,12 @@ public enum StudyFile {
             }
         }
         if let v = f["controls"] { target.controls = try v.bool() }
+        if let v = f["fit"] {
+            target.fit = try v.choice(ImageFolderReader.Fit.self)
+            guard case .folder? = try? DatasetSource(parsing: target.data) else {
+                throw v.fail("`fit` applies to a folder of images; \(target.data) is not one")
+            }
+        }
         return target
     }
 

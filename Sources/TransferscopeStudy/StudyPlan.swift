@@ -69,9 +69,14 @@ public struct StudyPlan: Sendable {
             settings: some Encodable
         ) throws {
             let text = try Self.canonical(settings)
-            let data = target.map { study.targets[$0].data } ?? study.source.data
-            guard let dataDigest = dataDigests[data] else {
-                preconditionFailure("no data digest for '\(data)' of node \(id)")
+            let dataDigest: String
+            if let data = target.map({ study.targets[$0].data }) ?? study.source.data {
+                guard let digest = dataDigests[data] else {
+                    preconditionFailure("no data digest for '\(data)' of node \(id)")
+                }
+                dataDigest = digest
+            } else {
+                dataDigest = "no source data"
             }
             let dependencyKeys = dependencies.map { dependency in
                 guard let key = keys[dependency] else {
@@ -86,9 +91,18 @@ public struct StudyPlan: Sendable {
                     id: id, kind: kind, target: target, seed: seed, dependencies: dependencies, settings: text,
                     dataDigest: dataDigest, key: key))
         }
-        try add(
-            "pretrain", .pretrain, dependencies: [],
-            settings: [try Self.canonical(study.source), "seed \(Study.sourceSeed)"])
+        if let given = study.source.given {
+            // A given P: the node adopts its files, so its key follows their contents (size and
+            // modification time, as for a dataset's files).
+            try add(
+                "pretrain", .pretrain, dependencies: [],
+                settings: [try Self.canonical(study.source)]
+                    + given.files.map { "\($0): \(RegularFile.stamp(atPath: $0))" })
+        } else {
+            try add(
+                "pretrain", .pretrain, dependencies: [],
+                settings: [try Self.canonical(study.source), "seed \(Study.sourceSeed)"])
+        }
         for (index, chosen) in study.targets.enumerated() {
             let name = Self.targetName(study, index)
             // The target as the keys see it: its data and images, not which analyses and controls
@@ -151,10 +165,13 @@ public struct StudyPlan: Sendable {
                 var recipe: TransferRecipe
                 var settings: T
             }
-            // The domain distance reads only P and the target's images.
-            try add(
-                "\(name)/domain", .domain, target: index, dependencies: ["pretrain"],
-                settings: WithTarget(target: target, recipe: TransferRecipe(), settings: analyses.domain))
+            // The domain distance reads only P, the source's and the target's images (a given P
+            // without its source data has none).
+            if study.source.data != nil {
+                try add(
+                    "\(name)/domain", .domain, target: index, dependencies: ["pretrain"],
+                    settings: WithTarget(target: target, recipe: TransferRecipe(), settings: analyses.domain))
+            }
             if let shuffle = analyses.shuffle {
                 try add(
                     "\(name)/shuffle", .shuffleSweep, target: index, dependencies: ["pretrain"],
@@ -192,7 +209,8 @@ public struct StudyPlan: Sendable {
                     "\(name)/criticality", .criticality, target: index, dependencies: ["pretrain"] + runs,
                     settings: WithTarget(target: target, recipe: study.recipe, settings: criticality))
             }
-            if let checkpoints = analyses.checkpoints {
+            // A given P needs two or more source checkpoints for the choice between them.
+            if let checkpoints = analyses.checkpoints, (study.source.given?.checkpoints.count ?? 2) >= 2 {
                 try add(
                     "\(name)/checkpoints", .checkpoints, target: index, dependencies: ["pretrain"],
                     settings: WithTarget(

@@ -1,6 +1,7 @@
 import Foundation
 import TransferscopeAnalysis
 import TransferscopeIO
+import TransferscopeNN
 import TransferscopeTraining
 
 /// Everything a study measured, gathered from the results directory into `results.json`, with
@@ -69,8 +70,11 @@ public struct StudyResults: Codable, Sendable {
     public var seconds: Double
     /// P's test-accuracy curve on the source.
     public var source: Curve
-    /// P's test accuracy on the source after pre-training, in [0, 1].
-    public var sourceFinalAccuracy: Double
+    /// P's test accuracy on the source after pre-training, in [0, 1]; for a given P, as measured
+    /// on the source's test images (nil without them).
+    public var sourceFinalAccuracy: Double?
+    /// P's architecture (its head has the source's classes); nil in results before 0.6.0.
+    public var sourceArchitecture: ResNetConfiguration?
     /// One entry per target, in the study's order.
     public var targets: [Target]
     /// The verdict on each of the paper's claims, per target.
@@ -134,9 +138,25 @@ public struct StudyResults: Codable, Sendable {
             preconditionFailure(
                 "the plan of study \(runner.study.name) has no \"pretrain\" node; StudyPlan always adds one")
         }
-        let source = try curve(pretrain, kind: .source)
+        let given = runner.study.source.given
+        let pretrainDirectory = runner.runDirectory(pretrain)
+        // A given P has a learning curve only when it came with its run (`source: {run: DIR}`).
+        let hasCurve = given == nil || FileManager.default.fileExists(atPath: pretrainDirectory + "/metrics.jsonl")
+        let source = hasCurve ? try curve(pretrain, kind: .source) : Curve(run: pretrain.id, kind: .source, points: [])
         let side = try runner.source().preprocessing.side
-        let sourceTestImages = try runner.data(runner.study.source.data).test.count
+        let sourceTestImages = try runner.study.source.data.map { _ in
+            try runner.sourceData(for: "P's source accuracy").test.count
+        }
+        let sourceFinalAccuracy: Double?
+        if given == nil || FileManager.default.fileExists(atPath: pretrainDirectory + "/summary.json") {
+            sourceFinalAccuracy = try RunResults.summary(of: pretrainDirectory).finalTestAccuracy
+        } else {
+            let evaluation = FileManager.default.contents(
+                atPath: pretrainDirectory + "/" + GivenSourceAdoption.evaluationFile)
+            sourceFinalAccuracy =
+                evaluation.flatMap { try? JSONFile.decoder().decode(SourceEvaluation.self, from: $0) }?
+                .accuracy
+        }
         let context = AssessmentContext(
             seeds: runner.study.seeds, side: side, sourceCurve: source.points, source: runner.study.source,
             sourceTestImages: sourceTestImages,
@@ -147,8 +167,8 @@ public struct StudyResults: Codable, Sendable {
                 }))
         let results = StudyResults(
             study: runner.study, version: TransferscopeVersion.current, machine: .current(), seconds: seconds,
-            source: source,
-            sourceFinalAccuracy: try RunResults.summary(of: runner.runDirectory(pretrain)).finalTestAccuracy,
+            source: source, sourceFinalAccuracy: sourceFinalAccuracy,
+            sourceArchitecture: try runner.source().architecture,
             targets: targets, findings: Finding.assess(targets, context: context), inputSide: side,
             sourceTestImages: sourceTestImages, targetsByDistance: Finding.closestFirst(targets).map(\.name))
         try AnalysisFiles.writeJSON(results, to: runner.directory, name: "results.json")

@@ -60,7 +60,9 @@ public final class StudyRunner {
     }
 
     private func runNodes() throws {
-        let missing = study.missingDataFiles
+        let missing =
+            study.missingDataFiles
+            + (study.source.given?.files ?? []).filter { !FileManager.default.fileExists(atPath: $0) }
         guard missing.isEmpty else {
             throw StudyError.invalid(
                 path: study.name, line: nil, message: "its data files do not exist: \(missing.joined(separator: ", "))")
@@ -149,16 +151,44 @@ public final class StudyRunner {
 
     private var dataCache: [String: DatasetSplits] = [:]
 
-    func data(_ specification: String) throws -> DatasetSplits {
-        if let cached = dataCache[specification] { return cached }
-        let splits = try DatasetSource(parsing: specification).load().splits
-        dataCache[specification] = splits
+    /// The data of `specification`, folders of images fitted as `fit` says. With a given P, folders
+    /// are read at P's input side (a study that pre-trains P reads them at 32 pixels, as `train` does).
+    func data(_ specification: String, fit: ImageFolderReader.Fit? = nil) throws -> DatasetSplits {
+        let cacheKey = specification + " " + (fit?.rawValue ?? "")
+        if let cached = dataCache[cacheKey] { return cached }
+        var options = DatasetSource.Options()
+        if let given = study.source.given { options.folderImageSide = try givenSource(given).preprocessing.side }
+        options.folderFit = fit ?? .pad
+        let splits = try DatasetSource(parsing: specification).load(options: options).splits
+        dataCache[cacheKey] = splits
         return splits
+    }
+
+    /// The source's data; a given P without its data has none (the caller says what needs it).
+    func sourceData(for purpose: String) throws -> DatasetSplits {
+        guard let specification = study.source.data else {
+            throw StudyError.invalid(
+                path: study.name, line: nil,
+                message: "the given source has no `data:`, which \(purpose) needs; add the source's dataset")
+        }
+        return try data(specification)
     }
 
     /// The target's data as read (runs get it whole, with the target's selection in their
     /// configuration, so that a run's config.json reproduces it).
-    func targetData(_ index: Int) throws -> DatasetSplits { try data(study.targets[index].data) }
+    func targetData(_ index: Int) throws -> DatasetSplits {
+        try data(study.targets[index].data, fit: study.targets[index].fit)
+    }
+
+    private var givenRecord: SourceCheckpoint?
+
+    /// The header of the given P (read once), before the study adopts it.
+    func givenSource(_ given: Study.GivenSource) throws -> SourceCheckpoint {
+        if let givenRecord, givenRecord.path == given.checkpoint { return givenRecord }
+        let record = try SourceCheckpoint(given.checkpoint)
+        givenRecord = record
+        return record
+    }
 
     /// The target's training images that its runs train on (`Study.Target.selection`).
     func targetTrainImages(_ index: Int) throws -> ImageDataset {
@@ -222,8 +252,16 @@ public final class StudyRunner {
     }
 
     func pretrain(_ node: StudyPlan.Node) throws {
-        let configuration = try study.source.setup(threads: threads).configuration(for: try data(study.source.data))
-        try train(configuration, data: try data(study.source.data), directory: runDirectory(node))
+        if let given = study.source.given {
+            try GivenSourceAdoption.adopt(
+                given, data: study.source.data == nil ? nil : try sourceData(for: "P's source accuracy"),
+                directory: runDirectory(node))
+            return
+        }
+        let data = try sourceData(for: "pre-training P")
+        try train(
+            try study.source.setup(threads: threads).configuration(for: data), data: data, directory: runDirectory(node)
+        )
     }
 
     func trainTarget(_ node: StudyPlan.Node) throws {
@@ -265,7 +303,9 @@ public final class StudyRunner {
                 selection: target.selection, directory: runDirectory(node), threads: threads
             ) { [onTraining] _, event in onTraining(event) }
         } else if node.kind == .checkpoints, let settings = analyses.checkpoints {
-            let kept = try RunResults.epochs(of: pretrainDirectory).filter { $0.checkpoint != nil }.map(\.epoch)
+            let kept =
+                try study.source.given.map { given in given.checkpoints.keys.sorted() }
+                ?? RunResults.epochs(of: pretrainDirectory).filter { $0.checkpoint != nil }.map(\.epoch)
             outcomes = try TransferExperiments.checkpointChoice(
                 sourceRun: pretrainDirectory, epochs: settings.sourceEpochs ?? kept, target: splits,
                 dataset: target.data,

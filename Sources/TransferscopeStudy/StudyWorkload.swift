@@ -63,13 +63,38 @@ public struct StudyWorkload: Sendable {
     /// is of a kind this model does not cover.
     public var unknown: [String]
 
+    /// What the work of the target nodes needs to know of P: its input and its architecture.
+    struct SourceFacts {
+        var side: Int
+        var channels: Int
+        var architecture: ResNetConfiguration?
+        /// The source's shape, when the study has source data and its size is known.
+        var shape: DatasetShape?
+    }
+
     /// The work of `plan`'s nodes, with the sizes of the study's data by specification (a
-    /// specification missing from `data` leaves its nodes unknown).
-    public init(study: Study, plan: StudyPlan, data: [String: DatasetShape]) {
+    /// specification missing from `data` leaves its nodes unknown); `given` is the header of a
+    /// given P (`Study.Source.given`), whose input and architecture it then takes.
+    public init(study: Study, plan: StudyPlan, data: [String: DatasetShape], given: SourceCheckpoint? = nil) {
         var work: [String: ImageWork] = [:]
         var unknown: [String] = []
+        let shape = study.source.data.flatMap { data[$0] }
+        let facts: SourceFacts? =
+            if let given {
+                SourceFacts(
+                    side: given.preprocessing.side, channels: given.preprocessing.channels,
+                    architecture: given.architecture, shape: shape)
+            } else if let shape {
+                SourceFacts(
+                    side: max(shape.height, shape.width), channels: shape.channels,
+                    architecture: ResNetConfiguration.named(
+                        study.source.model, inputChannels: shape.channels, classes: 2, widths: study.source.widths),
+                    shape: shape)
+            } else {
+                nil
+            }
         for node in plan.nodes {
-            if let nodeWork = Self.work(of: node, study: study, plan: plan, data: data) {
+            if let facts, let nodeWork = Self.work(of: node, study: study, plan: plan, data: data, source: facts) {
                 work[node.id] = nodeWork
             } else {
                 unknown.append(node.id)
@@ -80,11 +105,15 @@ public struct StudyWorkload: Sendable {
     }
 
     /// The work of one node, or nil when it is not known.
-    static func work(of node: StudyPlan.Node, study: Study, plan: StudyPlan, data: [String: DatasetShape])
-        -> ImageWork?
-    {
-        guard let source = data[study.source.data] else { return nil }
+    static func work(
+        of node: StudyPlan.Node, study: Study, plan: StudyPlan, data: [String: DatasetShape], source facts: SourceFacts
+    ) -> ImageWork? {
+        if node.kind == .pretrain && study.source.given != nil {
+            // A given P is checked, copied and, with its data, evaluated on the source's test images.
+            return ImageWork(evaluated: facts.shape?.testImages ?? 0)
+        }
         if node.kind == .pretrain {
+            guard let source = facts.shape else { return nil }
             let setup = study.source.setup(threads: 1)
             let train = selected(source.trainClassCounts, setup.selection).reduce(0, +)
             return ImageWork.trainingRun(
@@ -110,16 +139,17 @@ public struct StudyWorkload: Sendable {
             return run()
         case .shuffleSweep:
             guard let shuffle = analyses.shuffle else { return nil }
-            let side = max(source.height, source.width)
             let settings =
-                (shuffle.blockSizes ?? BlockShuffle.blockSizes(side: side)).count
-                + (shuffle.pixel && source.channels > 1 ? 1 : 0)
+                (shuffle.blockSizes ?? BlockShuffle.blockSizes(side: facts.side)).count
+                + (shuffle.pixel && facts.channels > 1 ? 1 : 0)
             return (settings * (shuffle.seeds ?? study.seeds).count * TransferKind.allCases.count)
                 * run(epochs: shuffle.epochs)
         case .checkpoints:
             guard let settings = analyses.checkpoints else { return nil }
             let setup = study.source.setup(threads: 1)
-            let kept = Set(setup.checkpointEpochs).filter { (0...setup.epochs).contains($0) }
+            let kept =
+                study.source.given.map { Set($0.checkpoints.keys) }
+                ?? Set(setup.checkpointEpochs).filter { (0...setup.epochs).contains($0) }
             return ((settings.sourceEpochs?.count ?? kept.count) * study.seeds.count) * run(epochs: settings.epochs)
         case .sizeSweep:
             guard let sizes = analyses.sizes else { return nil }
@@ -138,6 +168,7 @@ public struct StudyWorkload: Sendable {
             }
         case .domain:
             // P's features of at most `images` source test, target train and target test images.
+            guard let source = facts.shape else { return nil }
             let images = analyses.domain.images
             return ImageWork(evaluated: min(images, source.testImages) + min(images, train) + min(images, test))
         case .mistakes:
@@ -153,10 +184,7 @@ public struct StudyWorkload: Sendable {
             guard let settings = analyses.interpolation else { return nil }
             return (paperPairs + pairs(sameInit)) * interpolationCurve(settings, train: train, test: test)
         case .criticality:
-            guard let settings = analyses.criticality,
-                let architecture = ResNetConfiguration.named(
-                    study.source.model, inputChannels: source.channels, classes: 2, widths: study.source.widths)
-            else { return nil }
+            guard let settings = analyses.criticality, let architecture = facts.architecture else { return nil }
             let images = selected(trainCounts, TrainingSelection(subsample: settings.trainImages)).reduce(0, +)
             let modules = 2 + architecture.blocksPerStage.reduce(0, +)
             let evaluations = criticalityEvaluations(settings, modules: modules)

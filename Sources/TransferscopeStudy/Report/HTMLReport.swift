@@ -80,10 +80,11 @@ public enum HTMLReport {
     static func render(_ r: StudyResults, directory: String) -> String {
         var body = "<h1>Transferscope study: \(e(r.study.name))</h1>"
         body +=
-            "<p class=\"lead\">What is being transferred from <b>\(e(r.study.source.data))</b> to "
+            "<p class=\"lead\">What is being transferred from <b>\(e(r.study.source.data ?? "P's source"))</b> to "
             + "\(r.targets.map { "<b>\(e($0.data))</b>" }.joined(separator: ", "))? "
         body +=
-            "P = \(e(r.study.source.model)) pre-trained on the source; P-T = P fine-tuned on a target; RI-T = "
+            "P = \(e(sourceModel(r)))\(r.study.source.given == nil ? " pre-trained on the source" : " (given)"); P-T "
+            + "= P fine-tuned on a target; RI-T = "
             + "the same model trained on the target from random initialization; \(r.study.seeds.count) seeds each. "
         body +=
             "Colours: <span style=\"color:\(SVGChart.ptColour)\">■ P-T</span>, <span "
@@ -114,6 +115,29 @@ public enum HTMLReport {
             """
     }
 
+    /// P's architecture by name ("resnet50"), or the study's model for results without it.
+    static func sourceModel(_ r: StudyResults) -> String { r.sourceArchitecture?.name ?? r.study.source.model }
+
+    /// One line on P: how it was pre-trained, or which files it was given as, and its source accuracy.
+    static func sourceSummary(_ r: StudyResults) -> String {
+        let s = r.study.source
+        let accuracy = r.sourceFinalAccuracy.map { "source test accuracy \(pct($0))" } ?? "no source test images"
+        guard let given = s.given else {
+            return "\(s.data ?? "")\(s.subsample.map { " (\($0) training images)" } ?? ""): \(sourceModel(r)), "
+                + "\(s.epochs) epochs, batch \(s.batchSize), SGD lr \(s.learningRate) (\(s.schedule)), momentum "
+                + "\(s.momentum), weight decay \(s.weightDecay); final \(accuracy)"
+        }
+        let architecture = r.sourceArchitecture.map {
+            " (\($0.block.rawValue) blocks \($0.blocksPerStage), widths \($0.widths), \($0.stem.rawValue) stem, "
+                + "\($0.classes) classes)"
+        }
+        return "given P \(given.run ?? given.checkpoint): \(sourceModel(r))\(architecture ?? "")"
+            + (given.checkpoints.count > 1
+                ? "; \(given.checkpoints.count) source checkpoints (epochs "
+                    + given.checkpoints.keys.sorted().map(String.init).joined(separator: ", ") + ")" : "")
+            + "; source data \(s.data ?? "not given"); \(accuracy)"
+    }
+
     static func setup(_ r: StudyResults, directory: String) -> String {
         let s = r.study.source
         let recipe = r.study.recipe
@@ -121,13 +145,7 @@ public enum HTMLReport {
         html += table(
             ["", "value"],
             [
-                [
-                    "source",
-                    "\(s.data)\(s.subsample.map { " (\($0) training images)" } ?? ""): \(s.model), \(s.epochs) "
-                        + "epochs, batch \(s.batchSize), SGD lr \(s.learningRate) (\(s.schedule)), momentum "
-                        + "\(s.momentum), weight decay \(s.weightDecay); final test accuracy "
-                        + "\(pct(r.sourceFinalAccuracy))",
-                ],
+                ["source", e(sourceSummary(r))],
                 [
                     "targets",
                     r.targets.map {
@@ -155,13 +173,15 @@ public enum HTMLReport {
                 ],
             ])
         let sourceCurve = r.source.points.map { ($0[0], $0[1]) }
-        html += figure(
-            SVGChart.lines(
-                [SVGChart.Series(label: "P (source)", colour: SVGChart.sourceColour, points: sourceCurve)],
-                xLabel: "training step", yLabel: "source test accuracy"),
-            caption:
-                "Pre-training of P on \(s.data): test accuracy after every epoch (step 0 is the random initialization)."
-        )
+        if !sourceCurve.isEmpty {
+            html += figure(
+                SVGChart.lines(
+                    [SVGChart.Series(label: "P (source)", colour: SVGChart.sourceColour, points: sourceCurve)],
+                    xLabel: "training step", yLabel: "source test accuracy"),
+                caption:
+                    "Pre-training of P on \(s.data ?? "its source"): test accuracy after every epoch (step 0 is the "
+                    + "random initialization).")
+        }
         for target in r.targets {
             if let uri = image("\(directory)/results/\(target.name)/samples.png") {
                 html +=

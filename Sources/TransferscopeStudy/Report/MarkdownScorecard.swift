@@ -8,9 +8,13 @@ public enum MarkdownScorecard {
     public static func render(_ results: StudyResults) -> String {
         var lines: [String] = []
         let source = results.study.source
+        let p =
+            source.given == nil
+            ? "\(HTMLReport.sourceModel(results)) on \(source.data ?? ""), \(source.epochs) epochs, source test "
+                + "accuracy \(results.sourceFinalAccuracy.map(Finding.percent) ?? "unknown")"
+            : HTMLReport.sourceSummary(results)
         lines.append(
-            "P: \(source.model) on \(source.data), \(source.epochs) epochs, source test accuracy "
-                + "\(Finding.percent(results.sourceFinalAccuracy)); \(results.study.seeds.count) seeds; "
+            "P: \(p); \(results.study.seeds.count) seeds; "
                 + String(format: "%.1f minutes", results.seconds / 60) + " on \(results.machine.processor), "
                 + "\(results.machine.threads) threads.")
         if let reason = HTMLReport.smokeTestReason(results) {
