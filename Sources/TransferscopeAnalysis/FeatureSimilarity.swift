@@ -35,7 +35,27 @@ public struct FeatureSimilarity: Codable, Sendable, Equatable {
         return ["stem"] + model.blockNames.map(\.0) + ["pool"]
     }
 
-    /// Computes the matrix over the images at `indices` (all when nil), `batchSize` at a time.
+    /// Bytes the captured activations of one batch may take, both models together: at ImageNet
+    /// sizes a ResNet-50's block outputs are 23 MB per image, so 256 images would hold 12 GB.
+    public static let activationBudget = 1 << 30
+
+    /// The images per batch: `requested`, or as many as keep `floatsPerImage` captured values per
+    /// image within `activationBudget` (never fewer than twice the estimator's minimum). Memory is
+    /// then the budget plus each layer pair's Gram matrices, whatever the number of images.
+    public static func batchSize(_ requested: Int, floatsPerImage: Int) -> Int {
+        let fitting = activationBudget / max(4 * floatsPerImage, 1)
+        return max(min(requested, fitting), 2 * CKA.minimumSamples)
+    }
+
+    /// Values of the activations `names` of one `side x side` image.
+    static func capturedFloats(_ model: InferenceModel, _ names: [String], side: Int) -> Int {
+        names.reduce(0) { total, name in
+            total + (model.activationShape(name, height: side, width: side)?.reduce(1, *) ?? 0)
+        }
+    }
+
+    /// Computes the matrix over the images at `indices` (all when nil), `batchSize` at a time (fewer
+    /// when the captured activations would pass `activationBudget`, see `batchSize(_:floatsPerImage:)`).
     /// `imagesB` gives model B its own preparation of the same images (its normalization) when it differs.
     public static func compute(
         _ a: ResNet, _ b: ResNet, images: PreparedImages, imagesB: PreparedImages? = nil, indices: [Int]? = nil,
@@ -63,6 +83,10 @@ public struct FeatureSimilarity: Codable, Sendable, Equatable {
         var arithmetic = 0.0
         // The last batch joins the one before when it would be smaller than the estimator allows.
         let (inferenceA, inferenceB) = (InferenceModel(a), InferenceModel(b))
+        let perImage =
+            Self.capturedFloats(inferenceA, namesA, side: images.side)
+            + Self.capturedFloats(inferenceB, namesB, side: imagesB?.side ?? images.side)
+        let batchSize = Self.batchSize(batchSize, floatsPerImage: perImage)
         var starts = Array(stride(from: 0, to: order.count, by: batchSize))
         if starts.count > 1, let last = starts.last, order.count - last < CKA.minimumSamples { starts.removeLast() }
         for (number, start) in starts.enumerated() {

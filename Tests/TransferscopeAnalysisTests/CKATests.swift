@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TransferscopeCore
+import TransferscopeNN
 
 @testable import TransferscopeAnalysis
 
@@ -181,4 +182,24 @@ struct CKATests {
         #expect(errors.allSatisfy { $0 < 0.02 }, "\(errors), full \(full)")
         #expect(errors[2] < 1e-9 || errors[2] <= errors[0], "\(errors)")
     }
+
+    @Test("CKA's batch fits the activation budget at ImageNet sizes and stays as asked at CIFAR sizes")
+    func batchWithinBudget() throws {
+        var generator = RandomGenerator(seed: 0)
+        let large = ResNet(try #require(ResNetConfiguration.named("resnet50", classes: 10)), generator: &generator)
+        let small = ResNet(try #require(ResNetConfiguration.named("resnet20", classes: 10)), generator: &generator)
+        for (model, side) in [(large, 224), (small, 32)] {
+            let names = FeatureSimilarity.defaultLayers(of: model, everyBlock: true)
+            let perImage = 2 * FeatureSimilarity.capturedFloats(InferenceModel(model), names, side: side)
+            let batch = FeatureSimilarity.batchSize(256, floatsPerImage: perImage)
+            if side == 224 {
+                // ResNet-50's 16 block outputs, stem and pool: 5.7 M values, 23 MB, per image and model.
+                #expect(perImage / 2 > 5_000_000 && perImage / 2 < 6_500_000)
+                #expect(batch < 256 && batch * perImage * 4 <= FeatureSimilarity.activationBudget)
+            } else {
+                #expect(batch == 256)
+            }
+        }
+    }
+
 }
