@@ -97,7 +97,7 @@ public struct Study: Codable, Sendable, Equatable {
         public var analyses: [AnalysisName]?
         /// Whether the control runs are trained on this target (nil: as the study's `controls` say).
         public var controls: Bool?
-        /// How the images of a folder target become P's square input when P is given (nil: padded
+        /// How the images of a folder target become P's square input, read at P's side (nil: padded
         /// whole, `.pad`; `.crop`: torchvision's evaluation resize and centre crop).
         public var fit: ImageFolderReader.Fit?
         /// The target `data` with all its training images and flipping on.

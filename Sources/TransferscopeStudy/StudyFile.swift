@@ -21,7 +21,8 @@ import Yams
 /// A given P replaces the pre-training: `source: {checkpoint: P.safetensors}` (from `model import`
 /// or `train`), `source: {checkpoints: {0: a.safetensors, 30: b.safetensors}}` (P the last) or
 /// `source: {run: DIR}`, with the source's `data:` optional (the domain distance needs it). A
-/// folder target's `fit: crop` reads its images as torchvision's evaluation transform does.
+/// folder target is read at P's input side; its `fit: crop` fits its images as torchvision's
+/// evaluation transform does (resize and centre crop) instead of padding them whole.
 ///
 ///     name: my-study
 ///     source: {data: fashion-mnist, model: resnet20, epochs: 8}

@@ -151,13 +151,13 @@ public final class StudyRunner {
 
     private var dataCache: [String: DatasetSplits] = [:]
 
-    /// The data of `specification`, folders of images fitted as `fit` says. With a given P, folders
-    /// are read at P's input side (a study that pre-trains P reads them at 32 pixels, as `train` does).
-    func data(_ specification: String, fit: ImageFolderReader.Fit? = nil) throws -> DatasetSplits {
-        let cacheKey = specification + " " + (fit?.rawValue ?? "")
+    /// The data of `specification`; folders of images are read at `side` (nil: 32 pixels, as
+    /// `train` reads them without a model), fitted as `fit` says.
+    func data(_ specification: String, side: Int? = nil, fit: ImageFolderReader.Fit? = nil) throws -> DatasetSplits {
+        let cacheKey = "\(specification) \(side ?? 0) \(fit?.rawValue ?? "")"
         if let cached = dataCache[cacheKey] { return cached }
         var options = DatasetSource.Options()
-        if let given = study.source.given { options.folderImageSide = try givenSource(given).preprocessing.side }
+        if let side { options.folderImageSide = side }
         options.folderFit = fit ?? .pad
         let splits = try DatasetSource(parsing: specification).load(options: options).splits
         dataCache[cacheKey] = splits
@@ -171,13 +171,14 @@ public final class StudyRunner {
                 path: study.name, line: nil,
                 message: "the given source has no `data:`, which \(purpose) needs; add the source's dataset")
         }
-        return try data(specification)
+        return try data(specification, side: try study.source.given.map { try givenSource($0).preprocessing.side })
     }
 
     /// The target's data as read (runs get it whole, with the target's selection in their
-    /// configuration, so that a run's config.json reproduces it).
+    /// configuration, so that a run's config.json reproduces it); a folder is read at P's input
+    /// side, as `train --init P` reads it.
     func targetData(_ index: Int) throws -> DatasetSplits {
-        try data(study.targets[index].data, fit: study.targets[index].fit)
+        try data(study.targets[index].data, side: try source().preprocessing.side, fit: study.targets[index].fit)
     }
 
     private var givenRecord: SourceCheckpoint?

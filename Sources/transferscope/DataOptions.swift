@@ -21,8 +21,8 @@ struct DataOptions: ParsableArguments {
 
     @Option(
         parsing: .unconditional,
-        help: "Side of the square images read from image folders (aspect kept, padded with white).")
-    var folderImageSize = 32
+        help: "Side of the square images read from image folders (default: the model's input side, else 32).")
+    var folderImageSize: Int?
 
     @Option(
         help: ArgumentHelp(
@@ -38,16 +38,19 @@ struct DataOptions: ParsableArguments {
         guard testFraction > 0 && testFraction < 1 else {
             throw ValidationError("--test-fraction must lie in (0, 1), got \(testFraction)")
         }
-        try FlagCheck.require(folderImageSize, in: FlagCheck.imageSide, "--folder-image-size")
+        if let folderImageSize {
+            try FlagCheck.require(folderImageSize, in: FlagCheck.imageSide, "--folder-image-size")
+        }
     }
 
-    /// The source and its splits; reports skipped files on standard error.
-    func load() throws -> (source: DatasetSource, splits: DatasetSplits) {
+    /// The source and its splits; reports skipped files on standard error. Folders are read at
+    /// `--folder-image-size`, else at `modelSide` (the side a checkpoint records), else at 32.
+    func load(modelSide: Int? = nil) throws -> (source: DatasetSource, splits: DatasetSplits) {
         let source = try DatasetSource(parsing: data)
         var options = DatasetSource.Options()
         options.testFraction = testFraction
         options.splitSeed = splitSeed
-        options.folderImageSide = folderImageSize
+        options.folderImageSide = folderImageSize ?? modelSide ?? 32
         options.folderFit = folderFit
         options.skipCorrupt = skipCorrupt
         let (splits, skipped) = try source.load(options: options)

@@ -43,7 +43,7 @@ struct EvalCommand: ParsableCommand {
         let model = try Checkpoint.loadModel(from: checkpoint)
         var preprocessing = try ModelInput.preprocessing(ofCheckpoint: checkpoint)
         preprocessing.shuffle = try shuffle.shuffle(side: preprocessing.side, channels: preprocessing.channels)
-        let (_, splits) = try dataOptions.load()
+        let (_, splits) = try dataOptions.load(modelSide: preprocessing.side)
         let dataset = split == .test ? splits.test : splits.train
         guard dataset.classNames.count == model.configuration.classes else {
             throw RunError(

@@ -213,8 +213,8 @@ struct TrainCommand: ParsableCommand {
 
     /// The command's work, under its worker count.
     func perform() throws {
-        let (_, splits) = try dataOptions.load()
         let source = try `init`.map(SourceCheckpoint.init)
+        let (_, splits) = try dataOptions.load(modelSide: size ?? source?.preprocessing.side)
         var setup = TrainingSetup(
             start: source.map { .checkpoint($0) } ?? .named(model: model, widths: widths?.values),
             dataset: dataOptions.data,

@@ -121,8 +121,8 @@ public enum HTMLReport {
     /// One line on P: how it was pre-trained, or which files it was given as, and its source accuracy.
     static func sourceSummary(_ r: StudyResults) -> String {
         let s = r.study.source
-        let accuracy = r.sourceFinalAccuracy.map { "source test accuracy \(pct($0))" } ?? "no source test images"
         guard let given = s.given else {
+            let accuracy = r.sourceFinalAccuracy.map { "test accuracy \(pct($0))" } ?? "test accuracy unknown"
             return "\(s.data ?? "")\(s.subsample.map { " (\($0) training images)" } ?? ""): \(sourceModel(r)), "
                 + "\(s.epochs) epochs, batch \(s.batchSize), SGD lr \(s.learningRate) (\(s.schedule)), momentum "
                 + "\(s.momentum), weight decay \(s.weightDecay); final \(accuracy)"
@@ -135,7 +135,8 @@ public enum HTMLReport {
             + (given.checkpoints.count > 1
                 ? "; \(given.checkpoints.count) source checkpoints (epochs "
                     + given.checkpoints.keys.sorted().map(String.init).joined(separator: ", ") + ")" : "")
-            + "; source data \(s.data ?? "not given"); \(accuracy)"
+            + "; source data \(s.data ?? "not given"); "
+            + (r.sourceFinalAccuracy.map { "source test accuracy \(pct($0))" } ?? "no source test images")
     }
 
     static func setup(_ r: StudyResults, directory: String) -> String {
