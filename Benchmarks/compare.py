@@ -39,14 +39,14 @@ def main():
         return result
 
     ours, peer = best("transferscope"), best("pytorch")
-    print(f"{'model':10} {'mode':8} {'vectors':7} {'Transferscope img/s':>20} {'PyTorch img/s':>14} {'ratio':>6} "
+    print(f"{'model':12} {'mode':8} {'vectors':7} {'Transferscope img/s':>20} {'PyTorch img/s':>14} {'ratio':>6} "
           f"{'GFLOP/s':>8} {'% FMA peak':>10} {'RSS MB ours':>12} {'RSS MB torch':>12}")
     for key in ours:
         o, p = ours[key], peer.get(key)
         ratio = o["images_per_second"] / p["images_per_second"] if p else float("nan")
         # AVX2 rows against the AVX2 peak: half the 512-bit one, where the peak was measured with 512-bit vectors.
         peak = peak_all / 2 if key[2] == "avx2" and ours_gemm and ours_gemm["vector_bits"] == 512 else peak_all
-        print(f"{key[0]:10} {key[1]:8} {key[2]:7} {o['images_per_second']:20.1f} {p['images_per_second'] if p else float('nan'):14.1f} "
+        print(f"{key[0]:12} {key[1]:8} {key[2]:7} {o['images_per_second']:20.1f} {p['images_per_second'] if p else float('nan'):14.1f} "
               f"{ratio:6.2f} {o['gflops']:8.1f} {100 * o['gflops'] / peak:9.1f}% "
               f"{o['peak_rss_mb']:12.0f} {p['peak_rss_mb'] if p else float('nan'):12.0f}")
     for key in ours:

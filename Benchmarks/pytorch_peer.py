@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """The PyTorch peer of TransferscopeBenchmarks: the identical models, measured the same way.
 
-usage: pytorch_peer.py MODEL MODE [--batch 128] [--threads 2] [--seconds 10]
+usage: pytorch_peer.py MODEL MODE [--batch N] [--threads 2] [--seconds 10]
        pytorch_peer.py machine gemm   (sgemm 1024^3 through torch.mm, one thread and --threads)
+MODEL: resnet20 | resnet18 (CIFAR-style, 3x32x32, batch 128)
+     | resnet18-224 | resnet50-224 (torchvision's, 1000 classes, 3x224x224, batch 32)
 Prints one JSON line. Channels-last (PyTorch's faster CPU layout here), after warm-up.
 """
 import argparse
@@ -10,10 +12,12 @@ import json
 import os
 import resource
 import time
+from typing import Callable, NamedTuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torchvision
 from torchvision.models.resnet import BasicBlock
 
 
@@ -43,7 +47,23 @@ class ResNet(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
-MODELS = {"resnet20": ([3, 3, 3], [16, 32, 64]), "resnet18": ([2, 2, 2, 2], [64, 128, 256, 512])}
+class Model(NamedTuple):
+    """A model the benchmark measures, as TransferscopeBenchmarks' `BenchmarkModel`: how to build it,
+    the side of its square 3-channel images, its batch unless --batch gives another, the untimed
+    warm-up steps and the fewest timed steps however short --seconds is."""
+    build: Callable[[], nn.Module]
+    side: int
+    batch: int
+    warm_up_steps: int = 2
+    minimum_steps: int = 3
+
+
+MODELS = {
+    "resnet20": Model(lambda: ResNet([3, 3, 3], [16, 32, 64]), 32, 128),
+    "resnet18": Model(lambda: ResNet([2, 2, 2, 2], [64, 128, 256, 512]), 32, 128),
+    "resnet18-224": Model(torchvision.models.resnet18, 224, 32, warm_up_steps=1, minimum_steps=2),
+    "resnet50-224": Model(torchvision.models.resnet50, 224, 32, warm_up_steps=1, minimum_steps=2),
+}
 
 
 def gemm_gflops(threads, n=1024, rounds=3):
@@ -69,7 +89,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("model", choices=list(MODELS) + ["machine"])
     p.add_argument("mode", choices=["train", "forward", "gemm"])
-    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--batch", type=int, help="default: the model's own (32 at 224, 128 at 32)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seconds", type=float, default=10)
     a = p.parse_args()
@@ -80,9 +100,11 @@ def main():
                           "threads": a.threads, "sgemm_gflops": gemm_gflops(1), "sgemm_gflops_all": gemm_gflops(a.threads)},
                          sort_keys=True))
         return
-    model = ResNet(*MODELS[a.model]).to(memory_format=torch.channels_last)
-    x = torch.randn(a.batch, 3, 32, 32).to(memory_format=torch.channels_last)
-    y = torch.arange(a.batch) % 10
+    definition = MODELS[a.model]
+    batch = a.batch or definition.batch
+    model = definition.build().to(memory_format=torch.channels_last)
+    x = torch.randn(batch, 3, definition.side, definition.side).to(memory_format=torch.channels_last)
+    y = torch.arange(batch) % model.fc.out_features
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
 
     def step():
@@ -95,17 +117,18 @@ def main():
                 model(x)
 
     model.train(a.mode == "train")
-    for _ in range(2):
+    for _ in range(definition.warm_up_steps):
         step()
     steps, start = 0, time.perf_counter()
     while True:
         step()
         steps += 1
         elapsed = time.perf_counter() - start
-        if elapsed >= a.seconds and steps >= 3:
+        if elapsed >= a.seconds and steps >= definition.minimum_steps:
             break
     print(json.dumps({"engine": "pytorch", "torch": torch.__version__, "model": a.model, "mode": a.mode,
-                      "batch": a.batch, "threads": a.threads, "images_per_second": steps * a.batch / elapsed,
+                      "batch": batch, "side": definition.side, "threads": a.threads,
+                      "images_per_second": steps * batch / elapsed,
                       "isa": isa(),
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "steps": steps},
                      sort_keys=True))

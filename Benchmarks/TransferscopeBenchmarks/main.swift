@@ -6,9 +6,11 @@ import TransferscopeOptimizers
 // Training and forward throughput of Transferscope's engine on one model, printed as one JSON
 // line. `Benchmarks/run.sh` runs it beside the PyTorch peer (`pytorch_peer.py`) and compares.
 //
-// usage: TransferscopeBenchmarks MODEL MODE [--batch 128] [--threads 2] [--seconds 10]
-//   MODEL: resnet20 | resnet18   (resnet18 is CIFAR-style: 3x3 stem, no max pool, 64/128/256/512)
+// usage: TransferscopeBenchmarks MODEL MODE [--batch N] [--threads 2] [--seconds 10]
+//   MODEL: resnet20 | resnet18   (3x32x32, batch 128; resnet18 is CIFAR-style: 3x3 stem, no max pool)
+//        | resnet18-224 | resnet50-224   (torchvision's, 1000 classes, 3x224x224, batch 32)
 //   MODE:  train (SGD step with momentum) | forward (evaluation mode)
+//   --batch replaces the model's own batch size.
 // or:    TransferscopeBenchmarks machine gemm [--threads 2]
 //   the measured FMA peak (one core and all threads) and sgemm 1024^3 through the engine's BLAS
 //   path, with the BLAS kernels in use: a slow kernel shows at once as a low fraction of the peak.
@@ -16,7 +18,8 @@ import TransferscopeOptimizers
 struct Options {
     var model = "resnet20"
     var mode = "train"
-    var batch = 128
+    /// nil: the model's own (`BenchmarkModel.batch`).
+    var batch: Int?
     var threads = 2
     var seconds = 10.0
 
@@ -28,7 +31,9 @@ struct Options {
             if a.hasPrefix("--"), i + 1 < arguments.count {
                 let v = arguments[i + 1]
                 switch a {
-                case "--batch": batch = Int(v) ?? batch
+                case "--batch":
+                    guard let n = Int(v), n > 0 else { fatalError("--batch takes a positive number, not \(v)") }
+                    batch = n
                 case "--threads": threads = Int(v) ?? threads
                 case "--seconds": seconds = Double(v) ?? seconds
                 default: fatalError("unknown option \(a)")
@@ -44,29 +49,28 @@ struct Options {
     }
 }
 
-/// Multiply-adds of one forward pass per image, from the convolution and linear shapes.
-func forwardMultiplyAdds(_ c: ResNetConfiguration, side: Int) -> Double {
-    var total = 0.0
-    var h = side
-    let stemStride = c.stem == .small ? 1 : 2
-    let stemKernel = c.stem == .small ? 3 : 7
-    h = (h + 2 * (stemKernel / 2) - stemKernel) / stemStride + 1
-    total += Double(h * h * stemKernel * stemKernel * c.inputChannels * c.stemWidth)
-    if c.stem == .imagenet { h = (h + 2 - 3) / 2 + 1 }
-    var channels = c.stemWidth
-    for (s, (blocks, planes)) in zip(c.blocksPerStage, c.widths).enumerated() {
-        for b in 0..<blocks {
-            let stride = (b == 0 && s > 0) ? 2 : 1
-            let out = (h - 1) / stride + 1
-            precondition(c.block == .basic, "benchmark counts BasicBlock models only")
-            total += Double(out * out * 9 * channels * planes)  // conv1
-            total += Double(out * out * 9 * planes * planes)  // conv2
-            if stride != 1 || channels != planes { total += Double(out * out * channels * planes) }
-            channels = planes
-            h = out
-        }
-    }
-    return total + Double(channels * c.classes)
+/// A model the benchmark measures: the architecture, and the images and batch it is measured on.
+struct BenchmarkModel {
+    var configuration: ResNetConfiguration
+    /// Images are `side` x `side` x the configuration's input channels.
+    var side: Int
+    /// The batch size unless `--batch` gives another.
+    var batch: Int
+    /// Untimed steps first (workspaces grow to size, caches fill), then at least `minimumSteps`
+    /// timed ones however short `--seconds` is. At 224 one step is already 30-100x a CIFAR step
+    /// (ResNet-50 training: seconds), so fewer of each keep the run short.
+    var warmUpSteps = 2
+    var minimumSteps = 3
+
+    /// The models by their command-line name; `pytorch_peer.py` defines the same.
+    static let all: [String: BenchmarkModel] = [
+        "resnet20": BenchmarkModel(configuration: .named("resnet20")!, side: 32, batch: 128),
+        "resnet18": BenchmarkModel(configuration: .named("resnet18", stem: .small)!, side: 32, batch: 128),
+        "resnet18-224": BenchmarkModel(
+            configuration: .named("resnet18", classes: 1000)!, side: 224, batch: 32, warmUpSteps: 1, minimumSteps: 2),
+        "resnet50-224": BenchmarkModel(
+            configuration: .named("resnet50", classes: 1000)!, side: 224, batch: 32, warmUpSteps: 1, minimumSteps: 2),
+    ]
 }
 
 func peakResidentMegabytes() -> Double {
@@ -85,8 +89,9 @@ func convolutionBenchmark(_ options: Options) {
     let parts = options.mode.split(separator: "-").compactMap { Int($0) }
     var g = RandomGenerator(seed: 1)
     let conv = Conv2d(inputChannels: parts[0], outputChannels: parts[0], kernelSize: 3, padding: 1, generator: &g)
-    let x = Tensor.randomNormal(shape: [options.batch, parts[1], parts[1], parts[0]], using: &g)
-    let macs = Double(options.batch * parts[1] * parts[1] * 9 * parts[0] * parts[0])
+    let batch = options.batch ?? 128
+    let x = Tensor.randomNormal(shape: [batch, parts[1], parts[1], parts[0]], using: &g)
+    let macs = Double(batch * parts[1] * parts[1] * 9 * parts[0] * parts[0])
     var best: [String: Double] = [:]
     for _ in 0..<12 {
         for direct in [true, false] {
@@ -109,20 +114,20 @@ func convolutionBenchmark(_ options: Options) {
 
 /// One model's training or forward throughput, printed as one JSON line.
 func modelBenchmark(_ options: Options) throws {
-    let configuration: ResNetConfiguration
-    switch options.model {
-    case "resnet20": configuration = ResNetConfiguration.named("resnet20")!
-    case "resnet18": configuration = ResNetConfiguration.named("resnet18", stem: .small)!
-    default: fatalError("unknown model \(options.model)")
+    guard let definition = BenchmarkModel.all[options.model] else {
+        fatalError("unknown model \(options.model); known: \(BenchmarkModel.all.keys.sorted().joined(separator: ", "))")
     }
+    let configuration = definition.configuration
+    let batch = options.batch ?? definition.batch
     var generator = RandomGenerator(seed: 0)
     let model = ResNet(configuration, generator: &generator)
-    let images = Tensor.randomNormal(shape: [options.batch, 32, 32, 3], using: &generator)
-    let labels = (0..<options.batch).map { $0 % configuration.classes }
+    let images = Tensor.randomNormal(
+        shape: [batch, definition.side, definition.side, configuration.inputChannels], using: &generator)
+    let labels = (0..<batch).map { $0 % configuration.classes }
     let optimizer = SGD(
         parameters: model.namedState.parameters,
         hyperparameters: .init(momentum: 0.9, weightDecay: 5e-4))
-    var logitsGradient = Tensor(shape: [options.batch, configuration.classes])
+    var logitsGradient = Tensor(shape: [batch, configuration.classes])
 
     func step() {
         if options.mode == "train" {
@@ -138,20 +143,22 @@ func modelBenchmark(_ options: Options) throws {
         }
     }
 
-    for _ in 0..<2 { step() }  // warm-up: workspaces grow to size, caches fill
+    for _ in 0..<definition.warmUpSteps { step() }  // warm-up: workspaces grow to size, caches fill
     var steps = 0
     let start = DispatchTime.now().uptimeNanoseconds
     var elapsed = 0.0
-    while elapsed < options.seconds || steps < 3 {
+    while elapsed < options.seconds || steps < definition.minimumSteps {
         step()
         steps += 1
         elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
-    let imagesPerSecond = Double(steps * options.batch) / elapsed
-    let flopsPerImage = 2 * forwardMultiplyAdds(configuration, side: 32) * (options.mode == "train" ? 3 : 1)
+    let imagesPerSecond = Double(steps * batch) / elapsed
+    // Training counts 3x the forward pass: the forward, and the backward's input and weight gradients.
+    let flopsPerImage =
+        2 * configuration.forwardMultiplyAdds(imageSide: definition.side) * (options.mode == "train" ? 3 : 1)
     let result: [String: Any] = [
-        "engine": "transferscope", "model": options.model, "mode": options.mode, "batch": options.batch,
-        "threads": options.threads, "images_per_second": imagesPerSecond,
+        "engine": "transferscope", "model": options.model, "mode": options.mode, "batch": batch,
+        "side": definition.side, "threads": options.threads, "images_per_second": imagesPerSecond,
         "isa": CPUFeatures.hasAVX512 ? "avx512" : "avx2",
         "gflops": imagesPerSecond * flopsPerImage / 1e9, "peak_rss_mb": peakResidentMegabytes(), "steps": steps,
     ]

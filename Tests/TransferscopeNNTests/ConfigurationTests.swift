@@ -26,6 +26,16 @@ struct ConfigurationTests {
         try configuration.validate()
     }
 
+    @Test(
+        "forwardMultiplyAdds matches torchvision's count (conv and fc, from forward hooks)",
+        arguments: [("resnet50", 4_089_184_256.0), ("resnet18", 1_814_073_344.0)])
+    // torchvision.models.resnet50() / resnet18() on one 3x224x224 image, forward hooks summing
+    // out.numel() * in_channels * kH * kW over every Conv2d and in_features * out_features over the Linear.
+    func forwardMultiplyAdds(name: String, torchvision: Double) throws {
+        let configuration = try #require(ResNetConfiguration.named(name, classes: 1000))
+        #expect(configuration.forwardMultiplyAdds(imageSide: 224) == torchvision)
+    }
+
     @Test("Absurd configurations are refused with the number and the limit")
     func refused() {
         let base = ResNetConfiguration.named("resnet20")!
