@@ -84,6 +84,7 @@ struct PyTorchFileTests {
         #expect(read["bool"] == .int64(shape: [3], values: [1, 0, 1]))
         #expect(read["scalar"] == .float32(shape: [], values: [3.5]))
         #expect(read["empty"] == .float32(shape: [0, 3], values: []))
+        #expect(read["parameter"] == .float32(shape: [1, 2], values: [1.5, -2]))  // via _rebuild_parameter
         #expect(read["expanded"] == .float32(shape: [4, 3], values: [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2]))
         guard case .float32(_, let base)? = read["shared"], case .float32(let shape, let view)? = read["view_offset"],
             case .float32(let transposedShape, let transposed)? = read["transposed"]

@@ -27,8 +27,11 @@ torch.channels_last before saving), `-checkpoint` ({'epoch': 3, 'state_dict': sd
 and `-legacy` (the pre-1.6 format, `_use_new_zipfile_serialization=False`).
 
 `dtypes.pth` holds one tensor of every storage type the reader converts, views with strides, an
-offset, stride 0 and shared storages; `dtypes.safetensors` the same tensors as PyTorch converts
+offset, stride 0 and shared storages, and an nn.Parameter; `dtypes.safetensors` the same tensors as PyTorch converts
 them (floating -> float32, integer and bool -> int64, contiguous).
+
+Rerunning rewrites the .pth files byte for byte except resnet8-legacy.pth (its storage keys are
+Python object ids); the .safetensors files hold the same tensors, their metadata in another order.
 
 `hostile-os-system.pth` is a zip laid out as torch.save lays it out whose data.pkl REDUCEs
 `os.system("touch /tmp/transferscope-pth-payload-ran")`: the tests check that reading it is
@@ -182,11 +185,13 @@ def write_dtypes():
         ("transposed", base.t()),
         ("view_offset", base[1:3, 2:5]),
         ("expanded", torch.arange(3.0).expand(4, 3)),
+        # An nn.Parameter pickles through torch._utils._rebuild_parameter.
+        ("parameter", nn.Parameter(torch.tensor([[1.5, -2.0]]))),
     ])
     assert tensors["view_offset"].storage_offset() == 8 and tensors["transposed"].stride() == (1, 6)
     assert tensors["expanded"].stride() == (0, 1)
     torch.save(tensors, os.path.join(HERE, "dtypes.pth"))
-    save_file({k: (v.float() if v.is_floating_point() else v.long()).contiguous() for k, v in tensors.items()},
+    save_file({k: (v.float() if v.is_floating_point() else v.long()).detach().contiguous() for k, v in tensors.items()},
               os.path.join(HERE, "dtypes.safetensors"))
 
 
@@ -197,9 +202,8 @@ def write_hostile():
               + b"q\x01\x85q\x02R.")
     path = os.path.join(HERE, "hostile-os-system.pth")
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
-        archive.writestr("hostile-os-system/data.pkl", pickle)
-        archive.writestr("hostile-os-system/byteorder", "little")
-        archive.writestr("hostile-os-system/version", "3\n")
+        for name, data in (("data.pkl", pickle), ("byteorder", b"little"), ("version", b"3\n")):
+            archive.writestr(zipfile.ZipInfo("hostile-os-system/" + name, date_time=(2020, 1, 1, 0, 0, 0)), data)
     if os.path.exists(MARKER):
         os.remove(MARKER)
     try:
