@@ -191,7 +191,8 @@ struct PyTorchPickleTests {
         let other = Builder.orderedDict + [.mark, .string("b")] + tensor + [.setItems]
         let checkpoint: [Builder.Op] =
             [.emptyDict, .mark, .string("epoch"), .int(3), .string("model")] + other
-            + [.string("optimizer"), .emptyDict, .string("state_dict")] + inner + [
+            + [.string("optimizer"), .emptyList, .mark, .int(0), .int(1), .appends, .emptyDict, .append]
+            + [.string("state_dict")] + inner + [
                 .string("best"), .raw([0x47] + [0x3f, 0xe0] + [UInt8](repeating: 0, count: 6)),
             ]
             + [.setItems, .stop]

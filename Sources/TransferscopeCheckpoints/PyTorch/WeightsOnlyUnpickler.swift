@@ -116,7 +116,9 @@ struct WeightsOnlyUnpickler {
             case 0x61:  // APPEND
                 let value = try pop()
                 try list("APPEND").items.append(value)
-            case 0x65: try list("APPENDS").items.append(contentsOf: try popMark())  // APPENDS
+            case 0x65:  // APPENDS
+                let items = try popMark()
+                try list("APPENDS").items.append(contentsOf: items)
             case 0x30: _ = try pop()  // POP
             case 0x31: _ = try popMark()  // POP_MARK
             case 0x32: try push(try top("DUP"))  // DUP
