@@ -167,6 +167,7 @@ let package = Package(
                 "TransferscopeIO", "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers",
                 "TransferscopeCheckpoints",
             ],
+            exclude: ["Fixtures"],
             swiftSettings: simdFlags),
         .testTarget(
             name: "TransferscopeDataTests",

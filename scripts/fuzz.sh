@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes every file reader (safetensors, IDX, NPY, CSV, pickle, study files) from the committed
+# Fuzzes every file reader (safetensors, IDX, NPY, CSV, pickle, study files, PyTorch .pth) from the committed
 # seed corpus in Tests/FuzzCorpus; fails on the first crash and keeps the input that caused it.
 #
 #   bash scripts/fuzz.sh [SECONDS_PER_TARGET]              # the built-in seeded mutation engine (CI)
@@ -14,7 +14,7 @@ engine=mutations
 if [[ "${1:-}" == "--libfuzzer" ]]; then engine=libfuzzer; shift; fi
 seconds="${1:-15}"
 seed="${FUZZ_SEED:-0}"  # fixed by default so that CI is repeatable; set FUZZ_SEED to explore
-targets=(safetensors idx npy csv pickle study)
+targets=(safetensors idx npy csv pickle study pth)
 crashes=.build/fuzz-crashes
 mkdir -p "$crashes"
 

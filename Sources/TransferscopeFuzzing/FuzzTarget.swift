@@ -24,6 +24,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case pickle
     /// A study file (YAML) and its plan.
     case study
+    /// A PyTorch state dict (torch.save's zip), read without unpickling, loaded into a model.
+    case pth
 
     /// A small model the fuzzed weights are loaded into (a few hundred parameters, so it is built per input).
     static func smallModel() -> ResNet {
@@ -72,6 +74,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 // Digests stand in for the data: a fuzzed path is never walked.
                 let digests = Dictionary(uniqueKeysWithValues: study.dataSpecifications.map { ($0, "fuzz") })
                 return !(try StudyPlan(study, version: "fuzz", dataDigests: digests)).nodes.isEmpty
+            case .pth:
+                let entries = try PyTorchFile.readStateDict(bytes: bytes, path: path)
+                let file = SafeTensors(entries: entries)
+                _ = try? StateDict.load(file, into: Self.smallModel().namedState, path: path, strict: false)
+                return !entries.isEmpty
             }
             return true
         } catch {

@@ -5,6 +5,9 @@ target with small valid files of every variant the readers accept. Run from the 
 
 Needs numpy and safetensors (scripts/python-env.sh installs them). The checkpoint comes from a one-epoch `train` run of a tiny
 ResNet, so it carries the metadata Transferscope writes (architecture, input shape, normalization).
+The pth seeds need torch and torchvision as well; `--pth-only` writes them alone (no --cli needed):
+
+    "$(bash scripts/python-env.sh torch torchvision safetensors)" Tests/FuzzCorpus/make_corpus.py --pth-only
 """
 import argparse, gzip, io, os, pickle, shutil, struct, subprocess, tempfile
 
@@ -31,10 +34,42 @@ def npy(array, version=(1, 0)):
     return buffer.getvalue()
 
 
+def pth(out):
+    """torch.save files of the fuzz target's own small model (resnet8, widths 2/2/2, 1 channel,
+    2 classes): plain, channels_last, float16 and inside a training checkpoint with an optimizer;
+    and a dict of views (transposed, offset, stride 0) and other dtypes."""
+    import collections
+    import sys
+
+    import torch
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, os.path.join(root, "..", "TransferscopeCheckpointsTests", "Fixtures"))
+    from generate_pytorch_fixtures import build
+
+    model = build(dict(block="basic", layers=[1, 1, 1], widths=[2, 2, 2], stem="small", in_ch=1, classes=2), seed=0)
+    sd = model.state_dict()
+    torch.save(sd, os.path.join(out, "resnet8-w2.pth"))
+    torch.save(collections.OrderedDict((k, v.half() if v.is_floating_point() else v) for k, v in sd.items()),
+               os.path.join(out, "resnet8-w2-half.pth"))
+    optimizer = {"state": {0: {"momentum_buffer": torch.zeros(2)}}, "param_groups": [{"lr": 0.1, "params": [0, 1]}]}
+    torch.save({"epoch": 1, "state_dict": sd, "optimizer": optimizer, "arch": "resnet8"},
+               os.path.join(out, "checkpoint.pth"))
+    torch.save(model.to(memory_format=torch.channels_last).state_dict(), os.path.join(out, "resnet8-w2-channels-last.pth"))
+    base = torch.arange(6.0).reshape(2, 3)
+    torch.save({"t": base.t(), "v": base[1:, 1:], "e": torch.arange(2.0).expand(3, 2), "b": torch.tensor([True, False]),
+                "h": torch.ones(2, dtype=torch.bfloat16), "d": torch.ones(2, dtype=torch.float64),
+                "i": torch.tensor([1, -2], dtype=torch.int32)}, os.path.join(out, "views.pth"))
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cli", required=True, help="the transferscope binary")
+    parser.add_argument("--cli", help="the transferscope binary (needed unless --pth-only)")
+    parser.add_argument("--pth-only", action="store_true", help="write only the pth seeds (needs torch, torchvision)")
     args = parser.parse_args()
+    if args.pth_only:
+        return pth(folder("pth"))
+    if not args.cli:
+        parser.error("--cli is required (the safetensors seeds come from a train run)")
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(6, 4, 4), dtype=np.uint8)
     labels = np.array([0, 1, 2, 0, 1, 2], dtype=np.uint8)
@@ -87,6 +122,8 @@ def main():
         "  interpolation: {points: 5, bn: reestimate, train_images: 32, bn_batches: 1}\n"
         "  criticality: {alphas: 3, sigmas: [0.5, 1], samples: 1, tolerance: 0.05, train_images: 32}\n"
         "  checkpoints: {source_epochs: [0, 2], epochs: 1}\n")
+
+    pth(folder("pth"))
 
 
 if __name__ == "__main__":
