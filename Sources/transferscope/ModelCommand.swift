@@ -2,15 +2,17 @@ import ArgumentParser
 import Foundation
 import TransferscopeCheckpoints
 import TransferscopeCore
+import TransferscopeData
 import TransferscopeIO
 import TransferscopeNN
+import TransferscopeTraining
 
 /// `transferscope model ...`: create, inspect and run checkpoints.
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Create, inspect and run model checkpoints.",
-        subcommands: [Init.self, Inspect.self, Forward.self])
+        subcommands: [Init.self, Import.self, Inspect.self, Forward.self])
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -30,6 +32,85 @@ struct ModelCommand: ParsableCommand {
             let model = ResNet(try architecture.configuration(), generator: &generator)
             try Checkpoint.save(model, to: out, metadata: ["transferscope.seed": String(seed)])
             print("wrote \(out): \(model.configuration.name), \(model.parameterCount) parameters")
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a PyTorch ResNet state dict (.pth/.pt from torch.save, or .safetensors) as a checkpoint.",
+            discussion: """
+                The architecture is read from the keys and shapes (torchvision's resnet18/34/50 at any widths, the \
+                CIFAR family, any stem width and classes); a `module.` prefix (nn.DataParallel) is removed; the \
+                weights load strictly. The file's pickle is never run: only tensors, storages and OrderedDict are \
+                admitted, as torch.load(weights_only=True) admits them. The input the model expects is recorded: \
+                --size and --normalization (imagenet: torchvision's mean and std).
+                Example: transferscope model import resnet50.pth --size 224 --normalization imagenet \
+                --out resnet50.safetensors
+                """)
+
+        @Argument(help: "The state dict: a .pth/.pt file written by torch.save, or a .safetensors file.")
+        var file: String
+
+        @Option(parsing: .unconditional, help: "Side of the square images the model takes (torchvision: 224).")
+        var size: Int
+
+        @Option(
+            help: ArgumentHelp(
+                "The input normalization: 'imagenet' (torchvision's mean 0.485,0.456,0.406 and std "
+                    + "0.229,0.224,0.225), 'none', or 'MEAN,...:STD,...' (one per channel, on [0, 1] pixels).",
+                valueName: "imagenet|none|means:stds"))
+        var normalization: String
+
+        @Option(
+            help: "The architecture it must be (resnet18, resnet50, resnet20, ...); default: as read from the file.")
+        var model: String?
+
+        @Option(help: "The stage widths it must have, comma-separated; default: as read from the file.")
+        var widths: CommaList<Int>?
+
+        @Option(help: "Path of the checkpoint to write (.safetensors).")
+        var out: String
+
+        func validate() throws {
+            try FlagCheck.require(size, in: FlagCheck.imageSide, "--size")
+        }
+
+        func run() throws {
+            let imported = try ModelImport.run(
+                file, out: out, side: size, normalization: try Self.normalization(normalization), model: model,
+                widths: widths?.values)
+            let c = imported.model.configuration
+            print(
+                "wrote \(out): \(c.name) (\(c.block.rawValue) blocks \(c.blocksPerStage), widths \(c.widths), "
+                    + "\(c.stem.rawValue) stem), \(c.classes) classes, \(imported.model.parameterCount) parameters; "
+                    + "input \(size)x\(size)x\(c.inputChannels), normalization \(normalization)"
+                    + (imported.hadModulePrefix ? "; the keys' `module.` prefix was removed" : ""))
+        }
+
+        /// `imagenet`, `none` (nil: no change for any channel count) or `MEANS:STDS`.
+        static func normalization(_ text: String) throws -> Normalization? {
+            switch text {
+            case "imagenet": return ModelImport.imagenetNormalization
+            case "none": return nil
+            default:
+                let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+                let numbers = parts.map {
+                    $0.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+                }
+                guard parts.count == 2, numbers.allSatisfy({ !$0.isEmpty && !$0.contains(nil) }),
+                    numbers[0].count == numbers[1].count
+                else {
+                    throw ValidationError(
+                        "--normalization \(text): give imagenet, none, or as many means as deviations, MEANS:STDS, "
+                            + "such as 0.5,0.5,0.5:0.25,0.25,0.25")
+                }
+                let normalization = Normalization(
+                    mean: numbers[0].compactMap { $0 }, standardDeviation: numbers[1].compactMap { $0 })
+                do { try normalization.validate() } catch {
+                    throw ValidationError("--normalization \(text): \(error.localizedDescription)")
+                }
+                return normalization
+            }
         }
     }
 
