@@ -3,8 +3,9 @@
 # torchvision's ResNet-50 (its own class and initialization, saved with torch.save; offline, so
 # no pre-trained weights) imported with `model import`, then a study from it on an ImageFolder of
 # JPEG photos of any size at 224x224 (torchvision's resize and centre crop): P-T and RI-T for two
-# seeds, then every analysis that needs no source data (mistakes, CKA, parameter distances,
-# interpolation, criticality, a shuffle sweep). Prints each node's seconds and the peak RSS.
+# seeds, then every analysis: the domain distance, a shuffle sweep, mistakes, CKA, parameter
+# distances, interpolation, criticality and the checkpoint choice (between P and a second
+# initialization). Prints each node's seconds and the peak RSS.
 #
 #     bash Benchmarks/imported-model.sh [OUT] [--model resnet50|resnet18] [--per-class 40]
 set -euo pipefail
@@ -24,12 +25,17 @@ PYTHON=$(bash scripts/python-env.sh torch torchvision pillow)
 swift build -c release --product transferscope >/dev/null
 BIN=.build/release/transferscope
 mkdir -p "$OUT"
-[ -f "$OUT/$MODEL.pth" ] || "$PYTHON" Benchmarks/imported_model_data.py "$OUT" --model "$MODEL" --per-class "$PER_CLASS"
+[ -f "$OUT/$MODEL-epoch0.pth" ] || "$PYTHON" Benchmarks/imported_model_data.py "$OUT" --model "$MODEL" --per-class "$PER_CLASS"
 /usr/bin/time -f "import: %e s, peak RSS %M KB" \
     "$BIN" model import "$OUT/$MODEL.pth" --size 224 --normalization imagenet --out "$OUT/$MODEL.safetensors"
+"$BIN" model import "$OUT/$MODEL-epoch0.pth" --size 224 --normalization imagenet --out "$OUT/$MODEL-epoch0.safetensors"
+# The photos stand in for the source's images too: the domain distance reads only P's features
+# (P's accuracy on them is not measured, their classes not being its head's).
 cat >"$OUT/study.yaml" <<YAML
 name: imported-$MODEL
-source: {checkpoint: $OUT/$MODEL.safetensors}
+source:
+  checkpoints: {0: $OUT/$MODEL-epoch0.safetensors, 1: $OUT/$MODEL.safetensors}
+  data: "folder:$OUT/shapes"
 targets:
   - {data: "folder:$OUT/shapes", fit: crop}
 recipe: {epochs: 1, batch_size: 32, pt_lr: 0.01, rit_lr: 0.1}
@@ -40,6 +46,8 @@ analyses:
   cka: {images: 30}
   interpolation: {points: 3, train_images: 60, bn_batches: 1}
   criticality: {alphas: 3, sigmas: [0.5], samples: 1, train_images: 60}
+  checkpoints: {epochs: 1}
+  domain: {images: 60, resamples: 50}
 YAML
 rm -rf "$OUT/study"
 /usr/bin/time -f "study: %e s, peak RSS %M KB" "$BIN" study run "$OUT/study.yaml" --out "$OUT/study"

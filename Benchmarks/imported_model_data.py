@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes what `Benchmarks/imported-model.sh` measures with: a torchvision ResNet saved with
 torch.save(model.state_dict()) (torchvision's own class and initialization; no pre-trained weights
-are downloaded, so this runs offline), and an ImageFolder of JPEG photos of any size and aspect
+are downloaded, so this runs offline), a second initialization as an earlier checkpoint, and an ImageFolder of JPEG photos of any size and aspect
 (shapes of three kinds, drawn at random: ellipse, rectangle, triangle) to fine-tune it on.
 
     python3 Benchmarks/imported_model_data.py OUT [--model resnet50] [--per-class 40]
@@ -43,6 +43,10 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     model = getattr(torchvision.models, args.model)()
     torch.save(model.state_dict(), os.path.join(args.out, f"{args.model}.pth"))
+    # Another initialization stands in for an earlier source checkpoint (the checkpoint choice).
+    torch.manual_seed(1)
+    earlier = getattr(torchvision.models, args.model)()
+    torch.save(earlier.state_dict(), os.path.join(args.out, f"{args.model}-epoch0.pth"))
     rng = random.Random(0)
     for split, count in [("train", args.per_class), ("test", args.per_class // 2)]:
         for kind in ["ellipse", "rectangle", "triangle"]:
@@ -50,7 +54,7 @@ def main():
             os.makedirs(folder, exist_ok=True)
             for i in range(count):
                 draw(kind, rng).save(os.path.join(folder, f"{i:04d}.jpg"), quality=90)
-    print(f"wrote {args.out}/{args.model}.pth and {args.out}/shapes (train/test, 3 classes)")
+    print(f"wrote {args.out}/{args.model}.pth, {args.model}-epoch0.pth and shapes/ (train/test, 3 classes)")
 
 
 if __name__ == "__main__":

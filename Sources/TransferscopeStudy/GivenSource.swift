@@ -23,8 +23,8 @@ enum GivenSourceAdoption {
     /// The file beside `final.safetensors` with P's accuracy on the source's test images.
     static let evaluationFile = "source-evaluation.json"
 
-    /// Checks and copies `given` into `directory`; with `data`, measures P on its test split. P's
-    /// `final.safetensors` is written last: a killed adoption is redone, never half taken.
+    /// Checks and copies `given` into `directory`; with `data` of P's classes, measures P on its
+    /// test split. P's `final.safetensors` is written last: a killed adoption is redone, never half taken.
     static func adopt(_ given: Study.GivenSource, data: DatasetSplits?, directory: String) throws {
         let reference = try SourceCheckpoint(given.checkpoint)
         for file in given.files {
@@ -50,7 +50,9 @@ enum GivenSourceAdoption {
                 try copy(run + "/" + name, to: directory + "/" + name)
             }
         }
-        if let data {
+        // P's accuracy needs source data labelled as P's head is (its classes, in order); other
+        // images of the source still give the domain distance, which reads only P's features.
+        if let data, data.test.classNames.count == reference.architecture.classes {
             let loaded = try LoadedModel(given.checkpoint)
             let evaluation = try Evaluator.evaluate(loaded.model, on: try loaded.prepare(data.test))
             try AnalysisFiles.writeJSON(

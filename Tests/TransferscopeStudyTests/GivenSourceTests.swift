@@ -91,7 +91,8 @@ struct GivenSourceTests {
     @Test(
         """
         `source: {checkpoint: P}` without data: no domain distance and no checkpoint choice are planned, P's source \
-        accuracy is unknown, the report still renders; a rewritten P changes every key
+        accuracy is unknown, the report still renders; with images of other classes only the distance is measured; \
+        a rewritten P changes every key
         """
     )
     func givenCheckpointWithoutData() throws {
@@ -117,6 +118,22 @@ struct GivenSourceTests {
         #expect(results.targets.first?.domain == nil && results.targets.first?.mistakes != nil)
         #expect(MarkdownScorecard.render(results).contains("source data not given"))
         #expect(FileManager.default.fileExists(atPath: root + "/study/report.html"))
+
+        // Source images of other classes than P's head: the distance is measured, P's accuracy is not.
+        let unlabelled = try StudyFile.parse(
+            Self.study(
+                source: "{checkpoint: \(file), data: \"procedural:side=8,train=96,test=48,classes=3,seed=9\"}",
+                analyses: """
+                      shuffle: false
+                      cka: false
+                      interpolation: false
+                      criticality: false
+                      domain: {images: 48, resamples: 20}
+                    """), path: "given.yaml")
+        try StudyRunner(study: unlabelled, directory: root + "/unlabelled").run()
+        let measured = try StudyResults.load(from: root + "/unlabelled")
+        #expect(measured.sourceFinalAccuracy == nil && measured.targets.first?.domain != nil)
+        #expect(MarkdownScorecard.render(measured).contains("the data's classes are not its head's"))
 
         // Another P in the same file: every node's key changes (its size or time is part of P's key).
         try FileManager.default.removeItem(atPath: file)

@@ -141,7 +141,7 @@ struct StudyTests {
 
 @Suite("Study presets")
 struct PresetTests {
-    @Test("The committed presets parse", arguments: ["quick", "default", "paper", "sizes"])
+    @Test("The committed presets parse", arguments: ["quick", "default", "paper", "sizes", "own-model"])
     func preset(name: String) throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()

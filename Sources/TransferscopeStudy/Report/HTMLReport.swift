@@ -136,7 +136,10 @@ public enum HTMLReport {
                 ? "; \(given.checkpoints.count) source checkpoints (epochs "
                     + given.checkpoints.keys.sorted().map(String.init).joined(separator: ", ") + ")" : "")
             + "; source data \(s.data ?? "not given"); "
-            + (r.sourceFinalAccuracy.map { "source test accuracy \(pct($0))" } ?? "no source test images")
+            + (r.sourceFinalAccuracy.map { "source test accuracy \(pct($0))" }
+                ?? (s.data == nil
+                    ? "no source test images"
+                    : "P's source accuracy not measured (the data's classes are not its head's)"))
     }
 
     static func setup(_ r: StudyResults, directory: String) -> String {
