@@ -105,7 +105,11 @@ public final class InferenceModel {
     static func chunkSize(shapes: [String: [Int]], inputFloats: Int) -> Int {
         let largest = max(shapes.values.map { $0.reduce(1, *) }.max() ?? 1, inputFloats)
         let smallestPixels = shapes.values.filter { $0.count == 3 }.map { $0[0] * $0[1] }.min() ?? minimumRows
-        return max(1, chunkBytes / (4 * largest), (minimumRows + smallestPixels - 1) / max(smallestPixels, 1))
+        let size = max(1, chunkBytes / (4 * largest), (minimumRows + smallestPixels - 1) / max(smallestPixels, 1))
+        // A power of two: a batch of 32 or 256 then falls into a power-of-two number of chunks,
+        // which 2, 4 or 8 workers share evenly (11-image chunks of ImageNet-size ResNets left
+        // one of two workers with 22 images of 32, the other 10).
+        return 1 << (Int.bitWidth - 1 - size.leadingZeroBitCount)
     }
 
     /// The shape of one image's activation `name` (see `ResNet.activationNames`) for images of

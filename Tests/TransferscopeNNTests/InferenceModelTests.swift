@@ -108,4 +108,21 @@ struct InferenceModelTests {
             }
         }
     }
+
+    @Test("Chunks are powers of two: 8 images for resnet20 at 32 (as before) and for ResNet-50 at 224 (was 11)")
+    func chunkPowerOfTwo() throws {
+        var generator = RandomGenerator(seed: 0)
+        for (name, side) in [("resnet20", 32), ("resnet18", 32), ("resnet18", 224), ("resnet50", 224)] {
+            // At 32 pixels ResNet-18 is the CIFAR-style one (3x3 stem), as in the benchmark; at 224
+            // narrow widths give the same chunks (the smallest layer's 7x7 pixels decide) and build fast.
+            let configuration = ResNetConfiguration.named(
+                name, classes: 10, widths: side == 224 ? [8, 16, 32, 64] : nil, stem: side == 32 ? .small : nil)
+            let model = ResNet(try #require(configuration), generator: &generator)
+            let chunk = InferenceModel(model).chunkSize(height: side, width: side)
+            #expect(chunk.nonzeroBitCount == 1, "\(name) at \(side): \(chunk)")
+            let expected = ["resnet20": 8, "resnet18": side == 32 ? 32 : 8, "resnet50": 8][name]
+            #expect(chunk == expected, "\(name) at \(side): \(chunk)")
+        }
+    }
+
 }

@@ -8,30 +8,45 @@ public enum Pooling {
     ) {
         let oh = (height + 2 * padding - kernelSize) / stride + 1
         let ow = (width + 2 * padding - kernelSize) / stride + 1
+        // Window positions outside, channels inside: each position's channels are contiguous, so
+        // the comparisons run along rows of memory. Per channel the window is visited in the same
+        // order (rows, then columns), so values and argmax are those of a channel-by-channel scan.
         Parallel.forEachShare(of: batch) { _, images in
             for n in images {
                 for oy in 0..<oh {
                     for ox in 0..<ow {
                         let out = ((n * oh + oy) * ow + ox) * channels
-                        for c in 0..<channels {
-                            var best = -Float.infinity
-                            var bestIndex: Int32 = -1
-                            for ky in 0..<kernelSize {
-                                let iy = oy * stride - padding + ky
-                                if iy < 0 || iy >= height { continue }
-                                for kx in 0..<kernelSize {
-                                    let ix = ox * stride - padding + kx
-                                    if ix < 0 || ix >= width { continue }
-                                    let index = ((n * height + iy) * width + ix) * channels + c
-                                    let v = input[index]
-                                    if v > best || bestIndex < 0 || v.isNaN {
-                                        best = v
-                                        bestIndex = Int32(index)
+                        var first = true
+                        for ky in 0..<kernelSize {
+                            let iy = oy * stride - padding + ky
+                            if iy < 0 || iy >= height { continue }
+                            for kx in 0..<kernelSize {
+                                let ix = ox * stride - padding + kx
+                                if ix < 0 || ix >= width { continue }
+                                let base = ((n * height + iy) * width + ix) * channels
+                                if first {
+                                    for c in 0..<channels {
+                                        output[out + c] = input[base + c]
+                                        argmax[out + c] = Int32(base + c)
+                                    }
+                                    first = false
+                                    continue
+                                }
+                                for c in 0..<channels {
+                                    let v = input[base + c]
+                                    // NaN propagates, as in PyTorch; ties keep the first position.
+                                    if v > output[out + c] || v.isNaN {
+                                        output[out + c] = v
+                                        argmax[out + c] = Int32(base + c)
                                     }
                                 }
                             }
-                            output[out + c] = best
-                            argmax[out + c] = bestIndex
+                        }
+                        if first {
+                            for c in 0..<channels {
+                                output[out + c] = -.infinity
+                                argmax[out + c] = -1
+                            }
                         }
                     }
                 }
