@@ -96,7 +96,9 @@ extension SafeTensors {
             }
             entries.append(HeaderEntry(name: name, width: width, shape: shape, count: count, begin: begin, end: end))
         }
-        let sorted = entries.sorted { $0.begin < $1.begin }
+        // An empty tensor occupies no bytes (safetensors places it at the next tensor's offset),
+        // so it overlaps nothing; the rest, sorted by offset, must not overlap.
+        let sorted = entries.filter { $0.end > $0.begin }.sorted { $0.begin < $1.begin }
         for (a, b) in zip(sorted, sorted.dropFirst()) where b.begin < a.end {
             throw fail("tensors \(a.name) and \(b.name) overlap")
         }

@@ -72,6 +72,30 @@ struct SafeTensorsTests {
         #expect(throws: SafeTensorsError.self) { try SafeTensors(bytes: bytes, path: "bad.safetensors") }
     }
 
+    /// A file whose header lists `entries` (name, begin, end) of F32 [count] tensors, in that order.
+    static func file(_ entries: [(String, Int, Int)], dataBytes: Int) -> [UInt8] {
+        let fields = entries.map { name, begin, end in
+            "\"\(name)\":{\"dtype\":\"F32\",\"shape\":[\((end - begin) / 4)],\"data_offsets\":[\(begin),\(end)]}"
+        }
+        var header = Array(("{" + fields.joined(separator: ",") + "}").utf8)
+        while header.count % 8 != 0 { header.append(UInt8(ascii: " ")) }
+        let length = UInt64(header.count)
+        return (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) } + header
+            + [UInt8](repeating: 0, count: dataBytes)
+    }
+
+    @Test("an empty tensor at another's offset overlaps nothing, in either order; real overlaps are refused")
+    func emptyTensors() throws {
+        for order in [[("empty", 8, 8), ("full", 8, 20)], [("full", 8, 20), ("empty", 8, 8)]] {
+            let entries = [("first", 0, 8)] + order.map { ($0.0, $0.1, $0.2) }
+            let file = try SafeTensors(bytes: Self.file(entries, dataBytes: 20), path: "e.safetensors")
+            #expect(file.entries["empty"]?.shape == [0] && file.entries["full"]?.shape == [3])
+        }
+        #expect(throws: SafeTensorsError.self) {
+            try SafeTensors(bytes: Self.file([("a", 0, 12), ("b", 8, 20)], dataBytes: 20), path: "o.safetensors")
+        }
+    }
+
     @Test("a missing file names the path")
     func missingFile() {
         do {
