@@ -112,6 +112,10 @@ struct GivenSourceTests {
         #expect(study.source.data == nil && study.dataSpecifications.count == 1)
         let plan = try StudyPlan(study, version: "test")
         #expect(!plan.nodes.contains { $0.kind == .domain || $0.kind == .checkpoints })
+        // `study status` estimates from P's own architecture and input, with no source data.
+        let estimate = try StudyEstimate.measure(study: study, plan: plan, done: [], threads: 2)
+        #expect(estimate.seconds.count == plan.nodes.count && estimate.seconds["pretrain"] == 0)
+        #expect(estimate.seconds.filter { $0.key.hasSuffix("PT-s0") }.allSatisfy { $0.value > 0 })
         try StudyRunner(study: study, directory: root + "/study").run()
         let results = try StudyResults.load(from: root + "/study")
         #expect(results.sourceFinalAccuracy == nil && results.source.points.isEmpty)
