@@ -27,6 +27,7 @@ enum GivenSourceAdoption {
     /// test split. P's `final.safetensors` is written last: a killed adoption is redone, never half taken.
     static func adopt(_ given: Study.GivenSource, data: DatasetSplits?, directory: String) throws {
         let reference = try SourceCheckpoint(given.checkpoint)
+        var p: ResNet?
         for file in given.files {
             let record = try SourceCheckpoint(file)
             guard record.architecture == reference.architecture, record.preprocessing == reference.preprocessing else {
@@ -37,7 +38,9 @@ enum GivenSourceAdoption {
                         + record.architecture.differences(from: reference.architecture)
                         + "; every source checkpoint of a study must be of one model")
             }
-            _ = try Checkpoint.loadModel(from: file)  // the weights load strictly and are finite
+            // The weights load strictly and are finite; P's are kept for its source accuracy.
+            let model = try Checkpoint.loadModel(from: file)
+            if file == given.checkpoint { p = model }
         }
         try FileManager.default.createDirectory(atPath: directory + "/checkpoints", withIntermediateDirectories: true)
         for (epoch, file) in given.checkpoints {
@@ -52,9 +55,9 @@ enum GivenSourceAdoption {
         }
         // P's accuracy needs source data labelled as P's head is (its classes, in order); other
         // images of the source still give the domain distance, which reads only P's features.
-        if let data, data.test.classNames.count == reference.architecture.classes {
-            let loaded = try LoadedModel(given.checkpoint)
-            let evaluation = try Evaluator.evaluate(loaded.model, on: try loaded.prepare(data.test))
+        if let data, let p, data.test.classNames.count == reference.architecture.classes {
+            try reference.preprocessing.checkSize(of: data.test)
+            let evaluation = try Evaluator.evaluate(p, on: reference.preprocessing.prepare(data.test))
             try AnalysisFiles.writeJSON(
                 SourceEvaluation(accuracy: evaluation.accuracy, images: data.test.count), to: directory,
                 name: evaluationFile)

@@ -325,15 +325,15 @@ extension Study {
         return digests
     }
 
-    /// The files named by the source's and targets' `FORMAT:PATHS` data that do not exist (a
-    /// built-in name or a folder is checked when the file is read).
+    /// The files named by the source's and targets' `FORMAT:PATHS` data, and a given P's
+    /// checkpoints, that do not exist (a built-in name or a folder is checked when it is read).
     public var missingDataFiles: [String] {
-        dataSpecifications.flatMap { specification -> [String] in
+        let data = dataSpecifications.flatMap { specification -> [String] in
             switch try? DatasetSource(parsing: specification) {
-            case .idx(let paths)?, .npy(let paths)?, .csv(let paths)?:
-                return paths.filter { !FileManager.default.fileExists(atPath: $0) }
+            case .idx(let paths)?, .npy(let paths)?, .csv(let paths)?: return paths
             default: return []
             }
         }
+        return (data + (source.given?.files ?? [])).filter { !FileManager.default.fileExists(atPath: $0) }
     }
 }

@@ -151,11 +151,8 @@ public struct StudyResults: Codable, Sendable {
         if given == nil || FileManager.default.fileExists(atPath: pretrainDirectory + "/summary.json") {
             sourceFinalAccuracy = try RunResults.summary(of: pretrainDirectory).finalTestAccuracy
         } else {
-            let evaluation = FileManager.default.contents(
-                atPath: pretrainDirectory + "/" + GivenSourceAdoption.evaluationFile)
-            sourceFinalAccuracy =
-                evaluation.flatMap { try? JSONFile.decoder().decode(SourceEvaluation.self, from: $0) }?
-                .accuracy
+            let path = pretrainDirectory + "/" + GivenSourceAdoption.evaluationFile
+            sourceFinalAccuracy = (try? JSONFile.read(SourceEvaluation.self, from: path))?.accuracy
         }
         let context = AssessmentContext(
             seeds: runner.study.seeds, side: side, sourceCurve: source.points, source: runner.study.source,

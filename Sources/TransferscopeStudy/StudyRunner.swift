@@ -60,9 +60,7 @@ public final class StudyRunner {
     }
 
     private func runNodes() throws {
-        let missing =
-            study.missingDataFiles
-            + (study.source.given?.files ?? []).filter { !FileManager.default.fileExists(atPath: $0) }
+        let missing = study.missingDataFiles
         guard missing.isEmpty else {
             throw StudyError.invalid(
                 path: study.name, line: nil, message: "its data files do not exist: \(missing.joined(separator: ", "))")
