@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "TransferscopeAnalysis", targets: ["TransferscopeAnalysis"]),
         .library(name: "TransferscopeExperiments", targets: ["TransferscopeExperiments"]),
         .library(name: "TransferscopeStudy", targets: ["TransferscopeStudy"]),
+        .library(name: "TransferscopeMPI", targets: ["TransferscopeMPI"]),
         .executable(name: "transferscope", targets: ["transferscope"]),
     ],
     dependencies: [
@@ -60,6 +61,9 @@ let package = Package(
         .target(
             name: "TransferscopeCore", dependencies: ["TransferscopeAVX512", "TransferscopeIO"], swiftSettings: fastMath
         ),
+        // Open MPI, loaded at run time when an MPI launcher started the process (no build
+        // dependency: a machine without MPI builds and runs everything in one process).
+        .target(name: "TransferscopeMPI", dependencies: ["TransferscopeCore"]),
         // Layers, models, initialization.
         .target(
             name: "TransferscopeNN", dependencies: ["TransferscopeCore", "TransferscopeIO"], swiftSettings: fastMath),
@@ -108,7 +112,8 @@ let package = Package(
             dependencies: [
                 "TransferscopeCore", "TransferscopeIO", "TransferscopeNN", "TransferscopeOptimizers",
                 "TransferscopeCheckpoints", "TransferscopeData", "TransferscopeTraining", "TransferscopeAnalysis",
-                "TransferscopeExperiments", "TransferscopeStatistics", .product(name: "Yams", package: "Yams"),
+                "TransferscopeExperiments", "TransferscopeStatistics", "TransferscopeMPI",
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: fastMath),
 
@@ -118,7 +123,7 @@ let package = Package(
                 "TransferscopeCore", "TransferscopeNN", "TransferscopeOptimizers",
                 "TransferscopeCheckpoints", "TransferscopeData", "TransferscopeTraining",
                 "TransferscopeAnalysis", "TransferscopeExperiments", "TransferscopeStudy", "TransferscopeIO",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TransferscopeMPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdFlags),
         // Fuzz targets for the file readers and a seeded mutation engine (tests, transferscope-fuzz).

@@ -22,6 +22,10 @@ public final class BatchNorm2d: StateContainer {
     public let runningVariance: Buffer
     /// Training-mode forward passes seen (PyTorch's `num_batches_tracked`).
     public let batchesTracked = Counter()
+    /// The processes of a data-parallel run whose batches this layer normalizes together
+    /// (synchronized BatchNorm, as PyTorch's `SyncBatchNorm`): in training mode the statistics
+    /// and the backward pass's sums cover every process's rows. nil: this process's batch alone.
+    public var processGroup: (any ProcessGroup)?
 
     private var savedInput = Tensor()
     /// The output, kept as the ReLU mask when the forward pass applied a ReLU.
@@ -29,6 +33,10 @@ public final class BatchNorm2d: StateContainer {
     private var savedMean: [Float] = []
     private var savedInverseStandardDeviation: [Float] = []
     private var savedTraining = true
+    /// The rows the batch statistics covered (over every process when synchronized).
+    private var savedBatchRows = 0
+    /// The group the batch statistics were synchronized over (nil: this batch alone).
+    private var savedGroup: (any ProcessGroup)?
     private let scratch = Workspace()
 
     /// gamma 1, beta 0, running mean 0 and running variance 1, as PyTorch initializes them.
@@ -69,7 +77,15 @@ public final class BatchNorm2d: StateContainer {
         let rows = input.count / channels
         var mean: [Float]
         var variance: [Float]
-        if training {
+        var batchRows = rows
+        var synchronizedOver: (any ProcessGroup)?
+        if training, let group = processGroup, group.size > 1 {
+            synchronizedOver = group
+            (mean, variance, batchRows) = BatchNormalization.statistics(
+                input: input.unsafePointer, rows: rows, channels: channels, scratch: scratch, group: group)
+            precondition(batchRows > 1, "BatchNorm2d: training needs more than one value per channel, got \(batchRows)")
+            updateRunningStatistics(mean: mean, variance: variance, rows: batchRows)
+        } else if training {
             precondition(rows > 1, "BatchNorm2d: training needs more than one value per channel, got \(input.shape)")
             (mean, variance) = BatchNormalization.statistics(
                 input: input.unsafePointer, rows: rows, channels: channels, scratch: scratch)
@@ -92,6 +108,8 @@ public final class BatchNorm2d: StateContainer {
         savedMean = mean
         savedInverseStandardDeviation = invstd
         savedTraining = training
+        savedBatchRows = batchRows
+        savedGroup = synchronizedOver
         return output
     }
 
@@ -127,7 +145,8 @@ public final class BatchNorm2d: StateContainer {
             reluOutput: savedReluOutput?.unsafePointer, input: savedInput.unsafePointer, mean: savedMean,
             inverseStandardDeviation: savedInverseStandardDeviation,
             gamma: weight.value.unsafePointer, rows: rows, channels: channels, batchStatistics: savedTraining,
-            scratch: scratch)
+            scratch: scratch, group: savedGroup,
+            totalRows: savedBatchRows)
         savedInput = Tensor()
         savedReluOutput = nil
         return dx

@@ -19,7 +19,7 @@ public final class StudyRunner {
     /// The study being run.
     public let study: Study
     /// The study's plan, made again when `run` starts so that its keys reflect the data as it is then.
-    public private(set) var plan: StudyPlan
+    public internal(set) var plan: StudyPlan
     /// The study's output directory (`runs/`, `results/`, `results.json`).
     public let directory: String
     /// Worker threads for training and analyses (default `Parallel.workerCount`).
@@ -60,17 +60,8 @@ public final class StudyRunner {
     }
 
     private func runNodes() throws {
-        let missing = study.missingDataFiles
-        guard missing.isEmpty else {
-            throw StudyError.invalid(
-                path: study.name, line: nil, message: "its data files do not exist: \(missing.joined(separator: ", "))")
-        }
-        let lock = try OutputDirectory.createAndLock(directory, purpose: "study run")
+        let lock = try begin()
         defer { lock.release() }
-        try AnalysisFiles.writeJSON(study, to: directory, name: "study.json")
-        try prepareBuiltInData()
-        // The keys as the data is now, prepared: the runs below read it.
-        plan = try StudyPlan(study, version: TransferscopeVersion.current)
         let clock = Date()
         var ran = 0
         for (index, node) in plan.nodes.enumerated() {
@@ -80,16 +71,46 @@ public final class StudyRunner {
             }
             ran += 1
             onProgress(index + 1, plan.nodes.count, node.id, "running")
-            let start = Date()
-            try execute(node)
-            try AnalysisFiles.writeJSON(
-                ["key": node.key, "seconds": String(format: "%.1f", Date().timeIntervalSince(start))],
-                to: resultDirectory(node.id), name: "done.json")
-            onProgress(
-                index + 1, plan.nodes.count, node.id,
-                String(format: "finished in %.0f s", Date().timeIntervalSince(start)))
+            let seconds = try executeAndMark(node)
+            onProgress(index + 1, plan.nodes.count, node.id, String(format: "finished in %.0f s", seconds))
         }
-        // The samples picture of each target, redrawn when its data or P's input changed (the
+        try finish(clock: clock, ran: ran)
+    }
+
+    /// Checks the data, locks the directory, records the study, prepares the built-in data and
+    /// makes the plan again from the prepared data (whose files the runs read).
+    func begin() throws -> DirectoryLock {
+        let missing = study.missingDataFiles
+        guard missing.isEmpty else {
+            throw StudyError.invalid(
+                path: study.name, line: nil, message: "its data files do not exist: \(missing.joined(separator: ", "))")
+        }
+        let lock = try OutputDirectory.createAndLock(directory, purpose: "study run")
+        do {
+            try AnalysisFiles.writeJSON(study, to: directory, name: "study.json")
+            try prepareBuiltInData()
+            plan = try StudyPlan(study, version: TransferscopeVersion.current)
+        } catch {
+            lock.release()
+            throw error
+        }
+        return lock
+    }
+
+    /// Runs `node` and then marks it done for its key (`done.json`, written last); returns its seconds.
+    func executeAndMark(_ node: StudyPlan.Node) throws -> Double {
+        let start = Date()
+        try execute(node)
+        let seconds = Date().timeIntervalSince(start)
+        try AnalysisFiles.writeJSON(
+            ["key": node.key, "seconds": String(format: "%.1f", seconds)], to: resultDirectory(node.id),
+            name: "done.json")
+        return seconds
+    }
+
+    /// Once every node is done: the samples pictures, `results.json` and the report. `ran`
+    /// nodes ran since `clock`; a run that found every node done keeps the earlier run's time.
+    func finish(clock: Date, ran: Int) throws {        // The samples picture of each target, redrawn when its data or P's input changed (the
         // digest of the data and P's key, beside the picture).
         for index in study.targets.indices {
             let folder = resultDirectory(StudyPlan.targetName(study, index))
@@ -104,7 +125,6 @@ public final class StudyRunner {
                 try AtomicFile.write(Data(key.utf8), to: keyPath)
             }
         }
-        // A run that found every node done keeps the time of the run that did the work.
         let seconds =
             ran > 0 ? Date().timeIntervalSince(clock) : ((try? StudyResults.load(from: directory).seconds) ?? 0)
         let results = try StudyResults.collect(self, seconds: seconds)

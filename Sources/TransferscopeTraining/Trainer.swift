@@ -24,6 +24,9 @@ public final class Trainer {
     public var onEvent: (TrainingEvent) -> Void = { _ in }
     /// The class names of the data, recorded in checkpoints.
     var classNames: [String]?
+    /// The processes this run is split over (data-parallel, `Trainer+Distributed.swift`); nil
+    /// or one process: this process alone.
+    public var processGroup: (any ProcessGroup)?
 
     /// A trainer for one run in `directory`; nothing is read or written until `run(data:restart:)`.
     public init(configuration: TrainingConfiguration, directory: String) {
@@ -48,6 +51,7 @@ public final class Trainer {
     @discardableResult
     public func run(data: DatasetSplits, restart: Bool = false) throws -> TrainingSummary {
         try configuration.validate()
+        try checkBatchSplits()
         // The kernels split their sums across the run's workers: the count is part of its bits.
         return try Parallel.withWorkers(configuration.threads) { try train(data: data, restart: restart) }
     }
@@ -57,9 +61,11 @@ public final class Trainer {
         let c = configuration
         // Everything that can be refused is checked before anything is written to the directory.
         let trainImages = try selectTrainingImages(data)
-        let lock = try OutputDirectory.createAndLock(directory, purpose: "train")
-        defer { lock.release() }
-        try prepareDirectory(restart: restart)
+        // Only the writer locks and prepares the directory; the other processes read it after.
+        let lock = writesFiles ? try OutputDirectory.createAndLock(directory, purpose: "train") : nil
+        defer { lock?.release() }
+        if writesFiles { try prepareDirectory(restart: restart) }
+        distributedGroup?.barrier()
         if let summary = try? JSONFile.read(TrainingSummary.self, from: summaryPath) {
             onEvent(.alreadyComplete(summary))
             return summary
@@ -67,53 +73,61 @@ public final class Trainer {
         let (train, test) = (c.preprocessing.prepare(trainImages), c.preprocessing.prepare(data.test))
         classNames = data.train.classNames
         let model = try makeModel()
+        for norm in model.batchNorms { norm.processGroup = distributedGroup }
         let optimizer = SGD(parameters: trainableParameters(of: model), hyperparameters: c.optimizer)
         let stepsPerEpoch = train.count / c.batchSize
         var state = try restoreState(model: model, optimizer: optimizer)
-        try recordStart(epoch: state.epoch)
-        let log = try MetricsLog(path: metricsPath, keepingThroughStep: state.step)
+        if writesFiles { try recordStart(epoch: state.epoch) }
+        let log = writesFiles ? try MetricsLog(path: metricsPath, keepingThroughStep: state.step) : nil
         let trainSubset = evaluationSubset(count: train.count)
 
         if state.epoch == 0 {
             let epochStart = Date()
-            let kept = c.checkpointEpochs.contains(0) ? try saveCheckpoint(model, epoch: 0) : nil
-            try log.append(
-                evaluate(
-                    model, train: train, test: test, subset: trainSubset, step: 0, epoch: 0,
-                    seconds: Date().timeIntervalSince(epochStart), checkpoint: kept))
+            let kept = c.checkpointEpochs.contains(0) && writesFiles ? try saveCheckpoint(model, epoch: 0) : nil
+            let metrics = try evaluate(
+                model, train: train, test: test, subset: trainSubset, step: 0, epoch: 0,
+                seconds: Date().timeIntervalSince(epochStart),
+                checkpoint: c.checkpointEpochs.contains(0) ? kept ?? checkpointPath(epoch: 0) : nil)
+            try log?.append(metrics)
         }
         onEvent(
             .started(
                 epoch: state.epoch, epochs: c.epochs, stepsPerEpoch: stepsPerEpoch,
                 totalSteps: stepsPerEpoch * c.epochs, trainImages: train.count))
         let classes = c.architecture.classes
-        var dLogits = Tensor(shape: [c.batchSize, classes])
+        let localBatch = c.batchSize / (distributedGroup?.size ?? 1)
+        var dLogits = Tensor(shape: [localBatch, classes])
         for epoch in state.epoch..<c.epochs {
             let epochStart = Date()
             let order = BatchLoader.epochOrder(count: train.count, seed: c.seed, epoch: epoch)
             var interval = (loss: 0.0, correct: 0, images: 0, start: Date())
             for stepInEpoch in 0..<stepsPerEpoch {
-                let indices = Array(order[(stepInEpoch * c.batchSize)..<((stepInEpoch + 1) * c.batchSize)])
+                let indices = localShare(
+                    of: Array(order[(stepInEpoch * c.batchSize)..<((stepInEpoch + 1) * c.batchSize)]))
                 let (inputs, labels) = BatchLoader.batch(
                     train, indices: indices, augmentation: c.augmentation, seed: c.seed, epoch: epoch)
                 let learningRate = c.learningRate.rate(
                     atEpoch: Double(epoch) + Double(stepInEpoch) / Double(stepsPerEpoch))
                 model.zeroGradients()
                 let logits = model.forward(inputs, training: true)
-                let loss = CrossEntropy.forwardBackward(
+                let localLoss = CrossEntropy.forwardBackward(
                     logits: logits.unsafePointer, labels: labels, classes: classes,
-                    logitsGradient: dLogits.unsafeMutablePointer)
+                    logitsGradient: dLogits.unsafeMutablePointer, gradientBatch: c.batchSize)
+                let batch = batchTotals(
+                    loss: localLoss, correct: Self.correctCount(logits, labels: labels, classes: classes),
+                    images: labels.count)
                 state.step += 1
-                guard loss.isFinite else {
+                guard batch.lossTotal.isFinite else {
                     let lastGood =
                         FileManager.default.fileExists(atPath: resumeFolder + "/state.json") ? resumeFolder : nil
                     throw TrainingError.nonFiniteLoss(step: state.step, epoch: epoch, lastGoodCheckpoint: lastGood)
                 }
                 model.backward(dLogits)
+                sumGradients(optimizer.parameters)
                 optimizer.update(learningRate: Float(learningRate))
-                interval.loss += Double(loss) * Double(labels.count)
-                interval.correct += Self.correctCount(logits, labels: labels, classes: classes)
-                interval.images += labels.count
+                interval.loss += batch.lossTotal
+                interval.correct += batch.correct
+                interval.images += batch.images
                 if state.step % c.logEvery == 0 || stepInEpoch == stepsPerEpoch - 1 {
                     let elapsed = max(Date().timeIntervalSince(interval.start), 1e-9)
                     let metrics = StepMetrics(
@@ -122,22 +136,32 @@ public final class Trainer {
                         accuracy: Double(interval.correct) / Double(interval.images),
                         learningRate: learningRate, imagesPerSecond: Double(interval.images) / elapsed,
                         totalSteps: stepsPerEpoch * c.epochs)
-                    try log.append(metrics)
+                    try log?.append(metrics)
                     onEvent(.step(metrics))
                     interval = (0, 0, 0, Date())
                 }
             }
             state.epoch = epoch + 1
-            let kept = c.checkpointEpochs.contains(state.epoch) ? try saveCheckpoint(model, epoch: state.epoch) : nil
+            try checkReplicasAgree(model, epoch: state.epoch)
+            let keeps = c.checkpointEpochs.contains(state.epoch)
+            let kept = keeps && writesFiles ? try saveCheckpoint(model, epoch: state.epoch) : nil
             let metrics = try evaluate(
                 model, train: train, test: test, subset: trainSubset, step: state.step, epoch: state.epoch,
-                seconds: Date().timeIntervalSince(epochStart), checkpoint: kept)
-            try log.append(metrics)
+                seconds: Date().timeIntervalSince(epochStart),
+                checkpoint: keeps ? kept ?? checkpointPath(epoch: state.epoch) : nil)
+            try log?.append(metrics)
             state.seconds += Date().timeIntervalSince(epochStart)
-            try saveState(state, model: model, optimizer: optimizer)
+            if writesFiles { try saveState(state, model: model, optimizer: optimizer) }
             onEvent(.epochEnded(metrics))
         }
-        return try finish(model: model, state: state, log: log, train: train, test: test)
+        guard let log else {
+            // The writer writes the final files; the others take its summary once it is there.
+            distributedGroup?.barrier()
+            return try JSONFile.read(TrainingSummary.self, from: summaryPath)
+        }
+        let summary = try finish(model: model, state: state, log: log, train: train, test: test)
+        distributedGroup?.barrier()
+        return summary
     }
 
     /// Number of rows of `logits` [N, classes] whose arg-max is the label.
@@ -155,8 +179,8 @@ public final class Trainer {
         seconds: Double,
         checkpoint: String?
     ) throws -> EpochMetrics {
-        let onTest = try Evaluator.evaluate(model, on: test)
-        let onTrain = subset.isEmpty ? nil : try Evaluator.evaluate(model, on: train, indices: subset)
+        let onTest = try evaluateShared(model, on: test, indices: nil)
+        let onTrain = subset.isEmpty ? nil : try evaluateShared(model, on: train, indices: subset)
         return EpochMetrics(
             step: step, epoch: epoch, testLoss: onTest.loss, testAccuracy: onTest.accuracy, trainLoss: onTrain?.loss,
             trainAccuracy: onTrain?.accuracy, seconds: seconds, epochs: configuration.epochs,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TransferscopeCore
+import TransferscopeMPI
 import TransferscopeStudy
 import TransferscopeTraining
 
@@ -44,7 +45,14 @@ struct StudyCommand: ParsableCommand {
             runner.onTraining = display.handle
             runner.onProgress = { index, count, id, message in printError("[\(index)/\(count)] \(id): \(message)") }
             let start = Date()
-            try runner.run()
+            // Under mpirun the plan's nodes are spread over the processes; rank 0 reports.
+            if let world = try MPIProcessGroup.world(), world.size > 1 {
+                if world.rank != 0 { runner.onTraining = { _ in } }
+                try runner.run(over: world)
+                guard world.rank == 0 else { return }
+            } else {
+                try runner.run()
+            }
             print(
                 String(
                     format: "study %@ finished in %@; report: %@/report.html", study.name,

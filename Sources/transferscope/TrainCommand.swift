@@ -4,6 +4,7 @@ import TransferscopeCheckpoints
 import TransferscopeCore
 import TransferscopeData
 import TransferscopeIO
+import TransferscopeMPI
 import TransferscopeNN
 import TransferscopeOptimizers
 import TransferscopeTraining
@@ -241,9 +242,13 @@ struct TrainCommand: ParsableCommand {
         setup.shuffle = { side, channels in try shuffle.shuffle(side: side, channels: channels) }
         let configuration = try setup.configuration(for: splits)
         let trainer = Trainer(configuration: configuration, directory: out)
+        // Under mpirun the run is split over the processes; rank 0 shows the progress and writes.
+        let group = try MPIProcessGroup.world()
+        trainer.processGroup = group
         let display = ProgressDisplay()
-        trainer.onEvent = display.handle
+        if group?.isWriter ?? true { trainer.onEvent = display.handle }
         let summary = try trainer.run(data: splits, restart: restart)
+        guard group?.isWriter ?? true else { return }
         print(
             String(
                 format: "%@: test accuracy %.2f%%, final model %@/%@", out, 100 * summary.finalTestAccuracy, out,

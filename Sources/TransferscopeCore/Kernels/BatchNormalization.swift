@@ -48,6 +48,53 @@ public enum BatchNormalization {
     public static func statistics(
         input: UnsafePointer<Float>, rows: Int, channels: Int, scratch: Workspace
     ) -> (mean: [Float], variance: [Float]) {
+        let (shift, s1, s2) = shiftedSums(input: input, rows: rows, channels: channels, scratch: scratch)
+        var mean = [Float](repeating: 0, count: channels)
+        var variance = mean
+        for c in 0..<channels {
+            let m = s1[c] / Double(rows)
+            mean[c] = Float(Double(shift[c]) + m)
+            variance[c] = Float(max(s2[c] / Double(rows) - m * m, 0))
+        }
+        return (mean, variance)
+    }
+
+    /// The mean and biased variance per channel over the rows of every process of `group`
+    /// (synchronized BatchNorm), and the number of rows they cover. Each process takes its
+    /// rows' count, mean and sum of squared deviations (M2, in Double, from its shifted sums);
+    /// these are gathered and merged in rank order with Chan, Golub and LeVeque's pairwise
+    /// update (1983): n = na + nb, d = mb - ma, mean = ma + d * nb / n,
+    /// M2 = M2a + M2b + d^2 * na * nb / n. Every process gets the same bits. input: [R, C].
+    public static func statistics(
+        input: UnsafePointer<Float>, rows: Int, channels: Int, scratch: Workspace, group: any ProcessGroup
+    ) -> (mean: [Float], variance: [Float], rows: Int) {
+        let (shift, s1, s2) = shiftedSums(input: input, rows: rows, channels: channels, scratch: scratch)
+        let n = Double(rows)
+        var local = [Double](repeating: 0, count: 1 + 2 * channels)
+        local[0] = n
+        for c in 0..<channels {
+            local[1 + c] = Double(shift[c]) + s1[c] / n
+            local[1 + channels + c] = max(s2[c] - s1[c] * s1[c] / n, 0)
+        }
+        var count = 0.0
+        var mean = [Double](repeating: 0, count: channels)
+        var m2 = mean
+        for part in group.allGather(local) where part[0] > 0 {
+            let (na, nb) = (count, part[0])
+            count = na + nb
+            for c in 0..<channels {
+                let d = part[1 + c] - mean[c]
+                mean[c] += d * nb / count
+                m2[c] += part[1 + channels + c] + d * d * na * nb / count
+            }
+        }
+        return (mean.map(Float.init), m2.map { Float(max($0 / count, 0)) }, Int(count))
+    }
+
+    /// The first row K and the per-channel sums S1 = sum (x - K), S2 = sum (x - K)^2. input: [R, C].
+    static func shiftedSums(
+        input: UnsafePointer<Float>, rows: Int, channels: Int, scratch: Workspace
+    ) -> (shift: [Float], s1: [Double], s2: [Double]) {
         let shift = Array(UnsafeBufferPointer(start: input, count: channels))
         let (s1, s2) = shift.withUnsafeBufferPointer { shiftBuffer in
             guard let k = shiftBuffer.baseAddress else {
@@ -65,14 +112,7 @@ public enum BatchNormalization {
                 }
             }
         }
-        var mean = [Float](repeating: 0, count: channels)
-        var variance = mean
-        for c in 0..<channels {
-            let m = s1[c] / Double(rows)
-            mean[c] = Float(Double(shift[c]) + m)
-            variance[c] = Float(max(s2[c] / Double(rows) - m * m, 0))
-        }
-        return (mean, variance)
+        return (shift, s1, s2)
     }
 
     /// output = input * scale + shift (+ residual) per channel, then max(0, .) if `relu`; with
@@ -111,12 +151,15 @@ public enum BatchNormalization {
     /// With `batchStatistics` false (evaluation mode) mean and invstd are constants and
     /// dx = gamma * invstd * dy. gammaGradient and betaGradient are accumulated into (+=);
     /// inputGradient is overwritten and may alias outputGradient.
+    /// With `group` (synchronized BatchNorm, batch statistics of `totalRows` rows over every
+    /// process) dx uses the two sums over every process (summed in rank order); dgamma and dbeta
+    /// stay this process's share, summed with the other parameters' gradients by the caller.
     public static func backward(
         inputGradient: UnsafeMutablePointer<Float>, gammaGradient: UnsafeMutablePointer<Float>,
         betaGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
         reluOutput: UnsafePointer<Float>?, input: UnsafePointer<Float>, mean: [Float],
         inverseStandardDeviation: [Float], gamma: UnsafePointer<Float>, rows: Int, channels: Int,
-        batchStatistics: Bool, scratch: Workspace
+        batchStatistics: Bool, scratch: Workspace, group: (any ProcessGroup)? = nil, totalRows: Int? = nil
     ) {
         // Per-channel constants packed in one array: mean, invstd, then (after the sums)
         // scale = gamma * invstd, mean dy, mean dy * xhat.
@@ -150,13 +193,20 @@ public enum BatchNormalization {
                     }
                 }
             }
+            // The batch's sums: over every process's rows when the statistics are synchronized.
+            var (batchDy, batchDyXhat) = (dyTotals, dyXhatTotals)
+            if let group {
+                let totals = group.sumInRankOrder(dyTotals + dyXhatTotals)
+                batchDy = Array(totals[0..<channels])
+                batchDyXhat = Array(totals[channels...])
+            }
+            let batchRows = Double(totalRows ?? rows)
             for c in 0..<channels {
-                let dyXhat = dyXhatTotals[c] * Double(s[c])
                 betaGradient[c] += Float(dyTotals[c])
-                gammaGradient[c] += Float(dyXhat)
+                gammaGradient[c] += Float(dyXhatTotals[c] * Double(s[c]))
                 k[c] = gamma[c] * s[c]
-                a[c] = batchStatistics ? Float(dyTotals[c] / Double(rows)) : 0
-                b[c] = batchStatistics ? Float(dyXhat / Double(rows)) : 0
+                a[c] = batchStatistics ? Float(batchDy[c] / batchRows) : 0
+                b[c] = batchStatistics ? Float(batchDyXhat[c] * Double(s[c]) / batchRows) : 0
             }
             Parallel.forEachShare(of: rows) { _, range in
                 for row in range {
