@@ -5,7 +5,7 @@ SWIFT ?= swift
 
 help:
 	@echo "make demo      install what is missing, build, run the quick study, print where its report is"
-	@echo "make test      install what is missing, build, run the test suite (and the numeric suites on every CPU path)"
+	@echo "make test      install what is missing (Open MPI too), build, run the test suite (and the numeric suites on every CPU path)"
 	@echo "make data      install the built-in datasets' packages and prepare them all"
 	@echo "make build     release build of the transferscope CLI"
 	@echo "make lint      check the code style (.swift-format); part of make test"
@@ -20,7 +20,8 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product transferscope
 
-test: deps
+test:
+	bash scripts/install-deps.sh --for-tests
 	bash scripts/lint.sh
 	$(SWIFT) test
 	bash scripts/test-cpu-paths.sh

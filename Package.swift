@@ -214,7 +214,7 @@ let package = Package(
                 "TransferscopeIO", "TransferscopeExperiments",
                 "transferscope", "TransferscopeCore", "TransferscopeNN", "TransferscopeCheckpoints",
                 "TransferscopeData",
-                "TransferscopeTraining", "TransferscopeAnalysis", "TransferscopeStudy",
+                "TransferscopeTraining", "TransferscopeAnalysis", "TransferscopeStudy", "TransferscopeMPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdFlags),
