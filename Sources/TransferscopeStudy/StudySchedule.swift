@@ -138,26 +138,34 @@ public struct StudySchedule: Sendable {
             order: order, starts: starts)
     }
 
-    /// The simulation on `ranks` ranks of `threads` threads each (those the seconds are for) in
-    /// two lines for `study status`: the wall time of the nodes to run and how busy the ranks are,
-    /// then the critical path, its middle left out past `shownIDs` nodes.
-    public func lines(ranks: Int, threads: Int, shownIDs: Int = 6) -> [String] {
-        let simulation = simulate(ranks: ranks)
-        let head = "On \(ranks) rank\(ranks == 1 ? "" : "s") of \(threads) thread\(threads == 1 ? "" : "s") each"
-        let count = simulation.order.count
-        guard count > 0 else { return [head + ": nothing to run"] }
+    /// The simulation on each count of `ranks` of `threads` threads each (those the seconds are
+    /// for) for `study status`: a line per count with the wall time of the nodes to run and how
+    /// busy the ranks are, then the critical path, its middle left out past `shownIDs` nodes.
+    public func lines(ranks: [Int], threads: Int, shownIDs: Int = 6) -> [String] {
+        var lines: [String] = []
+        for count in ranks {
+            let simulation = simulate(ranks: count)
+            let head = "On \(count) rank\(count == 1 ? "" : "s") of \(threads) thread\(threads == 1 ? "" : "s") each"
+            let nodes = simulation.order.count
+            guard nodes > 0 else {
+                lines.append(head + ": nothing to run")
+                continue
+            }
+            lines.append(
+                head + " (each running one node at a time): \(StudyEstimate.duration(simulation.wallSeconds)) for "
+                    + "the \(nodes) node\(nodes == 1 ? "" : "s") to run, the ranks busy "
+                    + String(format: "%.0f%%", 100 * simulation.busyFraction) + " of it")
+        }
         let path = criticalPath
+        guard !path.ids.isEmpty else { return lines }
         var ids = path.ids
         if ids.count > shownIDs {
             let kept = shownIDs / 2
             ids = ids.prefix(kept) + ["... (\(ids.count - shownIDs + 1) more)"] + ids.suffix(shownIDs - kept - 1)
         }
-        return [
-            head + " (each running one node at a time): \(StudyEstimate.duration(simulation.wallSeconds)) for the "
-                + "\(count) node\(count == 1 ? "" : "s") to run, the ranks busy "
-                + String(format: "%.0f%%", 100 * simulation.busyFraction) + " of it",
+        lines.append(
             "  critical path \(StudyEstimate.duration(path.seconds)) (the least wall time on any number of ranks): "
-                + (ids.isEmpty ? "no node of known work" : ids.joined(separator: " -> ")),
-        ]
+                + ids.joined(separator: " -> "))
+        return lines
     }
 }

@@ -58,10 +58,11 @@ struct StudyCommand: ParsableCommand {
             discussion: """
                 The estimate counts the images each node trains and evaluates, at costs measured here first \
                 (a second or two of training steps and forward passes of the study's model); cached nodes cost \
-                nothing. --no-estimate skips it. --ranks N adds the wall time on N MPI ranks like this machine, \
-                each running one node at a time with --threads workers (`mpirun -n N transferscope study run`: \
-                every rank runs nodes, rank 0 too), simulated by the scheduler's own choice of the next node, \
-                with the critical path (the least wall time on any number of ranks) and how busy the ranks are.
+                nothing. --no-estimate skips it. --ranks N (or N,M,...) adds the wall time on N MPI ranks like \
+                this machine, each running one node at a time with --threads workers (`mpirun -n N transferscope \
+                study run`: every rank runs nodes, rank 0 too), simulated by the scheduler's own choice of the \
+                next node, with the critical path (the least wall time on any number of ranks) and how busy the \
+                ranks are.
                 """)
         @Argument(help: "The study file (YAML).") var file: String
         @Option(help: "The study's output directory.") var out: String
@@ -69,8 +70,8 @@ struct StudyCommand: ParsableCommand {
         var threads: Int?
         @Option(
             parsing: .unconditional,
-            help: "Also simulate the work left on this many MPI ranks, each running one node at a time.")
-        var ranks: Int?
+            help: "Also simulate the work left on N MPI ranks (N, or N,M,...), each running one node at a time.")
+        var ranks: CommaList<Int>?
         @Flag(help: "Skip the estimate of the wall time (and its measurement).") var noEstimate = false
 
         func validate() throws {
@@ -90,7 +91,8 @@ struct StudyCommand: ParsableCommand {
                         study: runner.study, plan: runner.plan, done: done, threads: threads ?? Parallel.workerCount)
                     for line in estimate.lines { print(line) }
                     if let ranks {
-                        for line in StudySchedule(estimate).lines(ranks: ranks, threads: estimate.costs.threads) {
+                        let schedule = StudySchedule(estimate)
+                        for line in schedule.lines(ranks: ranks.values, threads: estimate.costs.threads) {
                             print(line)
                         }
                     }
