@@ -22,23 +22,7 @@ extension StudyEstimate {
     public static func measure(study: Study, plan: StudyPlan, done: Set<String>, threads: Int) throws
         -> StudyEstimate
     {
-        var shapes: [String: DatasetShape] = [:]
-        var unknown: [String: String] = [:]
-        for specification in study.dataSpecifications {
-            do {
-                let source = try DatasetSource(parsing: specification)
-                if let shape = try DatasetShape.withoutReadingImages(source) {
-                    shapes[specification] = shape
-                } else if case .builtIn(let name) = source {
-                    unknown[specification] =
-                        "not prepared yet (`transferscope data prepare \(name)`; `study run` prepares it)"
-                } else {
-                    unknown[specification] = "known once its files are read (`study run` reads them)"
-                }
-            } catch {
-                unknown[specification] = error.localizedDescription
-            }
-        }
+        let (shapes, unknown) = StudyWorkload.dataShapes(of: study)
         let architecture: ResNetConfiguration
         let side: Int
         var given: SourceCheckpoint?

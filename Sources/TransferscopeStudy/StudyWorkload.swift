@@ -240,3 +240,28 @@ public struct StudyWorkload: Sendable {
         return 1 + modules * (settings.alphas + settings.samples * checks)
     }
 }
+
+extension StudyWorkload {
+    /// The sizes of `study`'s data that cost no pixel read (`DatasetShape.withoutReadingImages`),
+    /// by data specification, and why each of the others is unknown.
+    public static func dataShapes(of study: Study) -> (shapes: [String: DatasetShape], unknown: [String: String]) {
+        var shapes: [String: DatasetShape] = [:]
+        var unknown: [String: String] = [:]
+        for specification in study.dataSpecifications {
+            do {
+                let source = try DatasetSource(parsing: specification)
+                if let shape = try DatasetShape.withoutReadingImages(source) {
+                    shapes[specification] = shape
+                } else if case .builtIn(let name) = source {
+                    unknown[specification] =
+                        "not prepared yet (`transferscope data prepare \(name)`; `study run` prepares it)"
+                } else {
+                    unknown[specification] = "known once its files are read (`study run` reads them)"
+                }
+            } catch {
+                unknown[specification] = error.localizedDescription
+            }
+        }
+        return (shapes, unknown)
+    }
+}

@@ -38,5 +38,7 @@ enum FlagCheck {
     static let images = 1...Limits.images
     static let epochs = 1...Limits.epochs
     static let threads = 1...Limits.threads
+    /// MPI ranks (the largest machines run a few hundred thousand).
+    static let ranks = 1...1_000_000
     static let imageSide = 8...Limits.imageSide
 }

@@ -66,15 +66,29 @@ struct StudyCommand: ParsableCommand {
             discussion: """
                 The estimate counts the images each node trains and evaluates, at costs measured here first \
                 (a second or two of training steps and forward passes of the study's model); cached nodes cost \
-                nothing. --no-estimate skips it.
+                nothing. --no-estimate skips it. --ranks N (or N,M,...) adds the wall time on N MPI ranks like \
+                this machine, each running one node at a time with --threads workers (`mpirun -n N transferscope \
+                study run`: every rank runs nodes, rank 0 too), simulated by the scheduler's own choice of the \
+                next node, with the critical path (the least wall time on any number of ranks) and how busy the \
+                ranks are.
                 """)
         @Argument(help: "The study file (YAML).") var file: String
         @Option(help: "The study's output directory.") var out: String
         @Option(parsing: .unconditional, help: "Worker threads the estimate is for (default: all cores, as study run).")
         var threads: Int?
+        @Option(
+            parsing: .unconditional,
+            help: "Also simulate the work left on N MPI ranks (N, or N,M,...), each running one node at a time.")
+        var ranks: CommaList<Int>?
         @Flag(help: "Skip the estimate of the wall time (and its measurement).") var noEstimate = false
 
-        func validate() throws { try FlagCheck.require(threads, in: FlagCheck.threads, "--threads") }
+        func validate() throws {
+            try FlagCheck.require(threads, in: FlagCheck.threads, "--threads")
+            try FlagCheck.require(ranks, in: FlagCheck.ranks, "--ranks")
+            if ranks != nil && noEstimate {
+                throw ValidationError("--ranks simulates the estimate, which --no-estimate skips: give one of them")
+            }
+        }
 
         func run() throws {
             let runner = try StudyRunner(study: try StudyFile.load(file), directory: out)
@@ -84,6 +98,12 @@ struct StudyCommand: ParsableCommand {
                     let estimate = try StudyEstimate.measure(
                         study: runner.study, plan: runner.plan, done: done, threads: threads ?? Parallel.workerCount)
                     for line in estimate.lines { print(line) }
+                    if let ranks {
+                        let schedule = StudySchedule(estimate)
+                        for line in schedule.lines(ranks: ranks.values, threads: estimate.costs.threads) {
+                            print(line)
+                        }
+                    }
                 } catch {
                     print("Estimated wall time on this machine: unknown: \(error.localizedDescription)")
                 }

@@ -28,6 +28,11 @@ extension CLITests {
                     "at least two checkpoints"
                 ),
                 (["model", "init", "resnet8", "--widths", "4,8", "--out", "/tmp/x.safetensors"], "--widths"),
+                (
+                    ["study", "status", "s.yaml", "--out", "/tmp/x", "--ranks", "4,0"],
+                    "--ranks must be integers in 1..."
+                ),
+                (["study", "status", "s.yaml", "--out", "/tmp/x", "--ranks", "2", "--no-estimate"], "--no-estimate"),
             ])
         func flagErrors(arguments: [String], flag: String) throws {
             let error = try Self.error(arguments)
