@@ -57,7 +57,9 @@ extension StudyRunner {
             onProgress(index + 1, count, node.id, "done earlier")
         }
         let ran = count - finished.count
-        let priorities = [String: Double]()  // TEMPORARY until StudySchedule lands
+        // The order the simulation of `study status --ranks` assumes; the data is prepared by now,
+        // so every node's work is known.
+        let priorities = StudySchedule.withoutMeasuring(study: study, plan: plan, done: finished).priorities
         var running: [String: (rank: Int, start: Date)] = [:]
         var idle: [Int] = [0]
         let local = LocalExecutor()
@@ -79,7 +81,7 @@ extension StudyRunner {
                     !finished.contains(node.id) && running[node.id] == nil
                         && node.dependencies.allSatisfy(finished.contains)
                 }
-                guard let node = ready.max(by: { (priorities[$0.id] ?? 0) > (priorities[$1.id] ?? 0) }) else { break }
+                guard let node = StudySchedule.next(ready: ready, priorities: priorities, plan: plan) else { break }
                 let rank = idle.removeFirst()
                 running[node.id] = (rank, Date())
                 onProgress(position[node.id] ?? 0, count, node.id, "running on rank \(rank)")

@@ -110,7 +110,8 @@ public final class StudyRunner {
 
     /// Once every node is done: the samples pictures, `results.json` and the report. `ran`
     /// nodes ran since `clock`; a run that found every node done keeps the earlier run's time.
-    func finish(clock: Date, ran: Int) throws {        // The samples picture of each target, redrawn when its data or P's input changed (the
+    func finish(clock: Date, ran: Int) throws {
+        // The samples picture of each target, redrawn when its data or P's input changed (the
         // digest of the data and P's key, beside the picture).
         for index in study.targets.indices {
             let folder = resultDirectory(StudyPlan.targetName(study, index))

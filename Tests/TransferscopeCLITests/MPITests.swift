@@ -11,7 +11,9 @@ enum MPIRun {
     /// `mpirun` on the PATH, if any.
     static let mpirun: String? = {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/mpirun" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return path.split(separator: ":").map { "\($0)/mpirun" }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
     }()
 
     /// The `transferscope` binary built beside this test bundle.
@@ -71,7 +73,8 @@ enum MPIRun {
         }
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         try? FileManager.default.removeItem(at: log)
-        return Outcome(status: timedOut ? -1 : process.terminationStatus, output: output + (timedOut ? "\n(timed out)" : ""))
+        return Outcome(
+            status: timedOut ? -1 : process.terminationStatus, output: output + (timedOut ? "\n(timed out)" : ""))
     }
 
     /// The processes whose parent is `parent` (from /proc: the ranks mpirun started).
@@ -132,8 +135,10 @@ extension CLITests {
                 let outcome = try MPIRun.run(ranks, common + ["--out", directory + "/" + name])
                 #expect(outcome.status == 0, "\(outcome.output)")
             }
-            let (a, b, alone) = try ["a", "b", "alone"].map { try SafeTensors(contentsOf: directory + "/\($0)/final.safetensors") }
-                .tuple3()
+            let (a, b, alone) = try ["a", "b", "alone"].map {
+                try SafeTensors(contentsOf: directory + "/\($0)/final.safetensors")
+            }
+            .tuple3()
             var largest: Float = 0
             for name in a.entries.keys {
                 guard let x = a.floats(name)?.values, let y = b.floats(name)?.values,
@@ -226,7 +231,8 @@ extension CLITests {
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let file = directory + "/resume.yaml"
             try Self.resumeStudy.write(toFile: file, atomically: true, encoding: .utf8)
-            let reference = try MPIRun.run(nil, ["study", "run", file, "--out", directory + "/reference", "--threads", "1"])
+            let reference = try MPIRun.run(
+                nil, ["study", "run", file, "--out", directory + "/reference", "--threads", "1"])
             #expect(reference.status == 0, "\(reference.output)")
             let nodes = (FileManager.default.subpaths(atPath: directory + "/reference/results") ?? [])
                 .filter { $0.hasSuffix("done.json") }.count
@@ -234,7 +240,8 @@ extension CLITests {
             let out = directory + "/interrupted"
             let first = try Self.interrupt(file, out, after: 3)
             let second = try Self.interrupt(file, out, after: 4)
-            #expect(first >= 3 && second > first && second < nodes, "done after each kill: \(first), \(second) of \(nodes)")
+            #expect(
+                first >= 3 && second > first && second < nodes, "done after each kill: \(first), \(second) of \(nodes)")
             let last = try MPIRun.run(nil, ["study", "run", file, "--out", out, "--threads", "1"])
             #expect(last.status == 0, "\(last.output)")
             #expect(last.output.contains("done earlier"))
@@ -251,7 +258,8 @@ extension CLITests {
             try Self.microStudy.replacingOccurrences(of: "batch_size: 16", with: "batch_size: 64")
                 .write(toFile: file, atomically: true, encoding: .utf8)
             let start = Date()
-            let outcome = try MPIRun.run(2, ["study", "run", file, "--out", directory + "/out", "--threads", "1"], timeout: 120)
+            let outcome = try MPIRun.run(
+                2, ["study", "run", file, "--out", directory + "/out", "--threads", "1"], timeout: 120)
             #expect(outcome.status != 0)
             #expect(!outcome.output.contains("(timed out)"))
             #expect(outcome.output.contains("failed on MPI rank"), "\(outcome.output)")

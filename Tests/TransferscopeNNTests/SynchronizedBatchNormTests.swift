@@ -23,8 +23,10 @@ struct SynchronizedBatchNormTests {
     ) -> Step {
         let norm = BatchNorm2d(channels: input.shape[3])
         var generator = RandomGenerator(seed: 11)
-        norm.weight.value = Tensor.randomNormal(shape: [input.shape[3]], mean: 1, standardDeviation: 0.3, using: &generator)
-        norm.bias.value = Tensor.randomNormal(shape: [input.shape[3]], mean: 0, standardDeviation: 0.3, using: &generator)
+        norm.weight.value = Tensor.randomNormal(
+            shape: [input.shape[3]], mean: 1, standardDeviation: 0.3, using: &generator)
+        norm.bias.value = Tensor.randomNormal(
+            shape: [input.shape[3]], mean: 0, standardDeviation: 0.3, using: &generator)
         norm.processGroup = group
         let output = norm.forward(input, training: true, relu: relu, residual: residual)
         let dx = norm.backward(outputGradient)
@@ -48,7 +50,10 @@ struct SynchronizedBatchNormTests {
     }
 
     @Test(
-        "A batch split over 2, 3 and 5 ranks (uneven shares too) gives the whole batch's output, gradients and running statistics",
+        """
+        A batch split over 2, 3 and 5 ranks (uneven shares too) gives the whole batch's output, gradients and running \
+        statistics
+        """,
         arguments: [(2, false, false), (3, true, false), (5, true, true), (2, false, true)])
     func splitEqualsWhole(ranks: Int, relu: Bool, withResidual: Bool) throws {
         var generator = RandomGenerator(seed: 5)
@@ -56,7 +61,8 @@ struct SynchronizedBatchNormTests {
         let x = Tensor.randomNormal(shape: [7, 3, 2, 4], mean: 3, standardDeviation: 2, using: &generator)
         let dy = Tensor.randomNormal(shape: [7, 3, 2, 4], mean: 0, standardDeviation: 1, using: &generator)
         let residual =
-            withResidual ? Tensor.randomNormal(shape: [7, 3, 2, 4], mean: 0, standardDeviation: 1, using: &generator) : nil
+            withResidual
+            ? Tensor.randomNormal(shape: [7, 3, 2, 4], mean: 0, standardDeviation: 1, using: &generator) : nil
         let whole = Self.step(x, dy, residual: residual, relu: relu, group: nil)
 
         let parts = try LocalProcessGroup.run(ranks: ranks) { group in

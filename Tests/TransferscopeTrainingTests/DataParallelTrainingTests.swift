@@ -54,8 +54,8 @@ struct DataParallelTrainingTests {
 
     @Test(
         """
-        2 and 4 ranks train the same model as one process within 2e-5 (relative, after 36 SGD steps; 4e-7 seen), with the same \
-        test accuracy; every rank returns the writer's summary
+        2 and 4 ranks train the same model as one process within 2e-5 (relative, after 36 SGD steps; 4e-7 seen), \
+        with the same test accuracy; every rank returns the writer's summary
         """,
         arguments: [2, 4])
     func matchesOneProcess(ranks: Int) throws {
