@@ -274,6 +274,15 @@ extension Study {
     /// other controls' start as it was.
     public static let sharedInitializationSeed: UInt64 = 2_000_003
 
+    /// The source epochs whose checkpoints P's run keeps, in order: a given P's (`checkpoints:`),
+    /// or those a pre-training of this study keeps (`checkpoint_epochs`, default every epoch).
+    /// The checkpoint choice fine-tunes from these unless it names its own `source_epochs`.
+    public var keptSourceEpochs: [Int] {
+        if let given = source.given { return given.checkpoints.keys.sorted() }
+        let setup = source.setup(threads: 1)
+        return Set(setup.checkpointEpochs).filter { (0...setup.epochs).contains($0) }.sorted()
+    }
+
     /// The study's analyses as they apply to `target`: those the target's `analyses` list leaves
     /// out are off.
     public func analyses(for target: Target) -> Analyses {

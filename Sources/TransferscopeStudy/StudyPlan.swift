@@ -22,6 +22,29 @@ public struct StudyPlan: Sendable {
         public var isTargetRun: Bool {
             [.fineTune, .fromScratch, .fromScratchSameInit, .fromScratchAtFineTuneRate].contains(self)
         }
+
+        /// Whether the node is an experiment that trains many target runs: its parts (a seed and
+        /// a setting each) train them, and the node with neither gathers their runs.
+        public var isExperiment: Bool { [.shuffleSweep, .sizeSweep, .checkpoints].contains(self) }
+    }
+
+    /// One setting of an experiment: a block size or the pixel shuffle of the shuffle sweep, a
+    /// source epoch of the checkpoint choice, a number of images per class of the size sweep.
+    public enum Setting: Codable, Sendable, Equatable {
+        case blockSize(Int)
+        case pixel
+        case sourceEpoch(Int)
+        case perClass(Int)
+
+        /// The setting in a node id: `b7`, `pixel`, `epoch-30`, `k100`.
+        public var name: String {
+            switch self {
+            case .blockSize(let b): "b\(b)"
+            case .pixel: "pixel"
+            case .sourceEpoch(let epoch): "epoch-\(epoch)"
+            case .perClass(let k): "k\(k)"
+            }
+        }
     }
 
     /// One unit of work of the study, with the cache key that decides whether its result is reused.
@@ -33,8 +56,13 @@ public struct StudyPlan: Sendable {
         public var kind: Kind
         /// Index into the study's targets (nil for the pre-training).
         public var target: Int?
-        /// The seed of a P-T, RI-T or control run; nil for the pre-training and the analyses.
+        /// The seed of a P-T, RI-T or control run, or of an experiment's part; nil for the
+        /// pre-training, the analyses and the node that gathers an experiment's parts.
         public var seed: UInt64?
+        /// The setting an experiment's part trains; nil for every other node, and for a part of
+        /// the shuffle sweep that trains every block size (when the study does not list them,
+        /// they follow P's input size, known only once P is).
+        public var setting: Setting? = nil
         /// Ids of the nodes whose results this one reads.
         public var dependencies: [String]
         /// The settings that determine the result (canonical JSON).
@@ -45,6 +73,10 @@ public struct StudyPlan: Sendable {
         /// Hex digest of the version, the kind, the settings, the data digest and the
         /// dependencies' keys.
         public var key: String
+
+        /// Whether the node is a part of an experiment (it trains that experiment's runs of one
+        /// seed and one setting).
+        public var isExperimentPart: Bool { kind.isExperiment && seed != nil }
     }
 
     /// The nodes in dependency order: each after the nodes it reads.
@@ -65,8 +97,8 @@ public struct StudyPlan: Sendable {
         var nodes: [Node] = []
         var keys: [String: String] = [:]
         func add(
-            _ id: String, _ kind: Kind, target: Int? = nil, seed: UInt64? = nil, dependencies: [String],
-            settings: some Encodable
+            _ id: String, _ kind: Kind, target: Int? = nil, seed: UInt64? = nil, setting: Setting? = nil,
+            dependencies: [String], settings: some Encodable
         ) throws {
             let text = try Self.canonical(settings)
             let dataDigest: String
@@ -88,8 +120,26 @@ public struct StudyPlan: Sendable {
             keys[id] = key
             nodes.append(
                 Node(
-                    id: id, kind: kind, target: target, seed: seed, dependencies: dependencies, settings: text,
-                    dataDigest: dataDigest, key: key))
+                    id: id, kind: kind, target: target, seed: seed, setting: setting, dependencies: dependencies,
+                    settings: text, dataDigest: dataDigest, key: key))
+        }
+        /// An experiment as one part per setting and seed (each trains its runs and depends on P
+        /// alone, so that they can run at once, on MPI ranks), then the node `id` that gathers them.
+        func addExperiment(
+            _ id: String, _ kind: Kind, target: Int, settings: some Encodable, parts: [Setting?], seeds: [UInt64]
+        ) throws {
+            let experiment = try Self.canonical(settings)
+            var partIDs: [String] = []
+            for setting in parts {
+                for seed in seeds {
+                    let partID = "\(id)/" + (setting.map { "\($0.name)-" } ?? "") + "s\(seed)"
+                    try add(
+                        partID, kind, target: target, seed: seed, setting: setting, dependencies: ["pretrain"],
+                        settings: ExperimentPartSettings(experiment: experiment, setting: setting, seed: seed))
+                    partIDs.append(partID)
+                }
+            }
+            try add(id, kind, target: target, dependencies: ["pretrain"] + partIDs, settings: settings)
         }
         if let given = study.source.given {
             // A given P: the node adopts its files, so its key follows their contents (size and
@@ -173,18 +223,23 @@ public struct StudyPlan: Sendable {
                     settings: WithTarget(target: target, recipe: TransferRecipe(), settings: analyses.domain))
             }
             if let shuffle = analyses.shuffle {
-                try add(
-                    "\(name)/shuffle", .shuffleSweep, target: index, dependencies: ["pretrain"],
+                // Block sizes not listed follow P's input size: one part per seed trains them all.
+                let parts: [Setting?] =
+                    shuffle.blockSizes.map { $0.map(Setting.blockSize) + (shuffle.pixel ? [.pixel] : []) } ?? [nil]
+                try addExperiment(
+                    "\(name)/shuffle", .shuffleSweep, target: index,
                     settings: WithTarget(
                         target: target, recipe: study.recipe,
-                        settings: [try Self.canonical(shuffle), try Self.canonical(shuffle.seeds ?? study.seeds)]))
+                        settings: [try Self.canonical(shuffle), try Self.canonical(shuffle.seeds ?? study.seeds)]),
+                    parts: parts, seeds: shuffle.seeds ?? study.seeds)
             }
             if let sizes = analyses.sizes {
-                try add(
-                    "\(name)/sizes", .sizeSweep, target: index, dependencies: ["pretrain"],
+                try addExperiment(
+                    "\(name)/sizes", .sizeSweep, target: index,
                     settings: WithTarget(
                         target: target, recipe: study.recipe,
-                        settings: [try Self.canonical(sizes), try Self.canonical(sizes.seeds ?? study.seeds)]))
+                        settings: [try Self.canonical(sizes), try Self.canonical(sizes.seeds ?? study.seeds)]),
+                    parts: sizes.perClass.map(Setting.perClass), seeds: sizes.seeds ?? study.seeds)
             }
             if analyses.mistakes {
                 try add("\(name)/mistakes", .mistakes, target: index, dependencies: runs, settings: target)
@@ -211,14 +266,23 @@ public struct StudyPlan: Sendable {
             }
             // A given P needs two or more source checkpoints for the choice between them.
             if let checkpoints = analyses.checkpoints, (study.source.given?.checkpoints.count ?? 2) >= 2 {
-                try add(
-                    "\(name)/checkpoints", .checkpoints, target: index, dependencies: ["pretrain"],
+                try addExperiment(
+                    "\(name)/checkpoints", .checkpoints, target: index,
                     settings: WithTarget(
                         target: target, recipe: study.recipe,
-                        settings: [try Self.canonical(checkpoints), try Self.canonical(study.seeds)]))
+                        settings: [try Self.canonical(checkpoints), try Self.canonical(study.seeds)]),
+                    parts: (checkpoints.sourceEpochs ?? study.keptSourceEpochs).map(Setting.sourceEpoch),
+                    seeds: study.seeds)
             }
         }
         self.nodes = nodes
+    }
+
+    /// What sets an experiment's part apart from the experiment, in its key.
+    private struct ExperimentPartSettings: Encodable {
+        var experiment: String
+        var setting: Setting?
+        var seed: UInt64
     }
 
     /// A unique, path-safe name for target `index` (its dataset name, numbered when repeated).

@@ -301,57 +301,89 @@ public final class StudyRunner {
         try train(configuration, data: splits, directory: runDirectory(node))
     }
 
+    /// An experiment's part trains its runs (`experimentPart`); the node with no seed gathers
+    /// its parts' runs, in plan order, into the experiment's result.
     func experiment(_ node: StudyPlan.Node) throws {
-        guard let index = node.target else { preconditionFailure("an experiment node has a target") }
+        guard node.target != nil else { preconditionFailure("an experiment node has a target") }
+        let result: ExperimentResult
+        if node.isExperimentPart {
+            let (outcomes, notes) = try experimentPart(node)
+            // Run directories relative to the study's, so results stay valid when the study is moved.
+            let relative = outcomes.map { outcome -> RunOutcome in
+                var copy = outcome
+                if copy.directory.hasPrefix(directory + "/") { copy.directory.removeFirst(directory.count + 1) }
+                return copy
+            }
+            result = ExperimentResult(runs: relative, summary: TransferExperiments.summarize(relative), notes: notes)
+        } else {
+            var runs: [RunOutcome] = []
+            var notes: [String] = []
+            for part in plan.nodes where node.dependencies.contains(part.id) && part.isExperimentPart {
+                let partResult = try JSONFile.read(
+                    ExperimentResult.self, from: resultDirectory(part.id) + "/result.json")
+                runs += partResult.runs
+                notes += (partResult.notes ?? []).filter { !notes.contains($0) }
+            }
+            result = ExperimentResult(runs: runs, summary: TransferExperiments.summarize(runs), notes: notes)
+        }
+        try AnalysisFiles.writeJSON(result, to: resultDirectory(node.id), name: "result.json")
+    }
+
+    /// The runs of one experiment part: its seed, and its setting (or every setting of a shuffle
+    /// sweep whose block sizes follow P), with what it left out and why.
+    func experimentPart(_ node: StudyPlan.Node) throws -> (outcomes: [RunOutcome], notes: [String]) {
+        guard let index = node.target, let seed = node.seed else {
+            preconditionFailure("an experiment's part has a target and a seed")
+        }
         let target = study.targets[index]
         let splits = try targetData(index)
         let analyses = study.analyses(for: target)
-        let outcomes: [RunOutcome]
-        if node.kind == .shuffleSweep, let shuffle = analyses.shuffle {
+        switch (node.kind, node.setting) {
+        case (.shuffleSweep, let setting):
+            guard let shuffle = analyses.shuffle else { return ([], []) }
             let source = try source()
-            outcomes = try TransferExperiments.shuffleSweep(
-                source: source, target: splits, dataset: target.data,
-                blockSizes: shuffle.blockSizes ?? BlockShuffle.blockSizes(side: source.preprocessing.side),
-                pixelShuffle: shuffle.pixel && source.preprocessing.channels > 1, seeds: shuffle.seeds ?? study.seeds,
-                recipe: study.recipe(for: target, epochs: shuffle.epochs), selection: target.selection,
+            let (side, channels) = (source.preprocessing.side, source.preprocessing.channels)
+            var (blockSizes, pixel): ([Int], Bool)
+            switch setting {
+            case .blockSize(let b)?: (blockSizes, pixel) = ([b], false)
+            case .pixel?: (blockSizes, pixel) = ([], true)
+            default: (blockSizes, pixel) = (shuffle.blockSizes ?? BlockShuffle.blockSizes(side: side), shuffle.pixel)
+            }
+            var notes: [String] = []
+            if pixel && channels == 1 {
+                pixel = false
+                notes.append(
+                    "the pixel shuffle is left out: with 1 channel, permuting every value is the b = 1 shuffle again")
+            }
+            let outcomes = try TransferExperiments.shuffleSweep(
+                source: source, target: splits, dataset: target.data, blockSizes: blockSizes, pixelShuffle: pixel,
+                seeds: [seed], recipe: study.recipe(for: target, epochs: shuffle.epochs), selection: target.selection,
                 directory: runDirectory(node), threads: threads
             ) { [onTraining] _, event in onTraining(event) }
-        } else if node.kind == .sizeSweep, let sizes = analyses.sizes {
-            outcomes = try TransferExperiments.sizeSweep(
-                source: try source(), target: splits, dataset: target.data, perClass: sizes.perClass,
-                seeds: sizes.seeds ?? study.seeds, recipe: study.recipe(for: target, epochs: sizes.epochs),
-                selection: target.selection, directory: runDirectory(node), threads: threads
-            ) { [onTraining] _, event in onTraining(event) }
-        } else if node.kind == .checkpoints, let settings = analyses.checkpoints {
-            let kept =
-                try study.source.given.map { given in given.checkpoints.keys.sorted() }
-                ?? RunResults.epochs(of: pretrainDirectory).filter { $0.checkpoint != nil }.map(\.epoch)
-            outcomes = try TransferExperiments.checkpointChoice(
-                sourceRun: pretrainDirectory, epochs: settings.sourceEpochs ?? kept, target: splits,
-                dataset: target.data,
-                seeds: study.seeds, recipe: study.recipe(for: target, epochs: settings.epochs),
-                selection: target.selection,
+            return (outcomes, notes)
+        case (.sizeSweep, let setting):
+            guard let sizes = analyses.sizes else { return ([], []) }
+            let perClass = setting.flatMap { if case .perClass(let k) = $0 { [k] } else { nil } } ?? sizes.perClass
+            let outcomes = try TransferExperiments.sizeSweep(
+                source: try source(), target: splits, dataset: target.data, perClass: perClass, seeds: [seed],
+                recipe: study.recipe(for: target, epochs: sizes.epochs), selection: target.selection,
                 directory: runDirectory(node), threads: threads
             ) { [onTraining] _, event in onTraining(event) }
-        } else {
-            return
+            return (outcomes, [])
+        case (.checkpoints, let setting):
+            guard let settings = analyses.checkpoints else { return ([], []) }
+            let epochs =
+                setting.flatMap { if case .sourceEpoch(let epoch) = $0 { [epoch] } else { nil } }
+                ?? settings.sourceEpochs ?? study.keptSourceEpochs
+            let outcomes = try TransferExperiments.checkpointChoice(
+                sourceRun: pretrainDirectory, epochs: epochs, target: splits, dataset: target.data, seeds: [seed],
+                recipe: study.recipe(for: target, epochs: settings.epochs), selection: target.selection,
+                directory: runDirectory(node), threads: threads
+            ) { [onTraining] _, event in onTraining(event) }
+            return (outcomes, [])
+        default:
+            preconditionFailure("\(node.kind) is not an experiment")
         }
-        // Run directories relative to the study's, so results stay valid when the study is moved.
-        let relative = outcomes.map { outcome -> RunOutcome in
-            var copy = outcome
-            if copy.directory.hasPrefix(directory + "/") { copy.directory.removeFirst(directory.count + 1) }
-            return copy
-        }
-        var notes: [String] = []
-        if node.kind == .shuffleSweep, analyses.shuffle?.pixel == true,
-            try source().preprocessing.channels == 1
-        {
-            notes.append(
-                "the pixel shuffle is left out: with 1 channel, permuting every value is the b = 1 shuffle again")
-        }
-        try AnalysisFiles.writeJSON(
-            ExperimentResult(runs: relative, summary: TransferExperiments.summarize(relative), notes: notes),
-            to: resultDirectory(node.id), name: "result.json")
     }
 }
 

@@ -134,28 +134,32 @@ public struct StudyWorkload: Sendable {
         let (fineTuned, scratch, sameInit) = (runs(.fineTune), runs(.fromScratch), runs(.fromScratchSameInit))
         let paperPairs = pairs(fineTuned) + min(fineTuned, scratch) + pairs(scratch)
         let analyses = study.analyses(for: target)
+        // An experiment's work is in its parts (one seed, one setting each); gathering them is free.
+        if node.kind.isExperiment && !node.isExperimentPart { return ImageWork() }
         switch node.kind {
         case .fineTune, .fromScratch, .fromScratchSameInit, .fromScratchAtFineTuneRate:
             return run()
         case .shuffleSweep:
             guard let shuffle = analyses.shuffle else { return nil }
+            let pixel = facts.channels > 1 ? 1 : 0
             let settings =
-                (shuffle.blockSizes ?? BlockShuffle.blockSizes(side: facts.side)).count
-                + (shuffle.pixel && facts.channels > 1 ? 1 : 0)
-            return (settings * (shuffle.seeds ?? study.seeds).count * TransferKind.allCases.count)
-                * run(epochs: shuffle.epochs)
+                switch node.setting {
+                case .pixel?: pixel
+                case .some: 1
+                case nil:
+                    (shuffle.blockSizes ?? BlockShuffle.blockSizes(side: facts.side)).count
+                        + (shuffle.pixel ? pixel : 0)
+                }
+            return settings == 0 ? ImageWork() : (settings * TransferKind.allCases.count) * run(epochs: shuffle.epochs)
         case .checkpoints:
             guard let settings = analyses.checkpoints else { return nil }
-            let setup = study.source.setup(threads: 1)
-            let kept =
-                study.source.given.map { Set($0.checkpoints.keys) }
-                ?? Set(setup.checkpointEpochs).filter { (0...setup.epochs).contains($0) }
-            return ((settings.sourceEpochs?.count ?? kept.count) * study.seeds.count) * run(epochs: settings.epochs)
+            return run(epochs: settings.epochs)
         case .sizeSweep:
             guard let sizes = analyses.sizes else { return nil }
             let recipe = study.recipe(for: target, epochs: sizes.epochs)
-            let seeds = (sizes.seeds ?? study.seeds).count * TransferKind.allCases.count
-            return sizes.perClass.reduce(ImageWork()) { total, size in
+            let seeds = TransferKind.allCases.count
+            let perClass = node.setting.flatMap { if case .perClass(let k) = $0 { [k] } else { nil } } ?? sizes.perClass
+            return perClass.reduce(ImageWork()) { total, size in
                 var sized = target.selection
                 sized.perClass = size
                 sized.subsample = nil

@@ -48,8 +48,10 @@ extension CLITests {
             // Each node by its whole id (a long id once lost its end, so a target's nodes looked alike).
             let ids = nodes.map { String($0.split(separator: " ")[1]) }
             let targetName = "procedural-side-8-train-48-test-24-classes-3-shift-0-6-seed-4"
-            // P, 2 P-T, 2 RI-T, 2 same-init RI-T, 2 RI-T at P-T's rate, 7 analyses.
-            #expect(Set(ids).count == ids.count && ids.count == 17)
+            // P, 2 P-T, 2 RI-T, 2 same-init RI-T, 2 RI-T at P-T's rate, 7 analyses, and the experiments' parts:
+            // the shuffle sweep's 3 settings (b8, b1, pixel) and the checkpoint choice's 2 source epochs, 2 seeds each.
+            #expect(Set(ids).count == ids.count && ids.count == 27)
+            #expect(ids.contains(targetName + "/shuffle/b1-s1") && ids.contains(targetName + "/checkpoints/epoch-1-s0"))
             #expect(
                 ids.first == "pretrain" && ids.contains(targetName + "/interpolation")
                     && ids.contains(targetName + "/PT-s1"))

@@ -16,12 +16,12 @@ extension CLITests {
                 .split(separator: "\n").map(String.init)
             let first = try #require(lines.first)
             #expect(first.hasPrefix("Estimated wall time on this machine (1 thread): "))
-            #expect(first.contains("for the 17 nodes to run"))
-            #expect(first.hasSuffix("for the whole plan of 17 nodes"))
+            #expect(first.contains("for the 27 nodes to run"))
+            #expect(first.hasSuffix("for the whole plan of 27 nodes"))
             #expect(lines.count > 1 && lines[1].hasPrefix("  from measured costs of "))
             #expect(
                 lines[1].contains("ms/image trained (batch 16)") && lines[1].contains("ms/image trained (batch 32)"))
-            #expect(lines.last == "0 of 17 done")
+            #expect(lines.last == "0 of 27 done")
 
             let plain = try CLI.output(["study", "status", file, "--out", out, "--no-estimate"])
             #expect(!plain.contains("Estimated wall time"))
@@ -41,7 +41,7 @@ extension CLITests {
             try #require(lines.count > 5)
             #expect(lines[0].hasPrefix("Estimated wall time on this machine (1 thread): "))
             #expect(lines[2].hasPrefix("On 3 ranks of 1 thread each (each running one node at a time): "))
-            #expect(lines[2].contains(" for the 17 nodes to run, the ranks busy ") && lines[2].hasSuffix("% of it"))
+            #expect(lines[2].contains(" for the 27 nodes to run, the ranks busy ") && lines[2].hasSuffix("% of it"))
             // On 1 rank: the sum of the nodes' times, the estimate's own.
             let sum = try #require(lines[0].split(separator: ": ").last?.split(separator: " for the").first)
             #expect(lines[3].hasPrefix("On 1 rank of 1 thread each (each running one node at a time): \(sum) for "))

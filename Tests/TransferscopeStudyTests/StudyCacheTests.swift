@@ -135,9 +135,9 @@ struct StudyCacheTests {
         #expect(
             shapes == [
                 "shapes/PT-s0", "shapes/RIT-s0", "shapes/RIT-same-s0", "shapes/RIT-ptlr-s0", "shapes/domain",
-                "shapes/shuffle",
+                "shapes/shuffle/b8-s0", "shapes/shuffle",
                 "shapes/mistakes", "shapes/cka", "shapes/distances", "shapes/interpolation", "shapes/criticality",
-                "shapes/checkpoints",
+                "shapes/checkpoints/epoch-0-s0", "shapes/checkpoints/epoch-1-s0", "shapes/checkpoints",
             ])
         #expect(edited.plan.nodes.filter { !edited.isDone($0) }.map(\.id) == shapes)
         let refused = #expect(throws: StudyError.self) { try edited.report() }

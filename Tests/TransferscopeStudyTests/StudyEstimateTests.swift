@@ -54,6 +54,13 @@ struct StudyEstimateTests {
         let (_, workload) = try Self.workload(try Self.micro())
         let name = "procedural-side-8-train-48-test-24-classes-3-shift-0-6"
         func work(_ id: String) throws -> ImageWork { try #require(workload.work[id], "no work for \(id)") }
+        /// An experiment's work: its parts' (`id/...`); the node that gathers them does none.
+        func experiment(_ id: String) throws -> ImageWork {
+            #expect(try work(id) == ImageWork())
+            let parts = workload.work.filter { $0.key.hasPrefix(id + "/") }
+            #expect(!parts.isEmpty)
+            return parts.values.reduce(ImageWork(), +)
+        }
         #expect(workload.unknown.isEmpty)
         // P: 96 images, 3 steps of 32 per epoch, 2 epochs; 3 evaluations of 32 test + 96 training images.
         #expect(try work("pretrain") == ImageWork(trained: [32: 192], evaluated: 3 * (32 + 96)))
@@ -61,9 +68,13 @@ struct StudyEstimateTests {
         let run = ImageWork(trained: [16: 144], evaluated: 4 * (24 + 48))
         for id in ["PT-s0", "RIT-s1", "RIT-same-s0", "RIT-ptlr-s1"] { #expect(try work("\(name)/\(id)") == run) }
         // Shuffle: 3 block sizes (no pixel shuffle of 1 channel) x 2 seeds x 2 kinds, 1 epoch each.
-        #expect(try work("\(name)/shuffle") == ImageWork(trained: [16: 12 * 48], evaluated: 12 * 2 * 72))
+        #expect(try experiment("\(name)/shuffle") == ImageWork(trained: [16: 12 * 48], evaluated: 12 * 2 * 72))
+        // A part per block size and seed: P-T and RI-T; the pixel shuffle's parts train nothing on 1 channel.
+        #expect(try work("\(name)/shuffle/b2-s1") == ImageWork(trained: [16: 2 * 48], evaluated: 2 * 2 * 72))
+        #expect(try work("\(name)/shuffle/pixel-s0") == ImageWork())
         // Checkpoints: 2 source epochs x 2 seeds, P-T runs of 2 epochs.
-        #expect(try work("\(name)/checkpoints") == ImageWork(trained: [16: 4 * 96], evaluated: 4 * 3 * 72))
+        #expect(try experiment("\(name)/checkpoints") == ImageWork(trained: [16: 4 * 96], evaluated: 4 * 3 * 72))
+        #expect(try work("\(name)/checkpoints/epoch-2-s0") == ImageWork(trained: [16: 96], evaluated: 3 * 72))
         // Mistakes: the 2 P-T and 2 RI-T runs on the 24 test images.
         #expect(try work("\(name)/mistakes") == ImageWork(evaluated: 4 * 24))
         // CKA: P with 2 P-T runs, and the paper's pairs (1 P-T/P-T, 2 P-T/RI-T, 1 RI-T/RI-T), on 20 images.
@@ -80,7 +91,7 @@ struct StudyEstimateTests {
         // Sizes: 8 and 16 per class of 3 classes (24 and 48 images: 1 and 3 steps of 16) x 2 epochs, x 2
         // seeds x 2 kinds; 3 evaluations of the 24 test images and the 24 or 48 training images.
         #expect(
-            try work("\(name)/sizes")
+            try experiment("\(name)/sizes")
                 == ImageWork(trained: [16: 4 * (16 * 2 + 48 * 2)], evaluated: 4 * (3 * (24 + 24) + 3 * (24 + 48))))
     }
 
@@ -158,8 +169,10 @@ struct StudyEstimateTests {
         let lines = StudyEstimate(plan: plan, workload: workload, costs: Self.costs, done: done).lines
         #expect(lines.count == 2)
         #expect(lines[0].hasPrefix("Estimated wall time on this machine (1 thread): "))
-        #expect(lines[0].contains("for the 17 nodes to run (target runs 23 min, domain distance 10 s, shuffle sweep"))
-        #expect(lines[0].hasSuffix("for the whole plan of 18 nodes"))
+        // 18 nodes and the experiments' 16 parts: shuffle 4 settings (pixel too), checkpoints 2 source epochs,
+        // sizes 2 sizes, each with 2 seeds.
+        #expect(lines[0].contains("for the 33 nodes to run (target runs 23 min, domain distance 10 s, shuffle sweep"))
+        #expect(lines[0].hasSuffix("for the whole plan of 34 nodes"))
         #expect(
             lines[1].contains("1000.00 ms/image trained (batch 16)") && lines[1].contains("100.00 ms/image evaluated"))
         // A target whose size is unknown leaves its nodes out, and says why.
@@ -169,7 +182,7 @@ struct StudyEstimateTests {
             plan: plan, workload: StudyWorkload(study: try Self.micro(), plan: plan, data: shapes), costs: Self.costs,
             done: [], unknownData: [Self.target: "not prepared yet"])
         #expect(
-            partial.lines.count == 3 && partial.lines[2].contains("17 node(s)")
+            partial.lines.count == 3 && partial.lines[2].contains("33 node(s)")
                 && partial.lines[2].contains("not prepared yet"))
     }
 

@@ -166,8 +166,12 @@ struct StudyRunTests {
                 "procedural-side-8-train-192-test-64-classes-4/RIT-same-s1",
             ])
         #expect(runner.plan.nodes.filter { $0.kind == .domain }.count == 3)
-        #expect(runner.plan.nodes.filter { $0.kind == .shuffleSweep }.count == 2)
-        #expect(runner.plan.nodes.filter { $0.kind == .sizeSweep }.count == 1)
+        // Each experiment gathers its parts: a part per setting and seed (b8, b1, pixel; 4 and 8 per class).
+        let experiments = runner.plan.nodes.filter { $0.kind.isExperiment && !$0.isExperimentPart }
+        #expect(experiments.filter { $0.kind == .shuffleSweep }.count == 2)
+        #expect(experiments.filter { $0.kind == .sizeSweep }.count == 1)
+        #expect(runner.plan.nodes.filter { $0.kind == .shuffleSweep && $0.isExperimentPart }.count == 2 * 3 * 2)
+        #expect(runner.plan.nodes.filter { $0.kind == .sizeSweep && $0.isExperimentPart }.count == 2 * 2)
         try runner.run()
         let results = try StudyResults.load(from: out)
         #expect(results.targets.allSatisfy { $0.domain != nil })
@@ -223,7 +227,7 @@ struct StudyRunTests {
         try resumed.run()
         #expect(
             ran.map { $0.split(separator: "/").last.map(String.init) ?? $0 } == [
-                "interpolation", "criticality", "checkpoints",
+                "interpolation", "criticality", "epoch-0-s0", "epoch-0-s1", "epoch-1-s0", "epoch-1-s1", "checkpoints",
             ])
         #expect(try Self.comparable(killed) == Self.comparable(complete))
     }
