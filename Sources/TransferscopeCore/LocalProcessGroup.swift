@@ -17,8 +17,9 @@ public final class LocalProcessGroup: ProcessGroup, @unchecked Sendable {
 
     /// Runs `body(group)` on `ranks` threads at once, one per rank (each with one engine worker
     /// unless it sets its own), and returns their results in rank order; rethrows the first
-    /// rank's error. A member that throws leaves the others waiting, as an MPI rank would: the
-    /// body must reach the same collectives on every rank.
+    /// rank's error. The body must reach the same collectives on every rank: a member that
+    /// throws while others wait in a collective stops the process (as MPI stops the job) rather
+    /// than leave them waiting.
     public static func run<Result>(ranks: Int, _ body: @escaping (LocalProcessGroup) throws -> Result) throws
         -> [Result]
     {
@@ -31,7 +32,9 @@ public final class LocalProcessGroup: ProcessGroup, @unchecked Sendable {
             finished.enter()
             let thread = Thread {
                 let group = LocalProcessGroup(rank: rank, shared: shared)
-                results[rank] = Swift.Result { try Parallel.withWorkers(1) { try work.value(group) } }
+                let outcome = Swift.Result { try Parallel.withWorkers(1) { try work.value(group) } }
+                if case .failure = outcome { shared.poison(rank: rank) }
+                results[rank] = outcome
                 finished.leave()
             }
             thread.stackSize = 16 << 20
@@ -62,6 +65,12 @@ public final class LocalProcessGroup: ProcessGroup, @unchecked Sendable {
     /// Waits for every member.
     public func barrier() { shared.barrier() }
 
+    /// The root member's `bytes`, on every member.
+    public func broadcast(_ bytes: [UInt8], from root: Int) -> [UInt8] {
+        let all = shared.exchange(rank: rank, bytes.map(Double.init))
+        return all[root].map { UInt8($0) }
+    }
+
     /// What the members share: a slot per rank and a reusable barrier.
     private final class Shared: @unchecked Sendable {
         let size: Int
@@ -70,6 +79,8 @@ public final class LocalProcessGroup: ProcessGroup, @unchecked Sendable {
         private var generation = 0
         private var doubles: [[Double]]
         private var floats: [[Float]]
+        /// The rank that ended with an error, if one did.
+        private var failed: Int?
 
         init(size: Int) {
             self.size = size
@@ -87,7 +98,20 @@ public final class LocalProcessGroup: ProcessGroup, @unchecked Sendable {
                 generation += 1
                 condition.broadcast()
             } else {
-                while generation == mine { condition.wait() }
+                while generation == mine {
+                    if let failed {
+                        preconditionFailure("LocalProcessGroup: rank \(failed) failed while the others wait for it")
+                    }
+                    condition.wait()
+                }
+            }
+        }
+
+        /// Records that `rank` ended with an error and wakes the members waiting for it.
+        func poison(rank: Int) {
+            condition.withLock {
+                failed = rank
+                condition.broadcast()
             }
         }
 

@@ -10,7 +10,9 @@ import TransferscopeIO
 /// oversubscribing the cores.
 public enum Parallel {
     /// The number of workers when no scope sets one: `TRANSFERSCOPE_THREADS` (at most
-    /// `Limits.threads`; values above it are taken as `Limits.threads`), else the active cores.
+    /// `Limits.threads`; values above it are taken as `Limits.threads`), else the active cores,
+    /// shared among the MPI ranks an MPI launcher started on this machine
+    /// (`OMPI_COMM_WORLD_LOCAL_SIZE`, `MPI_LOCALNRANKS`), so that they do not oversubscribe it.
     /// Read once, when the engine is first used, and never changed.
     public static let defaultWorkerCount: Int = {
         // Load OpenBLAS as early as the engine is used, on the calling thread and before work is
@@ -19,7 +21,12 @@ public enum Parallel {
         _ = OpenBLASLibrary.loaded
         let environment = ProcessInfo.processInfo.environment
         if let text = environment["TRANSFERSCOPE_THREADS"], let n = Int(text), n >= 1 { return min(n, Limits.threads) }
-        return min(max(1, ProcessInfo.processInfo.activeProcessorCount), Limits.threads)
+        let localRanks =
+            environment["TRANSFERSCOPE_MPI"] == "0"
+            ? 1
+            : ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"].lazy.compactMap { environment[$0].flatMap { Int($0) } }
+                .first { $0 >= 1 } ?? 1
+        return min(max(1, ProcessInfo.processInfo.activeProcessorCount / localRanks), Limits.threads)
     }()
 
     /// The number of workers kernels started in this task split their work across (default:

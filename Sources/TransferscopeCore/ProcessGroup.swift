@@ -15,6 +15,9 @@ public protocol ProcessGroup: AnyObject, Sendable {
     func sumInPlace(_ buffer: UnsafeMutablePointer<Float>, count: Int)
     /// Waits until every process has called it.
     func barrier()
+    /// `bytes` of process `root`, on every process (the others' `bytes` are ignored): how the
+    /// writer shares what it alone decides or reads, so that every process takes the same branch.
+    func broadcast(_ bytes: [UInt8], from root: Int) -> [UInt8]
 }
 
 extension ProcessGroup {

@@ -127,19 +127,7 @@ public enum TransferExperiments {
         recipe: TransferRecipe, selection: TrainingSelection = TrainingSelection(), directory: String, threads: Int,
         onEvent: (String, TrainingEvent) -> Void = { _, _ in }
     ) throws -> [RunOutcome] {
-        let smallest = target.train.classCounts.min() ?? 0
-        if let size = perClass.first(where: { $0 > smallest }) {
-            throw ExperimentError.invalidSetting(
-                "the size sweep asks for \(size) training images per class, but the smallest class of \(dataset) "
-                    + "has \(smallest); give sizes up to \(smallest)")
-        }
-        let classes = target.train.classNames.count
-        if let size = perClass.first(where: { $0 * classes < recipe.batchSize }) {
-            throw ExperimentError.invalidSetting(
-                "the size sweep's \(size) images per class of \(classes) classes are fewer than one batch of "
-                    + "\(recipe.batchSize); give sizes of at least \((recipe.batchSize + classes - 1) / classes) per "
-                    + "class, or a smaller batch_size in the recipe")
-        }
+        try checkSizes(perClass, target: target, dataset: dataset, batchSize: recipe.batchSize)
         let lock = try OutputDirectory.createAndLock(directory, purpose: "analyze sizes")
         defer { lock.release() }
         var outcomes: [RunOutcome] = []
@@ -161,6 +149,34 @@ public enum TransferExperiments {
             }
         }
         return outcomes
+    }
+
+    /// Refuses a size sweep's sizes that a class of `target` cannot give, or that are fewer
+    /// images than one batch of `batchSize`.
+    public static func checkSizes(_ perClass: [Int], target: DatasetSplits, dataset: String, batchSize: Int) throws {
+        let smallest = target.train.classCounts.min() ?? 0
+        if let size = perClass.first(where: { $0 > smallest }) {
+            throw ExperimentError.invalidSetting(
+                "the size sweep asks for \(size) training images per class, but the smallest class of \(dataset) "
+                    + "has \(smallest); give sizes up to \(smallest)")
+        }
+        let classes = target.train.classNames.count
+        if let size = perClass.first(where: { $0 * classes < batchSize }) {
+            throw ExperimentError.invalidSetting(
+                "the size sweep's \(size) images per class of \(classes) classes are fewer than one batch of "
+                    + "\(batchSize); give sizes of at least \((batchSize + classes - 1) / classes) per "
+                    + "class, or a smaller batch_size in the recipe")
+        }
+    }
+
+    /// Refuses source epochs whose checkpoint the source run in `sourceRun` did not keep.
+    public static func checkSourceCheckpoints(sourceRun: String, epochs: [Int]) throws {
+        for epoch in epochs {
+            let checkpoint = sourceRun + String(format: "/checkpoints/epoch-%04d.safetensors", epoch)
+            guard FileManager.default.fileExists(atPath: checkpoint) else {
+                throw ExperimentError.missingSourceCheckpoint(path: checkpoint)
+            }
+        }
     }
 
     /// Analysis 7: P-T from each kept checkpoint `epochs` of the source run in `sourceRun`, with seeds.

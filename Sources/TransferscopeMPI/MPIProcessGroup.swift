@@ -50,8 +50,12 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
         if already == 0 {
             var provided: Int32 = 0
             let code = mpi.initThread(nil, nil, OpenMPILibrary.threadFunneled, &provided)
-            guard code == 0 else {
-                throw OpenMPILibrary.LoadError(message: "MPI_Init_thread failed with error code \(code)")
+            guard code == 0, provided >= OpenMPILibrary.threadFunneled else {
+                throw OpenMPILibrary.LoadError(
+                    message:
+                        "MPI could not be initialized for a process whose main thread calls MPI (MPI_Init_thread: "
+                        + "error code \(code), thread level \(provided) of the \(OpenMPILibrary.threadFunneled) "
+                        + "asked for); check the Open MPI installation (ompi_info)")
             }
         }
         return MPIProcessGroup(mpi: mpi)
@@ -104,6 +108,17 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
 
     /// MPI_Barrier.
     public func barrier() { check(mpi.barrier(mpi.world), "MPI_Barrier") }
+
+    /// The root's `bytes` on every process (MPI_Bcast of the count, then of the bytes).
+    public func broadcast(_ bytes: [UInt8], from root: Int) -> [UInt8] {
+        var count = Int64(bytes.count)
+        check(mpi.bcast(&count, 1, mpi.int64, Int32(root), mpi.world), "MPI_Bcast")
+        var received = rank == root ? bytes : [UInt8](repeating: 0, count: Int(count))
+        received.withUnsafeMutableBufferPointer { buffer in
+            check(mpi.bcast(buffer.baseAddress, Int32(count), mpi.byte, Int32(root), mpi.world), "MPI_Bcast")
+        }
+        return received
+    }
 
     // MARK: Messages
 

@@ -29,6 +29,7 @@ final class OpenMPILibrary: @unchecked Sendable {
     typealias Allreduce =
         @convention(c) (UnsafeRawPointer?, UnsafeMutableRawPointer?, Int32, Handle, Handle, Handle) -> Int32
     typealias Barrier = @convention(c) (Handle) -> Int32
+    typealias Bcast = @convention(c) (UnsafeMutableRawPointer?, Int32, Handle, Int32, Handle) -> Int32
     typealias Send = @convention(c) (UnsafeRawPointer?, Int32, Handle, Int32, Int32, Handle) -> Int32
     typealias Iprobe =
         @convention(c) (Int32, Int32, Handle, UnsafeMutablePointer<Int32>, UnsafeMutableRawPointer) -> Int32
@@ -54,6 +55,7 @@ final class OpenMPILibrary: @unchecked Sendable {
     let allgather: Allgather
     let allreduce: Allreduce
     let barrier: Barrier
+    let bcast: Bcast
     let send: Send
     let iprobe: Iprobe
     let getCount: GetCount
@@ -63,8 +65,9 @@ final class OpenMPILibrary: @unchecked Sendable {
 
     /// MPI_COMM_WORLD.
     let world: Handle
-    /// The datatypes MPI_BYTE, MPI_FLOAT, MPI_DOUBLE.
+    /// The datatypes MPI_BYTE, MPI_INT64_T, MPI_FLOAT, MPI_DOUBLE.
     let byte: Handle
+    let int64: Handle
     let float: Handle
     let double: Handle
     /// The reduction MPI_SUM.
@@ -112,6 +115,7 @@ final class OpenMPILibrary: @unchecked Sendable {
         allgather = try symbol("MPI_Allgather", as: Allgather.self)
         allreduce = try symbol("MPI_Allreduce", as: Allreduce.self)
         barrier = try symbol("MPI_Barrier", as: Barrier.self)
+        bcast = try symbol("MPI_Bcast", as: Bcast.self)
         send = try symbol("MPI_Send", as: Send.self)
         iprobe = try symbol("MPI_Iprobe", as: Iprobe.self)
         getCount = try symbol("MPI_Get_count", as: GetCount.self)
@@ -120,6 +124,7 @@ final class OpenMPILibrary: @unchecked Sendable {
         libraryVersion = try symbol("MPI_Get_library_version", as: LibraryVersion.self)
         world = try object("ompi_mpi_comm_world")
         byte = try object("ompi_mpi_byte")
+        int64 = try object("ompi_mpi_int64_t")
         float = try object("ompi_mpi_float")
         double = try object("ompi_mpi_double")
         sum = try object("ompi_mpi_op_sum")

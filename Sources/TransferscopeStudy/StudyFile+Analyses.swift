@@ -22,6 +22,9 @@ extension StudyFile {
             var s = Study.Shuffle()
             if let v = fields["block_sizes"] {
                 s.blockSizes = try v.list().map { try $0.integer(1...Limits.imageSide) }
+                guard Set(s.blockSizes ?? []).count == s.blockSizes?.count else {
+                    throw v.fail("`block_sizes` needs distinct sizes, e.g. [28, 7, 1]")
+                }
             }
             if let v = fields["pixel"] { s.pixel = try v.bool() }
             if let v = fields["epochs"] { s.epochs = try v.integer(1...Limits.epochs) }
@@ -74,6 +77,9 @@ extension StudyFile {
             var s = Study.CheckpointSettings()
             if let v = fields["source_epochs"] {
                 s.sourceEpochs = try v.list().map { try $0.integer(0...Limits.epochs) }
+                guard Set(s.sourceEpochs ?? []).count == s.sourceEpochs?.count else {
+                    throw v.fail("`source_epochs` needs distinct epochs, e.g. [0, 10, 90]")
+                }
             }
             if let v = fields["epochs"] { s.epochs = try v.integer(1...Limits.epochs) }
             analyses.checkpoints = s

@@ -117,6 +117,7 @@ public struct StudyPlan: Sendable {
                 return key
             }
             let key = Self.digest([version, kind.rawValue, text, dataDigest] + dependencyKeys)
+            precondition(keys[id] == nil, "StudyPlan: two nodes are named \(id)")
             keys[id] = key
             nodes.append(
                 Node(
@@ -125,10 +126,14 @@ public struct StudyPlan: Sendable {
         }
         /// An experiment as one part per setting and seed (each trains its runs and depends on P
         /// alone, so that they can run at once, on MPI ranks), then the node `id` that gathers them.
+        /// A part's key covers `partSettings` (the experiment's settings without its lists of
+        /// settings and seeds), its setting and its seed: another seed or setting added to the
+        /// study leaves the parts already trained as they are.
         func addExperiment(
-            _ id: String, _ kind: Kind, target: Int, settings: some Encodable, parts: [Setting?], seeds: [UInt64]
+            _ id: String, _ kind: Kind, target: Int, settings: some Encodable, partSettings: some Encodable,
+            parts: [Setting?], seeds: [UInt64]
         ) throws {
-            let experiment = try Self.canonical(settings)
+            let experiment = try Self.canonical(partSettings)
             var partIDs: [String] = []
             for setting in parts {
                 for seed in seeds {
@@ -226,19 +231,26 @@ public struct StudyPlan: Sendable {
                 // Block sizes not listed follow P's input size: one part per seed trains them all.
                 let parts: [Setting?] =
                     shuffle.blockSizes.map { $0.map(Setting.blockSize) + (shuffle.pixel ? [.pixel] : []) } ?? [nil]
+                var part = shuffle
+                part.seeds = nil
+                if shuffle.blockSizes != nil { (part.blockSizes, part.pixel) = (nil, false) }
                 try addExperiment(
                     "\(name)/shuffle", .shuffleSweep, target: index,
                     settings: WithTarget(
                         target: target, recipe: study.recipe,
                         settings: [try Self.canonical(shuffle), try Self.canonical(shuffle.seeds ?? study.seeds)]),
+                    partSettings: WithTarget(target: target, recipe: study.recipe, settings: part),
                     parts: parts, seeds: shuffle.seeds ?? study.seeds)
             }
             if let sizes = analyses.sizes {
+                var part = sizes
+                (part.perClass, part.seeds) = ([], nil)
                 try addExperiment(
                     "\(name)/sizes", .sizeSweep, target: index,
                     settings: WithTarget(
                         target: target, recipe: study.recipe,
                         settings: [try Self.canonical(sizes), try Self.canonical(sizes.seeds ?? study.seeds)]),
+                    partSettings: WithTarget(target: target, recipe: study.recipe, settings: part),
                     parts: sizes.perClass.map(Setting.perClass), seeds: sizes.seeds ?? study.seeds)
             }
             if analyses.mistakes {
@@ -266,11 +278,14 @@ public struct StudyPlan: Sendable {
             }
             // A given P needs two or more source checkpoints for the choice between them.
             if let checkpoints = analyses.checkpoints, (study.source.given?.checkpoints.count ?? 2) >= 2 {
+                var part = checkpoints
+                part.sourceEpochs = nil
                 try addExperiment(
                     "\(name)/checkpoints", .checkpoints, target: index,
                     settings: WithTarget(
                         target: target, recipe: study.recipe,
                         settings: [try Self.canonical(checkpoints), try Self.canonical(study.seeds)]),
+                    partSettings: WithTarget(target: target, recipe: study.recipe, settings: part),
                     parts: (checkpoints.sourceEpochs ?? study.keptSourceEpochs).map(Setting.sourceEpoch),
                     seeds: study.seeds)
             }

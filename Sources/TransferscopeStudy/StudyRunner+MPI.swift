@@ -122,19 +122,13 @@ extension StudyRunner {
             guard message.tag == SchedulerTag.assign.rawValue else { return }
             let assignment = try JSONDecoder().decode(Assignment.self, from: Data(message.bytes))
             guard let node = plan.node(assignment.node), node.key == assignment.key else {
-                throw StudyError.invalid(
-                    path: study.name, line: nil,
-                    message:
-                        "MPI rank \(group.rank) computed another cache key for node \(assignment.node) than rank 0: "
-                        + "the ranks see different data or settings. Put the study's data and --out on a filesystem "
-                        + "every rank shares, with the same contents, and run the same Transferscope on every rank")
+                throw StudyError.rankSeesOtherData(study: study.name, node: assignment.node, rank: group.rank)
             }
             do {
                 _ = try executeAndMark(node)
             } catch {
-                throw StudyError.invalid(
-                    path: study.name, line: nil,
-                    message: "node \(node.id) failed on MPI rank \(group.rank): \(error.localizedDescription)")
+                throw StudyError.nodeFailed(
+                    study: study.name, node: node.id, rank: group.rank, reason: error.localizedDescription)
             }
         }
     }
@@ -154,9 +148,8 @@ private final class LocalExecutor: @unchecked Sendable {
             let outcome = Result {
                 try Parallel.withWorkers(threads) { _ = try work.value.executeAndMark(node) }
             }.mapError { error -> any Error in
-                StudyError.invalid(
-                    path: work.value.study.name, line: nil,
-                    message: "node \(node.id) failed on MPI rank 0: \(error.localizedDescription)")
+                StudyError.nodeFailed(
+                    study: work.value.study.name, node: node.id, rank: 0, reason: error.localizedDescription)
             }
             lock.withLock { result = (node.id, outcome) }
         }

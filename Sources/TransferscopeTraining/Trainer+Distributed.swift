@@ -38,6 +38,19 @@ extension Trainer {
         }
     }
 
+    /// The writer's `value()` on every process (JSON over `ProcessGroup.broadcast`); only the
+    /// writer calls `value`. Undistributed, `value()`.
+    func fromWriter<Value: Codable>(_ value: () throws -> Value?) throws -> Value? {
+        guard let group = distributedGroup else { return try value() }
+        if group.isWriter {
+            let result = try value()
+            _ = group.broadcast(try result.map { Array(try JSONEncoder().encode($0)) } ?? [], from: 0)
+            return result
+        }
+        let bytes = group.broadcast([], from: 0)
+        return bytes.isEmpty ? nil : try JSONDecoder().decode(Value.self, from: Data(bytes))
+    }
+
     /// This process's share of a batch's indices (all of them when undistributed).
     func localShare(of indices: [Int]) -> [Int] {
         guard let group = distributedGroup else { return indices }
@@ -99,7 +112,8 @@ extension Trainer {
     }
 
     /// Stops the run when the processes' models differ (a 64-bit digest of every parameter and
-    /// buffer, compared across processes): replicas that drifted apart would train different models.
+    /// buffer, compared across processes): replicas that drifted apart, or that loaded different
+    /// files at the start, would train different models.
     func checkReplicasAgree(_ model: ResNet, epoch: Int) throws {
         guard let group = distributedGroup else { return }
         // FNV-1a over the values' bits.
@@ -119,7 +133,7 @@ extension Trainer {
         guard gathered.allSatisfy({ $0 == halves }) else {
             let ranks = gathered.enumerated().filter { $0.element != gathered[0] }.map(\.offset)
             throw TrainingError.invalidConfiguration(
-                "after epoch \(epoch) the model on MPI rank(s) \(ranks.map(String.init).joined(separator: ", ")) "
+                "at epoch \(epoch) the model on MPI rank(s) \(ranks.map(String.init).joined(separator: ", ")) "
                     + "differs from rank 0's: the processes must run the same Transferscope build with the same "
                     + "--threads on processors of the same kind (the kernels' sums follow the processor's features)"
             )

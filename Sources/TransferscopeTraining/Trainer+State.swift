@@ -97,8 +97,15 @@ extension Trainer {
 
     /// The state saved by an earlier start (model and optimizer restored), or a fresh one.
     func restoreState(model: ResNet, optimizer: SGD) throws -> RunState {
+        guard let state = try savedState() else { return RunState() }
+        try restore(state, model: model, optimizer: optimizer)
+        return state
+    }
+
+    /// The state an earlier start saved (`resume/state.json`, checked), or nil when there is none.
+    func savedState() throws -> RunState? {
         let path = resumeFolder + "/state.json"
-        guard FileManager.default.fileExists(atPath: path) else { return RunState() }
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
         // Only the version that started a run resumes it: another may draw other random streams.
         if let record = try? JSONFile.read(RunRecord.self, from: directory + "/run.json"),
             record.version != TransferscopeVersion.current
@@ -121,13 +128,18 @@ extension Trainer {
                     + "'\(state.model)' and '\(state.optimizer)'"
             )
         }
+        return state
+    }
+
+    /// Loads the model and optimizer files `state` names.
+    func restore(_ state: RunState, model: ResNet, optimizer: SGD) throws {
+        let path = resumeFolder + "/state.json"
         do {
             try Checkpoint.load(into: model, from: resumeFolder + "/" + state.model)
             try OptimizerState.load(into: optimizer, from: resumeFolder + "/" + state.optimizer)
         } catch {
             throw TrainingError.corruptRunState(path: path, reason: error.localizedDescription)
         }
-        return state
     }
 
     /// Saves the model and optimizer under new names, then `state.json` pointing at them (the

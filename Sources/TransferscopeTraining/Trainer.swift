@@ -65,8 +65,9 @@ public final class Trainer {
         let lock = writesFiles ? try OutputDirectory.createAndLock(directory, purpose: "train") : nil
         defer { lock?.release() }
         if writesFiles { try prepareDirectory(restart: restart) }
-        distributedGroup?.barrier()
-        if let summary = try? JSONFile.read(TrainingSummary.self, from: summaryPath) {
+        // What the files say is read by the writer and shared, so that every process takes the
+        // same branch whatever its view of a shared filesystem.
+        if let summary = try fromWriter({ try? JSONFile.read(TrainingSummary.self, from: summaryPath) }) {
             onEvent(.alreadyComplete(summary))
             return summary
         }
@@ -76,7 +77,12 @@ public final class Trainer {
         for norm in model.batchNorms { norm.processGroup = distributedGroup }
         let optimizer = SGD(parameters: trainableParameters(of: model), hyperparameters: c.optimizer)
         let stepsPerEpoch = train.count / c.batchSize
-        var state = try restoreState(model: model, optimizer: optimizer)
+        var state = RunState()
+        if let saved = try fromWriter({ try savedState() }) {
+            try restore(saved, model: model, optimizer: optimizer)
+            state = saved
+        }
+        try checkReplicasAgree(model, epoch: state.epoch)
         if writesFiles { try recordStart(epoch: state.epoch) }
         let log = writesFiles ? try MetricsLog(path: metricsPath, keepingThroughStep: state.step) : nil
         let trainSubset = evaluationSubset(count: train.count)
@@ -154,13 +160,11 @@ public final class Trainer {
             if writesFiles { try saveState(state, model: model, optimizer: optimizer) }
             onEvent(.epochEnded(metrics))
         }
-        guard let log else {
-            // The writer writes the final files; the others take its summary once it is there.
-            distributedGroup?.barrier()
-            return try JSONFile.read(TrainingSummary.self, from: summaryPath)
+        // The writer writes the final files; the others take its summary.
+        let summary = try fromWriter {
+            try log.map { try finish(model: model, state: state, log: $0, train: train, test: test) }
         }
-        let summary = try finish(model: model, state: state, log: log, train: train, test: test)
-        distributedGroup?.barrier()
+        guard let summary else { preconditionFailure("Trainer: the writer's summary did not arrive") }
         return summary
     }
 

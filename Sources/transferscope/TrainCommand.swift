@@ -215,7 +215,12 @@ struct TrainCommand: ParsableCommand {
     /// The command's work, under its worker count.
     func perform() throws {
         let source = try `init`.map(SourceCheckpoint.init)
+        // Under mpirun the run is split over the processes; rank 0 prepares a built-in dataset
+        // not prepared yet while the others wait, then they read it.
+        let group = try MPIProcessGroup.world().flatMap { $0.size > 1 ? $0 : nil }
+        if let group, !group.isWriter { group.barrier() }
         let (_, splits) = try dataOptions.load(modelSide: size ?? source?.preprocessing.side)
+        if let group, group.isWriter { group.barrier() }
         var setup = TrainingSetup(
             start: source.map { .checkpoint($0) } ?? .named(model: model, widths: widths?.values),
             dataset: dataOptions.data,
@@ -242,8 +247,7 @@ struct TrainCommand: ParsableCommand {
         setup.shuffle = { side, channels in try shuffle.shuffle(side: side, channels: channels) }
         let configuration = try setup.configuration(for: splits)
         let trainer = Trainer(configuration: configuration, directory: out)
-        // Under mpirun the run is split over the processes; rank 0 shows the progress and writes.
-        let group = try MPIProcessGroup.world()
+        // Rank 0 shows the progress and writes.
         trainer.processGroup = group
         let display = ProgressDisplay()
         if group?.isWriter ?? true { trainer.onEvent = display.handle }

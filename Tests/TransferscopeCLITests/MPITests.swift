@@ -153,6 +153,43 @@ extension CLITests {
             let epochs = try String(contentsOfFile: directory + "/a/metrics.jsonl", encoding: .utf8)
                 .split(separator: "\n").filter { $0.contains("\"kind\":\"epoch\"") }
             #expect(epochs.count == 3)
+            let record = try jsonObject(directory + "/a/run.json")
+            #expect((record["starts"] as? [Any])?.count == 1)
+        }
+
+        @Test("train over 2 ranks killed after an epoch and started again over 2 ranks: the uninterrupted run's bits")
+        func dataParallelResume() throws {
+            let directory = try temporaryDirectory("mpi-train-resume")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let common = [
+                "train", "--data", "procedural:side=8,train=384,test=32,classes=4", "--model", "resnet8", "--widths",
+                "4,8,8", "--epochs", "4", "--batch-size", "16", "--threads", "1",
+            ]
+            let whole = try MPIRun.run(2, common + ["--out", directory + "/whole"])
+            #expect(whole.status == 0, "\(whole.output)")
+            // Killed (-9, every rank) once epoch 1's resume state is saved.
+            let out = directory + "/killed"
+            let (process, log) = try MPIRun.start(2, common + ["--out", out])
+            defer { try? FileManager.default.removeItem(at: log) }
+            let deadline = Date().addingTimeInterval(120)
+            while process.isRunning && Date() < deadline
+                && !FileManager.default.fileExists(atPath: out + "/resume/state.json")
+            {
+                usleep(5_000)
+            }
+            for rank in MPIRun.children(of: process.processIdentifier) { kill(rank, SIGKILL) }
+            process.waitUntilExit()
+            #expect(!FileManager.default.fileExists(atPath: out + "/summary.json"), "the run ended before the kill")
+            let resumed = try MPIRun.run(2, common + ["--out", out])
+            #expect(resumed.status == 0, "\(resumed.output)")
+            let (a, b) = (
+                try SafeTensors(contentsOf: out + "/final.safetensors"),
+                try SafeTensors(contentsOf: directory + "/whole/final.safetensors")
+            )
+            #expect(a.entries.keys.sorted() == b.entries.keys.sorted())
+            for name in a.entries.keys { #expect(a.floats(name)?.values == b.floats(name)?.values, "\(name)") }
+            let record = try jsonObject(out + "/run.json")
+            #expect((record["starts"] as? [Any])?.count == 2)
         }
 
         static let microStudy = """

@@ -64,6 +64,9 @@ struct StudyTests {
             ),
             ("targets: [clipart]\nanalyses:\n  shuffle: {seeds: []}", 3, "distinct seeds"),
             ("targets: [clipart]\nanalyses:\n  sizes: {per_class: [5, 5]}", 3, "distinct sizes"),
+            // Issue 11: an experiment's parts are named by their settings, which must then differ.
+            ("targets: [clipart]\nanalyses:\n  shuffle: {block_sizes: [4, 4]}", 3, "distinct sizes"),
+            ("targets: [clipart]\nanalyses:\n  checkpoints: {source_epochs: [0, 2, 0]}", 3, "distinct epochs"),
             ("targets: [clipart]\nanalyses:\n  domain: {resamples: 100000}", 3, "must lie in 10...10000"),
             // Issue 15: values that `study status` accepted and `study run` then crashed on.
             ("targets: [clipart]\nsource: {epochs: 9223372036854775807}", 2, "must lie in 1...100000"),
@@ -119,6 +122,12 @@ struct StudyTests {
         for id in ["pretrain", "clipart/PT-s0", "clipart/RIT-s0", "sketch-digits/PT-s0"] {
             #expect(key(before, id) == key(after, id), "\(id)")
         }
+        // The experiments' seed-0 parts too: a part's key has its own seed and setting, not the lists.
+        let parts = before.nodes.filter { $0.isExperimentPart && $0.seed == 0 }.map(\.id)
+        #expect(parts.contains("clipart/shuffle/b7-s0") && parts.contains("clipart/checkpoints/epoch-0-s0"))
+        for id in parts { #expect(key(before, id) == key(after, id), "\(id)") }
+        #expect(after.node("clipart/shuffle/b7-s2") != nil && before.node("clipart/shuffle/b7-s1") != nil)
+        #expect(after.node("clipart/shuffle/b7-s1") == nil)
         // Gone and new: the seed-1 and seed-2 runs.
         #expect(after.node("clipart/PT-s1") == nil && before.node("clipart/PT-s2") == nil)
         // Changed: every analysis over the seeds.

@@ -68,11 +68,18 @@ public enum BatchNormalization {
     public static func statistics(
         input: UnsafePointer<Float>, rows: Int, channels: Int, scratch: Workspace, group: any ProcessGroup
     ) -> (mean: [Float], variance: [Float], rows: Int) {
-        let (shift, s1, s2) = shiftedSums(input: input, rows: rows, channels: channels, scratch: scratch)
-        let n = Double(rows)
         var local = [Double](repeating: 0, count: 1 + 2 * channels)
+        let n = Double(rows)
         local[0] = n
-        for c in 0..<channels {
+        // A process with no rows adds nothing (the merge skips it).
+        let (shift, s1, s2) =
+            rows > 0
+            ? shiftedSums(input: input, rows: rows, channels: channels, scratch: scratch)
+            : (
+                [Float](repeating: 0, count: channels), [Double](repeating: 0, count: channels),
+                [Double](repeating: 0, count: channels)
+            )
+        for c in 0..<channels where rows > 0 {
             local[1 + c] = Double(shift[c]) + s1[c] / n
             local[1 + channels + c] = max(s2[c] - s1[c] * s1[c] / n, 0)
         }
@@ -161,6 +168,9 @@ public enum BatchNormalization {
         inverseStandardDeviation: [Float], gamma: UnsafePointer<Float>, rows: Int, channels: Int,
         batchStatistics: Bool, scratch: Workspace, group: (any ProcessGroup)? = nil, totalRows: Int? = nil
     ) {
+        precondition(
+            group == nil || totalRows != nil,
+            "BatchNormalization.backward: synchronized statistics need their totalRows")
         // Per-channel constants packed in one array: mean, invstd, then (after the sums)
         // scale = gamma * invstd, mean dy, mean dy * xhat.
         var constants = mean + inverseStandardDeviation + [Float](repeating: 0, count: 3 * channels)
