@@ -192,21 +192,8 @@ extension CLITests {
             #expect((record["starts"] as? [Any])?.count == 2)
         }
 
-        static let microStudy = """
-            name: mpi-micro
-            source: {data: "procedural:side=8,train=96,test=32,classes=4", model: resnet8, widths: [4, 4, 4], epochs: \
-            1, batch_size: 32}
-            targets:
-              - {data: "procedural:side=8,train=48,test=24,classes=3,shift=0.6,seed=4"}
-            recipe: {epochs: 1, batch_size: 16}
-            seeds: [0, 1]
-            analyses:
-              shuffle: {block_sizes: [8, 1], epochs: 1}
-              cka: {images: 24}
-              interpolation: {points: 3, train_images: 24, bn_batches: 1}
-              criticality: {alphas: 2, sigmas: [0.5], samples: 1, train_images: 24}
-              checkpoints: {epochs: 1}
-            """
+        /// The CLI tests' micro study: every analysis on the smallest data that trains.
+        static let microStudy = StudyCommands.study
 
         @Test("study run over 2 ranks writes one process's results.json (timings aside), every node on some rank")
         func studyEqualsOneProcess() throws {
