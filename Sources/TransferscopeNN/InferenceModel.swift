@@ -218,10 +218,8 @@ public final class InferenceModel {
                 workspace: space.workspace)
             if let maxPool {
                 let (oh, ow) = (maxPool.outputSide(h), maxPool.outputSide(w))
-                let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: count * oh * ow * stem.outputChannels)
-                defer { argmax.deallocate() }
                 Pooling.maxForward(
-                    output: next, argmax: argmax, input: x, batch: count, height: h, width: w,
+                    output: next, input: x, batch: count, height: h, width: w,
                     channels: stem.outputChannels, kernelSize: maxPool.kernelSize, stride: maxPool.stride,
                     padding: maxPool.padding)
                 swap(&x, &next)

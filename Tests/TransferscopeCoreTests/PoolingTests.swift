@@ -39,7 +39,7 @@ struct PoolingTests {
 
     @Test(
         "The kernel gives the definition's values and argmax bit for bit: ties, NaNs, padding, any channel count",
-        arguments: [(3, 3, 2, 1), (16, 3, 2, 1), (64, 3, 2, 1), (5, 2, 2, 0), (32, 3, 1, 1)])
+        arguments: [(3, 3, 2, 1), (16, 3, 2, 1), (64, 3, 2, 1), (5, 2, 2, 0), (32, 3, 1, 1), (37, 3, 2, 1)])
     func matchesDefinition(_ setting: (channels: Int, kernel: Int, stride: Int, padding: Int)) {
         let (batch, height, width) = (2, 9, 7)
         var generator = RandomGenerator(seed: 11)
@@ -67,5 +67,16 @@ struct PoolingTests {
         #expect(argmax == expected.argmax)
         #expect(values.map(\.bitPattern) == expected.values.map(\.bitPattern))
         #expect(values.contains { $0.isNaN })
+        // The inference kernel, without the argmax: the same bits.
+        var inference = [Float](repeating: 0, count: expected.values.count)
+        input.withUnsafeBufferPointer { x in
+            inference.withUnsafeMutableBufferPointer { y in
+                Pooling.maxForward(
+                    output: y.baseAddress!, input: x.baseAddress!, batch: batch, height: height, width: width,
+                    channels: setting.channels, kernelSize: setting.kernel, stride: setting.stride,
+                    padding: setting.padding)
+            }
+        }
+        #expect(inference.map(\.bitPattern) == expected.values.map(\.bitPattern))
     }
 }

@@ -54,6 +54,58 @@ public enum Pooling {
         }
     }
 
+    /// `maxForward`'s values without the argmax, for inference: the same bits (the window's first
+    /// value, replaced by a greater one or a NaN, in rows-then-columns order), 16 channels at a
+    /// time. input: [N, H, W, C]; output: [N, OH, OW, C].
+    public static func maxForward(
+        output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+        channels: Int, kernelSize: Int, stride: Int, padding: Int
+    ) {
+        let oh = (height + 2 * padding - kernelSize) / stride + 1
+        let ow = (width + 2 * padding - kernelSize) / stride + 1
+        let vectorChannels = channels - channels % 16
+        Parallel.forEachShare(of: batch) { _, images in
+            for n in images {
+                for oy in 0..<oh {
+                    let rows = max(0, oy * stride - padding)..<min(height, oy * stride - padding + kernelSize)
+                    for ox in 0..<ow {
+                        let columns = max(0, ox * stride - padding)..<min(width, ox * stride - padding + kernelSize)
+                        let out = output + ((n * oh + oy) * ow + ox) * channels
+                        guard !rows.isEmpty, !columns.isEmpty else {
+                            out.update(repeating: -.infinity, count: channels)
+                            continue
+                        }
+                        let first = input + ((n * height + rows.lowerBound) * width + columns.lowerBound) * channels
+                        var c = 0
+                        while c < vectorChannels {
+                            var best = UnsafeRawPointer(first + c).loadUnaligned(as: SIMD16<Float>.self)
+                            for iy in rows {
+                                for ix in columns where iy != rows.lowerBound || ix != columns.lowerBound {
+                                    let v = UnsafeRawPointer(input + ((n * height + iy) * width + ix) * channels + c)
+                                        .loadUnaligned(as: SIMD16<Float>.self)
+                                    // NaN propagates, as in PyTorch; ties keep the first value.
+                                    best.replace(with: v, where: (v .> best) .| (v .!= v))
+                                }
+                            }
+                            UnsafeMutableRawPointer(out + c).storeBytes(of: best, as: SIMD16<Float>.self)
+                            c += 16
+                        }
+                        for c in vectorChannels..<channels {
+                            var best = first[c]
+                            for iy in rows {
+                                for ix in columns where iy != rows.lowerBound || ix != columns.lowerBound {
+                                    let v = input[((n * height + iy) * width + ix) * channels + c]
+                                    if v > best || v.isNaN { best = v }
+                                }
+                            }
+                            out[c] = best
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// dx[argmax[i]] += dy[i]; dx is overwritten (zeroed first). dx: [N, H, W, C].
     public static func maxBackward(
         inputGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
