@@ -58,12 +58,12 @@ extension Trainer {
         return Array(indices[range])
     }
 
-    /// Sums every parameter's gradient over the processes, in one call (the gradients packed
-    /// into one buffer in the optimizer's order, the same on every process).
-    func sumGradients(_ parameters: [(name: String, parameter: Parameter)]) {
+    /// Sums every parameter's gradient over the processes, in one call: the gradients are
+    /// packed into `packed` (kept from step to step) in the optimizer's order, the same on every process.
+    func sumGradients(_ parameters: [(name: String, parameter: Parameter)], packed: inout Tensor) {
         guard let group = distributedGroup else { return }
         let total = parameters.reduce(0) { $0 + $1.parameter.gradient.count }
-        var packed = Tensor(uninitializedShape: [total])
+        if packed.count != total { packed = Tensor(uninitializedShape: [total]) }
         let buffer = packed.unsafeMutablePointer
         var offset = 0
         for (_, parameter) in parameters {

@@ -103,6 +103,7 @@ public final class Trainer {
         let classes = c.architecture.classes
         let localBatch = c.batchSize / (distributedGroup?.size ?? 1)
         var dLogits = Tensor(shape: [localBatch, classes])
+        var packedGradients = Tensor()
         for epoch in state.epoch..<c.epochs {
             let epochStart = Date()
             let order = BatchLoader.epochOrder(count: train.count, seed: c.seed, epoch: epoch)
@@ -129,7 +130,7 @@ public final class Trainer {
                     throw TrainingError.nonFiniteLoss(step: state.step, epoch: epoch, lastGoodCheckpoint: lastGood)
                 }
                 model.backward(dLogits)
-                sumGradients(optimizer.parameters)
+                sumGradients(optimizer.parameters, packed: &packedGradients)
                 optimizer.update(learningRate: Float(learningRate))
                 interval.loss += batch.lossTotal
                 interval.correct += batch.correct
