@@ -54,7 +54,7 @@ public final class LocalProcessGroup: ProcessGroup, @unchecked Sendable {
 
     /// The floats at `buffer` replaced by their sum over the members, added in rank order.
     public func sumInPlace(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
-        let parts = shared.exchangeFloats(rank: rank, Array(UnsafeBufferPointer(start: buffer, count: count)))
+        let parts = shared.exchange(rank: rank, Array(UnsafeBufferPointer(start: buffer, count: count)))
         for i in 0..<count {
             var total: Float = 0
             for part in parts { total += part[i] }
@@ -67,8 +67,7 @@ public final class LocalProcessGroup: ProcessGroup, @unchecked Sendable {
 
     /// The root member's `bytes`, on every member.
     public func broadcast(_ bytes: [UInt8], from root: Int) -> [UInt8] {
-        let all = shared.exchange(rank: rank, bytes.map(Double.init))
-        return all[root].map { UInt8($0) }
+        shared.exchange(rank: rank, bytes)[root]
     }
 
     /// What the members share: a slot per rank and a reusable barrier.
@@ -77,15 +76,14 @@ public final class LocalProcessGroup: ProcessGroup, @unchecked Sendable {
         private let condition = NSCondition()
         private var arrived = 0
         private var generation = 0
-        private var doubles: [[Double]]
-        private var floats: [[Float]]
+        /// Each rank's values of the exchange in progress.
+        private var slots: [Any]
         /// The rank that ended with an error, if one did.
         private var failed: Int?
 
         init(size: Int) {
             self.size = size
-            doubles = Array(repeating: [], count: size)
-            floats = Array(repeating: [], count: size)
+            slots = Array(repeating: (), count: size)
         }
 
         func barrier() {
@@ -116,19 +114,16 @@ public final class LocalProcessGroup: ProcessGroup, @unchecked Sendable {
         }
 
         /// Puts `values` in the rank's slot; returns every slot once all have theirs.
-        func exchange(rank: Int, _ values: [Double]) -> [[Double]] {
-            condition.withLock { doubles[rank] = values }
+        func exchange<Element>(rank: Int, _ values: [Element]) -> [[Element]] {
+            condition.withLock { slots[rank] = values }
             barrier()
-            let all = condition.withLock { doubles }
+            let all = condition.withLock { slots }.map { slot in
+                guard let values = slot as? [Element] else {
+                    preconditionFailure("LocalProcessGroup: the ranks called different collectives")
+                }
+                return values
+            }
             barrier()  // nobody writes the next exchange before all have read this one
-            return all
-        }
-
-        func exchangeFloats(rank: Int, _ values: [Float]) -> [[Float]] {
-            condition.withLock { floats[rank] = values }
-            barrier()
-            let all = condition.withLock { floats }
-            barrier()
             return all
         }
     }

@@ -79,9 +79,11 @@ public enum Parallel {
 }
 
 /// Carries a value into a `@Sendable` closure whose safety the caller has checked by hand.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+    /// The value carried.
+    public let value: Value
+    /// Carries `value`.
+    public init(_ value: Value) { self.value = value }
 }
 
 /// Fixed slots that parallel workers fill, each slot written by one worker only (so no locking).

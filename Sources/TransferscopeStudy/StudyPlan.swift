@@ -36,6 +36,11 @@ public struct StudyPlan: Sendable {
         case sourceEpoch(Int)
         case perClass(Int)
 
+        /// The number of images per class of a size-sweep setting, else nil.
+        public var perClass: Int? { if case .perClass(let k) = self { k } else { nil } }
+        /// The source epoch of a checkpoint-choice setting, else nil.
+        public var sourceEpoch: Int? { if case .sourceEpoch(let epoch) = self { epoch } else { nil } }
+
         /// The setting in a node id: `b7`, `pixel`, `epoch-30`, `k100`.
         public var name: String {
             switch self {

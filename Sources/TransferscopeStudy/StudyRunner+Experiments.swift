@@ -86,7 +86,7 @@ extension StudyRunner {
             return (outcomes, notes)
         case (.sizeSweep, let setting):
             guard let sizes = analyses.sizes else { return ([], []) }
-            let perClass = setting.flatMap { if case .perClass(let k) = $0 { [k] } else { nil } } ?? sizes.perClass
+            let perClass = setting?.perClass.map { [$0] } ?? sizes.perClass
             try TransferExperiments.checkSizes(
                 sizes.perClass, target: splits, dataset: target.data,
                 batchSize: study.recipe(for: target, epochs: sizes.epochs).batchSize)
@@ -99,7 +99,7 @@ extension StudyRunner {
         case (.checkpoints, let setting):
             guard let settings = analyses.checkpoints else { return ([], []) }
             let every = settings.sourceEpochs ?? study.keptSourceEpochs
-            let epochs = setting.flatMap { if case .sourceEpoch(let epoch) = $0 { [epoch] } else { nil } } ?? every
+            let epochs = setting?.sourceEpoch.map { [$0] } ?? every
             try TransferExperiments.checkSourceCheckpoints(sourceRun: pretrainDirectory, epochs: every)
             let outcomes = try TransferExperiments.checkpointChoice(
                 sourceRun: pretrainDirectory, epochs: epochs, target: splits, dataset: target.data, seeds: [seed],

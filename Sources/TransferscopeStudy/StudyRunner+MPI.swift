@@ -142,7 +142,9 @@ private final class LocalExecutor: @unchecked Sendable {
 
     /// Runs `node` on a new thread with the runner's workers.
     func start(_ node: StudyPlan.Node, runner: StudyRunner) {
-        let work = UnsafeTransfer(runner)
+        // The scheduling thread does not touch the runner while the node runs (it reads only the
+        // plan and the done markers on disk).
+        let work = UncheckedSendable(runner)
         let threads = runner.threads
         let thread = Thread { [self] in
             let outcome = Result {
@@ -164,11 +166,4 @@ private final class LocalExecutor: @unchecked Sendable {
             return result
         }
     }
-}
-
-/// Carries the runner to rank 0's executor thread: the scheduling thread does not touch it while
-/// the node runs (it reads only the plan and the done markers on disk).
-private struct UnsafeTransfer<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -158,7 +158,7 @@ public struct StudyWorkload: Sendable {
             guard let sizes = analyses.sizes else { return nil }
             let recipe = study.recipe(for: target, epochs: sizes.epochs)
             let seeds = TransferKind.allCases.count
-            let perClass = node.setting.flatMap { if case .perClass(let k) = $0 { [k] } else { nil } } ?? sizes.perClass
+            let perClass = node.setting?.perClass.map { [$0] } ?? sizes.perClass
             return perClass.reduce(ImageWork()) { total, size in
                 var sized = target.selection
                 sized.perClass = size
