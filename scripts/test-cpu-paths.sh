@@ -7,7 +7,7 @@
 # usage: scripts/test-cpu-paths.sh   (after `swift test` has built the tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-suites='BLASTests|PyTorchParityTests|LayerGradientTests|PoolingTests|SynchronizedBatchNormTests|DataParallelTrainingTests'
+suites='BLASTests|PyTorchParityTests|LayerGradientTests|PoolingTests|SynchronizedBatchNormTests|DataParallelTrainingTests|DirectConvolutionTests'
 flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
 has() { [[ " $flags " == *" $1 "* ]]; }
 paths=("OPENBLAS_CORETYPE=Prescott")

@@ -112,6 +112,40 @@ func convolutionBenchmark(_ options: Options) {
     for key in best.keys.sorted() { print(options.mode, key, String(format: "%.1f", best[key]!)) }
 }
 
+/// wgrad-C-O-HW-K-S: the weight gradient alone of one KxK convolution C -> O channels with stride S
+/// on HWxHW images (padding K/2), with the direct kernel (`WeightGradient`) and with im2col + sgemm
+/// interleaved (best of 12 each).
+func weightGradientBenchmark(_ options: Options) {
+    let parts = options.mode.split(separator: "-").compactMap { Int($0) }
+    guard parts.count == 5 else { fatalError("wgrad-C-O-HW-K-S, e.g. wgrad-16-16-32-3-1") }
+    let (c, o, side, k, s) = (parts[0], parts[1], parts[2], parts[3], parts[4])
+    let g = ConvolutionGeometry(
+        batch: options.batch ?? 128, inputHeight: side, inputWidth: side, inputChannels: c, outputChannels: o,
+        kernelHeight: k, kernelWidth: k, stride: s, padding: k / 2)
+    var generator = RandomGenerator(seed: 1)
+    let x = (0..<(g.batch * g.inputImageSize)).map { _ in Float(generator.nextNormal()) }
+    let dy = (0..<(g.batch * g.outputImageSize)).map { _ in Float(generator.nextNormal()) }
+    let weight = [Float](repeating: 0.1, count: g.patchSize * o)
+    var dw = [Float](repeating: 0, count: g.patchSize * o)
+    let (columns, gradients) = (Workspace(), Workspace())
+    var best: [String: Double] = [:]
+    for _ in 0..<12 {
+        for direct in [true, false] {
+            let kernels = ConvolutionKernels(directWeightGradient: direct)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            ConvolutionKernels.$current.withValue(kernels) {
+                Convolution.backward(
+                    inputGradient: nil, weightGradient: &dw, biasGradient: nil, outputGradient: dy, input: x,
+                    weight: weight, geometry: g, workspace: columns, gradientWorkspace: gradients)
+            }
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            let name = direct ? "direct" : "im2col"
+            best[name] = max(best[name] ?? 0, 2 * Double(g.multiplyAdds) / Double(t1 - t0))
+        }
+    }
+    for key in best.keys.sorted() { print(options.mode, key, "dW GFLOP/s", String(format: "%.1f", best[key]!)) }
+}
+
 /// One model's training or forward throughput, printed as one JSON line.
 func modelBenchmark(_ options: Options) throws {
     guard let definition = BenchmarkModel.all[options.model] else {
@@ -186,7 +220,9 @@ if options.mode == "gemm" {
 }
 // Kernels split their work across the given number of workers.
 try Parallel.withWorkers(options.threads) {
-    if options.mode.hasPrefix("conv") {
+    if options.mode.hasPrefix("wgrad") {
+        weightGradientBenchmark(options)
+    } else if options.mode.hasPrefix("conv") {
         convolutionBenchmark(options)
     } else {
         try modelBenchmark(options)

@@ -1,15 +1,19 @@
 import Testing
 import TransferscopeCore
 
-/// The direct convolution (AVX2 blocks, and AVX-512 blocks where the processor has them) and
-/// im2col + sgemm against a float64 convolution, forward and both gradients, at 32 and 64 input
-/// channels, on 1 and 2 workers, as a model would run them above the default direct-kernel width.
+/// The direct convolution (AVX2 blocks, and AVX-512 blocks where the processor has them), the
+/// direct weight gradient (`WeightGradient`) and im2col + sgemm against a float64 convolution,
+/// forward and both gradients, on 1 and 2 workers, as a model would run them, also above the
+/// default direct-kernel width.
 ///
 /// Every scratch buffer is filled with NaN first: a kernel that read a float it had not written
-/// (a stale padded row, slack or weight-gradient grid entry, adjoint weights overwritten by a
-/// partial gradient) would return NaN. The shapes cover the blocks and their overlapping last
-/// block (6x32 from width 6, 12x16 from width 12), the per-pixel tail (width 4), and a partial
-/// last group in `weightGradient` (groups of 37, 11 and 3 images on 8x8, 16x16 and 32x32).
+/// (a stale padded row, adjoint weights overwritten by a partial gradient) would return NaN. The
+/// shapes cover the forward blocks and their overlapping last block (6x32 from width 6, 12x16 from
+/// width 12), the per-pixel tail (width 4); every weight-gradient tile (8x32 and 16x16 with
+/// AVX-512, 4x16 with AVX2) and the fallback where none fits (12 input channels with AVX-512);
+/// strides 1 and 2, 1x1, 3x3 and 7x7 kernels, odd sides (taps whose valid rows and columns are
+/// clipped differently at each border); chunks of several images with a partial last one (64
+/// channels on 8x8, batch 3) and bands of rows within one image (32 channels on 32x32).
 @Suite("Direct convolution")
 struct DirectConvolutionTests {
     /// Float32's unit roundoff.
@@ -18,13 +22,16 @@ struct DirectConvolutionTests {
     static let poisonCount = 1 << 20
 
     struct Case: CustomTestStringConvertible, Sendable {
-        var inputChannels: Int, outputChannels: Int, side: Int, batch: Int
-        var testDescription: String { "\(inputChannels)->\(outputChannels) on \(batch)x\(side)x\(side)" }
+        var inputChannels: Int, outputChannels: Int, side: Int, batch: Int, kernel = 3, stride = 1
+        var testDescription: String {
+            "\(inputChannels)->\(outputChannels) \(kernel)x\(kernel)/\(stride) on \(batch)x\(side)x\(side)"
+        }
 
         var geometry: ConvolutionGeometry {
             ConvolutionGeometry(
                 batch: batch, inputHeight: side, inputWidth: side, inputChannels: inputChannels,
-                outputChannels: outputChannels, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
+                outputChannels: outputChannels, kernelHeight: kernel, kernelWidth: kernel, stride: stride,
+                padding: kernel / 2)
         }
     }
 
@@ -36,28 +43,29 @@ struct DirectConvolutionTests {
     }
 
     /// The exact results (to float64) and, per element, sum |a b| over its terms.
-    /// x: [N, H, W, C]; weight: [3, 3, C, O]; dy: [N, H, W, O].
+    /// x: [N, H, W, C]; weight: [k, k, C, O]; dy: [N, OH, OW, O].
     static func reference(
         x: [Float], weight: [Float], dy: [Float], geometry g: ConvolutionGeometry
     ) -> (exact: Values, magnitude: Values) {
         let (c, o, h, w) = (g.inputChannels, g.outputChannels, g.inputHeight, g.inputWidth)
+        let (oh, ow, k, s, p) = (g.outputHeight, g.outputWidth, g.kernelHeight, g.stride, g.padding)
         var exact = Values(
             output: Array(repeating: 0, count: dy.count), inputGradient: Array(repeating: 0, count: x.count),
             weightGradient: Array(repeating: 0, count: weight.count))
         var magnitude = exact
         for n in 0..<g.batch {
-            for y in 0..<h {
-                for xo in 0..<w {
-                    let outputRow = ((n * h + y) * w + xo) * o
-                    for ky in 0..<3 {
-                        for kx in 0..<3 {
-                            let iy = y - 1 + ky
-                            let ix = xo - 1 + kx
+            for y in 0..<oh {
+                for xo in 0..<ow {
+                    let outputRow = ((n * oh + y) * ow + xo) * o
+                    for ky in 0..<k {
+                        for kx in 0..<k {
+                            let iy = y * s - p + ky
+                            let ix = xo * s - p + kx
                             guard iy >= 0 && iy < h && ix >= 0 && ix < w else { continue }
                             let inputRow = ((n * h + iy) * w + ix) * c
                             for ci in 0..<c {
                                 let a = Double(x[inputRow + ci])
-                                let weightRow = ((ky * 3 + kx) * c + ci) * o
+                                let weightRow = ((ky * k + kx) * c + ci) * o
                                 for oi in 0..<o {
                                     let b = Double(weight[weightRow + oi])
                                     let d = Double(dy[outputRow + oi])
@@ -128,8 +136,15 @@ struct DirectConvolutionTests {
     }
 
     @Test(
-        "Direct and im2col kernels agree with float64 at 32 and 64 input channels, on 1 and 2 workers",
+        "Direct and im2col kernels agree with float64, on 1 and 2 workers",
         arguments: [
+            Case(inputChannels: 16, outputChannels: 16, side: 32, batch: 3),
+            Case(inputChannels: 16, outputChannels: 32, side: 15, batch: 3, stride: 2),
+            Case(inputChannels: 16, outputChannels: 32, side: 16, batch: 3, kernel: 1, stride: 2),
+            Case(inputChannels: 32, outputChannels: 64, side: 8, batch: 3, kernel: 1),
+            Case(inputChannels: 12, outputChannels: 16, side: 9, batch: 2),
+            Case(inputChannels: 8, outputChannels: 32, side: 8, batch: 2),
+            Case(inputChannels: 16, outputChannels: 32, side: 19, batch: 2, kernel: 7, stride: 2),
             Case(inputChannels: 32, outputChannels: 32, side: 8, batch: 3),
             Case(inputChannels: 64, outputChannels: 64, side: 8, batch: 3),
             Case(inputChannels: 32, outputChannels: 16, side: 16, batch: 13),
@@ -141,25 +156,34 @@ struct DirectConvolutionTests {
         let g = c.geometry
         var generator = RandomGenerator(seed: UInt64(c.inputChannels * 1000 + c.outputChannels * 10 + c.side))
         let x = (0..<(g.batch * g.inputImageSize)).map { _ in Float(generator.nextNormal()) }
-        let weight = (0..<(9 * g.inputChannels * g.outputChannels)).map { _ in Float(generator.nextNormal()) }
+        let weight = (0..<(g.patchSize * g.outputChannels)).map { _ in Float(generator.nextNormal()) }
         let dy = (0..<(g.batch * g.outputImageSize)).map { _ in Float(generator.nextNormal()) }
         let (exact, magnitude) = Self.reference(x: x, weight: weight, dy: dy, geometry: g)
         let width = max(g.inputChannels, g.outputChannels)
         var kernels = [
-            ("im2col", ConvolutionKernels(direct: false)),
+            ("im2col", ConvolutionKernels(direct: false, directWeightGradient: false)),
             ("direct AVX2", ConvolutionKernels(avx512: false, maximumDirectInputChannels: width)),
+            (
+                "direct AVX2, dW by im2col",
+                ConvolutionKernels(avx512: false, maximumDirectInputChannels: width, directWeightGradient: false)
+            ),
         ]
         if CPUFeatures.hasAVX512 {
             kernels.append(("direct AVX-512", ConvolutionKernels(avx512: true, maximumDirectInputChannels: width)))
+            kernels.append(
+                (
+                    "direct AVX-512, dW by im2col",
+                    ConvolutionKernels(avx512: true, maximumDirectInputChannels: width, directWeightGradient: false)
+                ))
         }
         for (name, choice) in kernels {
             for workers in [1, 2] {
                 let ours = Self.run(x: x, weight: weight, dy: dy, geometry: g, kernels: choice, workers: workers)
                 for (what, a, b, m, terms) in [
-                    ("output", ours.output, exact.output, magnitude.output, 9 * g.inputChannels),
+                    ("output", ours.output, exact.output, magnitude.output, g.patchSize),
                     (
                         "input gradient", ours.inputGradient, exact.inputGradient, magnitude.inputGradient,
-                        9 * g.outputChannels
+                        g.kernelHeight * g.kernelWidth * g.outputChannels
                     ),
                     (
                         "weight gradient", ours.weightGradient, exact.weightGradient, magnitude.weightGradient,

@@ -54,7 +54,7 @@ struct DataParallelTrainingTests {
 
     @Test(
         """
-        2 and 4 ranks train the same model as one process within 2e-5 (relative, after 36 SGD steps; 4e-7 seen), \
+        2 and 4 ranks train the same model as one process within 2e-4 (relative, after 36 SGD steps), \
         with the same test accuracy; every rank returns the writer's summary
         """,
         arguments: [2, 4])
@@ -70,7 +70,10 @@ struct DataParallelTrainingTests {
         #expect(abs(summaries[0].finalTestAccuracy - reference.finalTestAccuracy) <= 1.0 / 128 + 1e-9)
         #expect(summaries[0].steps == reference.steps)
         let difference = try Self.largestDifference(alone + "/final.safetensors", split + "/final.safetensors")
-        #expect(difference < 2e-5, "largest relative difference \(difference)")
+        // Rounding differences of the reordered sums grow along the 36 steps: 4e-7 seen on the
+        // default path, 2.6e-5 with the AVX2 kernels and OpenBLAS's Prescott kernels. A gradient 1%
+        // off after the reduction (a mutation of sumGradients) moves the weights by 1.4.
+        #expect(difference < 2e-4, "largest relative difference \(difference)")
         // Not the same bits: the sums run in another order (were they equal, the split would not be tested).
         #expect(difference > 0)
     }

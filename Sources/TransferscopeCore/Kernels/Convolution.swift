@@ -132,6 +132,11 @@ public enum Convolution {
     /// The gradients of `forward`: weightGradient and biasGradient are accumulated into (+=),
     /// inputGradient (if not nil) is overwritten.
     /// outputGradient: [N, OH, OW, C_out]; input: [N, H, W, C_in]; weight: [kH, kW, C_in, C_out].
+    ///
+    /// Each worker computes its images' share of dW into its own partial buffer (summed below in
+    /// worker order), by `WeightGradient`'s direct kernel where its tiles fit, else by im2col +
+    /// sgemm; and dX for its images, by the direct forward kernel on the adjoint weights for
+    /// stride-1 "same" convolutions it takes, else by sgemm (dY W^T) and col2im.
     public static func backward(
         inputGradient: UnsafeMutablePointer<Float>?, weightGradient: UnsafeMutablePointer<Float>,
         biasGradient: UnsafeMutablePointer<Float>?, outputGradient: UnsafePointer<Float>,
@@ -142,23 +147,43 @@ public enum Convolution {
         let o = g.outputChannels
         let workers = Parallel.activeWorkers(for: g.batch)
         let kernels = ConvolutionKernels.current
-        let adjointSupported = DirectConvolution.supports(DirectConvolution.adjointGeometry(g), kernels: kernels)
-        if DirectConvolution.supports(g, kernels: kernels) && !g.isPointwise
-            && (inputGradient == nil || adjointSupported)
-        {
-            directBackward(
-                inputGradient: inputGradient, outputGradient: outputGradient, input: input, weight: weight,
-                geometry: g, workspace: workspace, gradientWorkspace: gradientWorkspace, kernels: kernels)
-        } else if let inputGradient, g.stride == 1, !g.isPointwise,
-            DirectConvolution.supportsForward(DirectConvolution.adjointGeometry(g), kernels: kernels)
-        {
-            hybridBackward(
-                inputGradient: inputGradient, outputGradient: outputGradient, input: input, weight: weight,
-                geometry: g, workspace: workspace, gradientWorkspace: gradientWorkspace, kernels: kernels)
-        } else {
-            im2colBackward(
-                inputGradient: inputGradient, outputGradient: outputGradient, input: input, weight: weight,
-                geometry: g, workspace: workspace, gradientWorkspace: gradientWorkspace)
+        let adjoint = DirectConvolution.adjointGeometry(g)
+        let directWeight = WeightGradient.supports(g, kernels: kernels)
+        let directInput =
+            inputGradient != nil && g.stride == 1 && DirectConvolution.supportsForward(adjoint, kernels: kernels)
+        let columnCount = directWeight && (inputGradient == nil || directInput) ? 0 : groupSize(g) * g.outputPixels * k
+        let paddedCount = directInput ? DirectConvolution.paddedImageSize(adjoint) : 0
+        // The adjoint weights live after worker 0's partial gradient, computed once before the split.
+        let shared = gradientWorkspace.floats(worker: 0, count: k * o + (directInput ? k * o : 0))
+        if directInput { DirectConvolution.adjointWeight(weight, geometry: g, into: shared + k * o) }
+        let adjointWeight = UnsafePointer(shared + k * o)
+        Parallel.forEachShare(of: g.batch) { worker, images in
+            let partial = worker == 0 ? shared : gradientWorkspace.floats(worker: worker, count: k * o)
+            let scratch = workspace.floats(worker: worker, count: columnCount + paddedCount)
+            if directWeight {
+                WeightGradient.compute(
+                    partial: partial, outputGradient: outputGradient, input: input, images: images, geometry: g,
+                    avx512: kernels.avx512)
+            } else {
+                im2colWeightGradient(
+                    partial: partial, outputGradient: outputGradient, input: input, images: images, geometry: g,
+                    columns: scratch)
+            }
+            guard let inputGradient else { return }
+            if directInput {
+                let padded = scratch + columnCount
+                for n in images {
+                    DirectConvolution.pad(
+                        image: outputGradient + n * g.outputImageSize, geometry: adjoint, into: padded)
+                    DirectConvolution.forwardImage(
+                        output: inputGradient + n * g.inputImageSize, padded: padded, weight: adjointWeight,
+                        geometry: adjoint, avx512: kernels.avx512)
+                }
+            } else {
+                im2colInputGradient(
+                    inputGradient: inputGradient, outputGradient: outputGradient, weight: weight, images: images,
+                    geometry: g, columns: scratch)
+            }
         }
         for worker in 0..<workers {
             let partial = gradientWorkspace.floats(worker: worker, count: k * o)
@@ -173,143 +198,66 @@ public enum Convolution {
         }
     }
 
-    /// Backward of a stride-1 "same" convolution: dW by shifted sgemms, dX (if asked) by the
-    /// direct kernel on the adjoint weights, which needs input channels divisible by 16.
-    static func directBackward(
-        inputGradient: UnsafeMutablePointer<Float>?, outputGradient: UnsafePointer<Float>,
-        input: UnsafePointer<Float>, weight: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
-        workspace: Workspace, gradientWorkspace: Workspace, kernels: ConvolutionKernels
+    /// dW over `images` into `partial` [kH * kW * C_in, C_out] (overwritten) as P^T dY, with the
+    /// patches P built by im2col a group of images at a time (pointwise layers need none).
+    /// columns: scratch of groupSize(g) * OH*OW * kH*kW*C_in floats (unused for pointwise layers).
+    static func im2colWeightGradient(
+        partial: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>,
+        images: Range<Int>, geometry g: ConvolutionGeometry, columns: UnsafeMutablePointer<Float>
     ) {
         let k = g.patchSize
         let o = g.outputChannels
-        let adjoint = DirectConvolution.adjointGeometry(g)
-        let directInput = inputGradient != nil
-        precondition(
-            !directInput || DirectConvolution.supports(adjoint, kernels: kernels),
-            "directBackward: unsupported adjoint \(adjoint)")
-        let adjointWeightSize = directInput ? k * o : 0
-        // The adjoint weights live after worker 0's partial gradient, computed once before the split.
-        let shared = gradientWorkspace.floats(worker: 0, count: k * o + adjointWeightSize)
-        if directInput { DirectConvolution.adjointWeight(weight, geometry: g, into: shared + k * o) }
-        let adjointWeight = UnsafePointer(shared + k * o)
-        Parallel.forEachShare(of: g.batch) { worker, images in
-            let partial = worker == 0 ? shared : gradientWorkspace.floats(worker: worker, count: k * o)
-            let scratch = workspace.floats(
-                worker: worker,
-                count: max(DirectConvolution.weightGradientScratch(g), DirectConvolution.paddedImageSize(adjoint)))
-            DirectConvolution.weightGradient(
-                partial: partial, outputGradient: outputGradient, input: input,
-                images: images, geometry: g, scratch: scratch)
-            guard let inputGradient else { return }
-            for n in images {
-                DirectConvolution.pad(image: outputGradient + n * g.outputImageSize, geometry: adjoint, into: scratch)
-                DirectConvolution.forwardImage(
-                    output: inputGradient + n * g.inputImageSize, padded: scratch,
-                    weight: adjointWeight, geometry: adjoint, avx512: kernels.avx512)
-            }
+        if g.isPointwise {
+            BLAS.sgemm(
+                transposeA: true, transposeB: false, m: k, n: o, k: images.count * g.outputPixels,
+                a: input + images.lowerBound * g.inputImageSize, lda: k,
+                b: outputGradient + images.lowerBound * g.outputImageSize, ldb: o, beta: 0, c: partial, ldc: o)
+            return
         }
+        let group = groupSize(g)
+        var first = true
+        for start in stride(from: images.lowerBound, to: images.upperBound, by: group) {
+            let count = min(group, images.upperBound - start)
+            im2col(images: start..<(start + count), of: input, geometry: g, columns: columns)
+            BLAS.sgemm(
+                transposeA: true, transposeB: false, m: k, n: o, k: count * g.outputPixels,
+                a: columns, lda: k, b: outputGradient + start * g.outputImageSize, ldb: o, beta: first ? 0 : 1,
+                c: partial, ldc: o)
+            first = false
+        }
+        if first { partial.update(repeating: 0, count: k * o) }
     }
 
-    /// Backward of a stride-1 "same" convolution too wide for `directBackward`'s weight gradient
-    /// (whose per-tap sgemms have only C_in rows): dW by im2col + sgemm, dX by the direct forward
-    /// kernel on the adjoint weights. Measured with AVX-512 (batch 128, one thread, GFLOP/s of the
-    /// whole backward; direct, im2col): 32 channels on 16x16 79, 84; 64 on 8x8 76, 110.
-    static func hybridBackward(
+    /// dX of `images` (overwritten) as dY W^T, scattered back onto the pixels by col2im a group of
+    /// images at a time (pointwise layers need no scatter).
+    /// columns: scratch of groupSize(g) * OH*OW * kH*kW*C_in floats (unused for pointwise layers).
+    static func im2colInputGradient(
         inputGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
-        input: UnsafePointer<Float>, weight: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
-        workspace: Workspace, gradientWorkspace: Workspace, kernels: ConvolutionKernels
+        weight: UnsafePointer<Float>, images: Range<Int>, geometry g: ConvolutionGeometry,
+        columns: UnsafeMutablePointer<Float>
     ) {
         let k = g.patchSize
         let o = g.outputChannels
-        let adjoint = DirectConvolution.adjointGeometry(g)
-        // The adjoint weights live after worker 0's partial gradient, computed once before the split.
-        let shared = gradientWorkspace.floats(worker: 0, count: 2 * k * o)
-        DirectConvolution.adjointWeight(weight, geometry: g, into: shared + k * o)
-        let adjointWeight = UnsafePointer(shared + k * o)
-        Parallel.forEachShare(of: g.batch) { worker, images in
-            let partial = worker == 0 ? shared : gradientWorkspace.floats(worker: worker, count: k * o)
-            let group = groupSize(g)
-            let columnCount = group * g.outputPixels * k
-            let scratch = workspace.floats(
-                worker: worker, count: columnCount + DirectConvolution.paddedImageSize(adjoint))
-            let (columns, padded) = (scratch, scratch + columnCount)
-            var first = true
-            for start in stride(from: images.lowerBound, to: images.upperBound, by: group) {
-                let count = min(group, images.upperBound - start)
-                im2col(images: start..<(start + count), of: input, geometry: g, columns: columns)
-                BLAS.sgemm(
-                    transposeA: true, transposeB: false, m: k, n: o, k: count * g.outputPixels,
-                    a: columns, lda: k, b: outputGradient + start * g.outputImageSize, ldb: o, beta: first ? 0 : 1,
-                    c: partial, ldc: o)
-                first = false
-                for n in start..<(start + count) {
-                    DirectConvolution.pad(
-                        image: outputGradient + n * g.outputImageSize, geometry: adjoint, into: padded)
-                    DirectConvolution.forwardImage(
-                        output: inputGradient + n * g.inputImageSize, padded: padded, weight: adjointWeight,
-                        geometry: adjoint, avx512: kernels.avx512)
-                }
-            }
-            if first { partial.update(repeating: 0, count: k * o) }
+        if g.isPointwise {
+            BLAS.sgemm(
+                transposeA: false, transposeB: true, m: images.count * g.outputPixels, n: k, k: o,
+                a: outputGradient + images.lowerBound * g.outputImageSize, lda: o, b: weight, ldb: o,
+                beta: 0, c: inputGradient + images.lowerBound * g.inputImageSize, ldc: k)
+            return
         }
-    }
-
-    /// Backward by im2col + sgemm, for strided, pointwise or otherwise unsupported shapes.
-    static func im2colBackward(
-        inputGradient: UnsafeMutablePointer<Float>?, outputGradient: UnsafePointer<Float>,
-        input: UnsafePointer<Float>, weight: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
-        workspace: Workspace, gradientWorkspace: Workspace
-    ) {
-        let k = g.patchSize
-        let o = g.outputChannels
-        Parallel.forEachShare(of: g.batch) { worker, images in
-            // dW_worker = sum over this worker's images of P^T dY, reduced in worker order below.
-            let partial = gradientWorkspace.floats(worker: worker, count: k * o)
-            let dyShare = outputGradient + images.lowerBound * g.outputImageSize
-            if g.isPointwise {
-                let rows = images.count * g.outputPixels
-                let xShare = input + images.lowerBound * g.inputImageSize
-                BLAS.sgemm(
-                    transposeA: true, transposeB: false, m: k, n: o, k: rows,
-                    a: xShare, lda: k, b: dyShare, ldb: o, beta: 0, c: partial, ldc: o)
-                if let inputGradient {
-                    // dX = dY W^T
-                    BLAS.sgemm(
-                        transposeA: false, transposeB: true, m: rows, n: k, k: o,
-                        a: dyShare, lda: o, b: weight, ldb: o,
-                        beta: 0, c: inputGradient + images.lowerBound * g.inputImageSize, ldc: k)
-                }
-                return
+        (inputGradient + images.lowerBound * g.inputImageSize).update(
+            repeating: 0, count: images.count * g.inputImageSize)
+        let group = groupSize(g)
+        for start in stride(from: images.lowerBound, to: images.upperBound, by: group) {
+            let count = min(group, images.upperBound - start)
+            BLAS.sgemm(
+                transposeA: false, transposeB: true, m: count * g.outputPixels, n: k, k: o,
+                a: outputGradient + start * g.outputImageSize, lda: o, b: weight, ldb: o, beta: 0, c: columns, ldc: k)
+            for i in 0..<count {
+                col2imAdd(
+                    columns: columns + i * g.outputPixels * k, geometry: g,
+                    image: inputGradient + (start + i) * g.inputImageSize)
             }
-            let group = groupSize(g)
-            let columns = workspace.floats(worker: worker, count: group * g.outputPixels * k)
-            if let inputGradient {
-                (inputGradient + images.lowerBound * g.inputImageSize)
-                    .update(repeating: 0, count: images.count * g.inputImageSize)
-            }
-            var first = true
-            for start in stride(from: images.lowerBound, to: images.upperBound, by: group) {
-                let count = min(group, images.upperBound - start)
-                let rows = count * g.outputPixels
-                let dy = outputGradient + start * g.outputImageSize
-                im2col(images: start..<(start + count), of: input, geometry: g, columns: columns)
-                BLAS.sgemm(
-                    transposeA: true, transposeB: false, m: k, n: o, k: rows,
-                    a: columns, lda: k, b: dy, ldb: o, beta: first ? 0 : 1, c: partial, ldc: o)
-                first = false
-                if let inputGradient {
-                    // dP = dY W^T, then scattered back onto the pixels.
-                    BLAS.sgemm(
-                        transposeA: false, transposeB: true, m: rows, n: k, k: o,
-                        a: dy, lda: o, b: weight, ldb: o, beta: 0, c: columns, ldc: k)
-                    for i in 0..<count {
-                        col2imAdd(
-                            columns: columns + i * g.outputPixels * k, geometry: g,
-                            image: inputGradient + (start + i) * g.inputImageSize)
-                    }
-                }
-            }
-            if first { partial.update(repeating: 0, count: k * o) }
         }
     }
 }

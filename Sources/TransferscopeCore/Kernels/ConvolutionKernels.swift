@@ -17,11 +17,16 @@ public struct ConvolutionKernels: Sendable, Equatable {
     /// Whether the direct forward pass with AVX-512 also takes stride-2 convolutions (see
     /// `DirectConvolution.supportsForward`; `TRANSFERSCOPE_DIRECT_STRIDE_TWO=1`).
     public var directStrideTwo: Bool
+    /// Whether weight gradients use the direct kernel where its register tiles fit (see
+    /// `WeightGradient.supports`; `TRANSFERSCOPE_DIRECT_WEIGHT_GRADIENT=0` turns it off), else
+    /// im2col + sgemm.
+    public var directWeightGradient: Bool
 
     /// A choice of kernels; traps when `avx512` is asked for on a processor without AVX-512.
     public init(
         direct: Bool = true, avx512: Bool = CPUFeatures.hasAVX512, maximumDirectInputChannels: Int = 16,
-        maximumDirectForwardInputChannels: Int = 128, directStrideTwo: Bool = false
+        maximumDirectForwardInputChannels: Int = 128, directStrideTwo: Bool = false,
+        directWeightGradient: Bool = true
     ) {
         precondition(
             !avx512 || CPUFeatures.hasAVX512, "ConvolutionKernels: AVX-512 asked for on a processor without it")
@@ -30,12 +35,13 @@ public struct ConvolutionKernels: Sendable, Equatable {
         self.maximumDirectInputChannels = maximumDirectInputChannels
         self.maximumDirectForwardInputChannels = maximumDirectForwardInputChannels
         self.directStrideTwo = directStrideTwo
+        self.directWeightGradient = directWeightGradient
     }
 
     /// The default: the direct kernel up to 16 input channels, and with AVX-512 in the forward pass
     /// up to 128; AVX-512 where the processor has it (`TRANSFERSCOPE_NO_AVX512=1` turns it off), and,
-    /// for benchmarks, `TRANSFERSCOPE_DIRECT_CONV=0`, `TRANSFERSCOPE_DIRECT_MAX_CHANNELS=N` and
-    /// `TRANSFERSCOPE_DIRECT_FORWARD_MAX_CHANNELS=N`.
+    /// for benchmarks, `TRANSFERSCOPE_DIRECT_CONV=0`, `TRANSFERSCOPE_DIRECT_MAX_CHANNELS=N`,
+    /// `TRANSFERSCOPE_DIRECT_FORWARD_MAX_CHANNELS=N` and `TRANSFERSCOPE_DIRECT_WEIGHT_GRADIENT=0`.
     public static let automatic: ConvolutionKernels = {
         let environment = ProcessInfo.processInfo.environment
         return ConvolutionKernels(
@@ -43,7 +49,8 @@ public struct ConvolutionKernels: Sendable, Equatable {
             maximumDirectInputChannels: environment["TRANSFERSCOPE_DIRECT_MAX_CHANNELS"].flatMap { Int($0) } ?? 16,
             maximumDirectForwardInputChannels: environment["TRANSFERSCOPE_DIRECT_FORWARD_MAX_CHANNELS"].flatMap {
                 Int($0)
-            } ?? 128, directStrideTwo: environment["TRANSFERSCOPE_DIRECT_STRIDE_TWO"] == "1")
+            } ?? 128, directStrideTwo: environment["TRANSFERSCOPE_DIRECT_STRIDE_TWO"] == "1",
+            directWeightGradient: environment["TRANSFERSCOPE_DIRECT_WEIGHT_GRADIENT"] != "0")
     }()
 
     /// The kernels for convolutions started in this task.
