@@ -139,6 +139,32 @@
         output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
         pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
     ) {
+        // The pixel stride of stride-1 layers with 16, 32, 64 or 128 input channels as a constant, so
+        // that each broadcast addresses its pixel with a fixed displacement instead of an add.
+        switch pixelStride {
+        case 16:
+            convolutionBlock8x32AVX512Body(
+                output, outputStride, padded, rowStride, 16, weight, weightStride, rowLength, rows)
+        case 32:
+            convolutionBlock8x32AVX512Body(
+                output, outputStride, padded, rowStride, 32, weight, weightStride, rowLength, rows)
+        case 64:
+            convolutionBlock8x32AVX512Body(
+                output, outputStride, padded, rowStride, 64, weight, weightStride, rowLength, rows)
+        case 128:
+            convolutionBlock8x32AVX512Body(
+                output, outputStride, padded, rowStride, 128, weight, weightStride, rowLength, rows)
+        default:
+            convolutionBlock8x32AVX512Body(
+                output, outputStride, padded, rowStride, pixelStride, weight, weightStride, rowLength, rows)
+        }
+    }
+
+    @inline(__always)
+    func convolutionBlock8x32AVX512Body(
+        _ output: UnsafeMutablePointer<Float>, _ outputStride: Int, _ padded: UnsafePointer<Float>, _ rowStride: Int,
+        _ pixelStride: Int, _ weight: UnsafePointer<Float>, _ weightStride: Int, _ rowLength: Int, _ rows: Int
+    ) {
         typealias V = SIMD16<Float>
         var lo0 = V()
         var hi0 = V()
@@ -219,6 +245,32 @@
     public func convolutionBlock16x16AVX512(
         output: UnsafeMutablePointer<Float>, outputStride: Int, padded: UnsafePointer<Float>, rowStride: Int,
         pixelStride: Int, weight: UnsafePointer<Float>, weightStride: Int, rowLength: Int, rows: Int
+    ) {
+        // The pixel stride of stride-1 layers with 16, 32, 64 or 128 input channels as a constant, so
+        // that each broadcast addresses its pixel with a fixed displacement instead of an add.
+        switch pixelStride {
+        case 16:
+            convolutionBlock16x16AVX512Body(
+                output, outputStride, padded, rowStride, 16, weight, weightStride, rowLength, rows)
+        case 32:
+            convolutionBlock16x16AVX512Body(
+                output, outputStride, padded, rowStride, 32, weight, weightStride, rowLength, rows)
+        case 64:
+            convolutionBlock16x16AVX512Body(
+                output, outputStride, padded, rowStride, 64, weight, weightStride, rowLength, rows)
+        case 128:
+            convolutionBlock16x16AVX512Body(
+                output, outputStride, padded, rowStride, 128, weight, weightStride, rowLength, rows)
+        default:
+            convolutionBlock16x16AVX512Body(
+                output, outputStride, padded, rowStride, pixelStride, weight, weightStride, rowLength, rows)
+        }
+    }
+
+    @inline(__always)
+    func convolutionBlock16x16AVX512Body(
+        _ output: UnsafeMutablePointer<Float>, _ outputStride: Int, _ padded: UnsafePointer<Float>, _ rowStride: Int,
+        _ pixelStride: Int, _ weight: UnsafePointer<Float>, _ weightStride: Int, _ rowLength: Int, _ rows: Int
     ) {
         typealias V = SIMD16<Float>
         var lo0 = V()

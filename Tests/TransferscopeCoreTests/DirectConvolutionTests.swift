@@ -9,7 +9,8 @@ import TransferscopeCore
 /// Every scratch buffer is filled with NaN first: a kernel that read a float it had not written
 /// (a stale padded row, adjoint weights overwritten by a partial gradient) would return NaN. The
 /// shapes cover the forward blocks and their overlapping last block (6x32 from width 6, 12x16 from
-/// width 12), the per-pixel tail (width 4); every weight-gradient tile (8x32 and 16x16 with
+/// width 12), the per-pixel tail (width 4), the pixel strides the AVX-512 blocks take as constants
+/// (16, 32, 64 and 128 input channels) and one they do not (8); every weight-gradient tile (8x32 and 16x16 with
 /// AVX-512, 4x16 with AVX2) and the fallback where none fits (12 input channels with AVX-512);
 /// strides 1 and 2, 1x1, 3x3 and 7x7 kernels, odd sides (taps whose valid rows and columns are
 /// clipped differently at each border); chunks of several images with a partial last one (64
@@ -145,6 +146,7 @@ struct DirectConvolutionTests {
             Case(inputChannels: 12, outputChannels: 16, side: 9, batch: 2),
             Case(inputChannels: 8, outputChannels: 32, side: 8, batch: 2),
             Case(inputChannels: 16, outputChannels: 32, side: 19, batch: 2, kernel: 7, stride: 2),
+            Case(inputChannels: 128, outputChannels: 32, side: 8, batch: 2),
             Case(inputChannels: 32, outputChannels: 32, side: 8, batch: 3),
             Case(inputChannels: 64, outputChannels: 64, side: 8, batch: 3),
             Case(inputChannels: 32, outputChannels: 16, side: 16, batch: 13),
