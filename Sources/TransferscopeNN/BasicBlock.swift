@@ -15,7 +15,6 @@ public final class BasicBlock: ResidualBlock {
     public let bn2: BatchNorm2d
     /// The projection shortcut when s != 1 or C_in != planes; nil for the identity shortcut.
     public let downsample: Downsample?
-    private var savedOutput = Tensor()
 
     /// A block from `inputChannels` to `planes` channels that subsamples by `stride`.
     public init(inputChannels: Int, planes: Int, stride: Int, generator: inout RandomGenerator) {
@@ -59,16 +58,14 @@ public final class BasicBlock: ResidualBlock {
         let output = bn2.forward(
             conv2.forward(hidden, keepingForBackward: keep), training: training, relu: true,
             residual: shortcut, keepingForBackward: keep)
-        savedOutput = keep ? output : Tensor()
         return output
     }
 
     /// Accumulates the gradients of every parameter of the block; returns d(loss)/d(input), [N, H, W, C_in].
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        // bn2 applies the join's ReLU mask itself; the shortcut gets the masked gradient.
-        var dx = conv1.backwardToInput(bn1.backward(conv2.backwardToInput(bn2.backward(outputGradient))))
-        let dShortcut = residualJoinBackward(outputGradient, output: savedOutput)
-        savedOutput = Tensor()
+        // bn2 applies the join's ReLU mask and hands the shortcut the masked gradient.
+        let (dMain, dShortcut) = bn2.backwardThroughJoin(outputGradient)
+        var dx = conv1.backwardToInput(bn1.backward(conv2.backwardToInput(dMain)))
         accumulate(&dx, downsample?.backward(dShortcut) ?? dShortcut)
         return dx
     }

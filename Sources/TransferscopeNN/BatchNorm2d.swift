@@ -134,6 +134,20 @@ public final class BatchNorm2d: StateContainer {
 
     /// Accumulates the gamma and beta gradients and returns d(loss)/d(input).
     public func backward(_ outputGradient: Tensor) -> Tensor {
+        backward(outputGradient, maskedGradient: nil)
+    }
+
+    /// For a pass with `relu` (and a residual): accumulates the gamma and beta gradients and
+    /// returns d(loss)/d(input) and the incoming gradient through the ReLU mask, the residual's
+    /// gradient, from the same passes over the data.
+    public func backwardThroughJoin(_ outputGradient: Tensor) -> (input: Tensor, residual: Tensor) {
+        precondition(savedReluOutput != nil, "BatchNorm2d.backwardThroughJoin: the forward pass had no ReLU")
+        var residual = Tensor(uninitializedShape: outputGradient.shape)
+        let input = backward(outputGradient, maskedGradient: residual.unsafeMutablePointer)
+        return (input, residual)
+    }
+
+    private func backward(_ outputGradient: Tensor, maskedGradient: UnsafeMutablePointer<Float>?) -> Tensor {
         precondition(
             outputGradient.shape == savedInput.shape,
             "BatchNorm2d.backward: gradient \(outputGradient.shape) does not match input \(savedInput.shape)")
@@ -146,7 +160,7 @@ public final class BatchNorm2d: StateContainer {
             inverseStandardDeviation: savedInverseStandardDeviation,
             gamma: weight.value.unsafePointer, rows: rows, channels: channels, batchStatistics: savedTraining,
             scratch: scratch, group: savedGroup,
-            totalRows: savedBatchRows)
+            totalRows: savedBatchRows, maskedGradient: maskedGradient)
         savedInput = Tensor()
         savedReluOutput = nil
         return dx

@@ -19,7 +19,6 @@ public final class Bottleneck: ResidualBlock {
     public let bn3: BatchNorm2d
     /// The projection shortcut when s != 1 or C_in != 4 * planes; nil for the identity shortcut.
     public let downsample: Downsample?
-    private var savedOutput = Tensor()
 
     /// A block from `inputChannels` to 4 * `planes` channels that subsamples by `stride`.
     public init(inputChannels: Int, planes: Int, stride: Int, generator: inout RandomGenerator) {
@@ -71,17 +70,15 @@ public final class Bottleneck: ResidualBlock {
         let output = bn3.forward(
             conv3.forward(b, keepingForBackward: keep), training: training, relu: true,
             residual: shortcut, keepingForBackward: keep)
-        savedOutput = keep ? output : Tensor()
         return output
     }
 
     /// Accumulates the gradients of every parameter of the block; returns d(loss)/d(input), [N, H, W, C_in].
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        // bn3 applies the join's ReLU mask itself; the shortcut gets the masked gradient.
-        let dB = conv3.backwardToInput(bn3.backward(outputGradient))
+        // bn3 applies the join's ReLU mask and hands the shortcut the masked gradient.
+        let (dMain, dShortcut) = bn3.backwardThroughJoin(outputGradient)
+        let dB = conv3.backwardToInput(dMain)
         var dx = conv1.backwardToInput(bn1.backward(conv2.backwardToInput(bn2.backward(dB))))
-        let dShortcut = residualJoinBackward(outputGradient, output: savedOutput)
-        savedOutput = Tensor()
         accumulate(&dx, downsample?.backward(dShortcut) ?? dShortcut)
         return dx
     }

@@ -62,16 +62,6 @@ public final class Downsample: StateContainer {
     }
 }
 
-/// The gradient of a block's join relu(main + shortcut) with respect to the shortcut:
-/// dy where the block's output is > 0, else 0.
-func residualJoinBackward(_ outputGradient: Tensor, output: Tensor) -> Tensor {
-    var dx = Tensor(uninitializedShape: output.shape)
-    Elementwise.reluBackward(
-        inputGradient: dx.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
-        output: output.unsafePointer, count: dx.count)
-    return dx
-}
-
 /// Adds b into a: a += b.
 func accumulate(_ a: inout Tensor, _ b: Tensor) {
     precondition(a.shape == b.shape, "accumulate: \(a.shape) vs \(b.shape)")

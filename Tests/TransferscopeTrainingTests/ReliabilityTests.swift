@@ -154,7 +154,7 @@ struct ReliabilityTests {
         let base = Small.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: base) }
         try OutputDirectory.create(base)
-        FileManager.default.createFile(atPath: base + "/file", contents: Data("x".utf8))
+        #expect(FileManager.default.createFile(atPath: base + "/file", contents: Data("x".utf8)))
         for (path, fragment) in [
             ("", "empty"), (base + "/file", "is a file, not a directory"),
             (base + "/file/run", "\(base)/file is a file, not a directory"),

@@ -161,16 +161,23 @@ public enum BatchNormalization {
     /// With `group` (synchronized BatchNorm, batch statistics of `totalRows` rows over every
     /// process) dx uses the two sums over every process (summed in rank order); dgamma and dbeta
     /// stay this process's share, summed with the other parameters' gradients by the caller.
+    /// With `maskedGradient` (and `reluOutput`) the masked incoming gradient (dy where the output
+    /// is > 0, else 0: a residual block's gradient for its shortcut) is written there by the first
+    /// pass, and the second pass reads it instead of dy and the output again; dx has the same bits.
     public static func backward(
         inputGradient: UnsafeMutablePointer<Float>, gammaGradient: UnsafeMutablePointer<Float>,
         betaGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
         reluOutput: UnsafePointer<Float>?, input: UnsafePointer<Float>, mean: [Float],
         inverseStandardDeviation: [Float], gamma: UnsafePointer<Float>, rows: Int, channels: Int,
-        batchStatistics: Bool, scratch: Workspace, group: (any ProcessGroup)? = nil, totalRows: Int? = nil
+        batchStatistics: Bool, scratch: Workspace, group: (any ProcessGroup)? = nil, totalRows: Int? = nil,
+        maskedGradient: UnsafeMutablePointer<Float>? = nil
     ) {
         precondition(
             group == nil || totalRows != nil,
             "BatchNormalization.backward: synchronized statistics need their totalRows")
+        precondition(
+            maskedGradient == nil || reluOutput != nil,
+            "BatchNormalization.backward: a masked gradient needs the ReLU's output")
         // Per-channel constants packed in one array: mean, invstd, then (after the sums)
         // scale = gamma * invstd, mean dy, mean dy * xhat.
         var constants = mean + inverseStandardDeviation + [Float](repeating: 0, count: 3 * channels)
@@ -188,7 +195,16 @@ public enum BatchNormalization {
                 for row in start..<end {
                     let dy = outputGradient + row * channels
                     let x = input + row * channels
-                    if let reluOutput {
+                    if let reluOutput, let maskedGradient {
+                        let y = reluOutput + row * channels
+                        let masked = maskedGradient + row * channels
+                        for c in 0..<channels {
+                            let g = y[c] > 0 ? dy[c] : 0
+                            masked[c] = g
+                            sums[c] += g
+                            products[c] += g * (x[c] - m[c])
+                        }
+                    } else if let reluOutput {
                         let y = reluOutput + row * channels
                         for c in 0..<channels {
                             let g = y[c] > 0 ? dy[c] : 0
@@ -223,7 +239,12 @@ public enum BatchNormalization {
                     let dy = outputGradient + row * channels
                     let x = input + row * channels
                     let dx = inputGradient + row * channels
-                    if let reluOutput {
+                    if let maskedGradient {
+                        let g = maskedGradient + row * channels
+                        for c in 0..<channels {
+                            dx[c] = k[c] * (g[c] - a[c] - (x[c] - m[c]) * s[c] * b[c])
+                        }
+                    } else if let reluOutput {
                         let y = reluOutput + row * channels
                         for c in 0..<channels {
                             let g = y[c] > 0 ? dy[c] : 0

@@ -5,9 +5,10 @@ import TransferscopeAVX512
 /// ResNets (16 to 64 channels) im2col and sgemm's packing cost more than the multiply-adds.
 ///
 /// Register blocking: blocks of output pixels x output channels held in registers (`block6x16`
-/// for AVX2; 6x32 and 12x16 in `TransferscopeAVX512` where the processor has AVX-512); each
-/// input value is broadcast once per block of channels, each weight row loaded once per block
-/// of pixels.
+/// for AVX2; 8x32, 16x16, 6x32 and 12x16 in `TransferscopeAVX512` where the processor has
+/// AVX-512); each input value is broadcast once per block of channels, each weight row loaded
+/// once per block of pixels. In the backward pass it computes the input gradient (the forward
+/// kernel on the adjoint weights); the weight gradient has its own kernel, `WeightGradient`.
 public enum DirectConvolution {
     /// Whether the direct kernel applies and pays: stride 1, odd square kernel with padding
     /// k/2, output channels a multiple of 16, and at most `kernels.maximumDirectInputChannels` inputs.
@@ -20,6 +21,7 @@ public enum DirectConvolution {
     /// other paths and +2e-7 on that one (float32 paths differ by ~3e-6 there), and the flipped
     /// ReLU moves the gradients beneath it by 3e-3; a 1-ulp change of the initial weights moves
     /// the default kernels as far. `DirectConvolutionTests` checks 32 and 64 channels against float64.
+    /// (The backward figures above predate `WeightGradient` and include the weight gradient.)
     public static func supports(_ g: ConvolutionGeometry, kernels: ConvolutionKernels) -> Bool {
         kernels.direct && g.stride == 1 && g.kernelHeight == g.kernelWidth && g.kernelHeight % 2 == 1
             && g.padding == g.kernelHeight / 2 && g.outputChannels % 16 == 0

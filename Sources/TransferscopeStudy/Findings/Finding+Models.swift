@@ -22,7 +22,7 @@ extension Finding {
         guard !pt.isEmpty, !rit.isEmpty else { return missing(.similarMistakes, t, "two or more seeds") }
         let estimate = Estimates.difference(
             ofPairs: rit, runs: runs(m.pairs, .scratchPair), pt, runs: runs(m.pairs, .fineTunedPair))
-        var finding = judged(
+        let finding = judged(
             .similarMistakes, t, estimate: estimate, predicted: .greater, unit: "runs", scale: "share of images",
             evidence: "images exactly one model gets right: P-T/P-T \(percent(mean(pt))), RI-T/RI-T "
                 + "\(percent(mean(rit))); difference \(points(estimate.effect)) (95% CI "
