@@ -64,9 +64,9 @@ public final class BasicBlock: ResidualBlock {
     /// Accumulates the gradients of every parameter of the block; returns d(loss)/d(input), [N, H, W, C_in].
     public func backward(_ outputGradient: Tensor) -> Tensor {
         // bn2 applies the join's ReLU mask and hands the shortcut the masked gradient.
+        // The shortcut's gradient is added to conv1's input gradient while each image is in cache.
         let (dMain, dShortcut) = bn2.backwardThroughJoin(outputGradient)
-        var dx = conv1.backwardToInput(bn1.backward(conv2.backwardToInput(dMain)))
-        accumulate(&dx, downsample?.backward(dShortcut) ?? dShortcut)
-        return dx
+        let dResidual = downsample?.backward(dShortcut) ?? dShortcut
+        return conv1.backwardToInput(bn1.backward(conv2.backwardToInput(dMain)), adding: dResidual)
     }
 }

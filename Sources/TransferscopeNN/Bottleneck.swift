@@ -76,10 +76,10 @@ public final class Bottleneck: ResidualBlock {
     /// Accumulates the gradients of every parameter of the block; returns d(loss)/d(input), [N, H, W, C_in].
     public func backward(_ outputGradient: Tensor) -> Tensor {
         // bn3 applies the join's ReLU mask and hands the shortcut the masked gradient.
+        // The shortcut's gradient is added to conv1's input gradient while each image is in cache.
         let (dMain, dShortcut) = bn3.backwardThroughJoin(outputGradient)
+        let dResidual = downsample?.backward(dShortcut) ?? dShortcut
         let dB = conv3.backwardToInput(dMain)
-        var dx = conv1.backwardToInput(bn1.backward(conv2.backwardToInput(bn2.backward(dB))))
-        accumulate(&dx, downsample?.backward(dShortcut) ?? dShortcut)
-        return dx
+        return conv1.backwardToInput(bn1.backward(conv2.backwardToInput(bn2.backward(dB))), adding: dResidual)
     }
 }

@@ -91,16 +91,24 @@ public final class Conv2d: StateContainer {
     }
 
     /// `backward(_:)` for a layer inside a model, which always passes the gradient on:
-    /// accumulates the weight (and bias) gradients and returns d(loss)/d(input), [N, H, W, C_in].
-    func backwardToInput(_ outputGradient: Tensor) -> Tensor {
+    /// accumulates the weight (and bias) gradients and returns d(loss)/d(input), [N, H, W, C_in],
+    /// plus `adding` (same shape; a residual block's shortcut gradient) if given, in the same pass.
+    func backwardToInput(_ outputGradient: Tensor, adding: Tensor? = nil) -> Tensor {
         var dx = Tensor(uninitializedShape: savedInput.shape)
-        accumulateGradients(outputGradient, inputGradient: dx.unsafeMutablePointer)
+        if let adding {
+            precondition(
+                adding.shape == savedInput.shape,
+                "Conv2d.backward: gradient to add \(adding.shape) does not match the input \(savedInput.shape)")
+        }
+        accumulateGradients(outputGradient, inputGradient: dx.unsafeMutablePointer, adding: adding)
         return dx
     }
 
     /// Adds the weight (and bias) gradients for `outputGradient` [N, OH, OW, C_out], writes
-    /// d(loss)/d(input) to `inputGradient` when given, and releases the saved input.
-    private func accumulateGradients(_ outputGradient: Tensor, inputGradient: UnsafeMutablePointer<Float>?) {
+    /// d(loss)/d(input) (+ `adding`) to `inputGradient` when given, and releases the saved input.
+    private func accumulateGradients(
+        _ outputGradient: Tensor, inputGradient: UnsafeMutablePointer<Float>?, adding: Tensor? = nil
+    ) {
         let g = geometry(for: savedInput)
         precondition(
             outputGradient.shape == [g.batch, g.outputHeight, g.outputWidth, outputChannels],
@@ -109,7 +117,8 @@ public final class Conv2d: StateContainer {
             inputGradient: inputGradient, weightGradient: weight.gradient.unsafeMutablePointer,
             biasGradient: bias?.gradient.unsafeMutablePointer, outputGradient: outputGradient.unsafePointer,
             input: savedInput.unsafePointer, weight: weight.value.unsafePointer, geometry: g,
-            workspace: scratch.columns, gradientWorkspace: scratch.gradients)
+            workspace: scratch.columns, gradientWorkspace: scratch.gradients,
+            inputGradientResidual: adding?.unsafePointer)
         savedInput = Tensor()
     }
 }

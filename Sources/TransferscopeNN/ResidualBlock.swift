@@ -61,10 +61,3 @@ public final class Downsample: StateContainer {
         conv.backwardToInput(norm.backward(outputGradient))
     }
 }
-
-/// Adds b into a: a += b.
-func accumulate(_ a: inout Tensor, _ b: Tensor) {
-    precondition(a.shape == b.shape, "accumulate: \(a.shape) vs \(b.shape)")
-    let p = a.unsafeMutablePointer
-    Elementwise.addForward(output: p, p, b.unsafePointer, count: a.count, relu: false)
-}

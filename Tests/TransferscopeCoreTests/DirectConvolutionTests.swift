@@ -199,4 +199,54 @@ struct DirectConvolutionTests {
             }
         }
     }
+
+    @Test(
+        "An input-gradient residual is added with the bits of adding it afterwards, on every dX path",
+        arguments: [
+            Case(inputChannels: 16, outputChannels: 16, side: 8, batch: 3),
+            Case(inputChannels: 16, outputChannels: 32, side: 9, batch: 3, stride: 2),
+            Case(inputChannels: 32, outputChannels: 64, side: 4, batch: 3, kernel: 1),
+            Case(inputChannels: 16, outputChannels: 32, side: 8, batch: 3, kernel: 1, stride: 2),
+        ])
+    func residualAddedToInputGradient(_ c: Case) {
+        let g = c.geometry
+        var generator = RandomGenerator(seed: 7)
+        let x = (0..<(g.batch * g.inputImageSize)).map { _ in Float(generator.nextNormal()) }
+        let weight = (0..<(g.patchSize * g.outputChannels)).map { _ in Float(generator.nextNormal()) }
+        let dy = (0..<(g.batch * g.outputImageSize)).map { _ in Float(generator.nextNormal()) }
+        let residual = (0..<x.count).map { _ in Float(generator.nextNormal()) }
+        var kernels = [ConvolutionKernels(direct: false), ConvolutionKernels(avx512: false)]
+        if CPUFeatures.hasAVX512 { kernels.append(ConvolutionKernels(avx512: true)) }
+        for choice in kernels {
+            for workers in [1, 2] {
+                var (plain, added) = ([Float](repeating: 0, count: x.count), [Float](repeating: 0, count: x.count))
+                var weightGradient = [Float](repeating: 0, count: weight.count)
+                Parallel.withWorkers(workers) {
+                    ConvolutionKernels.$current.withValue(choice) {
+                        for (target, extra) in [(0, nil), (1, residual)] as [(Int, [Float]?)] {
+                            var out = [Float](repeating: .nan, count: x.count)
+                            if let extra {
+                                extra.withUnsafeBufferPointer { r in
+                                    Convolution.backward(
+                                        inputGradient: &out, weightGradient: &weightGradient, biasGradient: nil,
+                                        outputGradient: dy, input: x, weight: weight, geometry: g,
+                                        workspace: Workspace(),
+                                        gradientWorkspace: Workspace(), inputGradientResidual: r.baseAddress)
+                                }
+                            } else {
+                                Convolution.backward(
+                                    inputGradient: &out, weightGradient: &weightGradient, biasGradient: nil,
+                                    outputGradient: dy, input: x, weight: weight, geometry: g, workspace: Workspace(),
+                                    gradientWorkspace: Workspace())
+                            }
+                            if target == 0 { plain = out } else { added = out }
+                        }
+                    }
+                }
+                let differing = zip(added, zip(plain, residual)).filter { $0.0 != $0.1.0 + $0.1.1 }.count
+                #expect(
+                    differing == 0, "\(c.testDescription), \(choice), \(workers) workers: \(differing) values differ")
+            }
+        }
+    }
 }

@@ -130,7 +130,9 @@ public enum Convolution {
     }
 
     /// The gradients of `forward`: weightGradient and biasGradient are accumulated into (+=),
-    /// inputGradient (if not nil) is overwritten.
+    /// inputGradient (if not nil) is overwritten, with `inputGradientResidual` (same shape) added to
+    /// each image's piece while it is in cache (a residual block's shortcut gradient, with the bits
+    /// of adding it afterwards).
     /// outputGradient: [N, OH, OW, C_out]; input: [N, H, W, C_in]; weight: [kH, kW, C_in, C_out].
     ///
     /// Each worker computes its images' share of dW into its own partial buffer (summed below in
@@ -141,12 +143,16 @@ public enum Convolution {
         inputGradient: UnsafeMutablePointer<Float>?, weightGradient: UnsafeMutablePointer<Float>,
         biasGradient: UnsafeMutablePointer<Float>?, outputGradient: UnsafePointer<Float>,
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
-        workspace: Workspace, gradientWorkspace: Workspace
+        workspace: Workspace, gradientWorkspace: Workspace, inputGradientResidual: UnsafePointer<Float>? = nil
     ) {
+        precondition(
+            inputGradientResidual == nil || inputGradient != nil,
+            "Convolution.backward: a residual for the input gradient needs the input gradient")
         let k = g.patchSize
         let o = g.outputChannels
         let workers = Parallel.activeWorkers(for: g.batch)
         let kernels = ConvolutionKernels.current
+        let addResidual = Epilogue(bias: nil, residual: inputGradientResidual, relu: false, channels: g.inputChannels)
         let adjoint = DirectConvolution.adjointGeometry(g)
         let directWeight = WeightGradient.supports(g, kernels: kernels)
         let directInput =
@@ -178,11 +184,14 @@ public enum Convolution {
                     DirectConvolution.forwardImage(
                         output: inputGradient + n * g.inputImageSize, padded: padded, weight: adjointWeight,
                         geometry: adjoint, avx512: kernels.avx512)
+                    addResidual.apply(
+                        inputGradient + n * g.inputImageSize, rows: g.inputHeight * g.inputWidth,
+                        offset: n * g.inputImageSize)
                 }
             } else {
                 im2colInputGradient(
                     inputGradient: inputGradient, outputGradient: outputGradient, weight: weight, images: images,
-                    geometry: g, columns: scratch)
+                    geometry: g, columns: scratch, epilogue: addResidual)
             }
         }
         for worker in 0..<workers {
@@ -229,20 +238,23 @@ public enum Convolution {
     }
 
     /// dX of `images` (overwritten) as dY W^T, scattered back onto the pixels by col2im a group of
-    /// images at a time (pointwise layers need no scatter).
+    /// images at a time (pointwise layers need no scatter), then `epilogue` on each group's pixels.
     /// columns: scratch of groupSize(g) * OH*OW * kH*kW*C_in floats (unused for pointwise layers).
     static func im2colInputGradient(
         inputGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
         weight: UnsafePointer<Float>, images: Range<Int>, geometry g: ConvolutionGeometry,
-        columns: UnsafeMutablePointer<Float>
+        columns: UnsafeMutablePointer<Float>, epilogue: Epilogue
     ) {
         let k = g.patchSize
         let o = g.outputChannels
+        let pixels = g.inputHeight * g.inputWidth
         if g.isPointwise {
+            let start = images.lowerBound * g.inputImageSize
             BLAS.sgemm(
                 transposeA: false, transposeB: true, m: images.count * g.outputPixels, n: k, k: o,
                 a: outputGradient + images.lowerBound * g.outputImageSize, lda: o, b: weight, ldb: o,
-                beta: 0, c: inputGradient + images.lowerBound * g.inputImageSize, ldc: k)
+                beta: 0, c: inputGradient + start, ldc: k)
+            epilogue.apply(inputGradient + start, rows: images.count * pixels, offset: start)
             return
         }
         (inputGradient + images.lowerBound * g.inputImageSize).update(
@@ -258,6 +270,8 @@ public enum Convolution {
                     columns: columns + i * g.outputPixels * k, geometry: g,
                     image: inputGradient + (start + i) * g.inputImageSize)
             }
+            epilogue.apply(
+                inputGradient + start * g.inputImageSize, rows: count * pixels, offset: start * g.inputImageSize)
         }
     }
 }
