@@ -1,5 +1,6 @@
 import Testing
-import TransferscopeCore
+
+@testable import TransferscopeCore
 
 /// The direct convolution (AVX2 blocks, and AVX-512 blocks where the processor has them), the
 /// direct weight gradient (`WeightGradient`) and im2col + sgemm against a float64 convolution,
@@ -14,7 +15,10 @@ import TransferscopeCore
 /// AVX-512, 4x16 with AVX2) and the fallback where none fits (12 input channels with AVX-512);
 /// strides 1 and 2, 1x1, 3x3 and 7x7 kernels, odd sides (taps whose valid rows and columns are
 /// clipped differently at each border); chunks of several images with a partial last one (64
-/// channels on 8x8, batch 3) and bands of rows within one image (32 channels on 32x32).
+/// channels on 8x8, batch 3) and bands of rows within one image (32 channels on 32x32); the direct
+/// stride-2 forward (`directStrideTwo`) at the shapes ResNets give it (16->32 on 32x32, 32->64 on
+/// 16x16, 64->128 on 32x32, 128 input channels, the odd sides 15 and 31 whose last tap reads the
+/// last padded column, and 7x7, whose 4-pixel rows no block tiles).
 @Suite("Direct convolution")
 struct DirectConvolutionTests {
     /// Float32's unit roundoff.
@@ -153,6 +157,12 @@ struct DirectConvolutionTests {
             Case(inputChannels: 64, outputChannels: 32, side: 16, batch: 3),
             Case(inputChannels: 32, outputChannels: 16, side: 32, batch: 4),
             Case(inputChannels: 64, outputChannels: 32, side: 4, batch: 2),
+            Case(inputChannels: 16, outputChannels: 32, side: 32, batch: 2, stride: 2),
+            Case(inputChannels: 32, outputChannels: 64, side: 16, batch: 3, stride: 2),
+            Case(inputChannels: 64, outputChannels: 128, side: 32, batch: 2, stride: 2),
+            Case(inputChannels: 128, outputChannels: 128, side: 16, batch: 2, stride: 2),
+            Case(inputChannels: 16, outputChannels: 16, side: 31, batch: 3, stride: 2),
+            Case(inputChannels: 32, outputChannels: 64, side: 7, batch: 3, stride: 2),
         ])
     func agreesWithFloat64(_ c: Case) {
         let g = c.geometry
@@ -162,6 +172,12 @@ struct DirectConvolutionTests {
         let dy = (0..<(g.batch * g.outputImageSize)).map { _ in Float(generator.nextNormal()) }
         let (exact, magnitude) = Self.reference(x: x, weight: weight, dy: dy, geometry: g)
         let width = max(g.inputChannels, g.outputChannels)
+        // The stride-2 cases whose rows the 8 x 32 or 16 x 16 blocks tile do run the direct forward.
+        let tiled = g.outputWidth % 16 == 0 || (g.outputChannels % 32 == 0 && g.outputWidth % 8 == 0)
+        if CPUFeatures.hasAVX512 && g.stride == 2 && g.kernelHeight == 3 && tiled {
+            #expect(
+                DirectConvolution.supportsForward(g, kernels: ConvolutionKernels(avx512: true, directStrideTwo: true)))
+        }
         var kernels = [
             ("im2col", ConvolutionKernels(direct: false, directWeightGradient: false)),
             ("direct AVX2", ConvolutionKernels(avx512: false, maximumDirectInputChannels: width)),
@@ -176,6 +192,11 @@ struct DirectConvolutionTests {
                 (
                     "direct AVX-512, dW by im2col",
                     ConvolutionKernels(avx512: true, maximumDirectInputChannels: width, directWeightGradient: false)
+                ))
+            kernels.append(
+                (
+                    "direct AVX-512 with stride 2",
+                    ConvolutionKernels(avx512: true, maximumDirectInputChannels: width, directStrideTwo: true)
                 ))
         }
         for (name, choice) in kernels {
