@@ -192,19 +192,28 @@ public enum BatchNormalization {
             let (dyTotals, dyXhatTotals) = pairedSums(rows: rows, channels: channels, scratch: scratch) {
                 start, end, sums in
                 let products = sums + channels
+                if let reluOutput, let maskedGradient {
+                    // The block's masked gradient first (a loop with one store), then its sums
+                    // from it while it is in L1: with the store inside the summing loop (it may
+                    // alias the sums) resnet20 training ran 10% slower, measured in one process.
+                    let block = (end - start) * channels
+                    let (dy, y) = (outputGradient + start * channels, reluOutput + start * channels)
+                    let masked = maskedGradient + start * channels
+                    for i in 0..<block { masked[i] = y[i] > 0 ? dy[i] : 0 }
+                    for row in start..<end {
+                        let g = UnsafePointer(maskedGradient + row * channels)
+                        let x = input + row * channels
+                        for c in 0..<channels {
+                            sums[c] += g[c]
+                            products[c] += g[c] * (x[c] - m[c])
+                        }
+                    }
+                    return
+                }
                 for row in start..<end {
                     let dy = outputGradient + row * channels
                     let x = input + row * channels
-                    if let reluOutput, let maskedGradient {
-                        let y = reluOutput + row * channels
-                        let masked = maskedGradient + row * channels
-                        for c in 0..<channels {
-                            let g = y[c] > 0 ? dy[c] : 0
-                            masked[c] = g
-                            sums[c] += g
-                            products[c] += g * (x[c] - m[c])
-                        }
-                    } else if let reluOutput {
+                    if let reluOutput {
                         let y = reluOutput + row * channels
                         for c in 0..<channels {
                             let g = y[c] > 0 ? dy[c] : 0
