@@ -14,6 +14,12 @@ import TransferscopeOptimizers
 // or:    TransferscopeBenchmarks machine gemm [--threads 2]
 //   the measured FMA peak (one core and all threads) and sgemm 1024^3 through the engine's BLAS
 //   path, with the BLAS kernels in use: a slow kernel shows at once as a low fraction of the peak.
+// or:    TransferscopeBenchmarks MODEL ab-train|ab-forward --kernels KEY=VALUE[,KEY=VALUE...] [--seconds R]
+//   the default convolution kernels against another choice, steps interleaved in one process for R
+//   rounds (default 10), best of each: this machine's speed drifts by 10-20% from minute to
+//   minute, more than most kernel changes gain, and interleaving cancels the drift. Keys: direct,
+//   avx512, directWeightGradient, directStrideTwo (0 or 1), maxDirect, maxDirectForward (channels).
+//   e.g. TransferscopeBenchmarks resnet20 ab-train --kernels directWeightGradient=0
 
 struct Options {
     var model = "resnet20"
@@ -22,6 +28,8 @@ struct Options {
     var batch: Int?
     var threads = 2
     var seconds = 10.0
+    /// The other kernel choice of `ab-train` / `ab-forward`, as KEY=VALUE pairs.
+    var kernels = ""
 
     init(_ arguments: [String]) {
         var positional: [String] = []
@@ -36,6 +44,7 @@ struct Options {
                     batch = n
                 case "--threads": threads = Int(v) ?? threads
                 case "--seconds": seconds = Double(v) ?? seconds
+                case "--kernels": kernels = v
                 default: fatalError("unknown option \(a)")
                 }
                 i += 2
@@ -146,6 +155,84 @@ func weightGradientBenchmark(_ options: Options) {
     for key in best.keys.sorted() { print(options.mode, key, "dW GFLOP/s", String(format: "%.1f", best[key]!)) }
 }
 
+/// The default kernels with the KEY=VALUE changes of `--kernels` applied.
+func kernelChoice(_ text: String) -> ConvolutionKernels {
+    var kernels = ConvolutionKernels.automatic
+    for pair in text.split(separator: ",") {
+        let parts = pair.split(separator: "=").map(String.init)
+        guard parts.count == 2, let value = Int(parts[1]) else {
+            fatalError("--kernels takes KEY=VALUE pairs, not \(pair)")
+        }
+        switch parts[0] {
+        case "direct": kernels.direct = value != 0
+        case "avx512":
+            kernels = ConvolutionKernels(
+                direct: kernels.direct, avx512: value != 0,
+                maximumDirectInputChannels: kernels.maximumDirectInputChannels,
+                maximumDirectForwardInputChannels: kernels.maximumDirectForwardInputChannels,
+                directStrideTwo: kernels.directStrideTwo, directWeightGradient: kernels.directWeightGradient)
+        case "directWeightGradient": kernels.directWeightGradient = value != 0
+        case "directStrideTwo": kernels.directStrideTwo = value != 0
+        case "maxDirect": kernels.maximumDirectInputChannels = value
+        case "maxDirectForward": kernels.maximumDirectForwardInputChannels = value
+        default:
+            fatalError(
+                "unknown kernel key \(parts[0]); known: direct, avx512, directWeightGradient, directStrideTwo, maxDirect, maxDirectForward"
+            )
+        }
+    }
+    return kernels
+}
+
+/// ab-train / ab-forward: images/s with the default kernels and with `--kernels`, two steps of each
+/// in turn for `--seconds` rounds, best of each; one JSON line. Training steps leave out the SGD
+/// update (it does not depend on the kernels), so both choices see the same weights.
+func kernelComparison(_ options: Options) throws {
+    guard let definition = BenchmarkModel.all[options.model] else {
+        fatalError("unknown model \(options.model); known: \(BenchmarkModel.all.keys.sorted().joined(separator: ", "))")
+    }
+    let training = options.mode == "ab-train"
+    let configuration = definition.configuration
+    let batch = options.batch ?? definition.batch
+    var generator = RandomGenerator(seed: 0)
+    let model = ResNet(configuration, generator: &generator)
+    let images = Tensor.randomNormal(
+        shape: [batch, definition.side, definition.side, configuration.inputChannels], using: &generator)
+    let labels = (0..<batch).map { $0 % configuration.classes }
+    var logitsGradient = Tensor(shape: [batch, configuration.classes])
+    let choices = [("default", ConvolutionKernels.automatic), ("other", kernelChoice(options.kernels))]
+    var best = [Double](repeating: 0, count: 2)
+    for round in 0...max(1, Int(options.seconds)) {
+        for (index, (_, kernels)) in choices.enumerated() {
+            let start = DispatchTime.now().uptimeNanoseconds
+            ConvolutionKernels.$current.withValue(kernels) {
+                for _ in 0..<2 {
+                    if training {
+                        model.zeroGradients()
+                        let logits = model.forward(images, training: true)
+                        _ = CrossEntropy.forwardBackward(
+                            logits: logits.unsafePointer, labels: labels, classes: configuration.classes,
+                            logitsGradient: logitsGradient.unsafeMutablePointer)
+                        model.backward(logitsGradient)
+                    } else {
+                        _ = model.inference(images)
+                    }
+                }
+            }
+            // Round 0 warms both up.
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if round > 0 { best[index] = max(best[index], Double(2 * batch) / seconds) }
+        }
+    }
+    let result: [String: Any] = [
+        "engine": "transferscope", "model": options.model, "mode": options.mode, "threads": options.threads,
+        "kernels": options.kernels, "default_images_per_second": best[0], "other_images_per_second": best[1],
+        "other_over_default": best[1] / best[0], "rounds": max(1, Int(options.seconds)),
+    ]
+    let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+    print(String(data: data, encoding: .utf8)!)
+}
+
 /// One model's training or forward throughput, printed as one JSON line.
 func modelBenchmark(_ options: Options) throws {
     guard let definition = BenchmarkModel.all[options.model] else {
@@ -220,7 +307,9 @@ if options.mode == "gemm" {
 }
 // Kernels split their work across the given number of workers.
 try Parallel.withWorkers(options.threads) {
-    if options.mode.hasPrefix("wgrad") {
+    if options.mode.hasPrefix("ab-") {
+        try kernelComparison(options)
+    } else if options.mode.hasPrefix("wgrad") {
         weightGradientBenchmark(options)
     } else if options.mode.hasPrefix("conv") {
         convolutionBenchmark(options)
