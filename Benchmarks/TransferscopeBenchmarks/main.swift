@@ -177,7 +177,8 @@ func kernelChoice(_ text: String) -> ConvolutionKernels {
         case "maxDirectForward": kernels.maximumDirectForwardInputChannels = value
         default:
             fatalError(
-                "unknown kernel key \(parts[0]); known: direct, avx512, directWeightGradient, directStrideTwo, maxDirect, maxDirectForward"
+                "unknown kernel key \(parts[0]); known: direct, avx512, directWeightGradient, directStrideTwo, "
+                    + "maxDirect, maxDirectForward"
             )
         }
     }
