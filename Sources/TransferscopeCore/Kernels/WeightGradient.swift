@@ -6,12 +6,12 @@ import TransferscopeAVX512
 ///
 /// Register blocking: a tile of input channels x output channels of one tap is held in registers
 /// (8 x 32 or 16 x 16 with AVX-512, `weightGradientBlock8x32AVX512`; 4 x 16 with AVX2,
-/// `block4x16`) while the pixels of a band of output rows stream through: per pixel, one or two
-/// vector loads of dY and one broadcast of X per channel. The band is sized so that its dY and X
-/// stay in the L1/L2 caches while every tap and tile passes over it.
+/// `block4x16`) while the pixels of a chunk (whole images, or a band of one image's rows) stream
+/// through: per pixel, one or two vector loads of dY and one broadcast of X per channel. A chunk
+/// is sized so that its dY and X stay in L1 while every tap and tile passes over it.
 ///
-/// The summation order is fixed by the geometry (images in order, bands in order, pixels in
-/// order within a band), so a worker's partial gradient has the same bits on every run.
+/// The summation order is fixed by the geometry (chunks in order; within one, images, rows and
+/// pixels in order), so a worker's partial gradient has the same bits on every run.
 public enum WeightGradient {
     /// Whether the direct weight gradient applies: `kernels.directWeightGradient`, channels that the
     /// register tiles divide (output channels a multiple of 16; input channels a multiple of 8 or 16
