@@ -185,44 +185,65 @@ func kernelChoice(_ text: String) -> ConvolutionKernels {
     return kernels
 }
 
+/// A model of `BenchmarkModel.all` with its batch of random images and labels, stepped by the
+/// benchmarks: a training step (forward, loss, backward; the SGD update if `optimizer`) or an
+/// inference pass.
+final class BenchmarkRun {
+    let definition: BenchmarkModel
+    let batch: Int
+    let model: ResNet
+    let images: Tensor
+    let labels: [Int]
+    var logitsGradient: Tensor
+
+    init(_ options: Options) {
+        guard let definition = BenchmarkModel.all[options.model] else {
+            fatalError(
+                "unknown model \(options.model); known: \(BenchmarkModel.all.keys.sorted().joined(separator: ", "))")
+        }
+        let configuration = definition.configuration
+        self.definition = definition
+        batch = options.batch ?? definition.batch
+        var generator = RandomGenerator(seed: 0)
+        model = ResNet(configuration, generator: &generator)
+        images = Tensor.randomNormal(
+            shape: [batch, definition.side, definition.side, configuration.inputChannels], using: &generator)
+        labels = (0..<batch).map { $0 % configuration.classes }
+        logitsGradient = Tensor(shape: [batch, configuration.classes])
+    }
+
+    func step(training: Bool, optimizer: SGD? = nil) {
+        guard training else {
+            _ = model.inference(images)
+            return
+        }
+        model.zeroGradients()
+        let logits = model.forward(images, training: true)
+        _ = CrossEntropy.forwardBackward(
+            logits: logits.unsafePointer, labels: labels, classes: definition.configuration.classes,
+            logitsGradient: logitsGradient.unsafeMutablePointer)
+        model.backward(logitsGradient)
+        optimizer?.update(learningRate: 0.01)
+    }
+}
+
 /// ab-train / ab-forward: images/s with the default kernels and with `--kernels`, two steps of each
 /// in turn for `--seconds` rounds, best of each; one JSON line. Training steps leave out the SGD
 /// update (it does not depend on the kernels), so both choices see the same weights.
 func kernelComparison(_ options: Options) throws {
-    guard let definition = BenchmarkModel.all[options.model] else {
-        fatalError("unknown model \(options.model); known: \(BenchmarkModel.all.keys.sorted().joined(separator: ", "))")
-    }
+    let run = BenchmarkRun(options)
     let training = options.mode == "ab-train"
-    let configuration = definition.configuration
-    let batch = options.batch ?? definition.batch
-    var generator = RandomGenerator(seed: 0)
-    let model = ResNet(configuration, generator: &generator)
-    let images = Tensor.randomNormal(
-        shape: [batch, definition.side, definition.side, configuration.inputChannels], using: &generator)
-    let labels = (0..<batch).map { $0 % configuration.classes }
-    var logitsGradient = Tensor(shape: [batch, configuration.classes])
     let choices = [("default", ConvolutionKernels.automatic), ("other", kernelChoice(options.kernels))]
     var best = [Double](repeating: 0, count: 2)
     for round in 0...max(1, Int(options.seconds)) {
         for (index, (_, kernels)) in choices.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
             ConvolutionKernels.$current.withValue(kernels) {
-                for _ in 0..<2 {
-                    if training {
-                        model.zeroGradients()
-                        let logits = model.forward(images, training: true)
-                        _ = CrossEntropy.forwardBackward(
-                            logits: logits.unsafePointer, labels: labels, classes: configuration.classes,
-                            logitsGradient: logitsGradient.unsafeMutablePointer)
-                        model.backward(logitsGradient)
-                    } else {
-                        _ = model.inference(images)
-                    }
-                }
+                for _ in 0..<2 { run.step(training: training) }
             }
             // Round 0 warms both up.
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            if round > 0 { best[index] = max(best[index], Double(2 * batch) / seconds) }
+            if round > 0 { best[index] = max(best[index], Double(2 * run.batch) / seconds) }
         }
     }
     let result: [String: Any] = [
@@ -236,34 +257,12 @@ func kernelComparison(_ options: Options) throws {
 
 /// One model's training or forward throughput, printed as one JSON line.
 func modelBenchmark(_ options: Options) throws {
-    guard let definition = BenchmarkModel.all[options.model] else {
-        fatalError("unknown model \(options.model); known: \(BenchmarkModel.all.keys.sorted().joined(separator: ", "))")
-    }
-    let configuration = definition.configuration
-    let batch = options.batch ?? definition.batch
-    var generator = RandomGenerator(seed: 0)
-    let model = ResNet(configuration, generator: &generator)
-    let images = Tensor.randomNormal(
-        shape: [batch, definition.side, definition.side, configuration.inputChannels], using: &generator)
-    let labels = (0..<batch).map { $0 % configuration.classes }
+    let run = BenchmarkRun(options)
+    let (definition, batch, configuration, model) = (run.definition, run.batch, run.definition.configuration, run.model)
     let optimizer = SGD(
         parameters: model.namedState.parameters,
         hyperparameters: .init(momentum: 0.9, weightDecay: 5e-4))
-    var logitsGradient = Tensor(shape: [batch, configuration.classes])
-
-    func step() {
-        if options.mode == "train" {
-            model.zeroGradients()
-            let logits = model.forward(images, training: true)
-            _ = CrossEntropy.forwardBackward(
-                logits: logits.unsafePointer, labels: labels, classes: configuration.classes,
-                logitsGradient: logitsGradient.unsafeMutablePointer)
-            model.backward(logitsGradient)
-            optimizer.update(learningRate: 0.01)
-        } else {
-            _ = model.inference(images)
-        }
-    }
+    func step() { run.step(training: options.mode == "train", optimizer: optimizer) }
 
     for _ in 0..<definition.warmUpSteps { step() }  // warm-up: workspaces grow to size, caches fill
     var steps = 0
