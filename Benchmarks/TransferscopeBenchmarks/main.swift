@@ -14,7 +14,7 @@ import TransferscopeOptimizers
 // or:    TransferscopeBenchmarks machine gemm [--threads 2]
 //   the measured FMA peak (one core and all threads) and sgemm 1024^3 through the engine's BLAS
 //   path, with the BLAS kernels in use: a slow kernel shows at once as a low fraction of the peak.
-// or:    TransferscopeBenchmarks MODEL ab-train|ab-forward --kernels KEY=VALUE[,KEY=VALUE...] [--seconds R]
+// or:    TransferscopeBenchmarks MODEL ab-train|ab-forward --kernels KEY=VALUE[,KEY=VALUE...] [--rounds R]
 //   the default convolution kernels against another choice, steps interleaved in one process for R
 //   rounds (default 10), best of each: this machine's speed drifts by 10-20% from minute to
 //   minute, more than most kernel changes gain, and interleaving cancels the drift. Keys: direct,
@@ -28,6 +28,8 @@ struct Options {
     var batch: Int?
     var threads = 2
     var seconds = 10.0
+    /// Rounds of `ab-train` / `ab-forward` (two steps of each choice per round).
+    var rounds = 10
     /// The other kernel choice of `ab-train` / `ab-forward`, as KEY=VALUE pairs.
     var kernels = ""
 
@@ -44,6 +46,9 @@ struct Options {
                     batch = n
                 case "--threads": threads = Int(v) ?? threads
                 case "--seconds": seconds = Double(v) ?? seconds
+                case "--rounds":
+                    guard let n = Int(v), n > 0 else { fatalError("--rounds takes a positive number, not \(v)") }
+                    rounds = n
                 case "--kernels": kernels = v
                 default: fatalError("unknown option \(a)")
                 }
@@ -228,14 +233,15 @@ final class BenchmarkRun {
 }
 
 /// ab-train / ab-forward: images/s with the default kernels and with `--kernels`, two steps of each
-/// in turn for `--seconds` rounds, best of each; one JSON line. Training steps leave out the SGD
-/// update (it does not depend on the kernels), so both choices see the same weights.
+/// in turn for `--rounds` rounds after one warm-up round, best of each; one JSON line. Training
+/// steps leave out the SGD update (it does not depend on the kernels), so both choices see the
+/// same weights.
 func kernelComparison(_ options: Options) throws {
     let run = BenchmarkRun(options)
     let training = options.mode == "ab-train"
     let choices = [("default", ConvolutionKernels.automatic), ("other", kernelChoice(options.kernels))]
     var best = [Double](repeating: 0, count: 2)
-    for round in 0...max(1, Int(options.seconds)) {
+    for round in 0...options.rounds {
         for (index, (_, kernels)) in choices.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
             ConvolutionKernels.$current.withValue(kernels) {
@@ -249,7 +255,7 @@ func kernelComparison(_ options: Options) throws {
     let result: [String: Any] = [
         "engine": "transferscope", "model": options.model, "mode": options.mode, "threads": options.threads,
         "kernels": options.kernels, "default_images_per_second": best[0], "other_images_per_second": best[1],
-        "other_over_default": best[1] / best[0], "rounds": max(1, Int(options.seconds)),
+        "other_over_default": best[1] / best[0], "rounds": options.rounds,
     ]
     let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
     print(String(data: data, encoding: .utf8)!)
