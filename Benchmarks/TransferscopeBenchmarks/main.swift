@@ -171,11 +171,8 @@ func kernelChoice(_ text: String) -> ConvolutionKernels {
         switch parts[0] {
         case "direct": kernels.direct = value != 0
         case "avx512":
-            kernels = ConvolutionKernels(
-                direct: kernels.direct, avx512: value != 0,
-                maximumDirectInputChannels: kernels.maximumDirectInputChannels,
-                maximumDirectForwardInputChannels: kernels.maximumDirectForwardInputChannels,
-                directStrideTwo: kernels.directStrideTwo, directWeightGradient: kernels.directWeightGradient)
+            precondition(value == 0 || CPUFeatures.hasAVX512, "avx512=1 on a processor without AVX-512")
+            kernels.avx512 = value != 0
         case "directWeightGradient": kernels.directWeightGradient = value != 0
         case "directStrideTwo": kernels.directStrideTwo = value != 0
         case "maxDirect": kernels.maximumDirectInputChannels = value

@@ -240,30 +240,23 @@ struct DirectConvolutionTests {
         if CPUFeatures.hasAVX512 { kernels.append(ConvolutionKernels(avx512: true)) }
         for choice in kernels {
             for workers in [1, 2] {
-                var (plain, added) = ([Float](repeating: 0, count: x.count), [Float](repeating: 0, count: x.count))
                 var weightGradient = [Float](repeating: 0, count: weight.count)
-                Parallel.withWorkers(workers) {
-                    ConvolutionKernels.$current.withValue(choice) {
-                        for (target, extra) in [(0, nil), (1, residual)] as [(Int, [Float]?)] {
-                            var out = [Float](repeating: .nan, count: x.count)
-                            if let extra {
-                                extra.withUnsafeBufferPointer { r in
-                                    Convolution.backward(
-                                        inputGradient: &out, weightGradient: &weightGradient, biasGradient: nil,
-                                        outputGradient: dy, input: x, weight: weight, geometry: g,
-                                        workspace: Workspace(),
-                                        gradientWorkspace: Workspace(), inputGradientResidual: r.baseAddress)
-                                }
-                            } else {
+                // The input gradient of one backward pass, with `residual` added if `adding`.
+                func inputGradient(adding: Bool) -> [Float] {
+                    var out = [Float](repeating: .nan, count: x.count)
+                    residual.withUnsafeBufferPointer { r in
+                        Parallel.withWorkers(workers) {
+                            ConvolutionKernels.$current.withValue(choice) {
                                 Convolution.backward(
                                     inputGradient: &out, weightGradient: &weightGradient, biasGradient: nil,
                                     outputGradient: dy, input: x, weight: weight, geometry: g, workspace: Workspace(),
-                                    gradientWorkspace: Workspace())
+                                    gradientWorkspace: Workspace(), inputGradientResidual: adding ? r.baseAddress : nil)
                             }
-                            if target == 0 { plain = out } else { added = out }
                         }
                     }
+                    return out
                 }
+                let (plain, added) = (inputGradient(adding: false), inputGradient(adding: true))
                 let differing = zip(added, zip(plain, residual)).filter { $0.0 != $0.1.0 + $0.1.1 }.count
                 #expect(
                     differing == 0, "\(c.testDescription), \(choice), \(workers) workers: \(differing) values differ")
