@@ -20,15 +20,33 @@ var threads = 2
 var images = 10_000
 var batch = 256
 var points = 21
+let usage =
+    "usage: AnalysisBenchmarks cka|interpolation|criticality [--threads T] [--images N] [--batch B] [--points P]"
+/// A usage mistake: says what is wrong and how the benchmark is called, and exits with status 2.
+func usageError(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("AnalysisBenchmarks: \(message)\n\(usage)\n".utf8))
+    exit(2)
+}
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let a = arguments.removeFirst()
+    guard a.hasPrefix("--") else {
+        guard ["cka", "interpolation", "criticality"].contains(a) else { usageError("unknown benchmark \(a)") }
+        mode = a
+        continue
+    }
+    guard let text = arguments.first, let value = Int(text), value > 0 else {
+        usageError("\(a) takes a positive number, not \(arguments.first ?? "nothing")")
+    }
+    arguments.removeFirst()
     switch a {
-    case "--threads": threads = Int(arguments.removeFirst()) ?? threads
-    case "--images": images = Int(arguments.removeFirst()) ?? images
-    case "--batch": batch = Int(arguments.removeFirst()) ?? batch
-    case "--points": points = Int(arguments.removeFirst()) ?? points
-    default: mode = a
+    case "--threads": threads = value
+    case "--images": images = value
+    case "--batch": batch = value
+    case "--points":
+        guard value >= 3 else { usageError("--points takes 3 or more (the curve needs 0, 1 and a point between)") }
+        points = value
+    default: usageError("unknown option \(a)")
     }
 }
 
@@ -87,10 +105,6 @@ try Parallel.withWorkers(threads) {
                     + #","threads":%d,"seconds":%.2f,"final_error":%.4f}"#,
                 result.modules.count, feasible, threads, total, result.finalError))
     default:
-        FileHandle.standardError.write(
-            Data(
-                "usage: AnalysisBenchmarks cka|interpolation|criticality [--threads T] [--images N] [--points P]\n".utf8
-            ))
-        exit(2)
+        usageError("unknown benchmark \(mode)")
     }
 }

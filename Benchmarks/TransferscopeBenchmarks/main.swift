@@ -42,15 +42,21 @@ struct Options {
                 let v = arguments[i + 1]
                 switch a {
                 case "--batch":
-                    guard let n = Int(v), n > 0 else { fatalError("--batch takes a positive number, not \(v)") }
+                    guard let n = Int(v), n > 0 else { usageError("--batch takes a positive number, not \(v)") }
                     batch = n
-                case "--threads": threads = Int(v) ?? threads
-                case "--seconds": seconds = Double(v) ?? seconds
+                case "--threads":
+                    guard let n = Int(v), n > 0 else { usageError("--threads takes a positive number, not \(v)") }
+                    threads = n
+                case "--seconds":
+                    guard let t = Double(v), t > 0, t.isFinite else {
+                        usageError("--seconds takes a positive number, not \(v)")
+                    }
+                    seconds = t
                 case "--rounds":
-                    guard let n = Int(v), n > 0 else { fatalError("--rounds takes a positive number, not \(v)") }
+                    guard let n = Int(v), n > 0 else { usageError("--rounds takes a positive number, not \(v)") }
                     rounds = n
                 case "--kernels": kernels = v
-                default: fatalError("unknown option \(a)")
+                default: usageError("unknown option \(a)")
                 }
                 i += 2
             } else {
@@ -101,6 +107,7 @@ func peakResidentMegabytes() -> Double {
 /// so that machine noise hits both alike.
 func convolutionBenchmark(_ options: Options) {
     let parts = options.mode.split(separator: "-").compactMap { Int($0) }
+    guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else { usageError("conv-C-HW, e.g. conv-16-32") }
     var g = RandomGenerator(seed: 1)
     let conv = Conv2d(inputChannels: parts[0], outputChannels: parts[0], kernelSize: 3, padding: 1, generator: &g)
     let batch = options.batch ?? 128
@@ -131,7 +138,9 @@ func convolutionBenchmark(_ options: Options) {
 /// interleaved (best of 12 each).
 func weightGradientBenchmark(_ options: Options) {
     let parts = options.mode.split(separator: "-").compactMap { Int($0) }
-    guard parts.count == 5 else { fatalError("wgrad-C-O-HW-K-S, e.g. wgrad-16-16-32-3-1") }
+    guard parts.count == 5, parts.allSatisfy({ $0 > 0 }) else {
+        usageError("wgrad-C-O-HW-K-S, e.g. wgrad-16-16-32-3-1")
+    }
     let (c, o, side, k, s) = (parts[0], parts[1], parts[2], parts[3], parts[4])
     let g = ConvolutionGeometry(
         batch: options.batch ?? 128, inputHeight: side, inputWidth: side, inputChannels: c, outputChannels: o,
@@ -166,19 +175,19 @@ func kernelChoice(_ text: String) -> ConvolutionKernels {
     for pair in text.split(separator: ",") {
         let parts = pair.split(separator: "=").map(String.init)
         guard parts.count == 2, let value = Int(parts[1]) else {
-            fatalError("--kernels takes KEY=VALUE pairs, not \(pair)")
+            usageError("--kernels takes KEY=VALUE pairs, not \(pair)")
         }
         switch parts[0] {
         case "direct": kernels.direct = value != 0
         case "avx512":
-            precondition(value == 0 || CPUFeatures.hasAVX512, "avx512=1 on a processor without AVX-512")
+            if value != 0 && !CPUFeatures.hasAVX512 { usageError("avx512=1 on a processor without AVX-512") }
             kernels.avx512 = value != 0
         case "directWeightGradient": kernels.directWeightGradient = value != 0
         case "directStrideTwo": kernels.directStrideTwo = value != 0
         case "maxDirect": kernels.maximumDirectInputChannels = value
         case "maxDirectForward": kernels.maximumDirectForwardInputChannels = value
         default:
-            fatalError(
+            usageError(
                 "unknown kernel key \(parts[0]); known: direct, avx512, directWeightGradient, directStrideTwo, "
                     + "maxDirect, maxDirectForward"
             )
@@ -200,7 +209,7 @@ final class BenchmarkRun {
 
     init(_ options: Options) {
         guard let definition = BenchmarkModel.all[options.model] else {
-            fatalError(
+            usageError(
                 "unknown model \(options.model); known: \(BenchmarkModel.all.keys.sorted().joined(separator: ", "))")
         }
         let configuration = definition.configuration
@@ -290,7 +299,27 @@ func modelBenchmark(_ options: Options) throws {
     print(String(data: data, encoding: .utf8)!)
 }
 
+/// A usage mistake: says what is wrong and how the benchmark is called, and exits with status 2.
+func usageError(_ message: String) -> Never {
+    let usage = """
+        usage: TransferscopeBenchmarks MODEL train|forward [--batch N] [--threads T] [--seconds S]
+               TransferscopeBenchmarks MODEL ab-train|ab-forward --kernels KEY=VALUE,... [--rounds R]
+               TransferscopeBenchmarks machine gemm [--threads T]
+               TransferscopeBenchmarks x conv-C-HW | wgrad-C-O-HW-K-S [--batch N] [--threads T]
+        MODEL: \(BenchmarkModel.all.keys.sorted().joined(separator: ", "))
+        """
+    FileHandle.standardError.write(Data("TransferscopeBenchmarks: \(message)\n\(usage)\n".utf8))
+    exit(2)
+}
+
 let options = Options(Array(CommandLine.arguments.dropFirst()))
+let modes = ["train", "forward", "ab-train", "ab-forward"]
+if options.model == "machine" && options.mode != "gemm" {
+    usageError("machine takes the mode gemm, not \(options.mode)")
+}
+if options.model != "x" && options.mode != "gemm" && !modes.contains(options.mode) {
+    usageError("unknown mode \(options.mode)")
+}
 // TRANSFERSCOPE_DIRECT_CONV=0 and TRANSFERSCOPE_DIRECT_MAX_CHANNELS=N choose the convolution kernels
 // (ConvolutionKernels.automatic).
 if options.mode == "gemm" {
