@@ -6,6 +6,10 @@ struct FoldedConvolution {
     let weight: Tensor
     /// [C_out]: beta - mean * gamma / sqrt(var + eps) (plus the convolution's own bias, scaled).
     let bias: Tensor
+    /// The weight in `DirectConvolution.packBlocks`'s layout, for layers the direct kernel runs 8
+    /// images at a time with the kernels chosen when folding (`DirectConvolution.supportsImageTiles`),
+    /// packed once here rather than on every chunk; nil for the others.
+    let packedWeight: Tensor?
     let kernelSize: Int
     let stride: Int
     let padding: Int
@@ -33,6 +37,18 @@ struct FoldedConvolution {
         }
         weight = folded
         bias = shift
+        let shape = ConvolutionGeometry(
+            batch: 1, inputHeight: conv.kernelSize, inputWidth: conv.kernelSize, inputChannels: conv.inputChannels,
+            outputChannels: o, kernelHeight: conv.kernelSize, kernelWidth: conv.kernelSize, stride: conv.stride,
+            padding: conv.padding)
+        if DirectConvolution.supportsImageTiles(shape, kernels: ConvolutionKernels.current) {
+            var packed = Tensor(uninitializedShape: folded.shape)
+            DirectConvolution.packBlocks(
+                folded.unsafePointer, outputChannels: o, rows: folded.count / o, into: packed.unsafeMutablePointer)
+            packedWeight = packed
+        } else {
+            packedWeight = nil
+        }
         kernelSize = conv.kernelSize
         stride = conv.stride
         padding = conv.padding
@@ -55,7 +71,7 @@ struct FoldedConvolution {
             padding: padding)
         Convolution.forward(
             output: output, input: input, weight: weight.unsafePointer, bias: bias.unsafePointer, residual: residual,
-            relu: relu, geometry: g, workspace: workspace)
+            relu: relu, geometry: g, workspace: workspace, packedWeight: packedWeight?.unsafePointer)
         return (g.outputHeight, g.outputWidth)
     }
 }

@@ -163,6 +163,8 @@ struct DirectConvolutionTests {
             Case(inputChannels: 128, outputChannels: 128, side: 16, batch: 2, stride: 2),
             Case(inputChannels: 16, outputChannels: 16, side: 31, batch: 3, stride: 2),
             Case(inputChannels: 32, outputChannels: 64, side: 7, batch: 3, stride: 2),
+            Case(inputChannels: 160, outputChannels: 160, side: 3, batch: 17),
+            Case(inputChannels: 144, outputChannels: 32, side: 4, batch: 17),
         ])
     func agreesWithFloat64(_ c: Case) {
         let g = c.geometry
@@ -177,6 +179,15 @@ struct DirectConvolutionTests {
         if CPUFeatures.hasAVX512 && g.stride == 2 && g.kernelHeight == 3 && tiled {
             #expect(
                 DirectConvolution.supportsForward(g, kernels: ConvolutionKernels(avx512: true, directStrideTwo: true)))
+        }
+        // Layers wider than 128 inputs run 8 images at a time (forward, and dX where the adjoint is
+        // as wide); 17 images leave a single image after the tiles on 1 and on 2 workers.
+        if CPUFeatures.hasAVX512 && g.inputChannels > 128 {
+            let choice = ConvolutionKernels(avx512: true, maximumDirectInputChannels: width)
+            #expect(DirectConvolution.supportsImageTiles(g, kernels: choice))
+            #expect(
+                DirectConvolution.supportsImageTiles(DirectConvolution.adjointGeometry(g), kernels: choice)
+                    == (g.outputChannels > 128))
         }
         var kernels = [
             ("im2col", ConvolutionKernels(direct: false, directWeightGradient: false)),
@@ -228,6 +239,7 @@ struct DirectConvolutionTests {
             Case(inputChannels: 16, outputChannels: 32, side: 9, batch: 3, stride: 2),
             Case(inputChannels: 32, outputChannels: 64, side: 4, batch: 3, kernel: 1),
             Case(inputChannels: 16, outputChannels: 32, side: 8, batch: 3, kernel: 1, stride: 2),
+            Case(inputChannels: 160, outputChannels: 160, side: 3, batch: 9),
         ])
     func residualAddedToInputGradient(_ c: Case) {
         let g = c.geometry
@@ -260,6 +272,50 @@ struct DirectConvolutionTests {
                 let differing = zip(added, zip(plain, residual)).filter { $0.0 != $0.1.0 + $0.1.1 }.count
                 #expect(
                     differing == 0, "\(c.testDescription), \(choice), \(workers) workers: \(differing) values differ")
+            }
+        }
+    }
+
+    @Test(
+        "The image tiles give each output the bits of the one-image kernel",
+        arguments: [
+            Case(inputChannels: 160, outputChannels: 64, side: 3, batch: 11),
+            Case(inputChannels: 192, outputChannels: 32, side: 5, batch: 9, kernel: 5),
+        ])
+    func imageTilesMatchOneImage(_ c: Case) throws {
+        try #require(CPUFeatures.hasAVX512, "the image tiles are AVX-512 only")
+        let g = c.geometry
+        var generator = RandomGenerator(seed: 11)
+        let x = (0..<(g.batch * g.inputImageSize)).map { _ in Float(generator.nextNormal()) }
+        let weight = (0..<(g.patchSize * g.outputChannels)).map { _ in Float(generator.nextNormal()) }
+        let bias = (0..<g.outputChannels).map { _ in Float(generator.nextNormal()) }
+        let tiles = ConvolutionKernels(avx512: true)
+        let oneImage = ConvolutionKernels(
+            avx512: true, maximumDirectInputChannels: 1024, maximumDirectForwardInputChannels: 1024,
+            directImageTiles: false)
+        #expect(DirectConvolution.supportsImageTiles(g, kernels: tiles))
+        #expect(!DirectConvolution.supportsImageTiles(g, kernels: oneImage))
+        #expect(DirectConvolution.supportsForward(g, kernels: oneImage))
+        func forward(_ kernels: ConvolutionKernels, workers: Int, packed: Bool) -> [Float] {
+            var out = [Float](repeating: .nan, count: g.batch * g.outputImageSize)
+            var blocks = [Float](repeating: .nan, count: weight.count)
+            DirectConvolution.packBlocks(weight, outputChannels: g.outputChannels, rows: g.patchSize, into: &blocks)
+            Parallel.withWorkers(workers) {
+                ConvolutionKernels.$current.withValue(kernels) {
+                    Convolution.forward(
+                        output: &out, input: x, weight: weight, bias: bias, relu: true, geometry: g,
+                        workspace: Workspace(), packedWeight: packed ? blocks : nil)
+                }
+            }
+            return out
+        }
+        let reference = forward(oneImage, workers: 1, packed: false)
+        #expect(!reference.contains { $0.isNaN })
+        for workers in [1, 2] {
+            for packed in [false, true] {
+                let ours = forward(tiles, workers: workers, packed: packed)
+                let differing = zip(ours, reference).filter { $0.bitPattern != $1.bitPattern }.count
+                #expect(differing == 0, "\(c.testDescription), \(workers) workers, packed \(packed)")
             }
         }
     }

@@ -88,17 +88,20 @@ public enum Convolution {
     /// block's join cost no pass of their own).
     /// input: [N, H, W, C_in]; weight: [kH, kW, C_in, C_out]; bias: [C_out] or nil;
     /// residual: [N, OH, OW, C_out] or nil; output: [N, OH, OW, C_out] (overwritten).
+    /// packedWeight: the weight in `DirectConvolution.packBlocks`'s layout (used, and not packed
+    /// again, where the direct kernel runs 8 images at a time), or nil.
     public static func forward(
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>? = nil, relu: Bool = false,
-        geometry g: ConvolutionGeometry, workspace: Workspace
+        geometry g: ConvolutionGeometry, workspace: Workspace, packedWeight: UnsafePointer<Float>? = nil
     ) {
         let kernels = ConvolutionKernels.current
         let epilogue = Epilogue(bias: bias, residual: residual, relu: relu, channels: g.outputChannels)
-        if DirectConvolution.supportsForward(g, kernels: kernels) {
+        let imageTiles = DirectConvolution.supportsImageTiles(g, kernels: kernels)
+        if imageTiles || DirectConvolution.supportsForward(g, kernels: kernels) {
             DirectConvolution.forward(
                 output: output, input: input, weight: weight, epilogue: epilogue, geometry: g,
-                workspace: workspace, avx512: kernels.avx512)
+                workspace: workspace, avx512: kernels.avx512, imageTiles: imageTiles, packedWeight: packedWeight)
             return
         }
         let k = g.patchSize
@@ -155,13 +158,23 @@ public enum Convolution {
         let addResidual = Epilogue(bias: nil, residual: inputGradientResidual, relu: false, channels: g.inputChannels)
         let adjoint = DirectConvolution.adjointGeometry(g)
         let directWeight = WeightGradient.supports(g, kernels: kernels)
+        let adjointTiles =
+            inputGradient != nil && g.stride == 1 && DirectConvolution.supportsImageTiles(adjoint, kernels: kernels)
         let directInput =
-            inputGradient != nil && g.stride == 1 && DirectConvolution.supportsForward(adjoint, kernels: kernels)
+            adjointTiles
+            || (inputGradient != nil && g.stride == 1 && DirectConvolution.supportsForward(adjoint, kernels: kernels))
         let columnCount = directWeight && (inputGradient == nil || directInput) ? 0 : groupSize(g) * g.outputPixels * k
-        let paddedCount = directInput ? DirectConvolution.paddedImageSize(adjoint) : 0
-        // The adjoint weights live after worker 0's partial gradient, computed once before the split.
+        let paddedCount =
+            adjointTiles
+            ? DirectConvolution.tileScratchSize(adjoint) : directInput ? DirectConvolution.paddedImageSize(adjoint) : 0
+        // The adjoint weights (in blocks for the image tiles) live after worker 0's partial gradient,
+        // computed once before the split.
         let shared = gradientWorkspace.floats(worker: 0, count: k * o + (directInput ? k * o : 0))
-        if directInput { DirectConvolution.adjointWeight(weight, geometry: g, into: shared + k * o) }
+        if adjointTiles {
+            DirectConvolution.packAdjointBlocks(weight, geometry: g, into: shared + k * o)
+        } else if directInput {
+            DirectConvolution.adjointWeight(weight, geometry: g, into: shared + k * o)
+        }
         let adjointWeight = UnsafePointer(shared + k * o)
         Parallel.forEachShare(of: g.batch) { worker, images in
             let partial = worker == 0 ? shared : gradientWorkspace.floats(worker: worker, count: k * o)
@@ -178,6 +191,19 @@ public enum Convolution {
             guard let inputGradient else { return }
             if directInput {
                 let padded = scratch + columnCount
+                if adjointTiles {
+                    let size = DirectConvolution.tileImages
+                    for start in stride(from: images.lowerBound, to: images.upperBound, by: size) {
+                        let tile = start..<min(start + size, images.upperBound)
+                        DirectConvolution.forwardTile(
+                            output: inputGradient, input: outputGradient, images: tile, packedWeight: adjointWeight,
+                            geometry: adjoint, scratch: padded)
+                        addResidual.apply(
+                            inputGradient + start * g.inputImageSize, rows: tile.count * g.inputHeight * g.inputWidth,
+                            offset: start * g.inputImageSize)
+                    }
+                    return
+                }
                 for n in images {
                     DirectConvolution.pad(
                         image: outputGradient + n * g.outputImageSize, geometry: adjoint, into: padded)

@@ -21,12 +21,16 @@ public struct ConvolutionKernels: Sendable, Equatable {
     /// `WeightGradient.supports`; `TRANSFERSCOPE_DIRECT_WEIGHT_GRADIENT=0` turns it off), else
     /// im2col + sgemm.
     public var directWeightGradient: Bool
+    /// Whether stride-1 layers wider than `maximumDirectForwardInputChannels` run the direct kernel
+    /// with AVX-512 8 images at a time (see `DirectConvolution.supportsImageTiles`;
+    /// `TRANSFERSCOPE_DIRECT_IMAGE_TILES=0` turns it off), else im2col + sgemm.
+    public var directImageTiles: Bool
 
     /// A choice of kernels; traps when `avx512` is asked for on a processor without AVX-512.
     public init(
         direct: Bool = true, avx512: Bool = CPUFeatures.hasAVX512, maximumDirectInputChannels: Int = 16,
         maximumDirectForwardInputChannels: Int = 128, directStrideTwo: Bool = false,
-        directWeightGradient: Bool = true
+        directWeightGradient: Bool = true, directImageTiles: Bool = true
     ) {
         precondition(
             !avx512 || CPUFeatures.hasAVX512, "ConvolutionKernels: AVX-512 asked for on a processor without it")
@@ -36,6 +40,7 @@ public struct ConvolutionKernels: Sendable, Equatable {
         self.maximumDirectForwardInputChannels = maximumDirectForwardInputChannels
         self.directStrideTwo = directStrideTwo
         self.directWeightGradient = directWeightGradient
+        self.directImageTiles = directImageTiles
     }
 
     /// The default: the direct kernel up to 16 input channels, and with AVX-512 in the forward pass
@@ -50,7 +55,8 @@ public struct ConvolutionKernels: Sendable, Equatable {
             maximumDirectForwardInputChannels: environment["TRANSFERSCOPE_DIRECT_FORWARD_MAX_CHANNELS"].flatMap {
                 Int($0)
             } ?? 128, directStrideTwo: environment["TRANSFERSCOPE_DIRECT_STRIDE_TWO"] == "1",
-            directWeightGradient: environment["TRANSFERSCOPE_DIRECT_WEIGHT_GRADIENT"] != "0")
+            directWeightGradient: environment["TRANSFERSCOPE_DIRECT_WEIGHT_GRADIENT"] != "0",
+            directImageTiles: environment["TRANSFERSCOPE_DIRECT_IMAGE_TILES"] != "0")
     }()
 
     /// The kernels for convolutions started in this task.
