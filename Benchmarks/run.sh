@@ -84,7 +84,7 @@ if [ "$ANALYSIS" = 1 ]; then
         reference=$(TRANSFERSCOPE_INFERENCE=reference .build/release/AnalysisBenchmarks "$analysis" --threads "$THREADS")
         echo "$folded"
         echo "$reference"
-        "$python" -c 'import json, sys; f, r = (json.loads(a) for a in sys.argv[1:]); print(f"{f[\"benchmark\"]}: folded {f[\"seconds\"]:.1f} s, reference {r[\"seconds\"]:.1f} s, {r[\"seconds\"] / f[\"seconds\"]:.2f}x")' "$folded" "$reference"
+        "$python" -c 'import json, sys; f, r = (json.loads(a) for a in sys.argv[1:]); print("%s: folded %.1f s, reference %.1f s, %.2fx" % (f["benchmark"], f["seconds"], r["seconds"], r["seconds"] / f["seconds"]))' "$folded" "$reference"
     done
 fi
 if [ "$STUDY" = 1 ]; then
