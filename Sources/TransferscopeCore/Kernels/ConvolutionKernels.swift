@@ -44,9 +44,11 @@ public struct ConvolutionKernels: Sendable, Equatable {
     }
 
     /// The default: the direct kernel up to 16 input channels, and with AVX-512 in the forward pass
-    /// up to 128; AVX-512 where the processor has it (`TRANSFERSCOPE_NO_AVX512=1` turns it off), and,
-    /// for benchmarks, `TRANSFERSCOPE_DIRECT_CONV=0`, `TRANSFERSCOPE_DIRECT_MAX_CHANNELS=N`,
-    /// `TRANSFERSCOPE_DIRECT_FORWARD_MAX_CHANNELS=N` and `TRANSFERSCOPE_DIRECT_WEIGHT_GRADIENT=0`.
+    /// up to 128 (wider stride-1 layers 8 images at a time, forward and input gradient); AVX-512
+    /// where the processor has it (`TRANSFERSCOPE_NO_AVX512=1` turns it off), and, for benchmarks,
+    /// `TRANSFERSCOPE_DIRECT_CONV=0`, `TRANSFERSCOPE_DIRECT_MAX_CHANNELS=N`,
+    /// `TRANSFERSCOPE_DIRECT_FORWARD_MAX_CHANNELS=N`, `TRANSFERSCOPE_DIRECT_WEIGHT_GRADIENT=0` and
+    /// `TRANSFERSCOPE_DIRECT_IMAGE_TILES=0`.
     public static let automatic: ConvolutionKernels = {
         let environment = ProcessInfo.processInfo.environment
         return ConvolutionKernels(

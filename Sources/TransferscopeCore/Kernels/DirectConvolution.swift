@@ -41,7 +41,8 @@ public enum DirectConvolution {
     /// rounds differently with each split of the batch, hence the dependence on the worker count.
     /// Measured with AVX-512 (batch 64, 3x3, one thread, GFLOP/s direct vs im2col + sgemm): 64
     /// channels on 32x32: 132 vs 92; 128 on 16x16: 139 vs 109; 256 on 8x8: 50 vs 124 (the
-    /// weights of one block of 32 outputs, 295 KB, no longer stay in cache), so 128 is the limit.
+    /// weights of one block of 32 outputs, 295 KB, no longer stay in cache), so 128 is the limit;
+    /// wider stride-1 layers run 8 images at a time instead (`supportsImageTiles`).
     public static func supportsForward(_ g: ConvolutionGeometry, kernels: ConvolutionKernels) -> Bool {
         if supports(g, kernels: kernels) && !g.isPointwise { return true }
         let tiles =
