@@ -40,7 +40,9 @@ while !arguments.isEmpty {
     }
     arguments.removeFirst()
     switch a {
-    case "--threads": threads = value
+    case "--threads":
+        guard value <= 1024 else { usageError("--threads takes at most 1024, not \(value)") }
+        threads = value
     case "--images": images = value
     case "--batch": batch = value
     case "--points":

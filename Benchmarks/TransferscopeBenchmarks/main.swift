@@ -39,14 +39,17 @@ struct Options {
         var i = 0
         while i < arguments.count {
             let a = arguments[i]
-            if a.hasPrefix("--"), i + 1 < arguments.count {
+            if a.hasPrefix("--") {
+                guard i + 1 < arguments.count else { usageError("\(a) needs a value") }
                 let v = arguments[i + 1]
                 switch a {
                 case "--batch":
                     guard let n = Int(v), n > 0 else { usageError("--batch takes a positive number, not \(v)") }
                     batch = n
                 case "--threads":
-                    guard let n = Int(v), n > 0 else { usageError("--threads takes a positive number, not \(v)") }
+                    guard let n = Int(v), (1...1024).contains(n) else {
+                        usageError("--threads takes a number from 1 to 1024, not \(v)")
+                    }
                     threads = n
                 case "--seconds":
                     guard let t = Double(v), t > 0, t.isFinite else {

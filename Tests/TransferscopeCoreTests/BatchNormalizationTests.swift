@@ -27,10 +27,10 @@ struct BatchNormalizationTests {
     func affine(channels: Int) {
         var input = Self.values(Self.rows * channels, seed: 1)
         var residual = Self.values(Self.rows * channels, seed: 2)
-        let scale = Self.values(channels, seed: 3, specials: false)
+        var scale = Self.values(channels, seed: 3, specials: false)
         var shift = Self.values(channels, seed: 4, specials: false)
         // Row 0, channel 0 comes out as -0 (before and after the residual); element 3 as NaN.
-        (input[0], shift[0], residual[0]) = (-0.0, -0.0, -0.0)
+        (input[0], scale[0], shift[0], residual[0]) = (-0.0, 1, -0.0, -0.0)
         input[3] = .nan
         for relu in [false, true] {
             for withResidual in [false, true] {

@@ -282,6 +282,8 @@ struct DirectConvolutionTests {
         arguments: [
             Case(inputChannels: 160, outputChannels: 64, side: 3, batch: 11),
             Case(inputChannels: 192, outputChannels: 32, side: 5, batch: 9, kernel: 5),
+            // 8-pixel rows: the short last tile (2 images) runs one image at a time.
+            Case(inputChannels: 160, outputChannels: 32, side: 8, batch: 10),
         ])
     func imageTilesMatchOneImage(_ c: Case) {
         let g = c.geometry

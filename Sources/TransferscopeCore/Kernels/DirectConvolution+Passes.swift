@@ -2,8 +2,10 @@ import TransferscopeAVX512
 
 extension DirectConvolution {
     /// output = epilogue(conv(input, weight)) over a batch, split across `Parallel` workers; the
-    /// epilogue (bias, residual, ReLU) runs on each image's output as soon as it is computed.
-    /// Wide layers (`supportsImageTiles`) run 8 images at a time through `forwardTile`.
+    /// epilogue (bias, residual, ReLU) runs on each image's output as soon as it is computed (on
+    /// each tile's 8 images with the image tiles). Wide layers (`supportsImageTiles`) run 8 images
+    /// at a time through `forwardTile`; a short last tile of fewer than `tileImages / 2` images runs
+    /// one image at a time where the row blocks tile the rows (same bits), since a tile costs 8.
     /// input: [N, H, W, C]; weight: [k, k, C, O]; output: [N, H, W, O] (overwritten).
     static func forward(
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
@@ -21,17 +23,23 @@ extension DirectConvolution {
         let packed = packedWeight ?? UnsafePointer(shared + scratchCount)
         Parallel.forEachShare(of: g.batch) { worker, images in
             let scratch = workspace.floats(worker: worker, count: scratchCount)
+            var rest = images
             if imageTiles {
-                for start in stride(from: images.lowerBound, to: images.upperBound, by: tileImages) {
+                var start = images.lowerBound
+                while start < images.upperBound {
                     let tile = start..<min(start + tileImages, images.upperBound)
+                    // A short tile of a few images costs as much as a full one; where the row
+                    // blocks tile the rows, those images run one at a time below instead.
+                    if tile.count * 2 < tileImages && g.outputWidth % 8 == 0 { break }
                     forwardTile(
                         output: output, input: input, images: tile, packedWeight: packed, geometry: g, scratch: scratch)
                     let offset = start * g.outputImageSize
                     epilogue.apply(output + offset, rows: tile.count * g.outputPixels, offset: offset)
+                    start = tile.upperBound
                 }
-                return
+                rest = start..<images.upperBound
             }
-            for n in images {
+            for n in rest {
                 pad(image: input + n * g.inputImageSize, geometry: g, into: scratch)
                 let offset = n * g.outputImageSize
                 forwardImage(output: output + offset, padded: scratch, weight: weight, geometry: g, avx512: avx512)
@@ -74,9 +82,10 @@ extension DirectConvolution {
     /// Images per tile of `forwardImageTiles`: the 8 pixels of an 8 x 32 AVX-512 register block.
     static let tileImages = 8
 
-    /// Whether a stride-1 layer too wide for `supportsForward` (more than
-    /// `kernels.maximumDirectForwardInputChannels` inputs) runs `forwardImageTiles` with AVX-512:
-    /// odd square kernel larger than 1x1 with padding k/2, outputs a multiple of 32.
+    /// Whether a stride-1 layer with more than `kernels.maximumDirectForwardInputChannels` inputs
+    /// (too wide for the row blocks, which stream a block's weights once per row) runs
+    /// `forwardImageTiles` with AVX-512, in preference to any other kernel: odd square kernel
+    /// larger than 1x1 with padding k/2, outputs a multiple of 32.
     public static func supportsImageTiles(_ g: ConvolutionGeometry, kernels: ConvolutionKernels) -> Bool {
         kernels.direct && kernels.avx512 && kernels.directImageTiles && g.stride == 1
             && g.kernelHeight == g.kernelWidth && g.kernelHeight % 2 == 1 && g.kernelHeight > 1
@@ -89,8 +98,9 @@ extension DirectConvolution {
     /// tiles exactly, and the weights of a block of 32 outputs (k * k * C * 32 floats: 295 KB for
     /// 256 inputs, 590 KB for 512) stay in L2 while every position of the 8 images passes over them.
     /// Row-wise blocks of one image would stream all the weights for each 8-pixel row instead.
-    /// padded: 8 padded images one after another ([H + 2p + 1, W + 2p, C] each); weight: [k, k, C, O];
-    /// output: the 8 images' [H, W, O] one after another (overwritten).
+    /// padded: 8 padded images one after another ([H + 2p + 1, W + 2p, C] each); packedWeight: the
+    /// weight [k, k, C, O] in `packBlocks`'s layout; output: the 8 images' [H, W, O] one after
+    /// another (overwritten).
     static func forwardImageTiles(
         output: UnsafeMutablePointer<Float>, padded: UnsafePointer<Float>, packedWeight: UnsafePointer<Float>,
         geometry g: ConvolutionGeometry
