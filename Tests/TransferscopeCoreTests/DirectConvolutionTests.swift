@@ -40,6 +40,16 @@ struct DirectConvolutionTests {
         }
     }
 
+    /// Standard normal input, weight and output gradient for `g`, drawn in that order.
+    static func randomData(
+        _ g: ConvolutionGeometry, generator: inout RandomGenerator
+    ) -> (x: [Float], weight: [Float], dy: [Float]) {
+        func draw(_ count: Int) -> [Float] { (0..<count).map { _ in Float(generator.nextNormal()) } }
+        return (
+            draw(g.batch * g.inputImageSize), draw(g.patchSize * g.outputChannels), draw(g.batch * g.outputImageSize)
+        )
+    }
+
     /// The output, input gradient and weight gradient of one convolution.
     struct Values {
         var output: [Double]
@@ -169,9 +179,7 @@ struct DirectConvolutionTests {
     func agreesWithFloat64(_ c: Case) {
         let g = c.geometry
         var generator = RandomGenerator(seed: UInt64(c.inputChannels * 1000 + c.outputChannels * 10 + c.side))
-        let x = (0..<(g.batch * g.inputImageSize)).map { _ in Float(generator.nextNormal()) }
-        let weight = (0..<(g.patchSize * g.outputChannels)).map { _ in Float(generator.nextNormal()) }
-        let dy = (0..<(g.batch * g.outputImageSize)).map { _ in Float(generator.nextNormal()) }
+        let (x, weight, dy) = Self.randomData(g, generator: &generator)
         let (exact, magnitude) = Self.reference(x: x, weight: weight, dy: dy, geometry: g)
         let width = max(g.inputChannels, g.outputChannels)
         // The stride-2 cases whose rows the 8 x 32 or 16 x 16 blocks tile do run the direct forward.
@@ -244,9 +252,7 @@ struct DirectConvolutionTests {
     func residualAddedToInputGradient(_ c: Case) {
         let g = c.geometry
         var generator = RandomGenerator(seed: 7)
-        let x = (0..<(g.batch * g.inputImageSize)).map { _ in Float(generator.nextNormal()) }
-        let weight = (0..<(g.patchSize * g.outputChannels)).map { _ in Float(generator.nextNormal()) }
-        let dy = (0..<(g.batch * g.outputImageSize)).map { _ in Float(generator.nextNormal()) }
+        let (x, weight, dy) = Self.randomData(g, generator: &generator)
         let residual = (0..<x.count).map { _ in Float(generator.nextNormal()) }
         var kernels = [ConvolutionKernels(direct: false), ConvolutionKernels(avx512: false)]
         if CPUFeatures.hasAVX512 { kernels.append(ConvolutionKernels(avx512: true)) }
@@ -288,8 +294,7 @@ struct DirectConvolutionTests {
     func imageTilesMatchOneImage(_ c: Case) {
         let g = c.geometry
         var generator = RandomGenerator(seed: 11)
-        let x = (0..<(g.batch * g.inputImageSize)).map { _ in Float(generator.nextNormal()) }
-        let weight = (0..<(g.patchSize * g.outputChannels)).map { _ in Float(generator.nextNormal()) }
+        let (x, weight, _) = Self.randomData(g, generator: &generator)
         let bias = (0..<g.outputChannels).map { _ in Float(generator.nextNormal()) }
         let tiles = ConvolutionKernels(avx512: true)
         let oneImage = ConvolutionKernels(
