@@ -52,11 +52,13 @@ public enum Parallel {
 
     /// Runs `body(worker, range)` for each worker over its share of `0..<total`, in parallel;
     /// uses fewer workers when there are fewer items than workers. Inside `body` the worker count
-    /// is 1, so work nested in a share runs serially on its worker (a worker thread would not see
-    /// the caller's `withWorkers` scope, and would otherwise read the default).
+    /// is 1, so work nested in a share runs serially on its worker, and the convolution kernels are
+    /// the caller's (`ConvolutionKernels.current`): a worker thread would not see the caller's
+    /// task-local scope, and would otherwise read the defaults.
     public static func forEachShare(of total: Int, _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
         // The count is read here, on the calling thread, where the caller's scope is visible.
         let workers = activeWorkers(for: total)
+        let kernels = ConvolutionKernels.current
         if workers == 1 {
             $workerCount.withValue(1) { body(0, 0..<total) }
             return
@@ -68,7 +70,9 @@ public enum Parallel {
                 // A worker thread does not see the caller's scope: work nested in a share runs
                 // on its worker alone, not with the default count.
                 $workerCount.withValue(1) {
-                    work.value(worker, share(of: total, worker: worker, workers: workers))
+                    ConvolutionKernels.$current.withValue(kernels) {
+                        work.value(worker, share(of: total, worker: worker, workers: workers))
+                    }
                 }
             }
         }

@@ -162,17 +162,13 @@ public final class InferenceModel {
             logits: logits.unsafeMutablePointer, captures: targets, shapes: shapes,
             chunk: chunk ?? Self.chunkSize(shapes: shapes, inputFloats: input.count / max(n, 1)), largest: largest)
         // Workers share out whole chunks, cut at fixed multiples of the chunk size: every chunk
-        // is computed alike whatever the worker count, so the results do not depend on it. The
-        // caller's kernel choice is read here and set again in each worker: a worker thread does
-        // not see the caller's task-local scope, and would otherwise run the default kernels.
-        let kernels = ConvolutionKernels.current
+        // is computed alike whatever the worker count, so the results do not depend on it. Each
+        // worker runs the caller's kernel choice (`Parallel.forEachShare` carries it over).
         Parallel.forEachShare(of: (n + plan.chunk - 1) / plan.chunk) { worker, chunks in
             let space = spaces[worker] ?? InferenceSpace()
             spaces[worker] = space
-            ConvolutionKernels.$current.withValue(kernels) {
-                for chunk in chunks {
-                    run(plan, images: (chunk * plan.chunk)..<min((chunk + 1) * plan.chunk, n), space: space)
-                }
+            for chunk in chunks {
+                run(plan, images: (chunk * plan.chunk)..<min((chunk + 1) * plan.chunk, n), space: space)
             }
         }
         return (logits, captured)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TransferscopeCore
 import TransferscopeIO
@@ -31,6 +32,29 @@ struct ParallelTests {
         }
         #expect(seen.values == [Int](repeating: 1, count: total))
         #expect(countsInside.values == [1, 1, 1, 1])
+    }
+
+    @Test("Inside every share the convolution kernels are the caller's, not the defaults, on every thread")
+    func kernelsCarriedIntoShares() {
+        let chosen = ConvolutionKernels(direct: false, directWeightGradient: false)
+        #expect(chosen != ConvolutionKernels.automatic)
+        let inside = SlotArray<Int>(count: 2, initial: -1)
+        let threads = SlotArray<UInt>(count: 2, initial: 0)
+        let arrived = SlotArray<Int>(count: 2, initial: 0)
+        Parallel.withWorkers(2) {
+            ConvolutionKernels.$current.withValue(chosen) {
+                Parallel.forEachShare(of: 2) { worker, _ in
+                    // Wait (up to 2 s) for the other share, so that the two run on two threads.
+                    arrived[worker] = 1
+                    let deadline = Date().addingTimeInterval(2)
+                    while arrived.values.reduce(0, +) < 2 && Date() < deadline { usleep(1000) }
+                    threads[worker] = UInt(pthread_self())
+                    inside[worker] = ConvolutionKernels.current == chosen ? 1 : 0
+                }
+            }
+        }
+        #expect(Set(threads.values).count == 2, "the two shares ran on one thread: the test proves nothing")
+        #expect(inside.values == [1, 1])
     }
 
     @Test("A workspace serves every worker index up to Limits.threads, whatever the count it was made under")
