@@ -18,7 +18,7 @@ import TransferscopeOptimizers
 //   the default convolution kernels against another choice, steps interleaved in one process for R
 //   rounds (default 10), best of each: this machine's speed drifts by 10-20% from minute to
 //   minute, more than most kernel changes gain, and interleaving cancels the drift. Keys: direct,
-//   avx512, directWeightGradient, directStrideTwo, directImageTiles (0 or 1), maxDirect, maxDirectForward
+//   avx512, directWeightGradient, directStrideTwo, directImageTiles, packedRows (0 or 1), maxDirect, maxDirectForward
 //   (channels).
 //   e.g. TransferscopeBenchmarks resnet20 ab-train --kernels directWeightGradient=0
 
@@ -189,12 +189,13 @@ func kernelChoice(_ text: String) -> ConvolutionKernels {
         case "directWeightGradient": kernels.directWeightGradient = value != 0
         case "directStrideTwo": kernels.directStrideTwo = value != 0
         case "directImageTiles": kernels.directImageTiles = value != 0
+        case "packedRows": kernels.packedRows = value != 0
         case "maxDirect": kernels.maximumDirectInputChannels = value
         case "maxDirectForward": kernels.maximumDirectForwardInputChannels = value
         default:
             usageError(
                 "unknown kernel key \(parts[0]); known: direct, avx512, directWeightGradient, directStrideTwo, "
-                    + "directImageTiles, maxDirect, maxDirectForward"
+                    + "directImageTiles, packedRows, maxDirect, maxDirectForward"
             )
         }
     }

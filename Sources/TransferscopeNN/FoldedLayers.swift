@@ -6,9 +6,10 @@ struct FoldedConvolution {
     let weight: Tensor
     /// [C_out]: beta - mean * gamma / sqrt(var + eps) (plus the convolution's own bias, scaled).
     let bias: Tensor
-    /// The weight in `DirectConvolution.packBlocks`'s layout, for layers the direct kernel runs 8
-    /// images at a time with the kernels chosen when folding (`DirectConvolution.supportsImageTiles`),
-    /// packed once here rather than on every chunk; nil for the others.
+    /// The weight in `DirectConvolution.packBlocks`'s layout, for layers the direct kernel may run
+    /// from packed blocks with the kernels chosen when folding (8 images at a time,
+    /// `DirectConvolution.supportsImageTiles`, or row by row, `DirectConvolution.packsRows`, which
+    /// also depends on the image width), packed once here rather than on every chunk; nil for the others.
     let packedWeight: Tensor?
     let kernelSize: Int
     let stride: Int
@@ -41,7 +42,9 @@ struct FoldedConvolution {
             batch: 1, inputHeight: conv.kernelSize, inputWidth: conv.kernelSize, inputChannels: conv.inputChannels,
             outputChannels: o, kernelHeight: conv.kernelSize, kernelWidth: conv.kernelSize, stride: conv.stride,
             padding: conv.padding)
-        if DirectConvolution.supportsImageTiles(shape, kernels: ConvolutionKernels.current) {
+        let kernels = ConvolutionKernels.current
+        let rows = kernels.direct && kernels.avx512 && kernels.packedRows && o > 32 && o % 32 == 0
+        if rows || DirectConvolution.supportsImageTiles(shape, kernels: kernels) {
             var packed = Tensor(uninitializedShape: folded.shape)
             DirectConvolution.packBlocks(
                 folded.unsafePointer, outputChannels: o, rows: folded.count / o, into: packed.unsafeMutablePointer)

@@ -175,6 +175,8 @@ struct DirectConvolutionTests {
             Case(inputChannels: 32, outputChannels: 64, side: 7, batch: 3, stride: 2),
             Case(inputChannels: 160, outputChannels: 160, side: 3, batch: 17),
             Case(inputChannels: 144, outputChannels: 32, side: 4, batch: 17),
+            // Three packed blocks of 32 outputs on rows of 6 (6 x 32 blocks), forward and dX.
+            Case(inputChannels: 64, outputChannels: 96, side: 6, batch: 3),
         ])
     func agreesWithFloat64(_ c: Case) {
         let g = c.geometry
@@ -216,6 +218,11 @@ struct DirectConvolutionTests {
                 (
                     "direct AVX-512 with stride 2",
                     ConvolutionKernels(avx512: true, maximumDirectInputChannels: width, directStrideTwo: true)
+                ))
+            kernels.append(
+                (
+                    "direct AVX-512, unpacked rows",
+                    ConvolutionKernels(avx512: true, maximumDirectInputChannels: width, packedRows: false)
                 ))
         }
         for (name, choice) in kernels {
@@ -299,7 +306,7 @@ struct DirectConvolutionTests {
         let tiles = ConvolutionKernels(avx512: true)
         let oneImage = ConvolutionKernels(
             avx512: true, maximumDirectInputChannels: 1024, maximumDirectForwardInputChannels: 1024,
-            directImageTiles: false)
+            directImageTiles: false, packedRows: false)
         #expect(DirectConvolution.supportsImageTiles(g, kernels: tiles))
         #expect(!DirectConvolution.supportsImageTiles(g, kernels: oneImage))
         #expect(DirectConvolution.supportsForward(g, kernels: oneImage))
@@ -324,6 +331,57 @@ struct DirectConvolutionTests {
                 let differing = zip(ours, reference).filter { $0.bitPattern != $1.bitPattern }.count
                 #expect(differing == 0, "\(c.testDescription), \(workers) workers, packed \(packed)")
             }
+        }
+    }
+
+    @Test(
+        "Row blocks read from packed weights give the bits of the unpacked weights, forward and dX",
+        .enabled(if: CPUFeatures.hasAVX512, "the packed row blocks are AVX-512 only"),
+        arguments: [
+            Case(inputChannels: 64, outputChannels: 64, side: 8, batch: 5),
+            Case(inputChannels: 32, outputChannels: 128, side: 16, batch: 3),
+            Case(inputChannels: 96, outputChannels: 64, side: 6, batch: 3, kernel: 5),
+            Case(inputChannels: 32, outputChannels: 64, side: 16, batch: 3, stride: 2),
+        ])
+    func packedRowsMatchUnpacked(_ c: Case) {
+        let g = c.geometry
+        var generator = RandomGenerator(seed: 13)
+        let (x, weight, dy) = Self.randomData(g, generator: &generator)
+        let width = max(g.inputChannels, g.outputChannels)
+        let packed = ConvolutionKernels(avx512: true, maximumDirectInputChannels: width, directStrideTwo: true)
+        var unpacked = packed
+        unpacked.packedRows = false
+        #expect(DirectConvolution.supportsForward(g, kernels: packed))
+        #expect(DirectConvolution.packsRows(g, kernels: packed))
+        #expect(!DirectConvolution.packsRows(g, kernels: unpacked))
+        // Stride-2 layers take the input gradient by sgemm; the others read packed adjoint rows.
+        let adjoint = DirectConvolution.adjointGeometry(g)
+        #expect(DirectConvolution.packsRows(adjoint, kernels: packed) == (g.inputChannels > 32 && g.stride == 1))
+        let reference = Self.run(x: x, weight: weight, dy: dy, geometry: g, kernels: unpacked, workers: 1)
+        #expect(!reference.output.contains { $0.isNaN } && !reference.inputGradient.contains { $0.isNaN })
+        func differing(_ a: [Double], _ b: [Double]) -> Int {
+            zip(a, b).filter { Float($0).bitPattern != Float($1).bitPattern }.count
+        }
+        for workers in [1, 2] {
+            let ours = Self.run(x: x, weight: weight, dy: dy, geometry: g, kernels: packed, workers: workers)
+            #expect(differing(ours.output, reference.output) == 0, "\(c.testDescription), \(workers) workers: output")
+            #expect(
+                differing(ours.inputGradient, reference.inputGradient) == 0,
+                "\(c.testDescription), \(workers) workers: input gradient")
+            // The caller's packed weights (the folded model's) give the same bits as packing here.
+            var blocks = [Float](repeating: .nan, count: weight.count)
+            DirectConvolution.packBlocks(weight, outputChannels: g.outputChannels, rows: g.patchSize, into: &blocks)
+            var output = [Float](repeating: .nan, count: g.batch * g.outputImageSize)
+            Parallel.withWorkers(workers) {
+                ConvolutionKernels.$current.withValue(packed) {
+                    Convolution.forward(
+                        output: &output, input: x, weight: weight, bias: nil, geometry: g, workspace: Workspace(),
+                        packedWeight: blocks)
+                }
+            }
+            #expect(
+                differing(output.map(Double.init), reference.output) == 0,
+                "\(c.testDescription), \(workers) workers: output from the caller's packed weights")
         }
     }
 }

@@ -89,7 +89,7 @@ public enum Convolution {
     /// input: [N, H, W, C_in]; weight: [kH, kW, C_in, C_out]; bias: [C_out] or nil;
     /// residual: [N, OH, OW, C_out] or nil; output: [N, OH, OW, C_out] (overwritten).
     /// packedWeight: the weight in `DirectConvolution.packBlocks`'s layout (used, and not packed
-    /// again, where the direct kernel runs 8 images at a time), or nil.
+    /// again, where the direct kernel runs 8 images at a time or reads packed rows), or nil.
     public static func forward(
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>? = nil, relu: Bool = false,
@@ -101,7 +101,8 @@ public enum Convolution {
         if imageTiles || DirectConvolution.supportsForward(g, kernels: kernels) {
             DirectConvolution.forward(
                 output: output, input: input, weight: weight, epilogue: epilogue, geometry: g,
-                workspace: workspace, avx512: kernels.avx512, imageTiles: imageTiles, packedWeight: packedWeight)
+                workspace: workspace, avx512: kernels.avx512, imageTiles: imageTiles,
+                packedRows: !imageTiles && DirectConvolution.packsRows(g, kernels: kernels), packedWeight: packedWeight)
             return
         }
         let k = g.patchSize
@@ -163,14 +164,15 @@ public enum Convolution {
         let directInput =
             adjointTiles
             || (inputGradient != nil && g.stride == 1 && DirectConvolution.supportsForward(adjoint, kernels: kernels))
+        let packedRows = directInput && !adjointTiles && DirectConvolution.packsRows(adjoint, kernels: kernels)
         let columnCount = directWeight && (inputGradient == nil || directInput) ? 0 : groupSize(g) * g.outputPixels * k
         let paddedCount =
             adjointTiles
             ? DirectConvolution.tileScratchSize(adjoint) : directInput ? DirectConvolution.paddedImageSize(adjoint) : 0
-        // The adjoint weights (in blocks for the image tiles) live after worker 0's partial gradient,
+        // The adjoint weights (in blocks for the image tiles and packed rows) live after worker 0's partial gradient,
         // computed once before the split.
         let shared = gradientWorkspace.floats(worker: 0, count: k * o + (directInput ? k * o : 0))
-        if adjointTiles {
+        if adjointTiles || packedRows {
             DirectConvolution.packAdjointBlocks(weight, geometry: g, into: shared + k * o)
         } else if directInput {
             DirectConvolution.adjointWeight(weight, geometry: g, into: shared + k * o)
@@ -209,7 +211,7 @@ public enum Convolution {
                         image: outputGradient + n * g.outputImageSize, geometry: adjoint, into: padded)
                     DirectConvolution.forwardImage(
                         output: inputGradient + n * g.inputImageSize, padded: padded, weight: adjointWeight,
-                        geometry: adjoint, avx512: kernels.avx512)
+                        geometry: adjoint, avx512: kernels.avx512, packed: packedRows)
                     addResidual.apply(
                         inputGradient + n * g.inputImageSize, rows: g.inputHeight * g.inputWidth,
                         offset: n * g.inputImageSize)

@@ -25,12 +25,16 @@ public struct ConvolutionKernels: Sendable, Equatable {
     /// with AVX-512 8 images at a time (see `DirectConvolution.supportsImageTiles`;
     /// `TRANSFERSCOPE_DIRECT_IMAGE_TILES=0` turns it off), else im2col + sgemm.
     public var directImageTiles: Bool
+    /// Whether the AVX-512 row blocks of 32 outputs read layers wider than 32 outputs from weights
+    /// packed in blocks (see `DirectConvolution.packsRows`; `TRANSFERSCOPE_DIRECT_PACKED_ROWS=0`
+    /// turns it off), else from the weight as it is (same bits either way).
+    public var packedRows: Bool
 
     /// A choice of kernels; traps when `avx512` is asked for on a processor without AVX-512.
     public init(
         direct: Bool = true, avx512: Bool = CPUFeatures.hasAVX512, maximumDirectInputChannels: Int = 16,
         maximumDirectForwardInputChannels: Int = 128, directStrideTwo: Bool = false,
-        directWeightGradient: Bool = true, directImageTiles: Bool = true
+        directWeightGradient: Bool = true, directImageTiles: Bool = true, packedRows: Bool = true
     ) {
         precondition(
             !avx512 || CPUFeatures.hasAVX512, "ConvolutionKernels: AVX-512 asked for on a processor without it")
@@ -41,6 +45,7 @@ public struct ConvolutionKernels: Sendable, Equatable {
         self.directStrideTwo = directStrideTwo
         self.directWeightGradient = directWeightGradient
         self.directImageTiles = directImageTiles
+        self.packedRows = packedRows
     }
 
     /// The default: the direct kernel up to 16 input channels, and with AVX-512 in the forward pass
@@ -48,7 +53,7 @@ public struct ConvolutionKernels: Sendable, Equatable {
     /// where the processor has it (`TRANSFERSCOPE_NO_AVX512=1` turns it off), and, for benchmarks,
     /// `TRANSFERSCOPE_DIRECT_CONV=0`, `TRANSFERSCOPE_DIRECT_MAX_CHANNELS=N`,
     /// `TRANSFERSCOPE_DIRECT_FORWARD_MAX_CHANNELS=N`, `TRANSFERSCOPE_DIRECT_WEIGHT_GRADIENT=0` and
-    /// `TRANSFERSCOPE_DIRECT_IMAGE_TILES=0`.
+    /// `TRANSFERSCOPE_DIRECT_IMAGE_TILES=0` and `TRANSFERSCOPE_DIRECT_PACKED_ROWS=0`.
     public static let automatic: ConvolutionKernels = {
         let environment = ProcessInfo.processInfo.environment
         return ConvolutionKernels(
@@ -58,7 +63,8 @@ public struct ConvolutionKernels: Sendable, Equatable {
                 Int($0)
             } ?? 128, directStrideTwo: environment["TRANSFERSCOPE_DIRECT_STRIDE_TWO"] == "1",
             directWeightGradient: environment["TRANSFERSCOPE_DIRECT_WEIGHT_GRADIENT"] != "0",
-            directImageTiles: environment["TRANSFERSCOPE_DIRECT_IMAGE_TILES"] != "0")
+            directImageTiles: environment["TRANSFERSCOPE_DIRECT_IMAGE_TILES"] != "0",
+            packedRows: environment["TRANSFERSCOPE_DIRECT_PACKED_ROWS"] != "0")
     }()
 
     /// The kernels for convolutions started in this task.

@@ -6,16 +6,17 @@ extension DirectConvolution {
     /// each tile's 8 images with the image tiles). Wide layers (`supportsImageTiles`) run 8 images
     /// at a time through `forwardTile`; a short last tile of fewer than `tileImages / 2` images runs
     /// one image at a time where the row blocks tile the rows (same bits), since a tile costs 8.
+    /// With `packedRows` (`packsRows`) the row blocks read the weights packed in blocks as well.
     /// input: [N, H, W, C]; weight: [k, k, C, O]; output: [N, H, W, O] (overwritten).
     static func forward(
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         epilogue: Epilogue, geometry g: ConvolutionGeometry, workspace: Workspace, avx512: Bool, imageTiles: Bool,
-        packedWeight: UnsafePointer<Float>? = nil
+        packedRows: Bool = false, packedWeight: UnsafePointer<Float>? = nil
     ) {
         let scratchCount = imageTiles ? tileScratchSize(g) : paddedImageSize(g)
-        // The image tiles' weights in blocks (`packBlocks`): the caller's, or packed here once before
-        // the split, after worker 0's scratch.
-        let packCount = imageTiles && packedWeight == nil ? g.patchSize * g.outputChannels : 0
+        // The weights in blocks (`packBlocks`) for the image tiles and packed rows: the caller's, or
+        // packed here once before the split, after worker 0's scratch.
+        let packCount = (imageTiles || packedRows) && packedWeight == nil ? g.patchSize * g.outputChannels : 0
         let shared = workspace.floats(worker: 0, count: scratchCount + packCount)
         if packCount > 0 {
             packBlocks(weight, outputChannels: g.outputChannels, rows: g.patchSize, into: shared + scratchCount)
@@ -42,7 +43,9 @@ extension DirectConvolution {
             for n in rest {
                 pad(image: input + n * g.inputImageSize, geometry: g, into: scratch)
                 let offset = n * g.outputImageSize
-                forwardImage(output: output + offset, padded: scratch, weight: weight, geometry: g, avx512: avx512)
+                forwardImage(
+                    output: output + offset, padded: scratch, weight: packedRows ? packed : weight, geometry: g,
+                    avx512: avx512, packed: packedRows)
                 epilogue.apply(output + offset, rows: g.outputPixels, offset: offset)
             }
         }

@@ -54,6 +54,17 @@ public enum DirectConvolution {
             && g.padding == g.kernelHeight / 2 && g.inputChannels <= kernels.maximumDirectForwardInputChannels
     }
 
+    /// Whether the row blocks (`forwardImage`) of a layer the direct forward pass takes row by row
+    /// read its weights packed in blocks of 32 outputs (`packBlocks`): with AVX-512, where the
+    /// micro-kernel's blocks are 32 channels wide and the layer has more than 32 outputs. Unpacked,
+    /// a block's rows of 32 weights (128 bytes) lie O floats apart (512 bytes at 128 outputs), so
+    /// the block streamed for each row of 8 pixels spans 4x its size and a fraction of the L2 sets.
+    /// The same products are summed in the same order: the bits do not change.
+    public static func packsRows(_ g: ConvolutionGeometry, kernels: ConvolutionKernels) -> Bool {
+        kernels.avx512 && kernels.packedRows && g.outputChannels > 32
+            && microKernel(width: g.outputWidth, outputChannels: g.outputChannels, avx512: true).channels == 32
+    }
+
     /// Rows of one zero-padded image: H + 2p, plus one slack row so shifted reads stay inside.
     static func paddedRows(_ g: ConvolutionGeometry) -> Int { g.inputHeight + 2 * g.padding + 1 }
     static func paddedWidth(_ g: ConvolutionGeometry) -> Int { g.inputWidth + 2 * g.padding }
@@ -81,10 +92,11 @@ public enum DirectConvolution {
 
     /// output[y, x, :] = sum over taps and input channels, for one image, with the AVX-512
     /// micro-kernels where `avx512` (the caller checked the processor), else the AVX2 one.
-    /// padded: [H + 2p + 1, W + 2p, C]; weight: [k, k, C, O]; output: [H, W, O] (overwritten).
+    /// padded: [H + 2p + 1, W + 2p, C]; weight: [k, k, C, O], or with `packed` in `packBlocks`'s
+    /// layout (only where `packsRows` says so); output: [H, W, O] (overwritten).
     static func forwardImage(
         output: UnsafeMutablePointer<Float>, padded: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        geometry g: ConvolutionGeometry, avx512: Bool
+        geometry g: ConvolutionGeometry, avx512: Bool, packed: Bool = false
     ) {
         typealias V = SIMD8<Float>
         let c = g.inputChannels
@@ -96,6 +108,10 @@ public enum DirectConvolution {
         let (blockPixels, blockChannels, block) = microKernel(width: width, outputChannels: o, avx512: avx512)
         for y in 0..<g.outputHeight {
             for ob in stride(from: 0, to: o, by: blockChannels) {
+                // This block's weights: rows of `rowStride` floats, packed in blocks or not.
+                let (blockWeight, rowStride) =
+                    packed
+                    ? (weight + (ob / blockChannels) * g.patchSize * blockChannels, blockChannels) : (weight + ob, o)
                 var x = 0
                 // The last block of a row overlaps the one before it rather than leaving a slow
                 // tail; the pixels computed twice get the same values.
@@ -103,7 +119,7 @@ public enum DirectConvolution {
                     let start = min(x, width - blockPixels)
                     block(
                         output + (y * width + start) * o + ob, o, padded + (y * s * wp + start * s) * c, wp * c,
-                        s * c, weight + ob, o, k * c, k)
+                        s * c, blockWeight, rowStride, k * c, k)
                     x = start + blockPixels
                 }
                 while x < width {
@@ -112,12 +128,12 @@ public enum DirectConvolution {
                     for ky in 0..<k {
                         for kx in 0..<k {
                             let source = padded + ((y * s + ky) * wp + x * s + kx) * c
-                            var w = weight + (ky * k + kx) * c * o + ob
+                            var w = blockWeight + (ky * k + kx) * c * rowStride
                             for ci in 0..<c {
                                 let s = V(repeating: source[ci])
                                 a0 = a0.addingProduct(s, UnsafeRawPointer(w).loadUnaligned(as: V.self))
                                 a1 = a1.addingProduct(s, UnsafeRawPointer(w + 8).loadUnaligned(as: V.self))
-                                w += o
+                                w += rowStride
                             }
                         }
                     }
