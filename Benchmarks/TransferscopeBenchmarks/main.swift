@@ -19,7 +19,8 @@ import TransferscopeOptimizers
 //   rounds (default 10), best of each: this machine's speed drifts by 10-20% from minute to
 //   minute, more than most kernel changes gain, and interleaving cancels the drift. Keys: direct,
 //   avx512, directWeightGradient, directStrideTwo, directImageTiles, packedRows (0 or 1), maxDirect, maxDirectForward
-//   (channels).
+//   (channels), and fixedShares=1: convolutions' chunks of images in fixed equal shares per worker
+//   instead of to whichever worker is free.
 //   e.g. TransferscopeBenchmarks resnet20 ab-train --kernels directWeightGradient=0
 
 struct Options {
@@ -173,9 +174,10 @@ func weightGradientBenchmark(_ options: Options) {
     for key in best.keys.sorted() { print(options.mode, key, "dW GFLOP/s", String(format: "%.1f", best[key]!)) }
 }
 
-/// The default kernels with the KEY=VALUE changes of `--kernels` applied.
-func kernelChoice(_ text: String) -> ConvolutionKernels {
+/// The default kernels and schedule with the KEY=VALUE changes of `--kernels` applied.
+func kernelChoice(_ text: String) -> (ConvolutionKernels, Parallel.ChunkSchedule) {
     var kernels = ConvolutionKernels.automatic
+    var schedule = Parallel.ChunkSchedule.firstFree
     for pair in text.split(separator: ",") {
         let parts = pair.split(separator: "=").map(String.init)
         guard parts.count == 2, let value = Int(parts[1]) else {
@@ -192,14 +194,15 @@ func kernelChoice(_ text: String) -> ConvolutionKernels {
         case "packedRows": kernels.packedRows = value != 0
         case "maxDirect": kernels.maximumDirectInputChannels = value
         case "maxDirectForward": kernels.maximumDirectForwardInputChannels = value
+        case "fixedShares": schedule = value != 0 ? .fixedShares : .firstFree
         default:
             usageError(
                 "unknown kernel key \(parts[0]); known: direct, avx512, directWeightGradient, directStrideTwo, "
-                    + "directImageTiles, packedRows, maxDirect, maxDirectForward"
+                    + "directImageTiles, packedRows, maxDirect, maxDirectForward, fixedShares"
             )
         }
     }
-    return kernels
+    return (kernels, schedule)
 }
 
 /// A model of `BenchmarkModel.all` with its batch of random images and labels, stepped by the
@@ -245,29 +248,41 @@ final class BenchmarkRun {
 }
 
 /// ab-train / ab-forward: images/s with the default kernels and with `--kernels`, two steps of each
-/// in turn for `--rounds` rounds after one warm-up round, best of each; one JSON line. Training
+/// in turn for `--rounds` rounds after one warm-up round, best and mean of each; one JSON line. Training
 /// steps leave out the SGD update (it does not depend on the kernels), so both choices see the
 /// same weights.
 func kernelComparison(_ options: Options) throws {
     let run = BenchmarkRun(options)
     let training = options.mode == "ab-train"
-    let choices = [("default", ConvolutionKernels.automatic), ("other", kernelChoice(options.kernels))]
+    let choices = [
+        ("default", (ConvolutionKernels.automatic, Parallel.ChunkSchedule.firstFree)),
+        ("other", kernelChoice(options.kernels)),
+    ]
     var best = [Double](repeating: 0, count: 2)
+    var total = [Double](repeating: 0, count: 2)
     for round in 0...options.rounds {
-        for (index, (_, kernels)) in choices.enumerated() {
+        for (index, (_, (kernels, schedule))) in choices.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
             ConvolutionKernels.$current.withValue(kernels) {
-                for _ in 0..<2 { run.step(training: training) }
+                Parallel.$chunkSchedule.withValue(schedule) {
+                    for _ in 0..<2 { run.step(training: training) }
+                }
             }
             // Round 0 warms both up.
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            if round > 0 { best[index] = max(best[index], Double(2 * run.batch) / seconds) }
+            if round > 0 {
+                best[index] = max(best[index], Double(2 * run.batch) / seconds)
+                total[index] += seconds
+            }
         }
     }
     let result: [String: Any] = [
         "engine": "transferscope", "model": options.model, "mode": options.mode, "threads": options.threads,
         "kernels": options.kernels, "default_images_per_second": best[0], "other_images_per_second": best[1],
         "other_over_default": best[1] / best[0], "rounds": options.rounds,
+        "default_mean_images_per_second": Double(2 * run.batch * options.rounds) / total[0],
+        "other_mean_images_per_second": Double(2 * run.batch * options.rounds) / total[1],
+        "other_over_default_mean": total[0] / total[1],
     ]
     let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
     print(String(data: data, encoding: .utf8)!)

@@ -3,7 +3,9 @@ import Foundation
 import TransferscopeIO
 
 /// The engine's one level of threading: a fixed number of workers, each given a fixed,
-/// contiguous share of the work, so that the same thread count gives the same bits.
+/// contiguous share of the work (`forEachShare`), so that the same thread count gives the same
+/// bits, or taking fixed chunks of work as they come free (`forEachChunk`) where each chunk's
+/// result does not depend on who computes it.
 ///
 /// OpenBLAS is kept single-threaded (`OpenBLASLibrary` sets it so when it loads): kernels split
 /// the batch across workers and each worker calls sgemm on its own share, which avoids
@@ -80,6 +82,72 @@ public enum Parallel {
 
     /// The number of workers `forEachShare(of: total)` uses.
     public static func activeWorkers(for total: Int) -> Int { min(workerCount, max(total, 1)) }
+
+    /// Runs `body(worker, chunk)` for every chunk in `0..<count`, in parallel: each worker takes
+    /// the next chunk nobody has taken (`ChunkQueue`), so a worker whose core runs slower for a
+    /// while takes fewer. (With fixed equal shares, one worker finished 12-16% of a convolution's
+    /// time before the other, on average, on a 2-core cloud machine; which one varied.) Which
+    /// worker runs a chunk varies from run to run: `body` must compute a chunk alike on any worker
+    /// (the worker index is for its scratch only) and sum nothing across chunks; the results then
+    /// depend neither on the schedule nor on the worker count.
+    public static func forEachChunk(of count: Int, _ body: (_ worker: Int, _ chunk: Int) -> Void) {
+        let workers = activeWorkers(for: count)
+        let queue = ChunkQueue(count: count, workers: workers)
+        forEachShare(of: workers) { worker, _ in
+            while let chunk = queue.take(worker: worker) { body(worker, chunk) }
+        }
+    }
+
+    /// How a `ChunkQueue` hands out its chunks.
+    public enum ChunkSchedule: Sendable {
+        /// Each chunk, first to last, to whichever worker asks first (the default).
+        case firstFree
+        /// Each chunk, last to first, to whichever worker asks first: for tests that check that
+        /// results do not depend on the schedule.
+        case firstFreeReversed
+        /// Worker w takes the chunks of its fixed share (`share(of:worker:workers:)`), in order, as
+        /// `forEachShare` would: for benchmarks that measure what the free-worker schedule gains.
+        case fixedShares
+    }
+
+    /// The schedule of the `ChunkQueue`s created in this task (default `firstFree`).
+    @TaskLocal public static var chunkSchedule = ChunkSchedule.firstFree
+
+    /// The chunks `0..<count`, each handed out once, under the creating task's `chunkSchedule`.
+    public final class ChunkQueue: @unchecked Sendable {
+        /// The chunks handed out: `0..<count`.
+        public let count: Int
+        private let workers: Int
+        private let schedule: ChunkSchedule
+        private var taken = 0
+        private var takenByWorker: [Int]
+        private let lock = NSLock()
+
+        /// `count` chunks for `workers` workers, under the calling task's `Parallel.chunkSchedule`.
+        public init(count: Int, workers: Int) {
+            self.count = max(count, 0)
+            self.workers = max(workers, 1)
+            schedule = Parallel.chunkSchedule
+            takenByWorker = [Int](repeating: 0, count: max(workers, 1))
+        }
+
+        /// The next chunk for `worker` (in 0..<workers), or nil when there is none left for it.
+        public func take(worker: Int) -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            switch schedule {
+            case .firstFree, .firstFreeReversed:
+                guard taken < count else { return nil }
+                taken += 1
+                return schedule == .firstFree ? taken - 1 : count - taken
+            case .fixedShares:
+                let share = Parallel.share(of: count, worker: worker, workers: workers)
+                guard takenByWorker[worker] < share.count else { return nil }
+                takenByWorker[worker] += 1
+                return share.lowerBound + takenByWorker[worker] - 1
+            }
+        }
+    }
 }
 
 /// Carries a value into a `@Sendable` closure whose safety the caller has checked by hand.

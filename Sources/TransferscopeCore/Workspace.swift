@@ -28,7 +28,7 @@ public final class ScratchBuffer: @unchecked Sendable {
 /// The worker count is scoped (`Parallel.withWorkers`), so a layer built under one count may run
 /// under a wider one: the workspace has a slot for every worker index up to `Limits.threads`, and
 /// a slot's buffer is made the first time its worker asks. Each slot is read and written only by
-/// its own worker (as `Parallel.forEachShare` hands them out), so no lock is needed; like the
+/// its own worker (as `Parallel.forEachShare` and `forEachChunk` hand them out), so no lock is needed; like the
 /// layer that owns it, a workspace serves one call at a time.
 public final class Workspace: @unchecked Sendable {
     private let slots: UnsafeMutableBufferPointer<ScratchBuffer?>

@@ -161,15 +161,13 @@ public final class InferenceModel {
             input: input.unsafePointer, module: module, height: height, width: width, channels: entering,
             logits: logits.unsafeMutablePointer, captures: targets, shapes: shapes,
             chunk: chunk ?? Self.chunkSize(shapes: shapes, inputFloats: input.count / max(n, 1)), largest: largest)
-        // Workers share out whole chunks, cut at fixed multiples of the chunk size: every chunk
-        // is computed alike whatever the worker count, so the results do not depend on it. Each
-        // worker runs the caller's kernel choice (`Parallel.forEachShare` carries it over).
-        Parallel.forEachShare(of: (n + plan.chunk - 1) / plan.chunk) { worker, chunks in
+        // Workers take whole chunks as they come free, cut at fixed multiples of the chunk size:
+        // every chunk is computed alike whatever the worker and the worker count, so the results
+        // depend on neither. Each worker runs the caller's kernel choice (`Parallel` carries it over).
+        Parallel.forEachChunk(of: (n + plan.chunk - 1) / plan.chunk) { worker, chunk in
             let space = spaces[worker] ?? InferenceSpace()
             spaces[worker] = space
-            for chunk in chunks {
-                run(plan, images: (chunk * plan.chunk)..<min((chunk + 1) * plan.chunk, n), space: space)
-            }
+            run(plan, images: (chunk * plan.chunk)..<min((chunk + 1) * plan.chunk, n), space: space)
         }
         return (logits, captured)
     }

@@ -384,4 +384,31 @@ struct DirectConvolutionTests {
                 "\(c.testDescription), \(workers) workers: output from the caller's packed weights")
         }
     }
+
+    @Test(
+        "Output and input gradient have the same bits under every schedule of the chunks and any worker count",
+        arguments: [
+            Case(inputChannels: 16, outputChannels: 16, side: 8, batch: 7),
+            Case(inputChannels: 32, outputChannels: 64, side: 8, batch: 5, stride: 2),
+            Case(inputChannels: 32, outputChannels: 64, side: 8, batch: 5, kernel: 1, stride: 2),
+            Case(inputChannels: 160, outputChannels: 160, side: 3, batch: 19),
+        ])
+    func scheduleDoesNotChangeBits(_ c: Case) {
+        let g = c.geometry
+        var generator = RandomGenerator(seed: 17)
+        let (x, weight, dy) = Self.randomData(g, generator: &generator)
+        let kernels = ConvolutionKernels(maximumDirectInputChannels: max(g.inputChannels, g.outputChannels))
+        let reference = Self.run(x: x, weight: weight, dy: dy, geometry: g, kernels: kernels, workers: 1)
+        func bits(_ values: [Double]) -> [UInt32] { values.map { Float($0).bitPattern } }
+        for workers in [2, 3] {
+            for schedule in [Parallel.ChunkSchedule.firstFree, .firstFreeReversed, .fixedShares] {
+                let ours = Parallel.$chunkSchedule.withValue(schedule) {
+                    Self.run(x: x, weight: weight, dy: dy, geometry: g, kernels: kernels, workers: workers)
+                }
+                let label = "\(c.testDescription), \(workers) workers, \(schedule)"
+                #expect(bits(ours.output) == bits(reference.output), "\(label): output")
+                #expect(bits(ours.inputGradient) == bits(reference.inputGradient), "\(label): input gradient")
+            }
+        }
+    }
 }

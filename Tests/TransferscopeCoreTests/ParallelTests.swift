@@ -57,6 +57,46 @@ struct ParallelTests {
         #expect(inside.values == [1, 1])
     }
 
+    @Test(
+        "Chunks are handed out once each under every schedule; fixed shares give each worker its own, in order",
+        arguments: [Parallel.ChunkSchedule.firstFree, .firstFreeReversed, .fixedShares])
+    func chunks(_ schedule: Parallel.ChunkSchedule) {
+        for (workers, count) in [(1, 5), (2, 17), (3, 2), (4, 103)] {
+            let seen = SlotArray<Int>(count: count, initial: 0)
+            let owner = SlotArray<Int>(count: count, initial: -1)
+            let countsInside = SlotArray<Int>(count: workers, initial: -1)
+            Parallel.withWorkers(workers) {
+                Parallel.$chunkSchedule.withValue(schedule) {
+                    Parallel.forEachChunk(of: count) { worker, chunk in
+                        countsInside[worker] = Parallel.workerCount
+                        seen[chunk] += 1
+                        owner[chunk] = worker
+                    }
+                }
+            }
+            #expect(seen.values == [Int](repeating: 1, count: count), "\(schedule), \(workers) workers")
+            #expect(countsInside.values.allSatisfy { $0 == 1 || $0 == -1 })
+            if schedule == .fixedShares {
+                let active = Parallel.withWorkers(workers) { Parallel.activeWorkers(for: count) }
+                let expected = (0..<count).map { chunk in
+                    (0..<active).first { Parallel.share(of: count, worker: $0, workers: active).contains(chunk) }!
+                }
+                #expect(owner.values == expected, "\(workers) workers")
+            }
+        }
+        // One queue, asked by hand: the order of each schedule.
+        let order = Parallel.$chunkSchedule.withValue(schedule) {
+            let queue = Parallel.ChunkQueue(count: 5, workers: 2)
+            var taken: [Int] = []
+            while let chunk = queue.take(worker: 1) { taken.append(chunk) }
+            return taken
+        }
+        let expected: [Parallel.ChunkSchedule: [Int]] = [
+            .firstFree: [0, 1, 2, 3, 4], .firstFreeReversed: [4, 3, 2, 1, 0], .fixedShares: [2, 3, 4],
+        ]
+        #expect(order == expected[schedule])
+    }
+
     @Test("A workspace serves every worker index up to Limits.threads, whatever the count it was made under")
     func workspaceSlots() {
         let workspace = Parallel.withWorkers(1) { Workspace() }

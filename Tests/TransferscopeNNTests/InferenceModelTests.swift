@@ -77,6 +77,13 @@ struct InferenceModelTests {
         #expect(one == two)
         #expect(one == Parallel.withWorkers(3) { inference.logits(x) })
         #expect(one == Parallel.withWorkers(2) { inference.logits(x) })
+        // Chunks go to whichever worker is free: another schedule gives the same bits.
+        for schedule in [Parallel.ChunkSchedule.firstFreeReversed, .fixedShares] {
+            let other = Parallel.$chunkSchedule.withValue(schedule) {
+                Parallel.withWorkers(2) { inference.logits(x) }
+            }
+            #expect(one == other, "\(schedule)")
+        }
     }
 
     @Test("a snapshot does not follow the model: changing a weight after folding changes only a new snapshot")

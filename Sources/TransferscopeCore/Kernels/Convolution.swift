@@ -107,29 +107,27 @@ public enum Convolution {
         }
         let k = g.patchSize
         let o = g.outputChannels
-        Parallel.forEachShare(of: g.batch) { worker, images in
+        // Groups of images cut from the first image, taken by whichever worker is free: each
+        // group's sgemm is the same call on any worker, so the bits do not depend on the schedule.
+        let group = groupSize(g)
+        Parallel.forEachChunk(of: (g.batch + group - 1) / group) { worker, chunk in
+            let start = chunk * group
+            let count = min(group, g.batch - start)
+            let offset = start * g.outputImageSize
             if g.isPointwise {
-                let rows = images.count * g.outputPixels
-                let start = images.lowerBound * g.outputImageSize
                 BLAS.sgemm(
-                    transposeA: false, transposeB: false, m: rows, n: o, k: k,
-                    a: input + images.lowerBound * g.inputImageSize, lda: k, b: weight, ldb: o,
-                    beta: 0, c: output + start, ldc: o)
-                epilogue.apply(output + start, rows: rows, offset: start)
+                    transposeA: false, transposeB: false, m: count * g.outputPixels, n: o, k: k,
+                    a: input + start * g.inputImageSize, lda: k, b: weight, ldb: o,
+                    beta: 0, c: output + offset, ldc: o)
             } else {
-                let group = groupSize(g)
                 let columns = workspace.floats(worker: worker, count: group * g.outputPixels * k)
-                for start in stride(from: images.lowerBound, to: images.upperBound, by: group) {
-                    let count = min(group, images.upperBound - start)
-                    im2col(images: start..<(start + count), of: input, geometry: g, columns: columns)
-                    let offset = start * g.outputImageSize
-                    BLAS.sgemm(
-                        transposeA: false, transposeB: false, m: count * g.outputPixels, n: o, k: k,
-                        a: columns, lda: k, b: weight, ldb: o,
-                        beta: 0, c: output + offset, ldc: o)
-                    epilogue.apply(output + offset, rows: count * g.outputPixels, offset: offset)
-                }
+                im2col(images: start..<(start + count), of: input, geometry: g, columns: columns)
+                BLAS.sgemm(
+                    transposeA: false, transposeB: false, m: count * g.outputPixels, n: o, k: k,
+                    a: columns, lda: k, b: weight, ldb: o,
+                    beta: 0, c: output + offset, ldc: o)
             }
+            epilogue.apply(output + offset, rows: count * g.outputPixels, offset: offset)
         }
     }
 
@@ -139,10 +137,11 @@ public enum Convolution {
     /// of adding it afterwards).
     /// outputGradient: [N, OH, OW, C_out]; input: [N, H, W, C_in]; weight: [kH, kW, C_in, C_out].
     ///
-    /// Each worker computes its images' share of dW into its own partial buffer (summed below in
-    /// worker order), by `WeightGradient`'s direct kernel where its tiles fit, else by im2col +
-    /// sgemm; and dX for its images, by the direct forward kernel on the adjoint weights for
-    /// stride-1 "same" convolutions it takes, else by sgemm (dY W^T) and col2im.
+    /// Each worker computes its fixed share of the images' dW into its own partial buffer (summed
+    /// below in worker order), by `WeightGradient`'s direct kernel where its tiles fit, else by
+    /// im2col + sgemm; then dX, in chunks of images it takes as they come free, by the direct
+    /// forward kernel on the adjoint weights for stride-1 "same" convolutions it takes, else by
+    /// sgemm (dY W^T) and col2im.
     public static func backward(
         inputGradient: UnsafeMutablePointer<Float>?, weightGradient: UnsafeMutablePointer<Float>,
         biasGradient: UnsafeMutablePointer<Float>?, outputGradient: UnsafePointer<Float>,
@@ -169,8 +168,8 @@ public enum Convolution {
         let paddedCount =
             adjointTiles
             ? DirectConvolution.tileScratchSize(adjoint) : directInput ? DirectConvolution.paddedImageSize(adjoint) : 0
-        // The adjoint weights (in blocks for the image tiles and packed rows) live after worker 0's partial gradient,
-        // computed once before the split.
+        // The adjoint weights (in blocks for the image tiles and packed rows) live after worker 0's
+        // partial gradient, computed once before the split.
         let shared = gradientWorkspace.floats(worker: 0, count: k * o + (directInput ? k * o : 0))
         if adjointTiles || packedRows {
             DirectConvolution.packAdjointBlocks(weight, geometry: g, into: shared + k * o)
@@ -178,6 +177,12 @@ public enum Convolution {
             DirectConvolution.adjointWeight(weight, geometry: g, into: shared + k * o)
         }
         let adjointWeight = UnsafePointer(shared + k * o)
+        // dX in chunks of images cut from the first image (a tile of 8, one image, or an im2col
+        // group), which each worker takes as it comes free after its share of dW: a worker
+        // slowed down for a while takes fewer, and each chunk's bits do not depend on who runs it.
+        let chunk = adjointTiles ? DirectConvolution.tileImages : directInput ? 1 : groupSize(g)
+        let chunks = Parallel.ChunkQueue(
+            count: inputGradient == nil ? 0 : (g.batch + chunk - 1) / chunk, workers: workers)
         Parallel.forEachShare(of: g.batch) { worker, images in
             let partial = worker == 0 ? shared : gradientWorkspace.floats(worker: worker, count: k * o)
             let scratch = workspace.floats(worker: worker, count: columnCount + paddedCount)
@@ -191,35 +196,28 @@ public enum Convolution {
                     columns: scratch)
             }
             guard let inputGradient else { return }
-            if directInput {
-                let padded = scratch + columnCount
+            while let next = chunks.take(worker: worker) {
+                let images = (next * chunk)..<min((next + 1) * chunk, g.batch)
                 if adjointTiles {
-                    let size = DirectConvolution.tileImages
-                    for start in stride(from: images.lowerBound, to: images.upperBound, by: size) {
-                        let tile = start..<min(start + size, images.upperBound)
-                        DirectConvolution.forwardTile(
-                            output: inputGradient, input: outputGradient, images: tile, packedWeight: adjointWeight,
-                            geometry: adjoint, scratch: padded)
-                        addResidual.apply(
-                            inputGradient + start * g.inputImageSize, rows: tile.count * g.inputHeight * g.inputWidth,
-                            offset: start * g.inputImageSize)
-                    }
-                    return
-                }
-                for n in images {
+                    DirectConvolution.forwardTile(
+                        output: inputGradient, input: outputGradient, images: images, packedWeight: adjointWeight,
+                        geometry: adjoint, scratch: scratch + columnCount)
+                } else if directInput {
+                    let n = images.lowerBound
                     DirectConvolution.pad(
-                        image: outputGradient + n * g.outputImageSize, geometry: adjoint, into: padded)
+                        image: outputGradient + n * g.outputImageSize, geometry: adjoint, into: scratch + columnCount)
                     DirectConvolution.forwardImage(
-                        output: inputGradient + n * g.inputImageSize, padded: padded, weight: adjointWeight,
-                        geometry: adjoint, avx512: kernels.avx512, packed: packedRows)
-                    addResidual.apply(
-                        inputGradient + n * g.inputImageSize, rows: g.inputHeight * g.inputWidth,
-                        offset: n * g.inputImageSize)
+                        output: inputGradient + n * g.inputImageSize, padded: scratch + columnCount,
+                        weight: adjointWeight, geometry: adjoint, avx512: kernels.avx512, packed: packedRows)
+                } else {
+                    im2colInputGradient(
+                        inputGradient: inputGradient, outputGradient: outputGradient, weight: weight, images: images,
+                        geometry: g, columns: scratch, epilogue: addResidual)
+                    continue
                 }
-            } else {
-                im2colInputGradient(
-                    inputGradient: inputGradient, outputGradient: outputGradient, weight: weight, images: images,
-                    geometry: g, columns: scratch, epilogue: addResidual)
+                addResidual.apply(
+                    inputGradient + images.lowerBound * g.inputImageSize,
+                    rows: images.count * g.inputHeight * g.inputWidth, offset: images.lowerBound * g.inputImageSize)
             }
         }
         for worker in 0..<workers {

@@ -1,11 +1,12 @@
 import TransferscopeAVX512
 
 extension DirectConvolution {
-    /// output = epilogue(conv(input, weight)) over a batch, split across `Parallel` workers; the
-    /// epilogue (bias, residual, ReLU) runs on each image's output as soon as it is computed (on
-    /// each tile's 8 images with the image tiles). Wide layers (`supportsImageTiles`) run 8 images
-    /// at a time through `forwardTile`; a short last tile of fewer than `tileImages / 2` images runs
-    /// one image at a time where the row blocks tile the rows (same bits), since a tile costs 8.
+    /// output = epilogue(conv(input, weight)) over a batch, in chunks of images the `Parallel`
+    /// workers take as they come free (`forEachChunk`); the epilogue (bias, residual, ReLU) runs on
+    /// each image's output as soon as it is computed (on each tile's 8 images with the image
+    /// tiles). Wide layers (`supportsImageTiles`) run 8 images at a time through `forwardTile`; a
+    /// short last tile of fewer than `tileImages / 2` images runs one image at a time where the row
+    /// blocks tile the rows (same bits), since a tile costs 8.
     /// With `packedRows` (`packsRows`) the row blocks read the weights packed in blocks as well.
     /// input: [N, H, W, C]; weight: [k, k, C, O]; output: [N, H, W, O] (overwritten).
     static func forward(
@@ -22,32 +23,32 @@ extension DirectConvolution {
             packBlocks(weight, outputChannels: g.outputChannels, rows: g.patchSize, into: shared + scratchCount)
         }
         let packed = packedWeight ?? UnsafePointer(shared + scratchCount)
-        Parallel.forEachShare(of: g.batch) { worker, images in
+        // Chunks: the tiles of 8 images cut from the first image, then the images that run one at
+        // a time; taken by whichever worker is free (every image gets the same bits either way).
+        var tiles = imageTiles ? (g.batch + tileImages - 1) / tileImages : 0
+        // A short last tile of a few images costs as much as a full one; where the row blocks
+        // tile the rows, those images run one at a time instead.
+        if tiles > 0 && (g.batch - (tiles - 1) * tileImages) * 2 < tileImages && g.outputWidth % 8 == 0 {
+            tiles -= 1
+        }
+        let tiled = min(tiles * tileImages, g.batch)
+        Parallel.forEachChunk(of: tiles + g.batch - tiled) { worker, chunk in
             let scratch = workspace.floats(worker: worker, count: scratchCount)
-            var rest = images
-            if imageTiles {
-                var start = images.lowerBound
-                while start < images.upperBound {
-                    let tile = start..<min(start + tileImages, images.upperBound)
-                    // A short tile of a few images costs as much as a full one; where the row
-                    // blocks tile the rows, those images run one at a time below instead.
-                    if tile.count * 2 < tileImages && g.outputWidth % 8 == 0 { break }
-                    forwardTile(
-                        output: output, input: input, images: tile, packedWeight: packed, geometry: g, scratch: scratch)
-                    let offset = start * g.outputImageSize
-                    epilogue.apply(output + offset, rows: tile.count * g.outputPixels, offset: offset)
-                    start = tile.upperBound
-                }
-                rest = start..<images.upperBound
+            if chunk < tiles {
+                let tile = (chunk * tileImages)..<min((chunk + 1) * tileImages, g.batch)
+                forwardTile(
+                    output: output, input: input, images: tile, packedWeight: packed, geometry: g, scratch: scratch)
+                let offset = tile.lowerBound * g.outputImageSize
+                epilogue.apply(output + offset, rows: tile.count * g.outputPixels, offset: offset)
+                return
             }
-            for n in rest {
-                pad(image: input + n * g.inputImageSize, geometry: g, into: scratch)
-                let offset = n * g.outputImageSize
-                forwardImage(
-                    output: output + offset, padded: scratch, weight: packedRows ? packed : weight, geometry: g,
-                    avx512: avx512, packed: packedRows)
-                epilogue.apply(output + offset, rows: g.outputPixels, offset: offset)
-            }
+            let n = tiled + chunk - tiles
+            pad(image: input + n * g.inputImageSize, geometry: g, into: scratch)
+            let offset = n * g.outputImageSize
+            forwardImage(
+                output: output + offset, padded: scratch, weight: packedRows ? packed : weight, geometry: g,
+                avx512: avx512, packed: packedRows)
+            epilogue.apply(output + offset, rows: g.outputPixels, offset: offset)
         }
     }
 
