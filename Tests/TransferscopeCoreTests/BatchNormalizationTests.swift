@@ -25,8 +25,14 @@ struct BatchNormalizationTests {
 
     @Test("applyAffine: scale, shift, residual and ReLU per element as the scalar formula", arguments: channelCounts)
     func affine(channels: Int) {
-        var input = Self.values(Self.rows * channels, seed: 1)
-        var residual = Self.values(Self.rows * channels, seed: 2)
+        for (rows, workers, schedule) in Self.layouts {
+            Parallel.$chunkSchedule.withValue(schedule) { affine(channels: channels, rows: rows, workers: workers) }
+        }
+    }
+
+    func affine(channels: Int, rows: Int, workers: Int) {
+        var input = Self.values(rows * channels, seed: 1)
+        var residual = Self.values(rows * channels, seed: 2)
         var scale = Self.values(channels, seed: 3, specials: false)
         var shift = Self.values(channels, seed: 4, specials: false)
         // Row 0, channel 0 comes out as -0 (before and after the residual); element 3 as NaN.
@@ -35,9 +41,9 @@ struct BatchNormalizationTests {
         for relu in [false, true] {
             for withResidual in [false, true] {
                 var output = [Float](repeating: .infinity, count: input.count)
-                Parallel.withWorkers(2) {
+                Parallel.withWorkers(workers) {
                     BatchNormalization.applyAffine(
-                        output: &output, input: input, rows: Self.rows, channels: channels, scale: scale,
+                        output: &output, input: input, rows: rows, channels: channels, scale: scale,
                         shift: shift, relu: relu, residual: withResidual ? residual : nil)
                 }
                 var mismatches = 0
@@ -48,50 +54,109 @@ struct BatchNormalizationTests {
                     if relu { v = max(0, v) }
                     if v.bitPattern != output[i].bitPattern { mismatches += 1 }
                 }
-                #expect(mismatches == 0, "relu \(relu), residual \(withResidual)")
+                #expect(mismatches == 0, "relu \(relu), residual \(withResidual), \(rows) rows, \(workers) workers")
             }
         }
     }
 
-    /// The documented summation: per 64-row block, Float sums over rows in order, added to Double.
+    /// The documented summation: per 64-row block, Float sums over rows in order, added to the
+    /// Double totals of the block's chunk of `chunkRows` rows; the chunks' totals added in order.
     static func blockSums(rows: Int, channels: Int, _ term: (Int, Int) -> (Float, Float)) -> ([Double], [Double]) {
         var (first, second) = ([Double](repeating: 0, count: channels), [Double](repeating: 0, count: channels))
-        for start in stride(from: 0, to: rows, by: BatchNormalization.blockRows) {
-            for c in 0..<channels {
-                var (a, b): (Float, Float) = (0, 0)
-                for row in start..<min(start + BatchNormalization.blockRows, rows) {
-                    let (x, y) = term(row, c)
-                    a += x
-                    b += y
+        for chunk in stride(from: 0, to: rows, by: BatchNormalization.chunkRows) {
+            var (chunkFirst, chunkSecond) = (
+                [Double](repeating: 0, count: channels), [Double](repeating: 0, count: channels)
+            )
+            let end = min(chunk + BatchNormalization.chunkRows, rows)
+            for start in stride(from: chunk, to: end, by: BatchNormalization.blockRows) {
+                for c in 0..<channels {
+                    var (a, b): (Float, Float) = (0, 0)
+                    for row in start..<min(start + BatchNormalization.blockRows, end) {
+                        let (x, y) = term(row, c)
+                        a += x
+                        b += y
+                    }
+                    chunkFirst[c] += Double(a)
+                    chunkSecond[c] += Double(b)
                 }
-                first[c] += Double(a)
-                second[c] += Double(b)
+            }
+            for c in 0..<channels {
+                first[c] += chunkFirst[c]
+                second[c] += chunkSecond[c]
             }
         }
         return (first, second)
     }
 
-    @Test("statistics: shifted sums as the scalar formula (one worker)", arguments: channelCounts)
+    /// Row counts (one chunk; two full chunks and a partial one) and schedules (workers and the
+    /// order chunks are handed out in): the sums and passes give the same bits under each.
+    static let layouts: [(rows: Int, workers: Int, schedule: Parallel.ChunkSchedule)] = [
+        (rows, 1, .firstFree), (2 * BatchNormalization.chunkRows + rows, 1, .firstFree),
+        (2 * BatchNormalization.chunkRows + rows, 2, .firstFree),
+        (2 * BatchNormalization.chunkRows + rows, 3, .firstFreeReversed),
+    ]
+
+    @Test("The paired sums have the Double bits of the documented summation on any worker count and schedule")
+    func pairedSums() {
+        let channels = 35
+        for (rows, workers, schedule) in Self.layouts {
+            let input = Self.values(rows * channels, seed: 12)
+            let (first, second) = Parallel.$chunkSchedule.withValue(schedule) {
+                Parallel.withWorkers(workers) {
+                    BatchNormalization.pairedSums(rows: rows, channels: channels, scratch: Workspace()) {
+                        start, end, sums in
+                        for row in start..<end {
+                            for c in 0..<channels {
+                                let x = input[row * channels + c]
+                                sums[c] += x
+                                sums[channels + c] += x * x
+                            }
+                        }
+                    }
+                }
+            }
+            let (a, b) = Self.blockSums(rows: rows, channels: channels) { row, c in
+                let x = input[row * channels + c]
+                return (x, x * x)
+            }
+            #expect(first.map(\.bitPattern) == a.map(\.bitPattern), "\(rows) rows, \(workers) workers, \(schedule)")
+            #expect(second.map(\.bitPattern) == b.map(\.bitPattern), "\(rows) rows, \(workers) workers, \(schedule)")
+        }
+    }
+
+    @Test("statistics: shifted sums as the scalar formula, on any worker count and schedule", arguments: channelCounts)
     func statistics(channels: Int) {
-        let input = Self.values(Self.rows * channels, seed: 5)
-        let (mean, variance) = Parallel.withWorkers(1) {
-            BatchNormalization.statistics(
-                input: input, rows: Self.rows, channels: channels, scratch: Workspace())
-        }
-        let (s1, s2) = Self.blockSums(rows: Self.rows, channels: channels) { row, c in
-            let d = input[row * channels + c] - input[c]
-            return (d, d * d)
-        }
-        for c in 0..<channels {
-            let m = s1[c] / Double(Self.rows)
-            #expect(mean[c].bitPattern == Float(Double(input[c]) + m).bitPattern, "channel \(c)")
-            #expect(variance[c].bitPattern == Float(max(s2[c] / Double(Self.rows) - m * m, 0)).bitPattern)
+        for (rows, workers, schedule) in Self.layouts {
+            let input = Self.values(rows * channels, seed: 5)
+            let (mean, variance) = Parallel.$chunkSchedule.withValue(schedule) {
+                Parallel.withWorkers(workers) {
+                    BatchNormalization.statistics(input: input, rows: rows, channels: channels, scratch: Workspace())
+                }
+            }
+            let (s1, s2) = Self.blockSums(rows: rows, channels: channels) { row, c in
+                let d = input[row * channels + c] - input[c]
+                return (d, d * d)
+            }
+            var mismatches = 0
+            for c in 0..<channels {
+                let m = s1[c] / Double(rows)
+                if mean[c].bitPattern != Float(Double(input[c]) + m).bitPattern { mismatches += 1 }
+                if variance[c].bitPattern != Float(max(s2[c] / Double(rows) - m * m, 0)).bitPattern { mismatches += 1 }
+            }
+            #expect(mismatches == 0, "\(rows) rows, \(workers) workers, \(schedule)")
         }
     }
 
     @Test("backward: sums, masked gradient and input gradient as the scalar formulas", arguments: channelCounts)
     func backward(channels: Int) {
-        let rows = Self.rows
+        for (rows, workers, schedule) in Self.layouts {
+            Parallel.$chunkSchedule.withValue(schedule) {
+                backward(channels: channels, rows: rows, workers: workers)
+            }
+        }
+    }
+
+    func backward(channels: Int, rows: Int, workers: Int) {
         let dy = Self.values(rows * channels, seed: 6)
         let x = Self.values(rows * channels, seed: 7)
         var y = Self.values(rows * channels, seed: 8)
@@ -104,7 +169,7 @@ struct BatchNormalizationTests {
             var dx = [Float](repeating: .infinity, count: dy.count)
             var masked = [Float](repeating: .infinity, count: dy.count)
             var (dgamma, dbeta) = ([Float](repeating: 0, count: channels), [Float](repeating: 0, count: channels))
-            Parallel.withWorkers(1) {
+            Parallel.withWorkers(workers) {
                 masked.withUnsafeMutableBufferPointer { m in
                     y.withUnsafeBufferPointer { out in
                         BatchNormalization.backward(
@@ -137,7 +202,7 @@ struct BatchNormalizationTests {
                 let expected = k * (g[i] - a - (x[i] - mean[c]) * invstd[c] * b)
                 if expected.bitPattern != dx[i].bitPattern { mismatches += 1 }
             }
-            #expect(mismatches == 0, "\(mode)")
+            #expect(mismatches == 0, "\(mode), \(rows) rows, \(workers) workers")
         }
     }
 }

@@ -4,23 +4,37 @@ public enum BatchNormalization {
     /// Rows summed in Float before the block sum is added to a Double accumulator.
     static let blockRows = 64
 
+    /// Rows of one chunk: the unit of work the workers take (`Parallel.forEachChunk`) in every
+    /// pass, and of the sums (`pairedSums`).
+    static let chunkRows = 16 * blockRows
+
+    /// The chunks of `chunkRows` rows covering `rows`.
+    static func chunks(_ rows: Int) -> Int { (rows + chunkRows - 1) / chunkRows }
+
+    /// The rows of chunk `chunk`.
+    static func rows(ofChunk chunk: Int, _ rows: Int) -> Range<Int> {
+        (chunk * chunkRows)..<min((chunk + 1) * chunkRows, rows)
+    }
+
     /// Two per-channel sums over all rows. `body(start, end, sums)` adds its terms for rows
     /// start..<end into sums[0..<C] and sums[C..<2C] (Float, zeroed for each block of 64 rows);
-    /// blocks are then accumulated in Double and reduced over workers in a fixed order, so the
-    /// result depends only on the data and the worker count.
+    /// each chunk of `chunkRows` rows adds its blocks' sums into its own Double totals, and the
+    /// chunks' totals are added in chunk order. Whichever worker takes a chunk, the result depends
+    /// only on the data: not on the schedule, nor on the worker count.
     static func pairedSums(
         rows: Int, channels: Int, scratch: Workspace,
         _ body: (_ start: Int, _ end: Int, _ sums: UnsafeMutablePointer<Float>) -> Void
     ) -> (first: [Double], second: [Double]) {
-        let workers = Parallel.activeWorkers(for: rows)
-        var partials = [Double](repeating: 0, count: workers * 2 * channels)
+        let chunks = chunks(rows)
+        var partials = [Double](repeating: 0, count: chunks * 2 * channels)
         partials.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else {
-                preconditionFailure("BatchNormalization: no storage for \(workers) x 2 x \(channels) partial sums")
+                preconditionFailure("BatchNormalization: no storage for \(chunks) x 2 x \(channels) partial sums")
             }
-            Parallel.forEachShare(of: rows) { worker, range in
+            Parallel.forEachChunk(of: chunks) { worker, chunk in
                 let block = scratch.floats(worker: worker, count: 2 * channels)
-                let totals = base + worker * 2 * channels
+                let totals = base + chunk * 2 * channels
+                let range = Self.rows(ofChunk: chunk, rows)
                 var start = range.lowerBound
                 while start < range.upperBound {
                     let end = min(start + blockRows, range.upperBound)
@@ -33,10 +47,10 @@ public enum BatchNormalization {
         }
         var first = [Double](repeating: 0, count: channels)
         var second = first
-        for worker in 0..<workers {
+        for chunk in 0..<chunks {
             for c in 0..<channels {
-                first[c] += partials[worker * 2 * channels + c]
-                second[c] += partials[worker * 2 * channels + channels + c]
+                first[c] += partials[chunk * 2 * channels + c]
+                second[c] += partials[chunk * 2 * channels + channels + c]
             }
         }
         return (first, second)
@@ -138,8 +152,8 @@ public enum BatchNormalization {
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, rows: Int, channels: Int,
         scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool, residual: UnsafePointer<Float>? = nil
     ) {
-        Parallel.forEachShare(of: rows) { _, range in
-            for row in range {
+        Parallel.forEachChunk(of: chunks(rows)) { _, chunk in
+            for row in Self.rows(ofChunk: chunk, rows) {
                 let x = input + row * channels
                 let y = output + row * channels
                 let r = residual.map { $0 + row * channels }
@@ -283,8 +297,8 @@ public enum BatchNormalization {
                 a[c] = batchStatistics ? Float(batchDy[c] / batchRows) : 0
                 b[c] = batchStatistics ? Float(batchDyXhat[c] * Double(s[c]) / batchRows) : 0
             }
-            Parallel.forEachShare(of: rows) { _, range in
-                for row in range {
+            Parallel.forEachChunk(of: chunks(rows)) { _, chunk in
+                for row in Self.rows(ofChunk: chunk, rows) {
                     let x = input + row * channels
                     let dx = inputGradient + row * channels
                     // The incoming gradient g: the masked one, or dy masked by the ReLU's output here.
