@@ -19,8 +19,8 @@ import TransferscopeOptimizers
 //   rounds (default 10), best of each: this machine's speed drifts by 10-20% from minute to
 //   minute, more than most kernel changes gain, and interleaving cancels the drift. Keys: direct,
 //   avx512, directWeightGradient, directStrideTwo, directImageTiles, packedRows (0 or 1), maxDirect, maxDirectForward
-//   (channels), and fixedShares=1: convolutions' chunks of images in fixed equal shares per worker
-//   instead of to whichever worker is free.
+//   (channels), and fixedShares=1: the chunks of work (convolutions, BatchNorm passes, the folded
+//   model) in fixed equal shares per worker instead of to whichever worker is free.
 //   e.g. TransferscopeBenchmarks resnet20 ab-train --kernels directWeightGradient=0
 
 struct Options {

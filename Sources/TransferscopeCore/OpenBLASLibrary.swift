@@ -89,7 +89,7 @@ public final class OpenBLASLibrary: @unchecked Sendable {
     }
 
     /// The process's OpenBLAS, loaded on first use (single-threaded: the engine's own workers
-    /// split the work and each calls sgemm on its share).
+    /// split the work and each calls sgemm on its own pieces).
     public static let loaded: Result<OpenBLASLibrary, LoadError> = Result { try load() }.mapError {
         $0 as? LoadError ?? LoadError(message: "\($0)")
     }

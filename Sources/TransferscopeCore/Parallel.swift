@@ -8,7 +8,7 @@ import TransferscopeIO
 /// result does not depend on who computes it.
 ///
 /// OpenBLAS is kept single-threaded (`OpenBLASLibrary` sets it so when it loads): kernels split
-/// the batch across workers and each worker calls sgemm on its own share, which avoids
+/// the batch across workers and each worker calls sgemm on its own images, which avoids
 /// oversubscribing the cores.
 public enum Parallel {
     /// The number of workers when no scope sets one: `TRANSFERSCOPE_THREADS` (at most
@@ -54,13 +54,14 @@ public enum Parallel {
 
     /// Runs `body(worker, range)` for each worker over its share of `0..<total`, in parallel;
     /// uses fewer workers when there are fewer items than workers. Inside `body` the worker count
-    /// is 1, so work nested in a share runs serially on its worker, and the convolution kernels are
-    /// the caller's (`ConvolutionKernels.current`): a worker thread would not see the caller's
-    /// task-local scope, and would otherwise read the defaults.
+    /// is 1, so work nested in a share runs serially on its worker, and the convolution kernels
+    /// (`ConvolutionKernels.current`) and the chunk schedule (`chunkSchedule`) are the caller's: a
+    /// worker thread would not see the caller's task-local scope, and would otherwise read the defaults.
     public static func forEachShare(of total: Int, _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
         // The count is read here, on the calling thread, where the caller's scope is visible.
         let workers = activeWorkers(for: total)
         let kernels = ConvolutionKernels.current
+        let schedule = chunkSchedule
         if workers == 1 {
             $workerCount.withValue(1) { body(0, 0..<total) }
             return
@@ -73,7 +74,9 @@ public enum Parallel {
                 // on its worker alone, not with the default count.
                 $workerCount.withValue(1) {
                     ConvolutionKernels.$current.withValue(kernels) {
-                        work.value(worker, share(of: total, worker: worker, workers: workers))
+                        $chunkSchedule.withValue(schedule) {
+                            work.value(worker, share(of: total, worker: worker, workers: workers))
+                        }
                     }
                 }
             }

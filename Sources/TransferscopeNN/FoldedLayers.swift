@@ -42,8 +42,15 @@ struct FoldedConvolution {
             batch: 1, inputHeight: conv.kernelSize, inputWidth: conv.kernelSize, inputChannels: conv.inputChannels,
             outputChannels: o, kernelHeight: conv.kernelSize, kernelWidth: conv.kernelSize, stride: conv.stride,
             padding: conv.padding)
+        // Row blocks read packed weights only where the direct forward pass may take the layer
+        // (`DirectConvolution.supportsForward`, whose row tiling also depends on the image width).
         let kernels = ConvolutionKernels.current
-        let rows = kernels.direct && kernels.avx512 && kernels.packedRows && o > 32 && o % 32 == 0
+        let k = conv.kernelSize
+        let rows =
+            kernels.direct && kernels.avx512 && kernels.packedRows && o > 32 && o % 32 == 0 && k > 1 && k % 2 == 1
+            && conv.padding == k / 2 && (conv.stride == 1 || (conv.stride == 2 && kernels.directStrideTwo))
+            && conv.inputChannels
+                <= max(kernels.maximumDirectInputChannels, kernels.maximumDirectForwardInputChannels)
         if rows || DirectConvolution.supportsImageTiles(shape, kernels: kernels) {
             var packed = Tensor(uninitializedShape: folded.shape)
             DirectConvolution.packBlocks(

@@ -5,8 +5,8 @@ import TransferscopeIO
 /// The forward pass that evaluation-mode work (evaluation, the analyses, feature extraction) takes.
 public enum InferencePath: String, Sendable, CaseIterable {
     /// BatchNorm folded into the convolutions, bias, residual and ReLU applied in the convolution's
-    /// own pass, nothing kept for a backward pass, and each worker carrying its share of the images
-    /// through the whole network a few at a time, so that activations stay in cache (the default).
+    /// own pass, nothing kept for a backward pass, and each worker carrying a chunk of a few images
+    /// at a time through the whole network, so that activations stay in cache (the default).
     case folded
     /// The training graph in evaluation mode, layer by layer over the whole batch
     /// (`ResNet.forward(_:training: false, ...)`): the reference the folded path is tested against.

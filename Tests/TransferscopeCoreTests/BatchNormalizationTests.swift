@@ -25,7 +25,7 @@ struct BatchNormalizationTests {
 
     @Test("applyAffine: scale, shift, residual and ReLU per element as the scalar formula", arguments: channelCounts)
     func affine(channels: Int) {
-        for (rows, workers, schedule) in Self.layouts {
+        for (rows, workers, schedule) in Self.layouts(channels: channels) {
             Parallel.$chunkSchedule.withValue(schedule) { affine(channels: channels, rows: rows, workers: workers) }
         }
     }
@@ -60,14 +60,15 @@ struct BatchNormalizationTests {
     }
 
     /// The documented summation: per 64-row block, Float sums over rows in order, added to the
-    /// Double totals of the block's chunk of `chunkRows` rows; the chunks' totals added in order.
+    /// Double totals of the block's chunk (`chunkRows`); the chunks' totals added in order.
     static func blockSums(rows: Int, channels: Int, _ term: (Int, Int) -> (Float, Float)) -> ([Double], [Double]) {
         var (first, second) = ([Double](repeating: 0, count: channels), [Double](repeating: 0, count: channels))
-        for chunk in stride(from: 0, to: rows, by: BatchNormalization.chunkRows) {
+        let chunkRows = BatchNormalization.chunkRows(channels: channels)
+        for chunk in stride(from: 0, to: rows, by: chunkRows) {
             var (chunkFirst, chunkSecond) = (
                 [Double](repeating: 0, count: channels), [Double](repeating: 0, count: channels)
             )
-            let end = min(chunk + BatchNormalization.chunkRows, rows)
+            let end = min(chunk + chunkRows, rows)
             for start in stride(from: chunk, to: end, by: BatchNormalization.blockRows) {
                 for c in 0..<channels {
                     var (a, b): (Float, Float) = (0, 0)
@@ -90,16 +91,19 @@ struct BatchNormalizationTests {
 
     /// Row counts (one chunk; two full chunks and a partial one) and schedules (workers and the
     /// order chunks are handed out in): the sums and passes give the same bits under each.
-    static let layouts: [(rows: Int, workers: Int, schedule: Parallel.ChunkSchedule)] = [
-        (rows, 1, .firstFree), (2 * BatchNormalization.chunkRows + rows, 1, .firstFree),
-        (2 * BatchNormalization.chunkRows + rows, 2, .firstFree),
-        (2 * BatchNormalization.chunkRows + rows, 3, .firstFreeReversed),
-    ]
+    static func layouts(channels: Int) -> [(rows: Int, workers: Int, schedule: Parallel.ChunkSchedule)] {
+        let chunk = BatchNormalization.chunkRows(channels: channels)
+        precondition(rows < chunk && chunk % BatchNormalization.blockRows == 0)
+        return [
+            (rows, 1, .firstFree), (2 * chunk + rows, 1, .firstFree), (2 * chunk + rows, 2, .firstFree),
+            (2 * chunk + rows, 3, .firstFreeReversed),
+        ]
+    }
 
     @Test("The paired sums have the Double bits of the documented summation on any worker count and schedule")
     func pairedSums() {
         let channels = 35
-        for (rows, workers, schedule) in Self.layouts {
+        for (rows, workers, schedule) in Self.layouts(channels: channels) {
             let input = Self.values(rows * channels, seed: 12)
             let (first, second) = Parallel.$chunkSchedule.withValue(schedule) {
                 Parallel.withWorkers(workers) {
@@ -126,7 +130,7 @@ struct BatchNormalizationTests {
 
     @Test("statistics: shifted sums as the scalar formula, on any worker count and schedule", arguments: channelCounts)
     func statistics(channels: Int) {
-        for (rows, workers, schedule) in Self.layouts {
+        for (rows, workers, schedule) in Self.layouts(channels: channels) {
             let input = Self.values(rows * channels, seed: 5)
             let (mean, variance) = Parallel.$chunkSchedule.withValue(schedule) {
                 Parallel.withWorkers(workers) {
@@ -149,7 +153,7 @@ struct BatchNormalizationTests {
 
     @Test("backward: sums, masked gradient and input gradient as the scalar formulas", arguments: channelCounts)
     func backward(channels: Int) {
-        for (rows, workers, schedule) in Self.layouts {
+        for (rows, workers, schedule) in Self.layouts(channels: channels) {
             Parallel.$chunkSchedule.withValue(schedule) {
                 backward(channels: channels, rows: rows, workers: workers)
             }

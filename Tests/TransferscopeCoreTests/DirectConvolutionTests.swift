@@ -368,14 +368,16 @@ struct DirectConvolutionTests {
             #expect(
                 differing(ours.inputGradient, reference.inputGradient) == 0,
                 "\(c.testDescription), \(workers) workers: input gradient")
-            // The caller's packed weights (the folded model's) give the same bits as packing here.
+            // The caller's packed weights (the folded model's) give the same bits as packing here,
+            // and are what the row blocks read: the unpacked weight passed beside them is all NaN.
             var blocks = [Float](repeating: .nan, count: weight.count)
             DirectConvolution.packBlocks(weight, outputChannels: g.outputChannels, rows: g.patchSize, into: &blocks)
+            let poisoned = [Float](repeating: .nan, count: weight.count)
             var output = [Float](repeating: .nan, count: g.batch * g.outputImageSize)
             Parallel.withWorkers(workers) {
                 ConvolutionKernels.$current.withValue(packed) {
                     Convolution.forward(
-                        output: &output, input: x, weight: weight, bias: nil, geometry: g, workspace: Workspace(),
+                        output: &output, input: x, weight: poisoned, bias: nil, geometry: g, workspace: Workspace(),
                         packedWeight: blocks)
                 }
             }
@@ -392,6 +394,11 @@ struct DirectConvolutionTests {
             Case(inputChannels: 32, outputChannels: 64, side: 8, batch: 5, stride: 2),
             Case(inputChannels: 32, outputChannels: 64, side: 8, batch: 5, kernel: 1, stride: 2),
             Case(inputChannels: 160, outputChannels: 160, side: 3, batch: 19),
+            // im2col and 1x1 passes of one image per chunk (5 chunks), and (with AVX-512) a tile of 8
+            // images and two single images on 8-pixel rows.
+            Case(inputChannels: 32, outputChannels: 64, side: 32, batch: 5, stride: 2),
+            Case(inputChannels: 32, outputChannels: 64, side: 32, batch: 5, kernel: 1),
+            Case(inputChannels: 160, outputChannels: 160, side: 8, batch: 10),
         ])
     func scheduleDoesNotChangeBits(_ c: Case) {
         let g = c.geometry

@@ -61,7 +61,7 @@ struct ParallelTests {
         "Chunks are handed out once each under every schedule; fixed shares give each worker its own, in order",
         arguments: [Parallel.ChunkSchedule.firstFree, .firstFreeReversed, .fixedShares])
     func chunks(_ schedule: Parallel.ChunkSchedule) {
-        for (workers, count) in [(1, 5), (2, 17), (3, 2), (4, 103)] {
+        for (workers, count) in [(1, 5), (2, 17), (3, 2), (4, 103), (2, 0)] {
             let seen = SlotArray<Int>(count: count, initial: 0)
             let owner = SlotArray<Int>(count: count, initial: -1)
             let countsInside = SlotArray<Int>(count: workers, initial: -1)
@@ -95,6 +95,12 @@ struct ParallelTests {
             .firstFree: [0, 1, 2, 3, 4], .firstFreeReversed: [4, 3, 2, 1, 0], .fixedShares: [2, 3, 4],
         ]
         #expect(order == expected[schedule])
+        // More workers than chunks: the one chunk goes out once (under fixed shares to worker 2,
+        // whose share of one chunk is 0..<1), asked by workers 2, 1, 0 in turn.
+        let few = Parallel.$chunkSchedule.withValue(schedule) { Parallel.ChunkQueue(count: 1, workers: 3) }
+        let taken = [2, 1, 0].map { worker in few.take(worker: worker) }
+        #expect(taken == [0, nil, nil])
+        #expect(few.take(worker: 2) == nil)
     }
 
     @Test("A workspace serves every worker index up to Limits.threads, whatever the count it was made under")

@@ -4,28 +4,39 @@ public enum BatchNormalization {
     /// Rows summed in Float before the block sum is added to a Double accumulator.
     static let blockRows = 64
 
-    /// Rows of one chunk: the unit of work the workers take (`Parallel.forEachChunk`) in every
-    /// pass, and of the sums (`pairedSums`).
-    static let chunkRows = 16 * blockRows
+    /// Values in one chunk, about: the unit of work the workers take (`Parallel.forEachChunk`) in
+    /// every pass, and of the sums (`pairedSums`).
+    static let chunkValues = 64 * 1024
 
-    /// The chunks of `chunkRows` rows covering `rows`.
-    static func chunks(_ rows: Int) -> Int { (rows + chunkRows - 1) / chunkRows }
+    /// Rows of one chunk of `channels` channels: whole 64-row blocks holding about `chunkValues`
+    /// values (4096 rows at 16 channels, 128 at 512). Depends on the channels only, never on the
+    /// worker count.
+    static func chunkRows(channels: Int) -> Int {
+        max(1, chunkValues / max(channels, 1) / blockRows) * blockRows
+    }
+
+    /// The chunks covering `rows` rows of `channels` channels.
+    static func chunks(_ rows: Int, channels: Int) -> Int {
+        let size = chunkRows(channels: channels)
+        return (rows + size - 1) / size
+    }
 
     /// The rows of chunk `chunk`.
-    static func rows(ofChunk chunk: Int, _ rows: Int) -> Range<Int> {
-        (chunk * chunkRows)..<min((chunk + 1) * chunkRows, rows)
+    static func rows(ofChunk chunk: Int, _ rows: Int, channels: Int) -> Range<Int> {
+        let size = chunkRows(channels: channels)
+        return (chunk * size)..<min((chunk + 1) * size, rows)
     }
 
     /// Two per-channel sums over all rows. `body(start, end, sums)` adds its terms for rows
     /// start..<end into sums[0..<C] and sums[C..<2C] (Float, zeroed for each block of 64 rows);
-    /// each chunk of `chunkRows` rows adds its blocks' sums into its own Double totals, and the
+    /// each chunk (`chunkRows`) adds its blocks' sums into its own Double totals, and the
     /// chunks' totals are added in chunk order. Whichever worker takes a chunk, the result depends
     /// only on the data: not on the schedule, nor on the worker count.
     static func pairedSums(
         rows: Int, channels: Int, scratch: Workspace,
         _ body: (_ start: Int, _ end: Int, _ sums: UnsafeMutablePointer<Float>) -> Void
     ) -> (first: [Double], second: [Double]) {
-        let chunks = chunks(rows)
+        let chunks = chunks(rows, channels: channels)
         var partials = [Double](repeating: 0, count: chunks * 2 * channels)
         partials.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else {
@@ -34,7 +45,7 @@ public enum BatchNormalization {
             Parallel.forEachChunk(of: chunks) { worker, chunk in
                 let block = scratch.floats(worker: worker, count: 2 * channels)
                 let totals = base + chunk * 2 * channels
-                let range = Self.rows(ofChunk: chunk, rows)
+                let range = Self.rows(ofChunk: chunk, rows, channels: channels)
                 var start = range.lowerBound
                 while start < range.upperBound {
                     let end = min(start + blockRows, range.upperBound)
@@ -152,8 +163,8 @@ public enum BatchNormalization {
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, rows: Int, channels: Int,
         scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool, residual: UnsafePointer<Float>? = nil
     ) {
-        Parallel.forEachChunk(of: chunks(rows)) { _, chunk in
-            for row in Self.rows(ofChunk: chunk, rows) {
+        Parallel.forEachChunk(of: chunks(rows, channels: channels)) { _, chunk in
+            for row in Self.rows(ofChunk: chunk, rows, channels: channels) {
                 let x = input + row * channels
                 let y = output + row * channels
                 let r = residual.map { $0 + row * channels }
@@ -297,8 +308,8 @@ public enum BatchNormalization {
                 a[c] = batchStatistics ? Float(batchDy[c] / batchRows) : 0
                 b[c] = batchStatistics ? Float(batchDyXhat[c] * Double(s[c]) / batchRows) : 0
             }
-            Parallel.forEachChunk(of: chunks(rows)) { _, chunk in
-                for row in Self.rows(ofChunk: chunk, rows) {
+            Parallel.forEachChunk(of: chunks(rows, channels: channels)) { _, chunk in
+                for row in Self.rows(ofChunk: chunk, rows, channels: channels) {
                     let x = input + row * channels
                     let dx = inputGradient + row * channels
                     // The incoming gradient g: the masked one, or dy masked by the ReLU's output here.

@@ -16,6 +16,14 @@ public enum Convolution {
         max(1, (targetPatchRows + g.outputPixels - 1) / max(g.outputPixels, 1))
     }
 
+    /// Images per chunk of the im2col and 1x1 passes, which workers take as they come free: a
+    /// group (`groupSize`), but no more than an eighth of the batch, so that small images still
+    /// give enough chunks to balance (a 7x7 group of 11 images cut a batch of 32 into 11 + 11 + 10).
+    /// Depends on the geometry and the batch only, never on the worker count.
+    static func chunkImages(_ g: ConvolutionGeometry) -> Int {
+        max(1, min(groupSize(g), (g.batch + 7) / 8))
+    }
+
     /// Writes the patches of one image: columns[oy * OW + ox, (ky * kW + kx) * C + c] =
     /// image[oy*s - p + ky, ox*s - p + kx, c], zero outside the image.
     /// image: [H, W, C]; columns: [OH*OW, kH*kW*C].
@@ -107,9 +115,9 @@ public enum Convolution {
         }
         let k = g.patchSize
         let o = g.outputChannels
-        // Groups of images cut from the first image, taken by whichever worker is free: each
-        // group's sgemm is the same call on any worker, so the bits do not depend on the schedule.
-        let group = groupSize(g)
+        // Chunks of images cut from the first image, taken by whichever worker is free: each
+        // chunk's sgemm is the same call on any worker, so the bits do not depend on the schedule.
+        let group = chunkImages(g)
         Parallel.forEachChunk(of: (g.batch + group - 1) / group) { worker, chunk in
             let start = chunk * group
             let count = min(group, g.batch - start)
@@ -120,7 +128,7 @@ public enum Convolution {
                     a: input + start * g.inputImageSize, lda: k, b: weight, ldb: o,
                     beta: 0, c: output + offset, ldc: o)
             } else {
-                let columns = workspace.floats(worker: worker, count: group * g.outputPixels * k)
+                let columns = workspace.floats(worker: worker, count: groupSize(g) * g.outputPixels * k)
                 im2col(images: start..<(start + count), of: input, geometry: g, columns: columns)
                 BLAS.sgemm(
                     transposeA: false, transposeB: false, m: count * g.outputPixels, n: o, k: k,
@@ -141,7 +149,8 @@ public enum Convolution {
     /// below in worker order), by `WeightGradient`'s direct kernel where its tiles fit, else by
     /// im2col + sgemm; then dX, in chunks of images it takes as they come free, by the direct
     /// forward kernel on the adjoint weights for stride-1 "same" convolutions it takes, else by
-    /// sgemm (dY W^T) and col2im.
+    /// sgemm (dY W^T) and col2im. A worker may write one image's dX while another still reads
+    /// other images for dW: inputGradient must not alias outputGradient or input.
     public static func backward(
         inputGradient: UnsafeMutablePointer<Float>?, weightGradient: UnsafeMutablePointer<Float>,
         biasGradient: UnsafeMutablePointer<Float>?, outputGradient: UnsafePointer<Float>,
@@ -151,6 +160,10 @@ public enum Convolution {
         precondition(
             inputGradientResidual == nil || inputGradient != nil,
             "Convolution.backward: a residual for the input gradient needs the input gradient")
+        precondition(
+            workspace !== gradientWorkspace,
+            "Convolution.backward: the scratch and gradient workspaces must be two objects (worker 0's scratch "
+                + "would move the adjoint weights kept after its partial gradient)")
         let k = g.patchSize
         let o = g.outputChannels
         let workers = Parallel.activeWorkers(for: g.batch)
@@ -180,7 +193,7 @@ public enum Convolution {
         // dX in chunks of images cut from the first image (a tile of 8, one image, or an im2col
         // group), which each worker takes as it comes free after its share of dW: a worker
         // slowed down for a while takes fewer, and each chunk's bits do not depend on who runs it.
-        let chunk = adjointTiles ? DirectConvolution.tileImages : directInput ? 1 : groupSize(g)
+        let chunk = adjointTiles ? DirectConvolution.tileImages : directInput ? 1 : chunkImages(g)
         let chunks = Parallel.ChunkQueue(
             count: inputGradient == nil ? 0 : (g.batch + chunk - 1) / chunk, workers: workers)
         Parallel.forEachShare(of: g.batch) { worker, images in

@@ -45,9 +45,11 @@ extension DirectConvolution {
             let n = tiled + chunk - tiles
             pad(image: input + n * g.inputImageSize, geometry: g, into: scratch)
             let offset = n * g.outputImageSize
+            // Single images of a tiled layer (8-pixel rows: 8 x 32 blocks) read the packed blocks too.
+            let fromBlocks = packedRows || imageTiles
             forwardImage(
-                output: output + offset, padded: scratch, weight: packedRows ? packed : weight, geometry: g,
-                avx512: avx512, packed: packedRows)
+                output: output + offset, padded: scratch, weight: fromBlocks ? packed : weight, geometry: g,
+                avx512: avx512, packed: fromBlocks)
             epilogue.apply(output + offset, rows: g.outputPixels, offset: offset)
         }
     }
@@ -146,7 +148,7 @@ extension DirectConvolution {
     }
 
     /// The adjoint weight (`adjointWeight`) straight into `packBlocks`'s layout, for the input
-    /// gradient by image tiles: block b, row (tap' * O + o), lane j holds
+    /// gradient by image tiles or packed rows: block b, row (tap' * O + o), lane j holds
     /// w[k-1-ky', k-1-kx', 32 b + j, o]. One pass instead of transposing and then packing.
     /// weight: [k, k, C, O]; packed: as many floats, the adjoint's C / 32 blocks of [k * k * O, 32].
     static func packAdjointBlocks(

@@ -38,7 +38,8 @@ public enum DirectConvolution {
     /// is -1.1e-6 in float64 (the smallest of that layer; the next is 1.7e-5), every float32 path
     /// lands up to 1.1e-5 from float64 on that layer, this one lands at +3.6e-7 (the others at
     /// -6e-7 to -8e-7), and the flipped ReLU moves the gradients beneath it by 5e-3. Haswell's sgemm
-    /// rounds differently with each split of the batch, hence the dependence on the worker count.
+    /// rounded differently with each split of the batch, hence the dependence on the worker count
+    /// (measured when each worker ran sgemm on its share; the im2col chunks no longer depend on it).
     /// Measured with AVX-512 (batch 64, 3x3, one thread, GFLOP/s direct vs im2col + sgemm): 64
     /// channels on 32x32: 132 vs 92; 128 on 16x16: 139 vs 109; 256 on 8x8: 50 vs 124 (the
     /// weights of one block of 32 outputs, 295 KB, no longer stay in cache), so 128 is the limit;
