@@ -181,7 +181,10 @@ extension CLITests {
                     == curve.points.map { [$0.lambda, $0.trainLoss, $0.trainAccuracy, $0.testLoss, $0.testAccuracy] })
             let barriers = try jsonObject(out + "/ab/barriers.json")
             #expect(barriers["pairs"] as? [[String]] == [[a, b]])
-            #expect(barriers["testLossBarriers"] as? [Double] == [curve.testLossBarrier.height])
+            // Read by JSONDecoder, as `curve` was (see `exactNumber`).
+            struct Barriers: Decodable { var testLossBarriers: [Double] }
+            #expect(
+                try decode(Barriers.self, out + "/ab/barriers.json").testLossBarriers == [curve.testLossBarrier.height])
             let widths = try #require((barriers["basinWidths"] as? [[Double]])?.first)
             let trainLosses = curve.points.map(\.trainLoss)
             #expect(

@@ -58,6 +58,30 @@ func jsonObject(_ path: String) throws -> [String: Any] {
     return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(path) is not a JSON object")
 }
 
+/// The number under `key` in the JSON object `json`, read exactly. Foundation's JSONSerialization
+/// on Linux rounds some decimals one ulp off (it reads 0.022751212120056152, which the engine
+/// wrote, as 0.022751212120056145), so a number compared for equality with one read by
+/// JSONDecoder (`decode`) is read here by JSONDecoder too.
+func exactNumber(_ key: String, in json: Data) throws -> Double? {
+    struct Field: Decodable {
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+        static let name = CodingUserInfoKey(rawValue: "key")!
+        let value: Double?
+        init(from decoder: Decoder) throws {
+            let key = try #require(decoder.userInfo[Self.name] as? String)
+            value = try decoder.container(keyedBy: Key.self).decodeIfPresent(Double.self, forKey: Key(stringValue: key))
+        }
+    }
+    let decoder = JSONDecoder()
+    decoder.userInfo[Field.name] = key
+    return try decoder.decode(Field.self, from: json).value
+}
+
 /// `path` decoded as `T`, reading the "nan"/"inf" strings the analyses write for non-finite numbers.
 func decode<T: Decodable>(_ type: T.Type, _ path: String) throws -> T {
     let data = try #require(FileManager.default.contents(atPath: path), "no file \(path)")

@@ -36,16 +36,21 @@ extension CLITests {
 
             // metrics.jsonl: step lines, then one line per epoch (0 = the starting point).
             let lines = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
-            let epochs = try lines.compactMap { line -> [String: Any]? in
+            let epochLines = try lines.filter { line in
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-                return object["kind"] as? String == "epoch" ? object : nil
+                return object["kind"] as? String == "epoch"
+            }
+            let epochs = try epochLines.map { line in
+                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             }
             #expect(epochs.map { $0["epoch"] as? Int } == [0, 1])
             #expect(epochs.map { $0["step"] as? Int } == [0, summary.steps])
             #expect(epochs.map { $0["checkpoint"] as? String } == ["epoch-0000.safetensors", "epoch-0001.safetensors"])
             let last = try #require(epochs.last)
-            #expect(last["test_accuracy"] as? Double == summary.finalTestAccuracy)
-            #expect(summary.bestTestAccuracy == epochs.compactMap { $0["test_accuracy"] as? Double }.max())
+            // Compared with `summary`'s numbers, read by JSONDecoder, so read by it too (`exactNumber`).
+            let accuracies = try epochLines.map { try exactNumber("test_accuracy", in: Data($0.utf8)) }
+            #expect((accuracies.last ?? nil) == summary.finalTestAccuracy)
+            #expect(summary.bestTestAccuracy == accuracies.compactMap { $0 }.max())
 
             // eval of the final model and of the starting point give the accuracies the run logged.
             for (checkpoint, logged) in [(runs.final(run), last), (runs.start(run), epochs[0])] {
