@@ -7,9 +7,9 @@ struct FoldedConvolution {
     /// [C_out]: beta - mean * gamma / sqrt(var + eps) (plus the convolution's own bias, scaled).
     let bias: Tensor
     /// The weight in `DirectConvolution.packBlocks`'s layout, for layers the direct kernel may run
-    /// from packed blocks with the kernels chosen when folding (8 images at a time,
-    /// `DirectConvolution.supportsImageTiles`, or row by row, `DirectConvolution.packsRows`, which
-    /// also depends on the image width), packed once here rather than on every chunk; nil for the others.
+    /// from packed blocks with the kernels chosen when folding
+    /// (`DirectConvolution.mayReadPackedBlocks`), packed once here rather than on every chunk; nil
+    /// for the others.
     let packedWeight: Tensor?
     let kernelSize: Int
     let stride: Int
@@ -42,16 +42,7 @@ struct FoldedConvolution {
             batch: 1, inputHeight: conv.kernelSize, inputWidth: conv.kernelSize, inputChannels: conv.inputChannels,
             outputChannels: o, kernelHeight: conv.kernelSize, kernelWidth: conv.kernelSize, stride: conv.stride,
             padding: conv.padding)
-        // Row blocks read packed weights only where the direct forward pass may take the layer
-        // (`DirectConvolution.supportsForward`, whose row tiling also depends on the image width).
-        let kernels = ConvolutionKernels.current
-        let k = conv.kernelSize
-        let rows =
-            kernels.direct && kernels.avx512 && kernels.packedRows && o > 32 && o % 32 == 0 && k > 1 && k % 2 == 1
-            && conv.padding == k / 2 && (conv.stride == 1 || (conv.stride == 2 && kernels.directStrideTwo))
-            && conv.inputChannels
-                <= max(kernels.maximumDirectInputChannels, kernels.maximumDirectForwardInputChannels)
-        if rows || DirectConvolution.supportsImageTiles(shape, kernels: kernels) {
+        if DirectConvolution.mayReadPackedBlocks(shape, kernels: ConvolutionKernels.current) {
             var packed = Tensor(uninitializedShape: folded.shape)
             DirectConvolution.packBlocks(
                 folded.unsafePointer, outputChannels: o, rows: folded.count / o, into: packed.unsafeMutablePointer)

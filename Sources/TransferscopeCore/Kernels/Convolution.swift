@@ -128,7 +128,7 @@ public enum Convolution {
                     a: input + start * g.inputImageSize, lda: k, b: weight, ldb: o,
                     beta: 0, c: output + offset, ldc: o)
             } else {
-                let columns = workspace.floats(worker: worker, count: groupSize(g) * g.outputPixels * k)
+                let columns = workspace.floats(worker: worker, count: group * g.outputPixels * k)
                 im2col(images: start..<(start + count), of: input, geometry: g, columns: columns)
                 BLAS.sgemm(
                     transposeA: false, transposeB: false, m: count * g.outputPixels, n: o, k: k,

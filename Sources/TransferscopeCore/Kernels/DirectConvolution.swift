@@ -66,6 +66,20 @@ public enum DirectConvolution {
             && microKernel(width: g.outputWidth, outputChannels: g.outputChannels, avx512: true).channels == 32
     }
 
+    /// Whether the forward pass reads `g`'s weights from packed blocks for some image size (image
+    /// tiles, or packed rows on rows the 8 x 32 blocks tile): for a caller that packs once, before
+    /// it knows the images (the folded model). g's batch and input size are ignored.
+    public static func mayReadPackedBlocks(_ g: ConvolutionGeometry, kernels: ConvolutionKernels) -> Bool {
+        // The input side that gives 8-pixel output rows.
+        let side = max(1, 7 * g.stride + g.kernelHeight - 2 * g.padding)
+        let sized = ConvolutionGeometry(
+            batch: 1, inputHeight: side, inputWidth: side, inputChannels: g.inputChannels,
+            outputChannels: g.outputChannels, kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth,
+            stride: g.stride, padding: g.padding)
+        return supportsImageTiles(sized, kernels: kernels)
+            || (supportsForward(sized, kernels: kernels) && packsRows(sized, kernels: kernels))
+    }
+
     /// Rows of one zero-padded image: H + 2p, plus one slack row so shifted reads stay inside.
     static func paddedRows(_ g: ConvolutionGeometry) -> Int { g.inputHeight + 2 * g.padding + 1 }
     static func paddedWidth(_ g: ConvolutionGeometry) -> Int { g.inputWidth + 2 * g.padding }
