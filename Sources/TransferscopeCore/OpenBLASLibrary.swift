@@ -117,6 +117,26 @@ public final class OpenBLASLibrary: @unchecked Sendable {
         return nil
     }
 
+    /// Where OPENBLAS_CORETYPE=`userCoreType` holds OpenBLAS to narrower vectors than the kernels
+    /// `recommended` for this processor (`coreType(forFlags:vendor:)`), what to tell the user; nil
+    /// where it does not. Seen: an AMD EPYC with AVX-512 whose environment set OPENBLAS_CORETYPE=Haswell,
+    /// where sgemm ran at 48% of the FMA peak instead of 88% with SkylakeX's kernels.
+    public static func coreTypeAdvice(userCoreType: String, recommended: String?) -> String? {
+        func vectorBits(_ coreType: String) -> Int {
+            switch coreType.lowercased() {
+            case "skylakex", "cooperlake", "sapphirerapids": return 512
+            case "haswell", "zen": return 256
+            default: return 128
+            }
+        }
+        guard let recommended, vectorBits(recommended) > vectorBits(userCoreType) else { return nil }
+        return """
+            OPENBLAS_CORETYPE=\(userCoreType) holds sgemm to \(vectorBits(userCoreType))-bit kernels; this processor \
+            runs \(recommended)'s \(vectorBits(recommended))-bit ones, which Transferscope picks when the variable \
+            is unset (compare with `doctor --measure` before and after)
+            """
+    }
+
     static let candidatePaths = [
         "libopenblas.so.0", "libopenblas.so", "libopenblas.dylib", "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
     ]

@@ -32,6 +32,13 @@ struct DoctorCommand: ParsableCommand {
             "BLAS:          \(path.blas), \(path.blasCoreType) kernels (\(path.blasCoreTypeSource)) from "
                 + "\(library.path)"
         )
+        if library.coreTypeSource == .user,
+            let advice = OpenBLASLibrary.coreTypeAdvice(
+                userCoreType: library.coreType,
+                recommended: OpenBLASLibrary.coreType(forFlags: CPUFeatures.flags, vendor: CPUFeatures.vendor))
+        {
+            print("note:          \(advice)")
+        }
         print("convolutions:  \(path.convolutionKernels)")
         print("threads:       \(Parallel.workerCount)")
         guard measure else { return }

@@ -95,6 +95,18 @@ struct BLASTests {
         #expect(OpenBLASLibrary.coreType(forFlags: ["sse2", "sse3"], vendor: "GenuineIntel") == nil)
     }
 
+    @Test("A user's OPENBLAS_CORETYPE narrower than the processor runs gets a note, a wider or equal one none")
+    func coreTypeAdvice() {
+        let narrower = OpenBLASLibrary.coreTypeAdvice(userCoreType: "Haswell", recommended: "SkylakeX")
+        #expect(narrower?.contains("OPENBLAS_CORETYPE=Haswell holds sgemm to 256-bit kernels") == true)
+        #expect(narrower?.contains("SkylakeX's 512-bit ones") == true)
+        #expect(OpenBLASLibrary.coreTypeAdvice(userCoreType: "Prescott", recommended: "Zen") != nil)
+        #expect(OpenBLASLibrary.coreTypeAdvice(userCoreType: "SKYLAKEX", recommended: "SkylakeX") == nil)
+        #expect(OpenBLASLibrary.coreTypeAdvice(userCoreType: "Zen", recommended: "Haswell") == nil)
+        #expect(OpenBLASLibrary.coreTypeAdvice(userCoreType: "SkylakeX", recommended: "Haswell") == nil)
+        #expect(OpenBLASLibrary.coreTypeAdvice(userCoreType: "Haswell", recommended: nil) == nil)
+    }
+
     @Test(
         """
         the loaded OpenBLAS runs the kernels chosen (or the user's OPENBLAS_CORETYPE) and the environment is left as \
