@@ -57,10 +57,10 @@ struct ModelGradientTests {
         // Non-trivial running statistics, so that evaluation mode is tested in general position:
         // means around 0, variances around 1. (Means of 0.5-1.5, as this test once drew, shut every
         // ReLU: all gradients were 0 and the evaluation-mode cases could not fail.)
-        for (name, buffer) in model.namedState.buffers {
-            let mean = name.hasSuffix("running_mean")
+        for (bufferName, buffer) in model.namedState.buffers {
+            let isMean = bufferName.hasSuffix("running_mean")
             buffer.value = Tensor.randomUniform(
-                shape: buffer.value.shape, lowerBound: mean ? -0.3 : 0.5, upperBound: mean ? 0.3 : 1.5,
+                shape: buffer.value.shape, lowerBound: isMean ? -0.3 : 0.5, upperBound: isMean ? 0.3 : 1.5,
                 using: &generator)
         }
         let side = name == "resnet8" ? 6 : 64
