@@ -101,6 +101,7 @@ struct BLASTests {
         #expect(narrower?.contains("OPENBLAS_CORETYPE=Haswell holds sgemm to 256-bit kernels") == true)
         #expect(narrower?.contains("SkylakeX's 512-bit ones") == true)
         #expect(OpenBLASLibrary.coreTypeAdvice(userCoreType: "Prescott", recommended: "Zen") != nil)
+        #expect(OpenBLASLibrary.coreTypeAdvice(userCoreType: "Sandybridge", recommended: "Haswell") == nil)
         #expect(OpenBLASLibrary.coreTypeAdvice(userCoreType: "SKYLAKEX", recommended: "SkylakeX") == nil)
         #expect(OpenBLASLibrary.coreTypeAdvice(userCoreType: "Zen", recommended: "Haswell") == nil)
         #expect(OpenBLASLibrary.coreTypeAdvice(userCoreType: "SkylakeX", recommended: "Haswell") == nil)
