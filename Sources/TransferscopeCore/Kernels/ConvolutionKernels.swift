@@ -15,7 +15,7 @@ public struct ConvolutionKernels: Sendable, Equatable {
     /// register blocks tile the rows (see `DirectConvolution.supportsForward`).
     public var maximumDirectForwardInputChannels: Int
     /// Whether the direct forward pass with AVX-512 also takes stride-2 convolutions (see
-    /// `DirectConvolution.supportsForward`; `TRANSFERSCOPE_DIRECT_STRIDE_TWO=1`).
+    /// `DirectConvolution.supportsForward`; `TRANSFERSCOPE_DIRECT_STRIDE_TWO=0` turns it off).
     public var directStrideTwo: Bool
     /// Whether weight gradients use the direct kernel where its register tiles fit (see
     /// `WeightGradient.supports`; `TRANSFERSCOPE_DIRECT_WEIGHT_GRADIENT=0` turns it off), else
@@ -33,7 +33,7 @@ public struct ConvolutionKernels: Sendable, Equatable {
     /// A choice of kernels; traps when `avx512` is asked for on a processor without AVX-512.
     public init(
         direct: Bool = true, avx512: Bool = CPUFeatures.hasAVX512, maximumDirectInputChannels: Int = 16,
-        maximumDirectForwardInputChannels: Int = 128, directStrideTwo: Bool = false,
+        maximumDirectForwardInputChannels: Int = 128, directStrideTwo: Bool = true,
         directWeightGradient: Bool = true, directImageTiles: Bool = true, packedRows: Bool = true
     ) {
         precondition(
@@ -61,7 +61,7 @@ public struct ConvolutionKernels: Sendable, Equatable {
             maximumDirectInputChannels: environment["TRANSFERSCOPE_DIRECT_MAX_CHANNELS"].flatMap { Int($0) } ?? 16,
             maximumDirectForwardInputChannels: environment["TRANSFERSCOPE_DIRECT_FORWARD_MAX_CHANNELS"].flatMap {
                 Int($0)
-            } ?? 128, directStrideTwo: environment["TRANSFERSCOPE_DIRECT_STRIDE_TWO"] == "1",
+            } ?? 128, directStrideTwo: environment["TRANSFERSCOPE_DIRECT_STRIDE_TWO"] != "0",
             directWeightGradient: environment["TRANSFERSCOPE_DIRECT_WEIGHT_GRADIENT"] != "0",
             directImageTiles: environment["TRANSFERSCOPE_DIRECT_IMAGE_TILES"] != "0",
             packedRows: environment["TRANSFERSCOPE_DIRECT_PACKED_ROWS"] != "0")

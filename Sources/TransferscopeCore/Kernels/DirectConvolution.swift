@@ -32,14 +32,17 @@ public enum DirectConvolution {
     /// also up to `kernels.maximumDirectForwardInputChannels` inputs where the register blocks tile
     /// the output rows exactly (8 x 32 or 16 x 16: no pixel computed twice). `forwardImage` also
     /// computes stride 2 (`kernels.directStrideTwo`; `DirectConvolutionTests` checks it against
-    /// float64 with NaN-filled scratch), off by default: with it the PyTorch parity fixtures fail on
-    /// the forced `OPENBLAS_CORETYPE=Haswell` path with two workers, on every run with the same
-    /// bits. That is float32 rounding, not a kernel error: one input of resnet20's layer3.1.bn1 ReLU
-    /// is -1.1e-6 in float64 (the smallest of that layer; the next is 1.7e-5), every float32 path
-    /// lands up to 1.1e-5 from float64 on that layer, this one lands at +3.6e-7 (the others at
-    /// -6e-7 to -8e-7), and the flipped ReLU moves the gradients beneath it by 5e-3. Haswell's sgemm
-    /// rounded differently with each split of the batch, hence the dependence on the worker count
-    /// (measured when each worker ran sgemm on its share; the im2col chunks no longer depend on it).
+    /// float64 with NaN-filled scratch). It was off by default until the free-worker chunks: with it
+    /// the PyTorch parity fixtures failed on the forced `OPENBLAS_CORETYPE=Haswell` path with two
+    /// workers, on every run with the same bits. That was float32 rounding, not a kernel error: one
+    /// input of resnet20's layer3.1.bn1 ReLU is -1.1e-6 in float64 (the smallest of that layer; the
+    /// next is 1.7e-5), every float32 path lands up to 1.1e-5 from float64 on that layer, that one
+    /// landed at +3.6e-7 (the others at -6e-7 to -8e-7), and the flipped ReLU moved the gradients
+    /// beneath it by 5e-3. Haswell's sgemm rounded differently with each worker's share of the
+    /// batch; the im2col and BatchNorm chunks no longer depend on the worker count, and the fixtures
+    /// pass with it on every BLAS path (Prescott, Haswell, SkylakeX, AVX2 convolutions) with 1, 2, 3, 4
+    /// and 8 workers. Measured on an AMD EPYC (Zen 5), interleaved in one process: CIFAR ResNet-18
+    /// forward +6.3-6.8%, training +1.8-2.2%, resnet20 training +1.8-1.9%.
     /// Measured with AVX-512 (batch 64, 3x3, one thread, GFLOP/s direct vs im2col + sgemm): 64
     /// channels on 32x32: 132 vs 92; 128 on 16x16: 139 vs 109; 256 on 8x8: 50 vs 124 (the
     /// weights of one block of 32 outputs, 295 KB, no longer stay in cache), so 128 is the limit;
